@@ -1,0 +1,295 @@
+"""The ``blocker`` command (DESIGN.md section 6): validate, plan, sync, report, connect, serve.
+
+Thin by design: every command loads the rules, calls the pure core or the sync
+engine, and renders. Errors from the error tree are printed with what to do, and
+map to exit codes: 2 for invalid input (rules, week, settings), 1 for anything a
+calendar or the store said.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.console import Console
+
+from blocker.errors import BlockerError, RulesError, SettingsError
+from blocker.models import Busy
+from blocker.weeks import next_week, parse_week, week_window
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Turn a CSM's time-allocation rules into calendar blocks, and defend them.",
+)
+console = Console()
+err = Console(stderr=True)
+
+ConfigOpt = Annotated[
+    Path, typer.Option("--config", "-c", help="The rules YAML file.", show_default=False)
+]
+WeekOpt = Annotated[
+    str | None, typer.Option("--week", help="ISO week, e.g. 2026-W49 (default: next week).")
+]
+
+
+def _fail(exc: BlockerError) -> typer.Exit:
+    if isinstance(exc, RulesError):
+        for problem in exc.problems:
+            err.print(str(problem), markup=False, highlight=False)
+        err.print(f"{len(exc.problems)} problem(s); {exc.hint}.", markup=False)
+        return typer.Exit(2)
+    err.print(f"error: {exc.user_message()}", markup=False, highlight=False)
+    return typer.Exit(2 if isinstance(exc, SettingsError) else 1)
+
+
+def _load(config: Path) -> Any:
+    from rules import load_rules
+
+    return load_rules(config)
+
+
+def _today(timezone: str) -> date:
+    return datetime.now(ZoneInfo(timezone)).date()
+
+
+def _week(rules: Any, week: str | None) -> str:
+    if week is None:
+        return next_week(_today(rules.timezone))
+    try:
+        parse_week(week)
+    except ValueError as exc:
+        raise BlockerError(str(exc)) from exc
+    return week
+
+
+def _resolve(config: Path, path: str | Path) -> Path:
+    p = Path(path)
+    return p if p.is_absolute() else (config.parent / p)
+
+
+def _busy(config: Path, rules: Any, week: str, files: list[Path]) -> list[Busy]:
+    from providers.ics import read_busy
+
+    if not files:
+        for cal in rules.calendars:
+            if cal.provider == "local":
+                files.extend(_resolve(config, b) for b in cal.busy)
+                files.append(_resolve(config, cal.path))
+    existing = [f for f in files if f.exists()]
+    window = week_window(week, rules.timezone)
+    return [
+        b
+        for b in read_busy(existing, window, owner_domains=tuple(rules.owner.email_domains))
+        if b.blocks_time
+    ]
+
+
+@app.command()
+def validate(config: ConfigOpt) -> None:
+    """Check the rules file; list every problem as FILE:LINE:COL: message (exit 2)."""
+    try:
+        rules = _load(config)
+    except BlockerError as exc:
+        raise _fail(exc) from exc
+    console.print(
+        f"{config}: OK — {len(rules.accounts)} accounts, {len(rules.rules)} rules, "
+        f"time zone {rules.timezone}"
+    )
+
+
+@app.command()
+def plan(
+    config: ConfigOpt,
+    week: WeekOpt = None,
+    busy: Annotated[
+        list[Path] | None, typer.Option("--busy", help=".ics file(s) of existing meetings.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, json or ics.")] = "table",
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
+) -> None:
+    """Plan a week (no calendar is written) and print it."""
+    from blocker.planner import plan_week
+    from blocker.render import plan_to_dict, scorecard_tables, week_table
+    from blocker.report import scorecard, scorecard_to_dict
+    from rules.engine import expand_week
+
+    if fmt not in ("table", "json", "ics"):
+        err.print(f"error: unknown format {fmt!r}: use table, json or ics")
+        raise typer.Exit(2)
+    try:
+        rules = _load(config)
+        wk = _week(rules, week)
+        events = _busy(config, rules, wk, list(busy or []))
+        spec = expand_week(rules, wk, today=_today(rules.timezone))
+        result = plan_week(spec, busy=events)
+        card = scorecard_to_dict(scorecard(result, spec))
+    except BlockerError as exc:
+        raise _fail(exc) from exc
+    if fmt == "json":
+        text = json.dumps(plan_to_dict(result, card), indent=2)
+        _emit(text.encode(), out)
+    elif fmt == "ics":
+        from providers.ics import plan_to_ics
+
+        _emit(plan_to_ics(result, "plan"), out)
+    else:
+        target = Console(file=out.open("w"), width=120) if out else console
+        target.print(f"[bold]Week {result.week}[/bold] ({result.timezone})")
+        target.print(week_table(result, events))
+        _print_shortfall(target, result)
+        target.print(scorecard_tables(card))
+
+
+def _emit(data: bytes, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.buffer.write(data)
+        if not data.endswith(b"\n"):
+            sys.stdout.buffer.write(b"\n")
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(data)
+        err.print(f"wrote {out}")
+
+
+def _print_shortfall(target: Console, result: Any) -> None:
+    if result.shortfall:
+        target.print("[bold yellow]Could not place everything:[/bold yellow]")
+        for s in result.shortfall:
+            target.print(
+                f"  {s.key}: {s.placed_minutes}/{s.requested_minutes} min — {s.reason}",
+                markup=False,
+            )
+    for c in result.conflicts:
+        target.print(
+            f"  [red]conflict[/red] {c.key}: '{c.meeting}' at {c.start:%a %H:%M} "
+            "lands on a protected block (kept)"
+        )
+
+
+@app.command()
+def sync(
+    config: ConfigOpt,
+    week: WeekOpt = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the ops, write nothing.")
+    ] = False,
+    calendar: Annotated[str | None, typer.Option(help="Only this calendar id.")] = None,
+) -> None:
+    """Reconcile the configured calendars with the plan (the main job)."""
+    from blocker.render import print_ops, scorecard_tables, week_table
+    from blocker.report import scorecard, scorecard_to_dict
+    from blocker.runtime import Runtime
+    from blocker.settings import Settings
+
+    try:
+        rules = _load(config)
+        wk = _week(rules, week)
+        runtime = Runtime.open(Settings(), config)
+    except BlockerError as exc:
+        raise _fail(exc) from exc
+    failed = False
+    try:
+        for cal in rules.calendars:
+            if calendar and cal.id != calendar:
+                continue
+            try:
+                outcome = runtime.sync(rules, cal.id, wk, trigger="cli", dry_run=dry_run)
+            except BlockerError as exc:
+                err.print(f"{cal.id}: {exc.user_message()}", markup=False)
+                failed = True
+                continue
+            console.print(f"[bold]{cal.id}[/bold] ({cal.provider}) — week {wk}")
+            console.print(week_table(outcome.plan, outcome.busy))
+            _print_shortfall(console, outcome.plan)
+            print_ops(console, outcome.ops, dry_run=dry_run)
+            for problem in outcome.errors:
+                err.print(f"  {problem}", markup=False)
+                failed = True
+            card = scorecard_to_dict(scorecard(outcome.plan, outcome.spec))
+            console.print(scorecard_tables(card))
+    finally:
+        runtime.close()
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def report(
+    config: ConfigOpt,
+    week: WeekOpt = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, json or html.")] = "table",
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
+) -> None:
+    """The scorecard: time per tier, per quadrant, per category vs targets, red flags."""
+    from blocker.planner import plan_week
+    from blocker.render import scorecard_tables
+    from blocker.report import scorecard, scorecard_to_dict
+    from rules.engine import expand_week
+
+    try:
+        rules = _load(config)
+        wk = _week(rules, week)
+        events = _busy(config, rules, wk, [])
+        spec = expand_week(rules, wk, today=_today(rules.timezone))
+        result = plan_week(spec, busy=events)
+        card = scorecard_to_dict(scorecard(result, spec))
+    except BlockerError as exc:
+        raise _fail(exc) from exc
+    if fmt == "json":
+        _emit(json.dumps({"week": wk, **card}, indent=2).encode(), out)
+    elif fmt == "html":
+        from blocker.web.report_html import render_report_html
+
+        _emit(render_report_html(wk, card).encode(), out)
+    else:
+        console.print(f"[bold]Scorecard, week {wk}[/bold]")
+        console.print(scorecard_tables(card))
+
+
+@app.command()
+def connect(
+    provider: Annotated[str, typer.Argument(help="google or outlook")],
+    config: ConfigOpt = Path("config.example.yaml"),
+    calendar: Annotated[str | None, typer.Option(help="Calendar id from the rules.")] = None,
+) -> None:
+    """Connect a Google or Outlook calendar once via OAuth (opens the browser)."""
+    from blocker.connect import connect_from_terminal
+    from blocker.settings import Settings
+
+    if provider not in ("google", "outlook"):
+        err.print("error: provider must be google or outlook")
+        raise typer.Exit(2)
+    try:
+        connect_from_terminal(Settings(), config, provider, calendar)
+    except BlockerError as exc:
+        raise _fail(exc) from exc
+
+
+@app.command()
+def serve(
+    config: ConfigOpt,
+    host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+) -> None:
+    """Run the web app and the scheduler."""
+    from blocker.settings import Settings
+    from blocker.web.server import serve as run_server
+
+    try:
+        settings = Settings()
+        run_server(settings, config, host=host, port=port)
+    except BlockerError as exc:
+        raise _fail(exc) from exc
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]
