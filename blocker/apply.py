@@ -1,0 +1,144 @@
+"""Ops -> provider writes: the only module that writes to a calendar.
+
+Each successful write is recorded in the state straight away (mapping with the
+content hash and etag we wrote), so a run that dies half-way leaves a state that
+the next run can finish from without duplicates: creates use deterministic event
+ids, and a delete drops its mapping *before* the write, so an event that is gone
+afterwards is never mistaken for one the user deleted (DESIGN.md section 4.3/4.5).
+
+Per-write errors: 412 (the event changed since we read it) is left for the next
+run; 404 on a delete means it is gone already; 404 on an update leaves the
+mapping, so the next complete read records the user's deletion; a rate limit, a
+transient failure or a revoked connection stops the run (the rest is retried
+next time) with the state still consistent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from blocker.errors import (
+    EventNotFound,
+    PreconditionFailed,
+    ProviderError,
+    ReconnectRequired,
+    TransientError,
+)
+from blocker.models import EventDraft, Op
+from blocker.state import EventMapping, SyncState
+from providers.base import CalendarProvider, Write, WriteResult
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
+    """What apply did with each op: written, failed (with why), or not attempted."""
+
+    applied: tuple[Op, ...] = ()
+    failed: tuple[tuple[Op, str], ...] = ()
+    skipped: tuple[Op, ...] = ()
+    stopped_by: str | None = None
+
+    @property
+    def errors(self) -> tuple[str, ...]:
+        messages = [f"{op.action} {op.key}: {why}" for op, why in self.failed]
+        if self.skipped:
+            messages.append(f"{len(self.skipped)} op(s) left for the next run")
+        return tuple(messages)
+
+
+def apply_ops(
+    ops: Sequence[Op],
+    *,
+    provider: CalendarProvider,
+    state: SyncState,
+    calendar_id: str,
+    week: str,
+    private: bool = False,
+    dry_run: bool = False,
+) -> ApplyResult:
+    """Write ``ops`` in batches of ``provider.capabilities.batch_size``.
+
+    A dry run writes nothing and reports every op as skipped. A ``SimulatedCrash``
+    or any other non-provider exception propagates: the successes before it are
+    already recorded.
+    """
+    if dry_run:
+        return ApplyResult(skipped=tuple(ops))
+    mapped = state.mappings(calendar_id, week)
+    size = max(1, provider.capabilities.batch_size)
+    applied: list[Op] = []
+    failed: list[tuple[Op, str]] = []
+    for start in range(0, len(ops), size):
+        chunk = ops[start : start + size]
+        writes = []
+        for op in chunk:
+            if op.action == "delete":
+                _forget_before_delete(op, mapped, state, calendar_id)
+            writes.append(_write_for(op, calendar_id, private))
+        try:
+            results: Sequence[WriteResult] = provider.write_batch(writes)
+        except ProviderError as exc:
+            results = [exc] * len(chunk)
+        stop: str | None = None
+        for op, result in zip(chunk, results, strict=True):
+            why = _record(op, result, state, calendar_id, week)
+            if why is None:
+                applied.append(op)
+                continue
+            failed.append((op, why))
+            if isinstance(result, TransientError | ReconnectRequired):
+                stop = why
+        if stop is not None:
+            return ApplyResult(tuple(applied), tuple(failed), tuple(ops[start + size :]), stop)
+    return ApplyResult(tuple(applied), tuple(failed))
+
+
+def _write_for(op: Op, calendar_id: str, private: bool) -> Write:
+    if op.action == "delete":
+        return Write("delete", current=op.current)
+    assert op.block is not None
+    draft = EventDraft.from_block(op.block, calendar_id, private=private)
+    return Write(op.action, draft=draft, current=op.current)
+
+
+def _forget_before_delete(
+    op: Op, mapped: dict[str, EventMapping], state: SyncState, calendar_id: str
+) -> None:
+    """Drop the mapping first: a vanished *mapped* event means the user deleted it."""
+    mapping = mapped.get(op.key)
+    if op.current is not None and mapping is not None and mapping.event_id == op.current.event_id:
+        state.drop_mapping(calendar_id, op.key)
+
+
+def _record(
+    op: Op, result: WriteResult, state: SyncState, calendar_id: str, week: str
+) -> str | None:
+    """Record one write's outcome in the state; the failure message, or None if done."""
+    if isinstance(result, ProviderError):
+        if op.action == "delete" and isinstance(result, EventNotFound):
+            return None  # gone already: the mapping went before the write
+        if isinstance(result, PreconditionFailed):
+            return f"changed on the calendar since it was read; retried next run ({result})"
+        if isinstance(result, EventNotFound):
+            return f"the event is gone; the next run takes that as your decision ({result})"
+        return result.user_message()
+    if op.action == "delete":
+        return None
+    if result is None:
+        return "the provider returned no event"
+    assert op.block is not None
+    state.save_mapping(
+        calendar_id,
+        EventMapping(
+            key=op.key,
+            event_id=result.event_id,
+            week=week,
+            content_hash=op.block.content_hash,
+            etag=result.etag,
+        ),
+    )
+    return None
+
+
+__all__ = ["ApplyResult", "apply_ops"]

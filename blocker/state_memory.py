@@ -1,0 +1,85 @@
+"""An in-memory :class:`~blocker.state.SyncState` for tests, benchmarks and dry runs.
+
+Behaves like the SQL store as far as the sync engine can tell: one mapping per
+(calendar, key) whatever the week, one pin per (calendar, week, key) (a newer
+decision replaces an older one), runs newest first. A single lock makes every
+method atomic, so the scheduler's threads can share one instance.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from blocker.models import Block, Pin, RunRecord
+from blocker.state import EventMapping, SyncState
+
+
+class MemoryState:
+    """Thread-safe in-memory sync state."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._mappings: dict[tuple[str, str], EventMapping] = {}
+        self._pins: dict[tuple[str, str], dict[str, Pin]] = {}
+        self._tokens: dict[str, str] = {}
+        self._blocks: dict[tuple[str, str], list[Block]] = {}
+        self._runs: list[RunRecord] = []
+
+    def mappings(self, calendar_id: str, week: str) -> dict[str, EventMapping]:
+        with self._lock:
+            return {
+                key: m
+                for (cal, key), m in self._mappings.items()
+                if cal == calendar_id and m.week == week
+            }
+
+    def save_mapping(self, calendar_id: str, mapping: EventMapping) -> None:
+        with self._lock:
+            self._mappings[(calendar_id, mapping.key)] = mapping
+
+    def drop_mapping(self, calendar_id: str, key: str) -> None:
+        with self._lock:
+            self._mappings.pop((calendar_id, key), None)
+
+    def pins(self, calendar_id: str, week: str) -> list[Pin]:
+        with self._lock:
+            return list(self._pins.get((calendar_id, week), {}).values())
+
+    def save_pin(self, calendar_id: str, week: str, pin: Pin) -> None:
+        with self._lock:
+            self._pins.setdefault((calendar_id, week), {})[pin.key] = pin
+
+    def sync_token(self, calendar_id: str) -> str | None:
+        with self._lock:
+            return self._tokens.get(calendar_id)
+
+    def save_sync_token(self, calendar_id: str, token: str | None) -> None:
+        with self._lock:
+            if token is None:
+                self._tokens.pop(calendar_id, None)
+            else:
+                self._tokens[calendar_id] = token
+
+    def previous_blocks(self, calendar_id: str, week: str) -> list[Block]:
+        with self._lock:
+            return list(self._blocks.get((calendar_id, week), []))
+
+    def save_blocks(self, calendar_id: str, week: str, blocks: list[Block]) -> None:
+        with self._lock:
+            self._blocks[(calendar_id, week)] = list(blocks)
+
+    def record_run(self, run: RunRecord) -> None:
+        with self._lock:
+            self._runs.append(run)
+
+    def runs(self, calendar_id: str | None = None, limit: int = 50) -> list[RunRecord]:
+        with self._lock:
+            picked = [r for r in reversed(self._runs) if calendar_id in (None, r.calendar_id)]
+            return picked[:limit]
+
+
+__all__ = ["MemoryState"]
+
+if TYPE_CHECKING:  # mypy proves MemoryState satisfies the protocol
+    _check: SyncState = MemoryState()
