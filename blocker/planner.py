@@ -1,0 +1,418 @@
+"""BlockRequests + busy time + pins + the previous plan -> the week's Plan (pure).
+
+The order of placement is what makes the plan predictable for the user:
+
+1. all-day markers (date-level: they neither take time nor are blocked);
+2. pins, the user's own decisions, exactly where the user put them;
+3. fixed requests, exactly at ``[earliest, earliest + minutes)`` or cut/reported;
+4. blocks of the previous plan that are still valid stay put (those starting
+   before ``stability_until`` first), so a replan disturbs as little as possible;
+5. the rest of every flexible request by descending priority (ties: key), in
+   the best free time (see :mod:`blocker.planning.slots`).
+
+Dismissed blocks (the user deleted them) are never placed again; the minutes
+they held are reported as a :class:`Shortfall` with reason "dismissed by you",
+so that for every request placed + missing == requested and the scorecard can
+say where the time went. A pin on a key that was never placed before dismisses
+or places a whole request only when it names the request's base key.
+
+Everything runs on integer epoch seconds (see :mod:`blocker.planning.timeline`);
+output times are in the week's time zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from blocker.models import (
+    Block,
+    BlockRequest,
+    Busy,
+    Conflict,
+    Pin,
+    Plan,
+    ResolvedShowAs,
+    Shortfall,
+    WeekSpec,
+)
+from blocker.planning import text
+from blocker.planning.slots import ChunkRule, choose
+from blocker.planning.timeline import Span, Timeline, overlaps, to_seconds
+
+__all__ = ["plan_week"]
+
+
+@dataclass(slots=True)
+class _Placed:
+    key: str
+    span: Span
+    title: str
+    pinned: bool = False
+
+
+@dataclass(slots=True)
+class _State:
+    """What the planner knows about one request while it works."""
+
+    req: BlockRequest
+    placed: list[_Placed] = field(default_factory=list)
+    dismissed: int = 0
+    all_dismissed: bool = False
+    pinned_keys: set[str] = field(default_factory=set)
+    dismissed_keys: set[str] = field(default_factory=set)
+    titles: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def requested(self) -> int:
+        return self.req.minutes * 60
+
+    @property
+    def placed_seconds(self) -> int:
+        return sum(p.span[1] - p.span[0] for p in self.placed)
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.requested - self.dismissed - self.placed_seconds)
+
+    @property
+    def chunks(self) -> ChunkRule:
+        req = self.req
+        max_len = req.max_chunk * 60 if req.max_chunk else None
+        return ChunkRule(min(req.min_chunk, req.minutes) * 60, max_len)
+
+    def next_key(self) -> str:
+        used = {p.key for p in self.placed} | self.dismissed_keys | self.pinned_keys
+        if self.req.key not in used:
+            return self.req.key
+        i = 1
+        while f"{self.req.key}#{i}" in used:
+            i += 1
+        return f"{self.req.key}#{i}"
+
+
+class _Week:
+    """The mutable working state of one planning run."""
+
+    def __init__(self, spec: WeekSpec, busy: Sequence[Busy]) -> None:
+        self.tz = ZoneInfo(spec.timezone)
+        working = [(to_seconds(i.start), to_seconds(i.end)) for i in spec.working]
+        self.blocked = Timeline(working)  # busy meetings + our blocks
+        self.ours = Timeline(working)  # our blocks only
+        self.busy = sorted(
+            (to_seconds(b.start), to_seconds(b.end), b.title)
+            for b in busy
+            if b.blocks_time and b.end > b.start
+        )
+        for start, end, _ in self.busy:
+            self.blocked.take((start, end))
+        self.titled: list[tuple[Span, str]] = []
+        self.conflicts: list[Conflict] = []
+
+    def meetings_on(self, span: Span) -> list[tuple[int, int, str]]:
+        return [m for m in self.busy if overlaps((m[0], m[1]), span)]
+
+    def place(self, state: _State, placed: _Placed, *, conflicts: bool = False) -> None:
+        state.placed.append(placed)
+        self.blocked.take(placed.span)
+        self.ours.take(placed.span)
+        self.titled.append((placed.span, placed.title))
+        if conflicts:
+            for start, end, title in self.meetings_on(placed.span):
+                self.conflicts.append(
+                    Conflict(placed.key, title, text.at(start, self.tz), text.at(end, self.tz))
+                )
+
+
+def plan_week(
+    spec: WeekSpec,
+    *,
+    busy: Sequence[Busy] = (),
+    pins: Sequence[Pin] = (),
+    previous: Sequence[Block] = (),
+    now: datetime | None = None,
+    stability_until: datetime | None = None,
+) -> Plan:
+    """Place the week's requests around ``busy`` time; see the module docstring.
+
+    ``now``: nothing new is placed before it. ``stability_until``: blocks of
+    ``previous`` starting before it are kept first, ahead of every other request.
+    """
+    week = _Week(spec, busy)
+    states: dict[str, _State] = {}
+    for req in spec.requests:
+        states.setdefault(req.key, _State(req))
+    prev = {b.key: b for b in previous}
+    now_s = to_seconds(now) if now is not None else None
+    _apply_pins(week, states, pins, prev)
+    markers = [s for s in states.values() if s.req.all_day and not s.all_dismissed]
+    for state in markers:
+        _place_marker(state)
+    timed = [s for s in states.values() if not s.req.all_day and not s.all_dismissed]
+    fixed = sorted(
+        (s for s in timed if s.req.fixed and not s.placed),
+        key=lambda s: (-s.req.priority, s.req.earliest, s.req.key),
+    )
+    for state in fixed:
+        _place_fixed(week, state, prev, now_s)
+    flexible = [s for s in timed if not s.req.fixed]
+    stable_s = to_seconds(stability_until) if stability_until is not None else None
+    _keep_previous(week, flexible, prev, stable_s)
+    for state in sorted(flexible, key=lambda s: (-s.req.priority, s.req.key)):
+        _place_flexible(week, state, now_s)
+    blocks: list[Block] = []
+    shortfall: list[Shortfall] = []
+    for state in states.values():
+        blocks.extend(_blocks(week, state))
+        missing = _shortfall(week, state, now_s)
+        if missing is not None:
+            shortfall.append(missing)
+    return Plan(
+        week=spec.week,
+        timezone=spec.timezone,
+        blocks=tuple(sorted(blocks, key=lambda b: (b.start, b.all_day, b.key))),
+        shortfall=tuple(sorted(shortfall, key=lambda s: (s.rule, s.key))),
+        conflicts=tuple(sorted(week.conflicts, key=lambda c: (c.start, c.key, c.meeting))),
+    )
+
+
+def _base_key(key: str, states: dict[str, _State]) -> str | None:
+    """The request a block key belongs to (``key`` or ``f"{key}#{i}"``)."""
+    if key in states:
+        return key
+    base, sep, index = key.rpartition("#")
+    if sep and index.isdigit() and base in states:
+        return base
+    return None
+
+
+def _apply_pins(
+    week: _Week, states: dict[str, _State], pins: Sequence[Pin], prev: dict[str, Block]
+) -> None:
+    """Honour the user's decisions first: moved blocks stay, deleted ones stay gone.
+
+    A pin is the user's word and is placed even outside working hours or on a
+    meeting (the overlap is recorded as a Conflict, not silently dropped).
+    """
+    latest: dict[str, Pin] = {}
+    for pin in pins:
+        latest[pin.key] = pin
+    for key in sorted(latest):
+        pin = latest[key]
+        base = _base_key(key, states)
+        if base is None:
+            continue
+        state = states[base]
+        if pin.dismissed:
+            state.dismissed_keys.add(key)
+            before = prev.get(key)
+            if key == base and (before is None or state.req.fixed or state.req.all_day):
+                state.all_dismissed = True
+            elif before is not None:
+                state.dismissed += before.minutes * 60
+            continue
+        if pin.title is not None:
+            state.titles[key] = pin.title
+        if pin.start is None:
+            continue  # retitled only: the block goes wherever the planner puts it
+        end = pin.end
+        if end is None:
+            before = prev.get(key)
+            end = pin.start + (before.end - before.start if before else _default_len(state.req))
+        span = (to_seconds(pin.start), to_seconds(end))
+        if span[1] <= span[0]:
+            continue
+        state.pinned_keys.add(key)
+        title = pin.title or state.req.title
+        if state.req.all_day:
+            state.placed.append(_Placed(key, span, title, pinned=True))
+        else:
+            week.place(state, _Placed(key, span, title, pinned=True), conflicts=True)
+
+
+def _default_len(req: BlockRequest) -> timedelta:
+    minutes = req.minutes if req.max_chunk is None else min(req.minutes, req.max_chunk)
+    return timedelta(minutes=minutes)
+
+
+def _place_marker(state: _State) -> None:
+    """All-day markers cover their window (or ``minutes`` from ``earliest``)."""
+    if state.placed:
+        return
+    req = state.req
+    start = to_seconds(req.earliest)
+    end = to_seconds(req.latest) if req.latest > req.earliest else start + req.minutes * 60
+    state.placed.append(_Placed(req.key, (start, end), state.titles.get(req.key, req.title)))
+
+
+def _place_fixed(week: _Week, state: _State, prev: dict[str, Block], now_s: int | None) -> None:
+    """Exactly at its time, or cut to the longest usable free part, or not at all."""
+    req = state.req
+    span = (to_seconds(req.earliest), to_seconds(req.earliest) + req.minutes * 60)
+    keep = req.protected and req.conflict_policy == "keep"
+    room = week.ours.free(span) if keep else week.blocked.free(span)
+    before = prev.get(req.key)
+    was_there = before is not None and (to_seconds(before.start), to_seconds(before.end)) == span
+    if now_s is not None and not was_there:
+        room = [(max(s, now_s), e) for s, e in room if e > now_s]
+    title = state.titles.get(req.key, req.title)
+    if room == [span]:
+        week.place(state, _Placed(req.key, span, title), conflicts=keep)
+        return
+    state.notes.append(_why_not(week, span, room, now_s if not was_there else None))
+    usable = [p for p in room if p[1] - p[0] >= state.chunks.min_len]
+    if usable:
+        best = min(usable, key=lambda p: (-(p[1] - p[0]), p[0]))
+        week.place(state, _Placed(req.key, best, title), conflicts=keep)
+
+
+def _why_not(week: _Week, span: Span, room: list[Span], now_s: int | None) -> str:
+    """Name what takes the part of ``span`` that is not in ``room``."""
+    for start, end, title in week.meetings_on(span):
+        if not any(overlaps(p, (start, end)) for p in room):
+            return text.meeting_takes(title, start, week.tz)
+    for other, title in week.titled:
+        if overlaps(other, span):
+            return text.block_takes(title)
+    if now_s is not None and span[0] < now_s:
+        return text.PAST
+    if not week.ours.in_working(span):
+        return text.OUTSIDE
+    return text.OUTSIDE  # pragma: no cover - room short of span has one of the causes above
+
+
+def _keep_previous(
+    week: _Week, flexible: Sequence[_State], prev: dict[str, Block], stable_s: int | None
+) -> None:
+    """Keep last plan's blocks that are still valid, stable-horizon ones first."""
+    candidates: list[tuple[bool, int, str, int, str, _State]] = []
+    for state in flexible:
+        family = {state.req.key} | {k for k in prev if k.startswith(state.req.key + "#")}
+        for key in family:
+            block = prev.get(key)
+            if block is None or key in state.pinned_keys or key in state.dismissed_keys:
+                continue
+            if key != state.req.key and not key[len(state.req.key) + 1 :].isdigit():
+                continue
+            start = to_seconds(block.start)
+            stable = stable_s is not None and start < stable_s
+            candidates.append((not stable, -state.req.priority, state.req.key, start, key, state))
+    for *_, key, state in sorted(candidates, key=lambda c: c[:5]):
+        _keep_one(week, state, key, prev[key])
+
+
+def _keep_one(week: _Week, state: _State, key: str, block: Block) -> None:
+    req = state.req
+    span = (to_seconds(block.start), to_seconds(block.end))
+    window = (to_seconds(req.earliest), to_seconds(req.latest))
+    rule = state.chunks
+    length = min(span[1] - span[0], state.remaining)
+    if rule.max_len is not None:
+        length = min(length, rule.max_len)
+    if length < rule.min_len:
+        return
+    span = (span[0], span[0] + length)
+    if not (window[0] <= span[0] and span[1] <= window[1]) or not week.ours.in_working(span):
+        return
+    if week.ours.is_taken(span):
+        return
+    meetings = week.meetings_on(span)
+    keep = req.protected and req.conflict_policy == "keep"
+    if meetings and not keep:
+        start, _end, title = meetings[0]
+        state.notes.append(text.meeting_took(title, start, week.tz))
+        return
+    week.place(state, _Placed(key, span, state.titles.get(key, req.title)), conflicts=True)
+
+
+def _place_flexible(week: _Week, state: _State, now_s: int | None) -> None:
+    req = state.req
+    lo = to_seconds(req.earliest)
+    if now_s is not None:
+        lo = max(lo, now_s)
+    window = (lo, to_seconds(req.latest))
+    preferred = [(to_seconds(p.start), to_seconds(p.end)) for p in req.preferred]
+    rule = state.chunks
+    while state.remaining >= rule.min_len and window[0] < window[1]:
+        own_ends = frozenset(p.span[1] for p in state.placed)
+        span = choose(week.blocked.free(window), preferred, state.remaining, rule, own_ends)
+        if span is None:
+            return
+        key = state.next_key()
+        week.place(state, _Placed(key, span, state.titles.get(key, req.title)))
+
+
+def _shortfall(week: _Week, state: _State, now_s: int | None) -> Shortfall | None:
+    req = state.req
+    placed = state.placed_seconds // 60
+    if req.all_day:
+        if not state.all_dismissed:
+            return None
+        return Shortfall(req.rule, req.key, req.minutes, 0, text.DISMISSED)
+    if state.all_dismissed:
+        return Shortfall(req.rule, req.key, req.minutes, 0, text.DISMISSED)
+    if state.remaining == 0 and not state.dismissed:
+        return None
+    if placed >= req.minutes:
+        return None
+    reasons: list[str] = []
+    if state.dismissed:
+        reasons.append(text.DISMISSED)
+    if state.remaining:
+        reasons.extend(dict.fromkeys(state.notes))
+        if not req.fixed:
+            lo = to_seconds(req.earliest)
+            if now_s is not None:
+                lo = max(lo, now_s)
+            window = (lo, to_seconds(req.latest))
+            if window[0] >= window[1]:
+                reasons.append(text.PAST)
+            else:
+                reasons.append(
+                    text.no_room(req.minutes, placed, state.chunks.min_len, window, week.tz)
+                )
+    return Shortfall(req.rule, req.key, req.minutes, placed, "; ".join(reasons))
+
+
+def _blocks(week: _Week, state: _State) -> list[Block]:
+    req = state.req
+    out: list[Block] = []
+    for placed in sorted(state.placed, key=lambda p: p.span):
+        out.append(
+            Block(
+                key=placed.key,
+                rule=req.rule,
+                kind=req.kind,
+                title=placed.title,
+                start=text.at(placed.span[0], week.tz),
+                end=text.at(placed.span[1], week.tz),
+                show_as=_show_as(week, req, placed),
+                color=req.color,
+                quadrant=req.quadrant,
+                category=req.category,
+                tier=req.tier,
+                account=req.account,
+                flexible=not req.fixed,
+                protected=req.protected,
+                conflict_policy=req.conflict_policy,
+                reason=req.reason,
+                all_day=req.all_day,
+            )
+        )
+    return out
+
+
+def _show_as(week: _Week, req: BlockRequest, placed: _Placed) -> ResolvedShowAs:
+    """Resolve ``auto``: Free while twice the block's length is still free later in
+    its window (colleagues may book over it, the planner will move it), else Busy.
+    Fixed, pinned and all-day blocks cannot move, so ``auto`` means Busy for them."""
+    if req.show_as != "auto":
+        return req.show_as
+    if req.fixed or req.all_day or placed.pinned:
+        return "busy"
+    start, end = placed.span
+    later = week.blocked.free_seconds((end, to_seconds(req.latest)))
+    return "free" if later >= 2 * (end - start) else "busy"

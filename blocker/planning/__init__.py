@@ -1,0 +1,1 @@
+"""Helpers of the planner (blocker.planner): the timeline and the slot chooser."""
