@@ -1,0 +1,323 @@
+"""One sync run for one calendar and week: read, detect edits, plan, diff, apply, record.
+
+The order is the design's (DESIGN.md sections 2 and 4): the calendar is read
+first, and a failed read stops the run before anything is planned or written; a
+read cut short (``complete=False``) still lets blocks be created and moved but
+infers no deletion and no user dismissal from it. Foreign events become busy
+time for the planner; the user's edits of our blocks become pins saved in the
+state; apply is the only step that writes.
+
+Errors: a failed read is recorded as a run and then **re-raised** (callers such as
+the scheduler decide about retries and reconnects from the error class). Write
+errors do not raise: they are in ``SyncOutcome.errors`` and in the run record.
+Runs of one calendar never overlap inside one process (:func:`calendar_lock`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from blocker.apply import ApplyResult, apply_ops
+from blocker.diff import diff
+from blocker.edits import detect_edits
+from blocker.errors import ProviderError, SyncTokenExpired
+from blocker.models import Block, Busy, Op, Pin, Plan, ReadResult, RemoteEvent, RunRecord, WeekSpec
+from blocker.planner import plan_week
+from blocker.state import EventMapping, SyncState
+from blocker.weeks import week_window
+from providers.base import CalendarProvider
+
+Clock = Callable[[], datetime]
+
+_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def calendar_lock(calendar_id: str) -> threading.Lock:
+    """The process-wide lock serialising sync runs of ``calendar_id``."""
+    with _locks_guard:
+        return _locks.setdefault(calendar_id, threading.Lock())
+
+
+@dataclass(frozen=True, slots=True)
+class SyncOutcome:
+    """What one run planned and did. ``ops`` are all ops computed (with reasons);
+    ``applied`` counts those written; ``errors`` says what failed and why."""
+
+    plan: Plan
+    ops: tuple[Op, ...]
+    applied: int
+    errors: tuple[str, ...]
+    run: RunRecord
+    busy: tuple[Busy, ...] = ()
+    pins: tuple[Pin, ...] = ()
+    complete: bool = True
+
+    @property
+    def conflicts(self) -> tuple[str, ...]:
+        """Protected blocks kept under a meeting, in words for the user."""
+        return tuple(
+            f"{c.key}: '{c.meeting}' overlaps it at {c.start:%a %H:%M}-{c.end:%H:%M}"
+            for c in self.plan.conflicts
+        )
+
+
+def sync_calendar(
+    *,
+    calendar_id: str,
+    provider: CalendarProvider,
+    state: SyncState,
+    spec: WeekSpec,
+    now: datetime,
+    trigger: str = "manual",
+    dry_run: bool = False,
+    private_titles: bool = False,
+    extra_busy: Sequence[Busy] = (),
+    clock: Clock | None = None,
+) -> SyncOutcome:
+    """Reconcile one calendar with the plan for ``spec.week``.
+
+    ``now`` is the planning time (nothing placed before it; today's blocks stay
+    put unless a meeting lands on them); ``clock`` times the run record (the
+    wall clock by default). A dry run reads and plans but writes nothing, neither
+    to the calendar nor to the state (except the run record).
+    """
+    tick = clock or _wall_clock
+    with calendar_lock(calendar_id):
+        started = tick()
+        try:
+            read = _read(provider, state, calendar_id, spec, dry_run)
+        except ProviderError as exc:
+            state.record_run(
+                RunRecord(
+                    calendar_id=calendar_id,
+                    trigger=trigger,
+                    week=spec.week,
+                    started_at=started,
+                    finished_at=tick(),
+                    errors=(f"read failed, nothing written: {exc.user_message()}",),
+                    dry_run=dry_run,
+                )
+            )
+            raise
+        return _reconcile(
+            read,
+            calendar_id=calendar_id,
+            provider=provider,
+            state=state,
+            spec=spec,
+            now=now,
+            trigger=trigger,
+            dry_run=dry_run,
+            private_titles=private_titles,
+            extra_busy=extra_busy,
+            started=started,
+            tick=tick,
+        )
+
+
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def _read(
+    provider: CalendarProvider, state: SyncState, calendar_id: str, spec: WeekSpec, dry_run: bool
+) -> ReadResult:
+    """A full read of the week (incremental reads need a window cache we do not keep).
+
+    A provider answering 410 (sync token expired) means: forget the token and
+    read again in full, as a normal path.
+    """
+    window = week_window(spec.week, spec.timezone)
+    try:
+        return provider.read(window)
+    except SyncTokenExpired:
+        if not dry_run:
+            state.save_sync_token(calendar_id, None)
+        return provider.read(window)
+
+
+def _reconcile(
+    read: ReadResult,
+    *,
+    calendar_id: str,
+    provider: CalendarProvider,
+    state: SyncState,
+    spec: WeekSpec,
+    now: datetime,
+    trigger: str,
+    dry_run: bool,
+    private_titles: bool,
+    extra_busy: Sequence[Busy],
+    started: datetime,
+    tick: Clock,
+) -> SyncOutcome:
+    week = spec.week
+    live = [e for e in read.events if not e.cancelled]
+    pins = {pin.key: pin for pin in state.pins(calendar_id, week)}
+    dismissed = {key for key, pin in pins.items() if pin.dismissed}
+    # An owned event of a dismissed key is one the user restored: theirs now, busy time.
+    restored = [e for e in live if e.tag is not None and e.tag.key in dismissed]
+    owned = [e for e in live if e.tag is not None and e.tag.key not in dismissed]
+    foreign = [e for e in live if e.tag is None]
+    mappings = state.mappings(calendar_id, week)
+    previous = state.previous_blocks(calendar_id, week)
+
+    edits = detect_edits(
+        owned,
+        mappings,
+        week=week,
+        previous=previous,
+        pins=pins.values(),
+        read_complete=read.complete,
+    )
+    pins.update({pin.key: pin for pin in edits.pins})
+    mappings = {k: m for k, m in mappings.items() if k not in edits.gone}
+    mappings.update({m.key: m for m in edits.accepted})
+    if not dry_run:
+        for pin in edits.pins:
+            state.save_pin(calendar_id, week, pin)
+        for key in edits.gone:
+            state.drop_mapping(calendar_id, key)
+        for mapping in edits.accepted:
+            state.save_mapping(calendar_id, mapping)
+
+    busy = tuple(e.as_busy() for e in (*foreign, *restored)) + tuple(extra_busy)
+    plan = plan_week(
+        spec,
+        busy=busy,
+        pins=list(pins.values()),
+        previous=_where_they_are(previous, owned),
+        now=now,
+        stability_until=_end_of_day(now, spec.timezone),
+    )
+    ops = diff(plan, owned, mappings, busy=busy, previous=previous, read_complete=read.complete)
+    result = apply_ops(
+        ops,
+        provider=provider,
+        state=state,
+        calendar_id=calendar_id,
+        week=week,
+        private=private_titles,
+        dry_run=dry_run,
+    )
+    errors = () if dry_run else result.errors
+    if not dry_run:
+        _adopt(plan, owned, ops, mappings, state, calendar_id, week)
+        dismissed_now = [key for key, pin in pins.items() if pin.dismissed]
+        state.save_blocks(calendar_id, week, _on_calendar(plan, previous, result, dismissed_now))
+        if read.sync_token is not None:
+            state.save_sync_token(calendar_id, read.sync_token)
+
+    finished = tick()
+    run = RunRecord(
+        calendar_id=calendar_id,
+        trigger=trigger,
+        week=week,
+        started_at=started,
+        finished_at=finished,
+        ops=tuple(ops),
+        errors=errors,
+        dry_run=dry_run,
+        extra={
+            "applied": len(result.applied),
+            "failed": len(result.failed),
+            "skipped": 0 if dry_run else len(result.skipped),
+            "pins": len(edits.pins),
+            "conflicts": len(plan.conflicts),
+            "complete": int(read.complete),
+            "duration_ms": int((finished - started).total_seconds() * 1000),
+        },
+    )
+    state.record_run(run)
+    return SyncOutcome(
+        plan=plan,
+        ops=tuple(ops),
+        applied=len(result.applied),
+        errors=errors,
+        run=run,
+        busy=busy,
+        pins=edits.pins,
+        complete=read.complete,
+    )
+
+
+def _end_of_day(now: datetime, timezone: str) -> datetime:
+    """Midnight after ``now`` in the week's zone: the default stability horizon."""
+    tz = ZoneInfo(timezone)
+    tomorrow = now.astimezone(tz).date() + timedelta(days=1)
+    return datetime.combine(tomorrow, time(0), tzinfo=tz)
+
+
+def _where_they_are(previous: Sequence[Block], owned: Sequence[RemoteEvent]) -> list[Block]:
+    """Last applied blocks, at the times the calendar shows (the calendar is the truth,
+    e.g. after a run that died between a write and saving its blocks)."""
+    seen: dict[str, RemoteEvent] = {}
+    for event in owned:
+        if event.tag is not None and event.observed_hash == event.tag.content_hash:
+            seen.setdefault(event.tag.key, event)
+    out: list[Block] = []
+    for block in previous:
+        shown = seen.get(block.key)
+        if shown is not None and (shown.start, shown.end) != (block.start, block.end):
+            block = replace(block, start=shown.start, end=shown.end)
+        out.append(block)
+    return out
+
+
+def _adopt(
+    plan: Plan,
+    owned: Sequence[RemoteEvent],
+    ops: Sequence[Op],
+    mappings: dict[str, EventMapping],
+    state: SyncState,
+    calendar_id: str,
+    week: str,
+) -> None:
+    """Map owned events that already match the plan but that the state lost track of
+    (a crash between a write and its record): the next run then knows them."""
+    touched = {op.key for op in ops}
+    for block in plan.blocks:
+        if block.key in touched:
+            continue
+        candidates = [e for e in owned if e.tag is not None and e.tag.key == block.key]
+        mapping = mappings.get(block.key)
+        event = next(
+            (e for e in candidates if mapping is not None and e.event_id == mapping.event_id),
+            next((e for e in candidates if e.observed_hash == block.content_hash), None),
+        )
+        if event is None:
+            continue
+        fresh = EventMapping(block.key, event.event_id, week, block.content_hash, event.etag)
+        if fresh != mapping:
+            state.save_mapping(calendar_id, fresh)
+
+
+def _on_calendar(
+    plan: Plan, previous: Sequence[Block], result: ApplyResult, dismissed: Iterable[str]
+) -> list[Block]:
+    """The blocks as the calendar now holds them: planned ones, except where the
+    write failed or was not attempted (then what was there before, if anything).
+
+    Dismissed keys keep their last block: the planner sizes a dismissal from it
+    (the minutes the user gave back are not re-placed elsewhere).
+    """
+    before = {block.key: block for block in previous}
+    not_done = [op for op, _ in result.failed] + list(result.skipped)
+    unwritten = {op.key for op in not_done if op.action != "delete"}
+    blocks: list[Block] = []
+    for block in plan.blocks:
+        if block.key not in unwritten:
+            blocks.append(block)
+        elif block.key in before:
+            blocks.append(before[block.key])
+    planned = {block.key for block in plan.blocks}
+    blocks.extend(before[k] for k in sorted(set(dismissed)) if k in before and k not in planned)
+    return blocks
+
+
+__all__ = ["SyncOutcome", "calendar_lock", "sync_calendar"]
