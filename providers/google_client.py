@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-import google_auth_httplib2
+import google_auth_httplib2  # type: ignore[import-untyped]
 import httplib2
 from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build_from_document
@@ -49,7 +49,7 @@ def build_credentials(
     ``Credentials.from_authorized_user_info`` would assume Google's token URI; this
     keeps it configurable so tests and private deployments can point elsewhere.
     """
-    return Credentials(
+    return Credentials(  # type: ignore[no-untyped-call]
         token=None,
         refresh_token=refresh_token,
         token_uri=settings.token_uri,

@@ -22,8 +22,16 @@ from zoneinfo import ZoneInfo
 from tests.fakes.google.errors import Reply, empty_reply, error_reply, json_reply
 
 EVENT_ID = re.compile(r"^[a-v0-9]{5,1024}$")
-NOT_WITH_SYNC_TOKEN = ("iCalUID", "orderBy", "privateExtendedProperty", "q",
-                       "sharedExtendedProperty", "timeMin", "timeMax", "updatedMin")
+NOT_WITH_SYNC_TOKEN = (
+    "iCalUID",
+    "orderBy",
+    "privateExtendedProperty",
+    "q",
+    "sharedExtendedProperty",
+    "timeMin",
+    "timeMax",
+    "updatedMin",
+)
 EVENT_COLORS = {
     "1": "#a4bdfc", "2": "#7ae7bf", "3": "#dbadff", "4": "#ff887c", "5": "#fbd75b",
     "6": "#ffb878", "7": "#46d6db", "8": "#e1e1e1", "9": "#5484ed", "10": "#51b749",
@@ -95,7 +103,9 @@ class CalendarApi:
         def one(part: dict[str, Any]) -> datetime:
             if "dateTime" in part:
                 return datetime.fromisoformat(part["dateTime"])
-            return datetime.combine(date.fromisoformat(part["date"]), time(), ZoneInfo(cal.time_zone))
+            return datetime.combine(
+                date.fromisoformat(part["date"]), time(), ZoneInfo(cal.time_zone)
+            )
 
         return one(ev["start"]), one(ev["end"])
 
@@ -147,7 +157,9 @@ class CalendarApi:
             since = int(decoded["seq"])
             if since < self.min_sync_seq:
                 return error_reply(
-                    410, "fullSyncRequired", "Sync token is no longer valid, a full sync is required."
+                    410,
+                    "fullSyncRequired",
+                    "Sync token is no longer valid, a full sync is required.",
                 )
             items = [e for i, e in cal.events.items() if since < cal.seqs[i] <= as_of]
         else:
@@ -328,8 +340,10 @@ class CalendarApi:
 def _merge(target: dict[str, Any], patch: dict[str, Any], deep: bool = False) -> dict[str, Any]:
     """PATCH semantics: extended properties merge key by key, everything else replaces."""
     for key, value in patch.items():
-        if (deep or key == "extendedProperties") and isinstance(value, dict) and isinstance(
-            target.get(key), dict
+        if (
+            (deep or key == "extendedProperties")
+            and isinstance(value, dict)
+            and isinstance(target.get(key), dict)
         ):
             _merge(target[key], value, deep=True)
         else:

@@ -123,7 +123,10 @@ class FakeOAuth:
         if scope is None:
             return json_reply(
                 400,
-                {"error": "invalid_grant", "error_description": "Token has been expired or revoked."},
+                {
+                    "error": "invalid_grant",
+                    "error_description": "Token has been expired or revoked.",
+                },
             )
         self.refresh_count += 1
         access = "ya29.at-" + secrets.token_urlsafe(16)

@@ -173,7 +173,9 @@ class FakeGoogle:
             "X-Goog-Resource-ID": channel.resource_id,
             "X-Goog-Resource-State": state,
             "X-Goog-Message-Number": "1" if state == "sync" else "2",
-            "X-Goog-Resource-URI": f"{self.base_url}{API_PREFIX}calendars/{channel.calendar_id}/events",
+            "X-Goog-Resource-URI": (
+                f"{self.base_url}{API_PREFIX}calendars/{channel.calendar_id}/events"
+            ),
         }
         if channel.token is not None:
             headers["X-Goog-Channel-Token"] = channel.token
@@ -257,9 +259,11 @@ class FakeGoogle:
                 return error_reply(404, "notFound", "Not Found")
             tail = segments[2:]
             if tail == [] and method == "GET":
-                return 200, {"Content-Type": "application/json"}, json.dumps(
-                    api.calendar_resource(cal)
-                ).encode()
+                return (
+                    200,
+                    {"Content-Type": "application/json"},
+                    json.dumps(api.calendar_resource(cal)).encode(),
+                )
             if tail == ["events"] and method == "GET":
                 return api.list_events(cal, query)
             if tail == ["events"] and method == "POST":

@@ -1,0 +1,372 @@
+"""Google Calendar behind :class:`CalendarProvider`, on the real google-api-python-client.
+
+Writes go through one small state machine (:class:`_Step`) shared by single
+calls and batches, so the follow-ups a write can need behave the same either
+way: a 409 on create (a retry after a crash hit our deterministic id) fetches
+the existing event, reviving it if it was deleted; a refused ``focusTime``
+falls back to an ordinary opaque event; 429/5xx/403-rate-limit are retried
+with backoff that honours Retry-After. Several writes travel as batch requests
+of at most 50 calls, so a week of blocks is one or two HTTP requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import httplib2
+from google.auth.exceptions import RefreshError
+from google.oauth2.credentials import Credentials
+from googleapiclient.errors import HttpError
+
+from blocker.errors import OwnershipError, ProviderError, TransientError
+from blocker.models import Capabilities, EventDraft, Interval, ReadResult, RemoteEvent
+from providers.base import CalendarProvider, Write, WriteResult
+from providers.google_client import (
+    GoogleSettings,
+    build_credentials,
+    build_service,
+    credentials_from_token_json,
+)
+from providers.google_mapping import EVENT_PALETTE, draft_body, remote_event
+from providers.google_retry import (
+    PROVIDER,
+    Backoff,
+    call,
+    is_retryable,
+    retry_after,
+    sync_token_expired,
+    translate,
+)
+
+BATCH_LIMIT = 50
+"""Google accepts at most 50 calls in one batch request."""
+
+StepKind = Literal["create", "create_plain", "update", "delete", "fetch", "revive"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """The next HTTP call one write needs; ``attempt`` counts retries of this call."""
+
+    index: int
+    kind: StepKind
+    draft: EventDraft | None = None
+    current: RemoteEvent | None = None
+    etag: str | None = None
+    attempt: int = 0
+
+
+_Outcome = tuple[Any, BaseException | None]
+
+
+class GoogleCalendar(CalendarProvider):
+    """One Google calendar (``primary`` or a dedicated one) of one user."""
+
+    name = "google"
+    capabilities = Capabilities(
+        colors=True,
+        categories=False,
+        focus_time=True,
+        push=True,
+        incremental=True,
+        batch_size=BATCH_LIMIT,
+        max_concurrency=1,
+    )
+
+    def __init__(
+        self,
+        settings: GoogleSettings,
+        refresh_token: str | None = None,
+        *,
+        calendar_id: str = "primary",
+        credentials: Credentials | None = None,
+        http: httplib2.Http | None = None,
+        backoff: Backoff | None = None,
+        page_size: int = 250,
+        time_zone: str | None = None,
+    ) -> None:
+        if credentials is None:
+            if refresh_token is None:
+                raise ValueError("GoogleCalendar needs a refresh_token or credentials")
+            credentials = build_credentials(settings, refresh_token)
+        self.settings = settings
+        self.calendar_id = calendar_id
+        self.credentials = credentials
+        self.service: Any = build_service(settings, credentials, http)
+        self.backoff = backoff or Backoff()
+        self.page_size = page_size
+        self.time_zone = time_zone
+        self.focus_refused = False
+
+    @classmethod
+    def from_token_json(
+        cls, settings: GoogleSettings, data: bytes | str, **kwargs: Any
+    ) -> GoogleCalendar:
+        """Build from the JSON that :func:`providers.google_oauth.exchange_code` returned."""
+        return cls(settings, credentials=credentials_from_token_json(settings, data), **kwargs)
+
+    # -- reading -----------------------------------------------------------------
+
+    def read(self, window: Interval, sync_token: str | None = None) -> ReadResult:
+        """Full read of ``window``, or all changes since ``sync_token`` (any time range).
+
+        An incremental read is not limited to ``window``: Google refuses
+        ``timeMin``/``timeMax`` with a sync token, and an event moved out of the
+        window is a change the caller must see.
+        """
+        params: dict[str, Any] = {"singleEvents": True, "maxResults": self.page_size}
+        if sync_token is not None:
+            params["syncToken"] = sync_token
+        else:
+            params["timeMin"] = window.start.isoformat()
+            params["timeMax"] = window.end.isoformat()
+        events: list[RemoteEvent] = []
+        removed: list[str] = []
+        page_token: str | None = None
+        next_sync: str | None = None
+        while True:
+            data = self._list_page(params, page_token, incremental=sync_token is not None)
+            zone = self._zone(data.get("timeZone"))
+            for item in data.get("items", []):
+                if item.get("status") == "cancelled":
+                    if sync_token is not None:
+                        removed.append(str(item["id"]))
+                    continue
+                events.append(remote_event(item, zone))
+            page_token = data.get("nextPageToken")
+            if not page_token:
+                next_sync = data.get("nextSyncToken")
+                break
+        events.sort(key=lambda e: (e.start, e.end, e.event_id))
+        return ReadResult(
+            events=tuple(events),
+            complete=True,
+            sync_token=next_sync,
+            incremental=sync_token is not None,
+            removed=tuple(removed),
+        )
+
+    def _list_page(
+        self, params: dict[str, Any], page_token: str | None, *, incremental: bool
+    ) -> dict[str, Any]:
+        def fetch() -> dict[str, Any]:
+            request = self.service.events().list(
+                calendarId=self.calendar_id, pageToken=page_token, **params
+            )
+            try:
+                result: dict[str, Any] = request.execute()
+            except HttpError as exc:
+                if incremental and exc.resp.status == 410:
+                    raise sync_token_expired(exc) from exc
+                raise
+            return result
+
+        return call(fetch, self.backoff, what=f"reading {self.calendar_id}")
+
+    def _zone(self, name: object) -> ZoneInfo:
+        for candidate in (self.time_zone, name, "UTC"):
+            if candidate:
+                try:
+                    return ZoneInfo(str(candidate))
+                except (ZoneInfoNotFoundError, ValueError):
+                    continue
+        return ZoneInfo("UTC")
+
+    # -- writing -----------------------------------------------------------------
+
+    def _create(self, draft: EventDraft) -> RemoteEvent:
+        return self._single(_Step(0, "create", draft=draft))
+
+    def _update(self, current: RemoteEvent, draft: EventDraft) -> RemoteEvent:
+        return self._single(_Step(0, "update", draft=draft, current=current))
+
+    def _delete(self, current: RemoteEvent) -> None:
+        result = self._run([_Step(0, "delete", current=current)])[0]
+        if isinstance(result, ProviderError):
+            raise result
+
+    def _single(self, step: _Step) -> RemoteEvent:
+        result = self._run([step])[0]
+        if isinstance(result, ProviderError):
+            raise result
+        assert result is not None, "create/update always yields an event"
+        return result
+
+    def _write_batch(self, writes: Sequence[Write]) -> list[WriteResult]:
+        steps = [_Step(i, w.action, draft=w.draft, current=w.current) for i, w in enumerate(writes)]
+        return self._run(steps)
+
+    def _run(self, steps: list[_Step]) -> list[WriteResult]:
+        """Drive every step to a final result, retrying and following up in rounds."""
+        results: dict[int, WriteResult] = {}
+        pending = steps
+        while pending:
+            outcomes = self._execute(pending)
+            follow: list[_Step] = []
+            waits: list[float] = []
+            retrying = False
+            for step, (response, exc) in zip(pending, outcomes, strict=True):
+                if exc is not None and is_retryable(exc):
+                    wait = retry_after(exc.resp) if isinstance(exc, HttpError) else None
+                    out_of_patience = step.attempt + 1 >= self.backoff.attempts or (
+                        wait is not None and wait > self.backoff.max_retry_after
+                    )
+                    if out_of_patience:
+                        results[step.index] = translate(exc, what=self._what(step))
+                    else:
+                        retrying = True
+                        follow.append(replace(step, attempt=step.attempt + 1))
+                        if wait is not None:
+                            waits.append(wait)
+                    continue
+                outcome = self._outcome(step, response, exc)
+                if isinstance(outcome, _Step):
+                    follow.append(outcome)
+                else:
+                    results[step.index] = outcome
+            if retrying:
+                attempt = max(s.attempt for s in follow) - 1
+                self.backoff.sleep(self.backoff.delay(attempt, max(waits) if waits else None))
+            pending = follow
+        return [results[step.index] for step in steps]
+
+    def _what(self, step: _Step) -> str:
+        target = step.draft.key if step.draft else (step.current.event_id if step.current else "")
+        return f"{step.kind} {target}"
+
+    def _outcome(
+        self, step: _Step, response: Any, exc: BaseException | None
+    ) -> WriteResult | _Step:
+        """A final result for ``step``, or the follow-up call it needs."""
+        if exc is None:
+            if step.kind == "delete":
+                return None
+            event = remote_event(response, self._zone(None))
+            if step.kind == "fetch":
+                return self._adopt(step, response, event)
+            return event
+        if isinstance(exc, HttpError):
+            status = exc.resp.status
+            if step.kind in ("create", "create_plain") and status == 409:
+                return _Step(step.index, "fetch", draft=step.draft)
+            if step.kind == "create" and status == 400 and self._sent_focus(step):
+                self.focus_refused = True
+                return _Step(step.index, "create_plain", draft=step.draft)
+        return translate(exc, what=self._what(step))
+
+    def _adopt(
+        self, step: _Step, resource: dict[str, Any], event: RemoteEvent
+    ) -> WriteResult | _Step:
+        """After a 409: the id is ours already; reuse the event (revive it if deleted)."""
+        assert step.draft is not None
+        if event.tag is None or event.tag.key != step.draft.key:
+            return OwnershipError(
+                f"event id {event.event_id} exists but is not block {step.draft.key}",
+                provider=PROVIDER,
+            )
+        if resource.get("status") == "cancelled":
+            return _Step(step.index, "revive", draft=step.draft, etag=resource.get("etag"))
+        return event
+
+    def _sent_focus(self, step: _Step) -> bool:
+        return step.draft is not None and step.draft.focus and not self.focus_refused
+
+    def _request(self, step: _Step) -> Any:
+        events = self.service.events()
+        cal = self.calendar_id
+        if step.kind in ("create", "create_plain"):
+            assert step.draft is not None
+            focus = step.kind == "create" and self._sent_focus(step)
+            body = draft_body(step.draft, focus=focus)
+            return events.insert(calendarId=cal, body=body, sendUpdates="none")
+        if step.kind == "fetch":
+            assert step.draft is not None
+            return events.get(calendarId=cal, eventId=step.draft.event_id)
+        if step.kind in ("update", "revive"):
+            assert step.draft is not None
+            body = draft_body(step.draft, focus=False, for_patch=True)
+            if step.kind == "revive":
+                body["status"] = "confirmed"
+                event_id, etag = step.draft.event_id, step.etag
+            else:
+                assert step.current is not None
+                event_id, etag = step.current.event_id, step.current.etag
+            request = events.patch(calendarId=cal, eventId=event_id, body=body, sendUpdates="none")
+        else:
+            assert step.current is not None
+            event_id, etag = step.current.event_id, step.current.etag
+            request = events.delete(calendarId=cal, eventId=event_id, sendUpdates="none")
+        if etag:
+            request.headers["If-Match"] = etag
+        return request
+
+    def _execute(self, steps: list[_Step]) -> list[_Outcome]:
+        """One HTTP request per chunk of 50 (a plain request when a chunk holds one call)."""
+        outcomes: list[_Outcome] = []
+        for offset in range(0, len(steps), BATCH_LIMIT):
+            chunk = steps[offset : offset + BATCH_LIMIT]
+            outcomes.extend(self._execute_one(chunk[0]) if len(chunk) == 1 else self._batch(chunk))
+        return outcomes
+
+    def _execute_one(self, step: _Step) -> list[_Outcome]:
+        try:
+            return [(self._request(step).execute(), None)]
+        except RefreshError as exc:
+            raise translate(exc) from exc
+        except Exception as exc:  # every failure becomes this step's outcome
+            return [(None, exc)]
+
+    def _batch(self, chunk: list[_Step]) -> list[_Outcome]:
+        got: dict[str, _Outcome] = {}
+
+        def collect(request_id: str, response: Any, exc: BaseException | None) -> None:
+            got[request_id] = (response, exc)
+
+        batch = self.service.new_batch_http_request(callback=collect)
+        for position, step in enumerate(chunk):
+            batch.add(self._request(step), request_id=str(position))
+        try:
+            batch.execute()
+        except RefreshError as exc:
+            raise translate(exc) from exc
+        except Exception as exc:  # the whole batch failed: every call shares the outcome
+            return [(None, exc)] * len(chunk)
+        missing = TransientError("the batch response lacked this call", provider=PROVIDER)
+        return [got.get(str(i), (None, missing)) for i in range(len(chunk))]
+
+    # -- extras used by the connect flow and the dashboard --------------------------------
+
+    def create_calendar(self, summary: str = "Time blocks", time_zone: str | None = None) -> str:
+        """Create a dedicated calendar (needs the ``calendar`` scope); returns its id."""
+        body: dict[str, Any] = {"summary": summary}
+        if time_zone:
+            body["timeZone"] = time_zone
+        created: dict[str, Any] = call(
+            lambda: self.service.calendars().insert(body=body).execute(),
+            self.backoff,
+            what="creating a calendar",
+        )
+        return str(created["id"])
+
+    def palette(self) -> dict[str, str]:
+        """Google's event colours as the API reports them (colorId -> #rrggbb)."""
+        data: dict[str, Any] = call(
+            lambda: self.service.colors().get().execute(), self.backoff, what="reading colours"
+        )
+        event = data.get("event") or {}
+        return {str(k): str(v["background"]) for k, v in event.items()} or dict(EVENT_PALETTE)
+
+    def close(self) -> None:
+        http = getattr(self.service, "_http", None)
+        inner = getattr(http, "http", None)
+        connections = getattr(inner, "connections", None)
+        if isinstance(connections, dict):
+            for conn in connections.values():
+                conn.close()
+            connections.clear()
+
+
+__all__ = ["BATCH_LIMIT", "GoogleCalendar"]
