@@ -1,0 +1,184 @@
+"""Users and calendar connections, with their tokens encrypted at rest."""
+
+from __future__ import annotations
+
+from typing import cast
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from blocker.errors import StoreError
+from blocker.store.base import StoreBase
+from blocker.store.records import (
+    PROVIDERS,
+    STATUSES,
+    Connection,
+    ConnectionStatus,
+    ProviderName,
+)
+from blocker.store.tables import CalendarConnection, User
+
+
+class UnknownCalendar(StoreError, LookupError):
+    """No connection row for this calendar id."""
+
+    hint = "connect the calendar first (dashboard or `blocker connect`)"
+
+
+def _connection(row: CalendarConnection) -> Connection:
+    return Connection(
+        calendar_id=row.calendar_id,
+        user_email=row.user.email,
+        user_timezone=row.user.timezone,
+        provider=cast(ProviderName, row.provider),
+        account_label=row.account_label,
+        status=cast(ConnectionStatus, row.status),
+        status_reason=row.status_reason,
+        provider_calendar_id=row.provider_calendar_id,
+        has_tokens=row.token_blob is not None,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _normal_email(email: str) -> str:
+    value = email.strip().lower()
+    if "@" not in value:
+        raise ValueError(f"not an email address: {email!r}")
+    return value
+
+
+class AccountStore(StoreBase):
+    """Users, their calendar connections and each connection's token blob."""
+
+    def _ensure_user(self, s: Session, email: str, timezone: str | None) -> int:
+        if timezone is not None:
+            ZoneInfo(timezone)  # unknown zone names fail here, not at planning time
+        values = {"email": _normal_email(email), "created_at": self._now()}
+        values["timezone"] = timezone or "UTC"
+        self._upsert(
+            s,
+            User,
+            values,
+            ("email",),
+            insert_only=("created_at",) if timezone else ("created_at", "timezone"),
+        )
+        user_id = s.scalar(select(User.id).where(User.email == values["email"]))
+        assert user_id is not None  # just upserted in this transaction
+        return user_id
+
+    def ensure_user(self, email: str, timezone: str | None = None) -> int:
+        """The user's id, creating the user (zone ``UTC`` unless given); updates the zone."""
+        with self._tx() as s:
+            return self._ensure_user(s, email, timezone)
+
+    def upsert_connection(
+        self,
+        calendar_id: str,
+        *,
+        user_email: str,
+        provider: ProviderName,
+        account_label: str = "",
+        provider_calendar_id: str | None = None,
+        tokens: bytes | None = None,
+        user_timezone: str | None = None,
+    ) -> Connection:
+        """Create or refresh a connection; it is ``connected`` afterwards.
+
+        ``tokens`` (Google refresh-token JSON, msal's serialized cache) are
+        encrypted before they reach the table; None keeps the stored ones.
+        """
+        if provider not in PROVIDERS:
+            raise ValueError(f"unknown provider {provider!r}; expected one of {PROVIDERS}")
+        now = self._now()
+        with self._tx() as s:
+            user_id = self._ensure_user(s, user_email, user_timezone)
+            values: dict[str, object] = {
+                "calendar_id": calendar_id,
+                "user_id": user_id,
+                "provider": provider,
+                "account_label": account_label,
+                "status": "connected",
+                "status_reason": "",
+                "provider_calendar_id": provider_calendar_id,
+                "created_at": now,
+                "updated_at": now,
+            }
+            if tokens is not None:
+                values["token_blob"] = self._cipher.encrypt(tokens)
+            self._upsert(
+                s, CalendarConnection, values, ("calendar_id",), insert_only=("created_at",)
+            )
+            return _connection(self._row(s, calendar_id))
+
+    def _row(self, s: Session, calendar_id: str) -> CalendarConnection:
+        row = s.scalars(
+            select(CalendarConnection).where(CalendarConnection.calendar_id == calendar_id)
+        ).first()
+        if row is None:
+            raise UnknownCalendar(f"no calendar connection {calendar_id!r}")
+        return row
+
+    def get_connection(self, calendar_id: str) -> Connection | None:
+        with self._tx() as s:
+            try:
+                return _connection(self._row(s, calendar_id))
+            except UnknownCalendar:
+                return None
+
+    def list_connections(
+        self, *, user_email: str | None = None, status: ConnectionStatus | None = None
+    ) -> list[Connection]:
+        """Connections ordered by calendar id, optionally of one user or one status."""
+        query = select(CalendarConnection).join(User).order_by(CalendarConnection.calendar_id)
+        if user_email is not None:
+            query = query.where(User.email == _normal_email(user_email))
+        if status is not None:
+            query = query.where(CalendarConnection.status == status)
+        with self._tx() as s:
+            return [_connection(row) for row in s.scalars(query)]
+
+    def set_connection_status(
+        self, calendar_id: str, status: ConnectionStatus, reason: str = ""
+    ) -> None:
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}; expected one of {STATUSES}")
+        with self._tx() as s:
+            result = s.execute(
+                update(CalendarConnection)
+                .where(CalendarConnection.calendar_id == calendar_id)
+                .values(status=status, status_reason=reason, updated_at=self._now())
+            )
+            if result.rowcount == 0:  # type: ignore[attr-defined]
+                raise UnknownCalendar(f"no calendar connection {calendar_id!r}")
+
+    def mark_needs_reconnect(self, calendar_id: str, reason: str) -> None:
+        """The provider refused our tokens: show the user why, stop scheduling runs."""
+        self.set_connection_status(calendar_id, "needs_reconnect", reason)
+
+    def disconnect(self, calendar_id: str, reason: str = "disconnected by the user") -> None:
+        """Stop managing the calendar and forget its tokens (they are not needed any more)."""
+        with self._tx() as s:
+            row = self._row(s, calendar_id)
+            row.status = "disconnected"
+            row.status_reason = reason
+            row.token_blob = None
+            row.updated_at = self._now()
+
+    def connection_tokens(self, calendar_id: str) -> bytes | None:
+        """The decrypted token blob, None if none is stored; SettingsError on a wrong key."""
+        with self._tx() as s:
+            blob = self._row(s, calendar_id).token_blob
+        return None if blob is None else self._cipher.decrypt(blob)
+
+    def save_connection_tokens(self, calendar_id: str, blob: bytes) -> None:
+        """Replace the token blob (e.g. msal's cache after ``has_state_changed``)."""
+        encrypted = self._cipher.encrypt(blob)
+        with self._tx() as s:
+            row = self._row(s, calendar_id)
+            row.token_blob = encrypted
+            row.updated_at = self._now()
+
+
+__all__ = ["AccountStore", "UnknownCalendar"]

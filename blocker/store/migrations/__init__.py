@@ -1,0 +1,1 @@
+"""Alembic environment of the store (run through :func:`blocker.store.db.migrate`)."""

@@ -1,0 +1,28 @@
+"""The store: one object the sync engine, web app and scheduler share.
+
+:class:`Store` implements :class:`blocker.state.SyncState` exactly and adds
+accounts, channels, rules versions and schedule state. Each part lives in its own
+module; this one only assembles them.
+"""
+
+from __future__ import annotations
+
+from blocker.store.accounts import AccountStore, UnknownCalendar
+from blocker.store.base import describe_engine, unreachable
+from blocker.store.channels import ChannelStore
+from blocker.store.rules_versions import RulesVersionNotFound, RulesVersionStore
+from blocker.store.schedule import ScheduleStore
+from blocker.store.sync_state import SyncStateStore
+
+
+class Store(SyncStateStore, AccountStore, ChannelStore, RulesVersionStore, ScheduleStore):
+    """SQLAlchemy-backed state; every method is one short, thread-safe transaction."""
+
+
+__all__ = [
+    "RulesVersionNotFound",
+    "Store",
+    "UnknownCalendar",
+    "describe_engine",
+    "unreachable",
+]

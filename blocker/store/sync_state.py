@@ -1,0 +1,215 @@
+"""The :class:`blocker.state.SyncState` half of the store: what sync remembers between runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from blocker.models import Block, Pin, RunRecord
+from blocker.state import EventMapping
+from blocker.store.base import StoreBase
+from blocker.store.codec import decode_block, decode_op, encode_block, encode_op
+from blocker.store.tables import AppliedBlocks, EventMappingRow, PinRow, RunRow, SyncToken
+
+
+def _mapping(row: EventMappingRow) -> EventMapping:
+    return EventMapping(
+        key=row.key,
+        event_id=row.event_id,
+        week=row.week,
+        content_hash=row.content_hash,
+        etag=row.etag,
+    )
+
+
+def _run(row: RunRow) -> RunRecord:
+    return RunRecord(
+        calendar_id=row.calendar_id,
+        trigger=row.trigger,
+        week=row.week,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        ops=tuple(decode_op(op) for op in row.ops),
+        errors=tuple(str(e) for e in row.errors),
+        dry_run=row.dry_run,
+        extra={str(k): int(v) for k, v in row.counters.items()},
+    )
+
+
+class SyncStateStore(StoreBase):
+    """Event mappings, pins, sync tokens, last applied blocks and run history."""
+
+    # -- event mappings ------------------------------------------------------------
+
+    def mappings(self, calendar_id: str, week: str) -> dict[str, EventMapping]:
+        """Mappings of the blocks of ``week``, by block key."""
+        with self._tx() as s:
+            rows = s.scalars(
+                select(EventMappingRow).where(
+                    EventMappingRow.calendar_id == calendar_id, EventMappingRow.week == week
+                )
+            )
+            return {row.key: _mapping(row) for row in rows}
+
+    def mapping_for_event(self, calendar_id: str, event_id: str) -> EventMapping | None:
+        """Which block an event id belongs to (Graph delta reads omit our tag)."""
+        with self._tx() as s:
+            row = s.scalars(
+                select(EventMappingRow)
+                .where(
+                    EventMappingRow.calendar_id == calendar_id,
+                    EventMappingRow.event_id == event_id,
+                )
+                .limit(1)
+            ).first()
+            return None if row is None else _mapping(row)
+
+    def save_mapping(self, calendar_id: str, mapping: EventMapping) -> None:
+        with self._tx() as s:
+            self._upsert(
+                s,
+                EventMappingRow,
+                {
+                    "calendar_id": calendar_id,
+                    "key": mapping.key,
+                    "event_id": mapping.event_id,
+                    "week": mapping.week,
+                    "content_hash": mapping.content_hash,
+                    "etag": mapping.etag,
+                    "updated_at": self._now(),
+                },
+                ("calendar_id", "key"),
+            )
+
+    def drop_mapping(self, calendar_id: str, key: str) -> None:
+        with self._tx() as s:
+            s.execute(
+                delete(EventMappingRow).where(
+                    EventMappingRow.calendar_id == calendar_id, EventMappingRow.key == key
+                )
+            )
+
+    # -- pins and dismissals -------------------------------------------------------
+
+    def pins(self, calendar_id: str, week: str) -> list[Pin]:
+        """User decisions for ``week``: moved/retitled blocks and dismissed keys."""
+        with self._tx() as s:
+            rows = s.scalars(
+                select(PinRow)
+                .where(PinRow.calendar_id == calendar_id, PinRow.week == week)
+                .order_by(PinRow.key)
+            )
+            return [
+                Pin(
+                    key=row.key,
+                    start=row.start_at,
+                    end=row.end_at,
+                    title=row.title,
+                    dismissed=row.dismissed,
+                )
+                for row in rows
+            ]
+
+    def save_pin(self, calendar_id: str, week: str, pin: Pin) -> None:
+        """Record (or replace) the user's decision about one block of ``week``."""
+        with self._tx() as s:
+            self._upsert(
+                s,
+                PinRow,
+                {
+                    "calendar_id": calendar_id,
+                    "week": week,
+                    "key": pin.key,
+                    "start_at": pin.start,
+                    "end_at": pin.end,
+                    "title": pin.title,
+                    "dismissed": pin.dismissed,
+                    "updated_at": self._now(),
+                },
+                ("calendar_id", "week", "key"),
+            )
+
+    def drop_pin(self, calendar_id: str, week: str, key: str) -> None:
+        """Forget a decision (the user asked to restore the planned block)."""
+        with self._tx() as s:
+            s.execute(
+                delete(PinRow).where(
+                    PinRow.calendar_id == calendar_id, PinRow.week == week, PinRow.key == key
+                )
+            )
+
+    # -- sync tokens -------------------------------------------------------------
+
+    def sync_token(self, calendar_id: str) -> str | None:
+        with self._tx() as s:
+            return s.scalar(select(SyncToken.token).where(SyncToken.calendar_id == calendar_id))
+
+    def save_sync_token(self, calendar_id: str, token: str | None) -> None:
+        """Store the token for the next incremental read; None forgets it (full resync)."""
+        with self._tx() as s:
+            if token is None:
+                s.execute(delete(SyncToken).where(SyncToken.calendar_id == calendar_id))
+                return
+            self._upsert(
+                s,
+                SyncToken,
+                {"calendar_id": calendar_id, "token": token, "updated_at": self._now()},
+                ("calendar_id",),
+            )
+
+    # -- last applied plan ---------------------------------------------------------
+
+    def previous_blocks(self, calendar_id: str, week: str) -> list[Block]:
+        """The blocks of the last plan applied for ``week`` (for stability)."""
+        with self._tx() as s:
+            data = s.scalar(
+                select(AppliedBlocks.blocks).where(
+                    AppliedBlocks.calendar_id == calendar_id, AppliedBlocks.week == week
+                )
+            )
+        return [decode_block(item) for item in data or ()]
+
+    def save_blocks(self, calendar_id: str, week: str, blocks: list[Block]) -> None:
+        encoded: list[dict[str, Any]] = [encode_block(block) for block in blocks]
+        with self._tx() as s:
+            self._upsert(
+                s,
+                AppliedBlocks,
+                {
+                    "calendar_id": calendar_id,
+                    "week": week,
+                    "blocks": encoded,
+                    "updated_at": self._now(),
+                },
+                ("calendar_id", "week"),
+            )
+
+    # -- run history ---------------------------------------------------------------
+
+    def record_run(self, run: RunRecord) -> None:
+        with self._tx() as s:
+            s.add(
+                RunRow(
+                    calendar_id=run.calendar_id,
+                    trigger=run.trigger,
+                    week=run.week,
+                    started_at=run.started_at,
+                    finished_at=run.finished_at,
+                    dry_run=run.dry_run,
+                    ops=[encode_op(op) for op in run.ops],
+                    errors=list(run.errors),
+                    counters=dict(run.extra),
+                )
+            )
+
+    def runs(self, calendar_id: str | None = None, limit: int = 50) -> list[RunRecord]:
+        """Most recent first (by start time, then by insertion)."""
+        query = select(RunRow).order_by(RunRow.started_at.desc(), RunRow.id.desc()).limit(limit)
+        if calendar_id is not None:
+            query = query.where(RunRow.calendar_id == calendar_id)
+        with self._tx() as s:
+            return [_run(row) for row in s.scalars(query)]
+
+
+__all__ = ["SyncStateStore"]

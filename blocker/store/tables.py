@@ -1,0 +1,193 @@
+"""SQLAlchemy 2 ORM tables of the store.
+
+The schema itself is created only by the Alembic migrations in
+``blocker/store/migrations``; these classes must match them (a test compares
+the migrated database with this metadata). Sync-state tables key on the
+``calendar_id`` string without a foreign key: the local ``.ics`` calendar and
+``--dry-run`` runs have state but no connection row.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from blocker.store.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+    }
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+    connections: Mapped[list[CalendarConnection]] = relationship(back_populates="user")
+
+
+class CalendarConnection(Base):
+    __tablename__ = "calendar_connections"
+    __table_args__ = (
+        CheckConstraint("provider IN ('local', 'google', 'outlook', 'memory')", name="provider"),
+        CheckConstraint(
+            "status IN ('connected', 'needs_reconnect', 'disconnected')", name="status"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    calendar_id: Mapped[str] = mapped_column(String(255), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    account_label: Mapped[str] = mapped_column(String(255), default="")
+    status: Mapped[str] = mapped_column(String(32), default="connected")
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    token_blob: Mapped[bytes | None] = mapped_column(LargeBinary)
+    provider_calendar_id: Mapped[str | None] = mapped_column(String(1024))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    user: Mapped[User] = relationship(back_populates="connections")
+
+
+class SyncToken(Base):
+    __tablename__ = "sync_tokens"
+
+    calendar_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    token: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+
+
+class EventMappingRow(Base):
+    __tablename__ = "event_mappings"
+    __table_args__ = (
+        UniqueConstraint("calendar_id", "key"),
+        Index("ix_event_mappings_calendar_week", "calendar_id", "week"),
+        Index("ix_event_mappings_calendar_event", "calendar_id", "event_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    calendar_id: Mapped[str] = mapped_column(String(255))
+    key: Mapped[str] = mapped_column(String(512))
+    event_id: Mapped[str] = mapped_column(String(1024))
+    week: Mapped[str] = mapped_column(String(8))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    etag: Mapped[str | None] = mapped_column(String(1024))
+    updated_at: Mapped[datetime]
+
+
+class PinRow(Base):
+    __tablename__ = "pins"
+    __table_args__ = (UniqueConstraint("calendar_id", "week", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    calendar_id: Mapped[str] = mapped_column(String(255))
+    week: Mapped[str] = mapped_column(String(8))
+    key: Mapped[str] = mapped_column(String(512))
+    start_at: Mapped[datetime | None]
+    end_at: Mapped[datetime | None]
+    title: Mapped[str | None] = mapped_column(Text)
+    dismissed: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime]
+
+
+class AppliedBlocks(Base):
+    __tablename__ = "applied_blocks"
+
+    calendar_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    week: Mapped[str] = mapped_column(String(8), primary_key=True)
+    blocks: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    updated_at: Mapped[datetime]
+
+
+class RunRow(Base):
+    __tablename__ = "runs"
+    __table_args__ = (Index("ix_runs_calendar_started", "calendar_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    calendar_id: Mapped[str] = mapped_column(String(255))
+    trigger: Mapped[str] = mapped_column(String(64))
+    week: Mapped[str] = mapped_column(String(8))
+    started_at: Mapped[datetime] = mapped_column(index=True)
+    finished_at: Mapped[datetime]
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    ops: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    errors: Mapped[list[str]] = mapped_column(JSON)
+    counters: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class RulesVersionRow(Base):
+    __tablename__ = "rules_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    is_current: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+
+
+class PushChannel(Base):
+    __tablename__ = "push_channels"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    calendar_id: Mapped[str] = mapped_column(String(255), index=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    channel_id: Mapped[str] = mapped_column(String(255), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    resource_id: Mapped[str | None] = mapped_column(String(1024))
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    created_at: Mapped[datetime]
+
+
+class CalendarSchedule(Base):
+    __tablename__ = "calendar_schedules"
+
+    calendar_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    next_generate_at: Mapped[datetime | None] = mapped_column(index=True)
+    next_poll_at: Mapped[datetime | None] = mapped_column(index=True)
+    last_run_at: Mapped[datetime | None]
+
+
+__all__ = [
+    "AppliedBlocks",
+    "Base",
+    "CalendarConnection",
+    "CalendarSchedule",
+    "EventMappingRow",
+    "PinRow",
+    "PushChannel",
+    "RulesVersionRow",
+    "RunRow",
+    "SyncToken",
+    "User",
+]
