@@ -77,6 +77,7 @@ class Settings(BaseSettings):
     port: int = 8000
     jobs_backend: Literal["apscheduler", "procrastinate"] = "apscheduler"
     rules_path: Path | None = None
+    owner_email: str | None = None
 
     google_client_id: str | None = None
     google_client_secret: SecretStr | None = None
@@ -152,9 +153,7 @@ class Settings(BaseSettings):
                 f"{env_name('google_client_id')} and {env_name('google_client_secret')} "
                 "are required for google calendars",
             )
-        if "outlook" in wanted and not (
-            self.microsoft_client_id and self.microsoft_client_secret
-        ):
+        if "outlook" in wanted and not (self.microsoft_client_id and self.microsoft_client_secret):
             raise SettingsError(
                 f"{env_name('microsoft_client_id')} and {env_name('microsoft_client_secret')} "
                 "are required for outlook calendars",

@@ -1,0 +1,137 @@
+"""The job functions, written once for every jobs engine (APScheduler or procrastinate).
+
+No engine is imported here: an engine adapter resolves its context (the
+:class:`~blocker.runtime.Runtime`) and calls these. Every job is idempotent, so an
+engine that runs it twice (a retry, a missed-run catch-up, two workers) does no
+harm: a sync of an already-synced week makes zero writes. Runs of one calendar
+are serialised by the runtime's per-calendar lock. Errors a calendar or the
+rules raise are logged, counted and (for a revoked connection) recorded on the
+connection; they never escape into the engine's loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from blocker.errors import BlockerError, ReconnectRequired
+from blocker.weeks import next_week, week_of
+
+if TYPE_CHECKING:
+    from blocker.runtime import RunOutcome, Runtime
+
+log = logging.getLogger("blocker.jobs")
+
+NEEDS_RECONNECT = "needs_reconnect"
+
+
+def _runnable(ctx: Runtime, calendar_id: str) -> bool:
+    """Skip calendars that left the rules or wait for the user to reconnect them."""
+    if calendar_id not in ctx.calendar_ids():
+        log.info("job skipped: calendar %s is no longer in the rules", calendar_id)
+        return False
+    connection = ctx.store.get_connection(calendar_id)
+    if connection is not None and getattr(connection, "status", None) == NEEDS_RECONNECT:
+        log.info("job skipped: calendar %s needs to be reconnected", calendar_id)
+        return False
+    return True
+
+
+def _sync(ctx: Runtime, calendar_id: str, week: str, trigger: str) -> RunOutcome | None:
+    try:
+        return ctx.sync(None, calendar_id, week, trigger=trigger)
+    except ReconnectRequired:
+        # Runtime.sync has marked the connection already; waiting is all we can do.
+        return None
+    except BlockerError as exc:
+        log.warning("job %s on %s failed: %s", trigger, calendar_id, exc.user_message())
+        return None
+
+
+def _has_plan(ctx: Runtime, calendar_id: str, week: str) -> bool:
+    return bool(ctx.store.previous_blocks(calendar_id, week))
+
+
+def generate_next_week(ctx: Runtime, calendar_id: str) -> list[RunOutcome]:
+    """The weekly job: plan and write next week's blocks."""
+    if not _runnable(ctx, calendar_id):
+        return []
+    week = next_week(ctx.today())
+    outcome = _sync(ctx, calendar_id, week, "weekly")
+    return [outcome] if outcome else []
+
+
+def rebalance(ctx: Runtime, calendar_id: str, trigger: str = "rebalance") -> list[RunOutcome]:
+    """Re-plan this week, and next week too once it has been generated.
+
+    Called after a (debounced) webhook, at the start of each day, and when the
+    rules change. Next week is only touched when it already has a plan, so a
+    Monday rebalance does not pre-empt Friday's generation.
+    """
+    if not _runnable(ctx, calendar_id):
+        return []
+    today = ctx.today()
+    weeks = [week_of(today)]
+    upcoming = week_of(today + timedelta(days=7))
+    if _has_plan(ctx, calendar_id, upcoming):
+        weeks.append(upcoming)
+    outcomes = []
+    for week in weeks:
+        outcome = _sync(ctx, calendar_id, week, trigger)
+        if outcome is not None:
+            outcomes.append(outcome)
+    return outcomes
+
+
+def poll(ctx: Runtime, calendar_id: str) -> list[RunOutcome]:
+    """Fallback when push is unavailable: the same as a rebalance, labelled ``poll``."""
+    return rebalance(ctx, calendar_id, trigger="poll")
+
+
+def renew_channels(ctx: Runtime) -> int:
+    """Renew push channels that expire soon; returns how many were renewed.
+
+    Local and memory calendars have no channels; remote adapters register their
+    renewal in :mod:`blocker.provider_factory` (wiring point).
+    """
+    from blocker.provider_factory import renew_channel
+
+    horizon = ctx.now() + timedelta(hours=12)
+    renewed = 0
+    for channel in ctx.store.channels_expiring(horizon):
+        try:
+            if renew_channel(ctx, channel):
+                renewed += 1
+        except ReconnectRequired as exc:
+            ctx.store.mark_needs_reconnect(channel.calendar_id, exc.user_message())
+        except BlockerError as exc:
+            ctx.metrics.errors.labels(channel.calendar_id, type(exc).__name__).inc()
+            log.warning("renewing channel of %s failed: %s", channel.calendar_id, exc)
+    return renewed
+
+
+def refresh_tokens(ctx: Runtime) -> int:
+    """Refresh remote calendars' access tokens ahead of need; returns how many.
+
+    A revoked grant surfaces here (ReconnectRequired) and marks the connection, so
+    the user hears about it before the next weekly run silently fails.
+    """
+    from blocker.provider_factory import refresh_credentials
+
+    refreshed = 0
+    for calendar_id in ctx.calendar_ids():
+        if not _runnable(ctx, calendar_id):
+            continue
+        try:
+            if refresh_credentials(ctx, calendar_id):
+                refreshed += 1
+        except ReconnectRequired as exc:
+            ctx.store.mark_needs_reconnect(calendar_id, exc.user_message())
+        except BlockerError as exc:
+            ctx.metrics.errors.labels(calendar_id, type(exc).__name__).inc()
+            log.warning("refreshing tokens of %s failed: %s", calendar_id, exc)
+    return refreshed
+
+
+__all__ = ["generate_next_week", "poll", "rebalance", "refresh_tokens", "renew_channels"]

@@ -1,0 +1,437 @@
+"""The service container: settings, store, current rules, providers, locks, clock.
+
+One object the CLI, the web app and the job functions share, so "which rules are
+in force", "which provider serves calendar X" and "is calendar X being synced
+right now" each have exactly one answer per process.
+
+Rules: the YAML file is the source of truth at start-up (it is saved as a new
+version in the store when it differs from the stored current one); an edit
+through the API is validated first, then written back to the file atomically and
+saved as a version, so the CLI and a restarted service see the same rules.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from blocker.errors import BlockerError, ProviderError, ReconnectRequired, SettingsError
+from blocker.metrics import CountingProvider, Metrics
+from blocker.models import Busy, Op, Plan, RunRecord, WeekSpec
+from blocker.settings import Settings
+from blocker.weeks import week_window
+from providers.base import CalendarProvider
+
+if TYPE_CHECKING:
+    from blocker.store import Store
+    from rules import Rules
+
+log = logging.getLogger("blocker.runtime")
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutcome:
+    """What one sync of one calendar and week produced, for the CLI and the API."""
+
+    calendar_id: str
+    week: str
+    plan: Plan
+    spec: WeekSpec
+    ops: tuple[Op, ...]
+    errors: tuple[str, ...]
+    busy: tuple[Busy, ...]
+    run: RunRecord | None
+    dry_run: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """A plan computed without writing anything anywhere."""
+
+    plan: Plan
+    spec: WeekSpec
+    busy: tuple[Busy, ...]
+
+
+class Runtime:
+    """Shared state of one service process (see module docstring)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        *,
+        rules_path: Path | None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.rules_path = rules_path
+        self.clock: Clock = clock or system_clock
+        self.metrics = Metrics()
+        self._rules: Rules | None = None
+        self._rules_text = ""
+        self._rules_lock = threading.RLock()
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+        self._providers: dict[str, tuple[tuple[Any, ...], CalendarProvider]] = {}
+        self._rules_listeners: list[Callable[[Rules], None]] = []
+
+    # -- construction -----------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls, settings: Settings, config_path: Path | None = None, *, clock: Clock | None = None
+    ) -> Runtime:
+        """Open the store and load the rules (file first, else the store's current version)."""
+        from blocker.store import TokenCipher, open_store
+
+        path = config_path or settings.rules_path
+        # Without a key (only local/memory calendars: settings enforce one for remote
+        # ones) an ephemeral key is used; nothing secret is stored in that case.
+        key = (
+            settings.encryption_key.get_secret_value()
+            if settings.encryption_key is not None
+            else TokenCipher.generate_key()
+        )
+        cipher = TokenCipher(key)
+        store = open_store(settings.database_url, cipher)
+        runtime = cls(settings, store, rules_path=Path(path) if path else None, clock=clock)
+        try:
+            runtime._load_initial_rules()
+        except BaseException:
+            runtime.close()
+            raise
+        return runtime
+
+    def _load_initial_rules(self) -> None:
+        if self.rules_path is not None:
+            text = self.rules_path.read_text(encoding="utf-8")
+            rules = self._parse(text)
+            current = self.store.current_rules()
+            if current is None or current.text != text:
+                self.store.save_rules_version(text)
+        else:
+            current = self.store.current_rules()
+            if current is None:
+                raise SettingsError(
+                    "no rules: pass --config FILE or set BLOCKER_RULES_PATH",
+                )
+            text = current.text
+            rules = self._parse(text)
+        self._install(rules, text)
+
+    def _parse(self, text: str) -> Rules:
+        from rules import parse_rules
+
+        if self.rules_path is not None:
+            return parse_rules(text, filename=str(self.rules_path), base_dir=self.rules_path.parent)
+        return parse_rules(text)
+
+    def _install(self, rules: Rules, text: str) -> None:
+        self.settings.require_for_providers(cal.provider for cal in rules.calendars)
+        with self._rules_lock:
+            self._rules = rules
+            self._rules_text = text
+        for cal in rules.calendars:
+            self._ensure_connection(cal)
+        for listener in list(self._rules_listeners):
+            listener(rules)
+
+    def owner_email(self) -> str:
+        """Whose calendars these are: the setting, else one derived from the rules."""
+        if self.settings.owner_email:
+            return self.settings.owner_email
+        domains = self.rules.owner.email_domains
+        return f"owner@{domains[0]}" if domains else "owner@localhost"
+
+    def _ensure_connection(self, cal: Any) -> None:
+        """A connection row per calendar, so its status can be shown and marked."""
+        if self.store.get_connection(cal.id) is None:
+            self.store.upsert_connection(
+                cal.id,
+                user_email=self.owner_email(),
+                provider=cal.provider,
+                provider_calendar_id=cal.calendar,
+                user_timezone=self.rules.timezone,
+            )
+
+    # -- rules ------------------------------------------------------------------
+
+    @property
+    def rules(self) -> Rules:
+        with self._rules_lock:
+            if self._rules is None:
+                raise SettingsError("rules not loaded")
+            return self._rules
+
+    @property
+    def rules_text(self) -> str:
+        with self._rules_lock:
+            return self._rules_text
+
+    def on_rules_change(self, listener: Callable[[Rules], None]) -> None:
+        """Call ``listener`` after every successful rules change (the scheduler re-plans)."""
+        self._rules_listeners.append(listener)
+
+    def update_rules(self, text: str) -> int:
+        """Validate ``text``; only when valid write it, save a version and put it in force.
+
+        Raises :class:`~blocker.errors.RulesError` with every problem otherwise, and the
+        rules in force do not change.
+        """
+        with self._rules_lock:
+            rules = self._parse(text)
+            self.settings.require_for_providers(cal.provider for cal in rules.calendars)
+            self._write_rules_file(text)
+            version: int = self.store.save_rules_version(text)
+            self._install(rules, text)
+            return version
+
+    def restore_rules(self, version_id: int) -> int:
+        """Put an earlier saved version back in force (validated again: paths may be gone)."""
+        with self._rules_lock:
+            versions = {v.id: v for v in self.store.rules_versions(limit=100_000)}
+            if version_id not in versions:
+                raise KeyError(version_id)
+            text = versions[version_id].text
+            rules = self._parse(text)
+            self._write_rules_file(text)
+            self.store.restore_rules_version(version_id)
+            self._install(rules, text)
+            return version_id
+
+    def _write_rules_file(self, text: str) -> None:
+        if self.rules_path is None:
+            return
+        target = self.rules_path
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    # -- time -------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        value = self.clock()
+        if value.tzinfo is None:
+            raise ValueError("the clock must return aware datetimes")
+        return value
+
+    def today(self) -> date:
+        return self.now().astimezone(ZoneInfo(self.rules.timezone)).date()
+
+    # -- calendars and providers ---------------------------------------------------
+
+    def calendar(self, calendar_id: str) -> Any:
+        for cal in self.rules.calendars:
+            if cal.id == calendar_id:
+                return cal
+        raise BlockerError(
+            f"unknown calendar {calendar_id!r}",
+            hint="use one of the ids under `calendars:` in the rules",
+        )
+
+    def calendar_ids(self) -> list[str]:
+        return [cal.id for cal in self.rules.calendars]
+
+    def provider(self, calendar_id: str) -> CalendarProvider:
+        """The provider of a calendar, built once per configuration and reused."""
+        cal = self.calendar(calendar_id)
+        signature = (
+            cal.provider,
+            str(getattr(cal, "path", "")),
+            tuple(str(b) for b in getattr(cal, "busy", ()) or ()),
+            getattr(cal, "calendar", None),
+        )
+        cached = self._providers.get(calendar_id)
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+        if cached is not None:
+            cached[1].close()
+        from blocker.provider_factory import build_provider
+
+        inner = build_provider(self, cal)
+        provider = CountingProvider(inner, self.metrics)
+        self._providers[calendar_id] = (signature, provider)
+        return provider
+
+    def resolve(self, path: str | Path) -> Path:
+        """A path from the rules, relative to the rules file's folder."""
+        p = Path(path)
+        if p.is_absolute() or self.rules_path is None:
+            return p
+        return self.rules_path.parent / p
+
+    @contextmanager
+    def lock(self, calendar_id: str) -> Iterator[None]:
+        """Serialise runs of one calendar (waits; never skips a run)."""
+        with self._locks_guard:
+            lock = self._locks.setdefault(calendar_id, threading.Lock())
+        with lock:
+            yield
+
+    # -- planning and syncing ---------------------------------------------------------
+
+    def expand(self, week: str) -> WeekSpec:
+        from rules.engine import expand_week
+
+        spec: WeekSpec = expand_week(self.rules, week, today=self.today())
+        return spec
+
+    def preview(self, calendar_id: str, week: str) -> Preview:
+        """Plan ``week`` from what the calendar shows now, writing nothing anywhere."""
+        from blocker.planner import plan_week
+
+        spec = self.expand(week)
+        provider = self.provider(calendar_id)
+        result = provider.read(week_window(week, spec.timezone))
+        busy = tuple(e.as_busy() for e in result.events if not e.owned and not e.cancelled)
+        plan = plan_week(
+            spec,
+            busy=busy,
+            pins=self.store.pins(calendar_id, week),
+            previous=self.store.previous_blocks(calendar_id, week),
+            now=self.now(),
+        )
+        return Preview(plan=plan, spec=spec, busy=busy)
+
+    def sync(
+        self,
+        rules: Rules | None,
+        calendar_id: str,
+        week: str,
+        *,
+        trigger: str,
+        dry_run: bool = False,
+    ) -> RunOutcome:
+        """One sync run of one calendar and week, under the calendar's lock.
+
+        Provider errors are re-raised after being counted and logged;
+        :class:`ReconnectRequired` also marks the connection so the dashboard asks
+        the user to reconnect.
+        """
+        from blocker.sync import sync_calendar
+        from rules.engine import expand_week
+
+        rules = rules or self.rules
+        cal = self.calendar(calendar_id)
+        started = time.monotonic()
+        error: BaseException | None = None
+        outcome: RunOutcome | None = None
+        try:
+            with self.lock(calendar_id):
+                now = self.now()
+                today = now.astimezone(ZoneInfo(rules.timezone)).date()
+                spec = expand_week(rules, week, today=today)
+                provider = self.provider(calendar_id)
+                result = sync_calendar(
+                    calendar_id=calendar_id,
+                    provider=provider,
+                    state=self.store,
+                    spec=spec,
+                    now=now,
+                    trigger=trigger,
+                    dry_run=dry_run,
+                    private_titles=bool(getattr(cal, "private_titles", False)),
+                )
+                outcome = RunOutcome(
+                    calendar_id=calendar_id,
+                    week=week,
+                    plan=result.plan,
+                    spec=spec,
+                    ops=tuple(result.ops),
+                    errors=tuple(result.errors),
+                    busy=tuple(result.busy),
+                    run=result.run,
+                    dry_run=dry_run,
+                )
+        except ReconnectRequired as exc:
+            error = exc
+            self.store.mark_needs_reconnect(calendar_id, exc.user_message())
+            raise
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            self._observe(calendar_id, trigger, week, dry_run, outcome, error, started)
+        return outcome
+
+    def _observe(
+        self,
+        calendar_id: str,
+        trigger: str,
+        week: str,
+        dry_run: bool,
+        outcome: RunOutcome | None,
+        error: BaseException | None,
+        started: float,
+    ) -> None:
+        """Metrics and the one structured log line per run."""
+        duration = time.monotonic() - started
+        m = self.metrics
+        m.run_latency.labels(calendar_id).observe(duration)
+        failed = error is not None or bool(outcome and outcome.errors)
+        m.runs.labels(calendar_id, trigger, "error" if failed else "ok").inc()
+        if error is not None:
+            m.errors.labels(calendar_id, type(error).__name__).inc()
+        elif outcome is not None and outcome.errors:
+            m.errors.labels(calendar_id, "run").inc(len(outcome.errors))
+        ops = outcome.ops if outcome else ()
+        for op in ops:
+            m.ops.labels(calendar_id, op.action, str(dry_run).lower()).inc()
+        line: dict[str, Any] = {
+            "event": "sync_run",
+            "calendar": calendar_id,
+            "trigger": trigger,
+            "week": week,
+            "dry_run": dry_run,
+            "ops": len(ops),
+            "creates": sum(op.action == "create" for op in ops),
+            "updates": sum(op.action == "update" for op in ops),
+            "deletes": sum(op.action == "delete" for op in ops),
+            "duration_ms": round(duration * 1000, 1),
+            "error": (
+                error.user_message()
+                if isinstance(error, BlockerError)
+                else (repr(error) if error is not None else None)
+            ),
+            "run_errors": list(outcome.errors) if outcome else [],
+        }
+        level = logging.WARNING if failed else logging.INFO
+        log.log(level, json.dumps(line, sort_keys=True))
+
+    def close(self) -> None:
+        for _, provider in self._providers.values():
+            try:
+                provider.close()
+            except ProviderError:
+                log.exception("closing provider failed")
+        self._providers.clear()
+        close = getattr(self.store, "close", None)
+        if callable(close):
+            close()
+
+
+__all__ = ["Clock", "Preview", "RunOutcome", "Runtime", "system_clock"]

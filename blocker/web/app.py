@@ -1,0 +1,103 @@
+"""The FastAPI app factory: one runtime, one scheduler, the routes, error mapping.
+
+``create_app`` opens the store and loads the rules right away, so a bad setting
+or rules file fails before the server binds a port; the lifespan starts the
+scheduler and, on shutdown, waits for runs in flight (``shutdown(wait=True)``)
+before closing the store.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from blocker.errors import (
+    BlockerError,
+    ProviderError,
+    ReconnectRequired,
+    RulesError,
+    SettingsError,
+    StoreError,
+    TransientError,
+)
+from blocker.runtime import Clock, Runtime
+from blocker.scheduler import BlockerScheduler
+from blocker.settings import Settings, env_name
+from blocker.web.deps import require_token
+from blocker.web.routes import health, metrics, plan, rules, sync
+
+log = logging.getLogger("blocker.web")
+
+
+def _status_for(exc: BlockerError) -> int:
+    if isinstance(exc, RulesError):
+        return 422
+    if isinstance(exc, ReconnectRequired):
+        return 409
+    if isinstance(exc, TransientError):
+        return 503
+    if isinstance(exc, ProviderError):
+        return 502
+    if isinstance(exc, StoreError):
+        return 503
+    return 400
+
+
+async def _blocker_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, BlockerError)
+    return JSONResponse({"detail": exc.user_message()}, status_code=_status_for(exc))
+
+
+def create_app(
+    settings: Settings, *, clock: Clock | None = None, start_scheduler: bool = True
+) -> FastAPI:
+    """Build the app for ``settings`` (rules from ``settings.rules_path`` or the store)."""
+    if settings.api_token is None:
+        raise SettingsError(f"{env_name('api_token')} is required to serve the API")
+    if settings.jobs_backend != "apscheduler":
+        # WIRING POINT: the procrastinate backend (DESIGN.md section 7) runs its own
+        # workers; this process would only defer jobs. Not built yet.
+        raise SettingsError(
+            f"{env_name('jobs_backend')}={settings.jobs_backend} is not available yet",
+            hint="use the default apscheduler backend",
+        )
+    runtime = Runtime.open(settings, settings.rules_path, clock=clock)
+    scheduler = BlockerScheduler(runtime) if start_scheduler else None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if scheduler is not None:
+            scheduler.start()
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=True)
+            runtime.close()
+
+    app = FastAPI(
+        title="csm-blocker",
+        version="0.1.0",
+        summary="Turns a CSM's time-allocation rules into calendar blocks, and defends them.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    app.state.scheduler = scheduler
+    app.add_exception_handler(BlockerError, _blocker_error)
+    app.include_router(health.router)
+    app.include_router(metrics.router)
+    protected = [Depends(require_token)]
+    app.include_router(rules.router, dependencies=protected)
+    app.include_router(plan.router, dependencies=protected)
+    app.include_router(sync.router, dependencies=protected)
+    # WIRING POINT: /connect/{google,microsoft}, /oauth/*/callback and
+    # /webhooks/{google,microsoft} mount here once providers/google_oauth.py and
+    # providers/outlook_auth.py land; webhooks call scheduler.trigger_rebalance.
+    return app
+
+
+__all__ = ["create_app"]

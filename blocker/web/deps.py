@@ -1,0 +1,98 @@
+"""FastAPI dependencies: the runtime, the scheduler, the bearer token, the week.
+
+Everything a route needs arrives through ``Annotated[..., Depends(...)]`` so the
+routes stay thin and the app factory decides what is wired.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Query, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from blocker.runtime import Runtime
+from blocker.scheduler import BlockerScheduler
+from blocker.weeks import next_week, parse_week
+
+_bearer = HTTPBearer(auto_error=False, description="BLOCKER_API_TOKEN")
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def get_scheduler(request: Request) -> BlockerScheduler | None:
+    scheduler: BlockerScheduler | None = request.app.state.scheduler
+    return scheduler
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+SchedulerDep = Annotated[BlockerScheduler | None, Depends(get_scheduler)]
+
+
+def require_token(
+    runtime: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    """401 unless ``Authorization: Bearer <BLOCKER_API_TOKEN>`` (constant-time compare)."""
+    expected = runtime.settings.api_token
+    given = credentials.credentials if credentials is not None else ""
+    if expected is None or not hmac.compare_digest(
+        given.encode(), expected.get_secret_value().encode()
+    ):
+        raise HTTPException(
+            status_code=status.HTTP_401_UNAUTHORIZED,
+            detail="missing or wrong bearer token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+def get_week(
+    runtime: RuntimeDep,
+    week: Annotated[
+        str | None,
+        Query(description="ISO week, e.g. 2026-W49 (default: next week)", examples=["2026-W49"]),
+    ] = None,
+) -> str:
+    if week is None:
+        return next_week(runtime.today())
+    try:
+        parse_week(week)
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
+    return week
+
+
+def get_calendar(
+    runtime: RuntimeDep,
+    calendar: Annotated[
+        str | None, Query(description="Calendar id from the rules (default: the first)")
+    ] = None,
+) -> str:
+    ids = runtime.calendar_ids()
+    if calendar is None:
+        if not ids:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, detail="the rules list no calendars")
+        return ids[0]
+    if calendar not in ids:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"unknown calendar {calendar!r}")
+    return calendar
+
+
+WeekDep = Annotated[str, Depends(get_week)]
+CalendarDep = Annotated[str, Depends(get_calendar)]
+
+__all__ = [
+    "CalendarDep",
+    "RuntimeDep",
+    "SchedulerDep",
+    "WeekDep",
+    "get_calendar",
+    "get_runtime",
+    "get_scheduler",
+    "get_week",
+    "require_token",
+]

@@ -1,0 +1,1 @@
+"""One small module per group of routes; :func:`blocker.web.app.create_app` mounts them."""

@@ -1,0 +1,30 @@
+"""Plan preview and scorecard: computed from what the calendar shows, no writes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from blocker.web.deps import CalendarDep, RuntimeDep, WeekDep
+from blocker.web.schemas import PlanOut, ReportOut
+
+router = APIRouter(prefix="/api", tags=["plan"])
+
+
+@router.get("/plan", response_model=PlanOut)
+def get_plan(runtime: RuntimeDep, week: WeekDep, calendar: CalendarDep) -> PlanOut:
+    """What a sync would put on the calendar for ``week``, with shortfall and scorecard."""
+    from blocker.report import scorecard, scorecard_to_dict
+
+    preview = runtime.preview(calendar, week)
+    card = scorecard_to_dict(scorecard(preview.plan, preview.spec))
+    return PlanOut.of(calendar, preview.plan, card)
+
+
+@router.get("/report", response_model=ReportOut)
+def get_report(runtime: RuntimeDep, week: WeekDep, calendar: CalendarDep) -> ReportOut:
+    """The week's scorecard: tiers, quadrants, categories against targets, red flags."""
+    from blocker.report import scorecard, scorecard_to_dict
+
+    preview = runtime.preview(calendar, week)
+    card = scorecard_to_dict(scorecard(preview.plan, preview.spec))
+    return ReportOut.model_validate({**card, "calendar": calendar, "week": week})

@@ -1,0 +1,66 @@
+"""Trigger a sync now, and read the run history."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+
+from blocker.errors import BlockerError
+from blocker.web.deps import RuntimeDep
+from blocker.web.schemas import CalendarSyncOut, OpOut, RunOut, SyncRequest, SyncResponse
+from blocker.weeks import next_week, parse_week
+
+router = APIRouter(prefix="/api", tags=["sync"])
+
+
+@router.post("/sync", response_model=SyncResponse)
+def post_sync(runtime: RuntimeDep, body: SyncRequest) -> SyncResponse:
+    """Reconcile one or every calendar with the plan; ``dry_run`` only lists the ops.
+
+    A calendar that fails is reported in its ``errors`` and the others still run.
+    """
+    if body.week is not None:
+        try:
+            parse_week(body.week)
+        except ValueError as exc:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    ids = runtime.calendar_ids()
+    if body.calendar is not None and body.calendar not in ids:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown calendar {body.calendar!r}")
+    week = body.week or next_week(runtime.today())
+    results = []
+    for calendar in [body.calendar] if body.calendar else ids:
+        try:
+            outcome = runtime.sync(None, calendar, week, trigger="api", dry_run=body.dry_run)
+        except BlockerError as exc:
+            results.append(
+                CalendarSyncOut(
+                    calendar=calendar,
+                    week=week,
+                    dry_run=body.dry_run,
+                    ops=[],
+                    errors=[exc.user_message()],
+                )
+            )
+            continue
+        results.append(
+            CalendarSyncOut(
+                calendar=calendar,
+                week=week,
+                dry_run=body.dry_run,
+                ops=[OpOut.of(op) for op in outcome.ops],
+                errors=list(outcome.errors),
+            )
+        )
+    return SyncResponse(results=results)
+
+
+@router.get("/runs", response_model=list[RunOut])
+def get_runs(
+    runtime: RuntimeDep,
+    calendar: Annotated[str | None, Query(description="Only this calendar")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[RunOut]:
+    """Run history, newest first, with every op and its reason."""
+    return [RunOut.of(run) for run in runtime.store.runs(calendar, limit)]
