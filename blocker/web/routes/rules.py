@@ -19,7 +19,9 @@ from blocker.web.schemas import ProblemOut, RulesProblems, RulesSaved, RulesVers
 router = APIRouter(prefix="/api/rules", tags=["rules"])
 
 YAML = "application/yaml"
-_INVALID: dict[int | str, dict[str, Any]] = {422: {"model": RulesProblems, "description": "invalid rules, nothing changed"}}
+_INVALID: dict[int | str, dict[str, Any]] = {
+    422: {"model": RulesProblems, "description": "invalid rules, nothing changed"}
+}
 
 
 def _problems(exc: RulesError) -> JSONResponse:
