@@ -363,7 +363,9 @@ def _shortfall(week: _Week, state: _State, now_s: int | None) -> Shortfall | Non
         reasons.append(text.DISMISSED)
     if state.remaining:
         reasons.extend(dict.fromkeys(state.notes))
-        if not req.fixed:
+        if req.fixed and state.pinned_keys:
+            reasons.append(text.SHORTENED)
+        elif not req.fixed:
             lo = to_seconds(req.earliest)
             if now_s is not None:
                 lo = max(lo, now_s)

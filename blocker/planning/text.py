@@ -10,6 +10,7 @@ from blocker.planning.timeline import Span
 DISMISSED = "dismissed by you"
 PAST = "already past"
 OUTSIDE = "outside working hours"
+SHORTENED = "you moved it to a shorter slot"
 
 
 def at(seconds: int, tz: ZoneInfo) -> datetime:
