@@ -34,8 +34,9 @@ def diff(
     Zero ops when the calendar already matches (title, instants, free/busy and,
     when the rule changed it since the last applied plan, the colour). Moves are
     updates of the same event (PATCH), never delete + create. With
-    ``read_complete`` False nothing is deleted, since an event missing from a cut
-    short read may well exist.
+    ``read_complete`` False nothing is deleted and no mapped block is re-created:
+    an event missing from a cut-short read may well exist, or the user may have
+    deleted it.
     """
     desired = {block.key: block for block in plan.blocks}
     before = {block.key: block for block in previous}
@@ -60,8 +61,14 @@ def diff(
             ops.append(Op("update", key, reason, block=block, current=keep))
 
     for key, block in desired.items():
-        if key not in owned:
-            ops.append(Op("create", key, _create_reason(block), block=block))
+        if key in owned:
+            continue
+        if not read_complete and key in mappings:
+            # Missing from a cut-short read: it may be there, or the user may have
+            # deleted it; creating it could undo their decision. The next complete
+            # read tells which.
+            continue
+        ops.append(Op("create", key, _create_reason(block), block=block))
 
     ops.sort(key=_op_order)
     return ops

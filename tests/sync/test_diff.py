@@ -171,3 +171,10 @@ def test_ops_are_sorted_deterministically_whatever_the_read_order() -> None:
     assert {op.action for op in expected} == {"create", "update", "delete"}
     starts = [(op.block or op.current).start for op in expected]  # type: ignore[union-attr]
     assert starts == sorted(starts)
+
+
+def test_partial_read_does_not_recreate_a_mapped_block_it_did_not_see() -> None:
+    mapped = {B.key: EventMapping(B.key, "ev-b:1", WEEK, B.content_hash)}
+    ops = diff(plan(A, B), [], mapped, read_complete=False)
+    assert [(op.action, op.key) for op in ops] == [("create", "a:1")]
+    assert [op.key for op in diff(plan(A, B), [], mapped)] == ["a:1", "b:1"]
