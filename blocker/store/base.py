@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from blocker.errors import StoreError
@@ -66,6 +66,12 @@ class StoreBase:
                 yield session
         except (OperationalError, InterfaceError) as exc:
             raise unreachable(self.engine, exc) from exc
+        except StatementError as exc:
+            # A value our column types refused (a naive datetime): surface the
+            # caller's mistake as itself, not as a database error.
+            if not isinstance(exc, DBAPIError) and isinstance(exc.orig, ValueError):
+                raise exc.orig from exc
+            raise
 
     def _upsert(
         self,
