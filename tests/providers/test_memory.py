@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,6 +12,7 @@ from blocker.errors import EventNotFound, SyncTokenExpired, TransientError
 from blocker.models import EventDraft, Interval, content_hash
 from providers.base import Write
 from providers.memory import MemoryCalendar, SimulatedCrash
+from tests.providers.contract import Harness, ProviderContract
 
 TZ = ZoneInfo("Europe/Berlin")
 WEEK = Interval(datetime(2026, 3, 23, tzinfo=TZ), datetime(2026, 3, 30, tzinfo=TZ))
@@ -169,3 +171,38 @@ def test_recreating_a_deleted_block_revives_it_with_a_new_etag() -> None:
     again = cal.create(draft("a"))
     assert again.etag != made.etag and not again.cancelled
     assert cal.draft_of(made.event_id) == draft("a")
+
+
+class MemoryHarness:
+    """Plays the user through MemoryCalendar's public test hooks."""
+
+    supports_incremental = True
+
+    def __init__(self, provider: MemoryCalendar) -> None:
+        self.provider = provider
+
+    def add_foreign(self, start: datetime, end: datetime, title: str = "Meeting", **kw: Any) -> str:
+        return self.provider.add_foreign(start, end, title, **kw).event_id
+
+    def move(self, event_id: str, start: datetime, end: datetime) -> None:
+        self.provider.move_event(event_id, start, end)
+
+    def remove(self, event_id: str) -> None:
+        self.provider.remove_event(event_id)
+
+    def expire_sync_tokens(self) -> None:
+        self.provider.expire_sync_tokens()
+
+
+class TestMemoryContract(ProviderContract):
+    @pytest.fixture
+    def harness(self) -> Harness:
+        return MemoryHarness(MemoryCalendar())
+
+
+class TestMemoryContractOneByOne(ProviderContract):
+    """The same contract with a batch size of one (every batch item its own request)."""
+
+    @pytest.fixture
+    def harness(self) -> Harness:
+        return MemoryHarness(MemoryCalendar(batch_size=1))
