@@ -1,0 +1,297 @@
+"""Outlook / Microsoft 365 calendars through Microsoft Graph.
+
+Reading: a full read is one ``calendarView`` pass (our extended property expanded,
+so owned blocks carry their tag) preceded by a ``calendarView/delta`` round whose
+final ``@odata.deltaLink`` becomes the sync token. The delta round runs first so a
+change that lands between the two is reported again by the next incremental read
+rather than lost. Incremental reads follow the deltaLink; since Graph omits
+extended properties from delta answers, every changed event is looked up again
+(``GET`` with ``$expand``, 20 per ``$batch``) so ``RemoteEvent.tag`` is always
+right and the ownership guard keeps working. ``@removed`` items and cancelled
+events are reported in ``removed``; a stale token (410 ``syncStateNotFound``)
+raises ``SyncTokenExpired``. The window of an incremental read is the one of the
+full read that produced the token.
+
+Writing: ``transactionId`` = ``draft.event_id`` makes creates idempotent; PATCH and
+DELETE carry ``If-Match``; ``write_batch`` uses JSON batching, 20 per request.
+Colours are Outlook categories (``csm-blocker <Preset>``) created on first use.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from datetime import UTC, tzinfo
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from blocker.errors import EventNotFound, ProviderError, SyncTokenExpired
+from blocker.models import Capabilities, EventDraft, Interval, ReadResult, RemoteEvent
+from providers.base import CalendarProvider, Write, WriteResult
+from providers.outlook_graph import (
+    GRAPH_ROOT,
+    MAX_BATCH,
+    GraphClient,
+    Limiter,
+    Sleeper,
+    SubRequest,
+    SubResponse,
+    TokenGetter,
+    limiter_for,
+)
+from providers.outlook_mapping import EXPAND, category_for, draft_body, event_from_graph
+
+PAGE_SIZE = 200
+
+
+def _iso(value: Any) -> str:
+    return str(value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+class OutlookCalendar(CalendarProvider):
+    """One Outlook calendar (the default one unless ``calendar_id`` names another)."""
+
+    name = "outlook"
+    capabilities = Capabilities(
+        colors=True,
+        categories=True,
+        focus_time=False,
+        push=True,
+        incremental=True,
+        batch_size=MAX_BATCH,
+        max_concurrency=4,
+    )
+
+    def __init__(
+        self,
+        token: TokenGetter,
+        *,
+        calendar_id: str | None = None,
+        graph_root: str = GRAPH_ROOT,
+        client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+        sleeper: Sleeper | None = None,
+        mailbox: str | None = None,
+        limiter: Limiter | None = None,
+        zone: tzinfo = UTC,
+        max_retries: int = 5,
+        page_size: int = PAGE_SIZE,
+    ) -> None:
+        """``mailbox`` names the account so every client of it shares one 4-slot limiter."""
+        extra: dict[str, Any] = {} if sleeper is None else {"sleeper": sleeper}
+        self.graph = GraphClient(
+            token,
+            root=graph_root,
+            client=client,
+            transport=transport,
+            limiter=limiter or (limiter_for(mailbox) if mailbox else None),
+            max_retries=max_retries,
+            **extra,
+        )
+        self.calendar_id = calendar_id
+        self.zone = zone
+        self.page_size = page_size
+        self._base = (
+            "/me/calendar"
+            if calendar_id in (None, "", "primary")
+            else f"/me/calendars/{quote(str(calendar_id), safe='')}"
+        )
+        self._categories: dict[str, str] | None = None  # display name -> preset
+        self._categories_lock = threading.Lock()
+
+    def close(self) -> None:
+        self.graph.close()
+
+    # -- reading ----------------------------------------------------------------------
+
+    def read(self, window: Interval, sync_token: str | None = None) -> ReadResult:
+        if sync_token:
+            return self._read_changes(sync_token)
+        token = self._delta_round(window)
+        params = {
+            "startDateTime": _iso(window.start),
+            "endDateTime": _iso(window.end),
+            "$expand": EXPAND,
+        }
+        headers = {"Prefer": f'odata.maxpagesize={self.page_size}, outlook.timezone="UTC"'}
+        events: list[RemoteEvent] = []
+        url: str | None = f"{self._base}/calendarView"
+        first = True
+        while url:
+            body = self.graph.json("GET", url, params=params if first else None, headers=headers)
+            first = False
+            for item in body.get("value", []):
+                event = event_from_graph(item, zone=self.zone, categories=self._known_categories())
+                if not event.cancelled:
+                    events.append(event)
+            url = body.get("@odata.nextLink")
+        return ReadResult(events=tuple(events), complete=True, sync_token=token)
+
+    def _delta_round(self, window: Interval) -> str:
+        """Walk a fresh delta to its end; only its deltaLink is kept (the token)."""
+        params = {"startDateTime": _iso(window.start), "endDateTime": _iso(window.end)}
+        url = f"{self._base}/calendarView/delta"
+        _, token = self._walk_delta(url, params)
+        return token
+
+    def _walk_delta(
+        self, url: str, params: dict[str, str] | None
+    ) -> tuple[list[dict[str, Any]], str]:
+        headers = {"Prefer": f'odata.maxpagesize={self.page_size}, outlook.timezone="UTC"'}
+        items: list[dict[str, Any]] = []
+        next_url: str | None = url
+        while next_url:
+            body = self.graph.json("GET", next_url, params=params, headers=headers)
+            params = None
+            items.extend(body.get("value", []))
+            if "@odata.deltaLink" in body:
+                return items, str(body["@odata.deltaLink"])
+            next_url = body.get("@odata.nextLink")
+        raise SyncTokenExpired("delta ended without a deltaLink", provider=self.name)
+
+    def _read_changes(self, sync_token: str) -> ReadResult:
+        items, token = self._walk_delta(sync_token, None)
+        removed: list[str] = []
+        changed: list[str] = []
+        for item in items:
+            event_id = str(item["id"])
+            if "@removed" in item or item.get("isCancelled"):
+                removed.append(event_id)
+            elif event_id not in changed:
+                changed.append(event_id)
+        events: list[RemoteEvent] = []
+        requests = [
+            SubRequest("GET", f"/me/events/{quote(i, safe='')}?$expand={quote(EXPAND)}")
+            for i in changed
+        ]
+        for event_id, answer in zip(changed, self.graph.batch(requests), strict=True):
+            error = answer.error()
+            if isinstance(error, EventNotFound):
+                removed.append(event_id)  # deleted between the delta and the lookup
+                continue
+            if error is not None:
+                raise error
+            event = event_from_graph(
+                answer.body, zone=self.zone, categories=self._known_categories()
+            )
+            if event.cancelled:
+                removed.append(event_id)
+            else:
+                events.append(event)
+        return ReadResult(
+            events=tuple(events),
+            complete=True,
+            sync_token=token,
+            incremental=True,
+            removed=tuple(dict.fromkeys(removed)),
+        )
+
+    # -- categories -------------------------------------------------------------------
+
+    def _known_categories(self) -> dict[str, str]:
+        return dict(self._categories or {})
+
+    def _category(self, color: str) -> str:
+        """Name of the category for ``color``, created in the master list if missing."""
+        name, preset = category_for(color)
+        with self._categories_lock:
+            if self._categories is None:
+                body = self.graph.json("GET", "/me/outlook/masterCategories")
+                self._categories = {
+                    str(c["displayName"]): str(c.get("color", "none"))
+                    for c in body.get("value", [])
+                }
+            if name not in self._categories:
+                try:
+                    self.graph.json(
+                        "POST",
+                        "/me/outlook/masterCategories",
+                        json={"displayName": name, "color": preset},
+                    )
+                except ProviderError as exc:
+                    if "409" not in str(exc):  # someone created it meanwhile: fine
+                        raise
+                self._categories[name] = preset
+        return name
+
+    # -- writing ----------------------------------------------------------------------
+
+    def _create_request(self, draft: EventDraft) -> SubRequest:
+        body = draft_body(draft, self._category(draft.color))
+        body["transactionId"] = draft.event_id
+        return SubRequest("POST", f"{self._base}/events", body=body)
+
+    def _update_request(self, current: RemoteEvent, draft: EventDraft) -> SubRequest:
+        headers = {"If-Match": current.etag} if current.etag else {}
+        body = draft_body(draft, self._category(draft.color))
+        return SubRequest(
+            "PATCH", f"/me/events/{quote(current.event_id, safe='')}", body=body, headers=headers
+        )
+
+    def _delete_request(self, current: RemoteEvent) -> SubRequest:
+        headers = {"If-Match": current.etag} if current.etag else {}
+        return SubRequest(
+            "DELETE", f"/me/events/{quote(current.event_id, safe='')}", headers=headers
+        )
+
+    def _written(self, body: Any, draft: EventDraft) -> RemoteEvent:
+        """The event Graph answered with; write answers do not expand our tag, so add it."""
+        event = event_from_graph(body, zone=self.zone, categories=self._known_categories())
+        return RemoteEvent(
+            event_id=event.event_id,
+            start=event.start,
+            end=event.end,
+            title=event.title,
+            etag=event.etag,
+            tag=draft.tag,
+            all_day=event.all_day,
+            transparent=event.transparent,
+            cancelled=event.cancelled,
+            response=event.response,
+            attendee_domains=event.attendee_domains,
+            organizer_domain=event.organizer_domain,
+            color=event.color,
+        )
+
+    def _send(self, request: SubRequest) -> Any:
+        return self.graph.json(
+            request.method, request.url, json=request.body, headers=dict(request.headers)
+        )
+
+    def _create(self, draft: EventDraft) -> RemoteEvent:
+        return self._written(self._send(self._create_request(draft)), draft)
+
+    def _update(self, current: RemoteEvent, draft: EventDraft) -> RemoteEvent:
+        return self._written(self._send(self._update_request(current, draft)), draft)
+
+    def _delete(self, current: RemoteEvent) -> None:
+        self._send(self._delete_request(current))
+
+    def _write_batch(self, writes: Sequence[Write]) -> list[WriteResult]:
+        requests: list[SubRequest] = []
+        for write in writes:
+            if write.action == "create":
+                assert write.draft is not None
+                requests.append(self._create_request(write.draft))
+            elif write.action == "update":
+                assert write.draft is not None and write.current is not None
+                requests.append(self._update_request(write.current, write.draft))
+            else:
+                assert write.current is not None
+                requests.append(self._delete_request(write.current))
+        answers = self.graph.batch(requests)
+        return [self._result(w, a) for w, a in zip(writes, answers, strict=True)]
+
+    def _result(self, write: Write, answer: SubResponse) -> WriteResult:
+        error = answer.error()
+        if error is not None:
+            return error
+        if write.action == "delete":
+            return None
+        assert write.draft is not None
+        return self._written(answer.body, write.draft)
+
+
+__all__ = ["OutlookCalendar"]

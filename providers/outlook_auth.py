@@ -1,0 +1,213 @@
+"""Microsoft sign-in with msal, framework-independent (the web layer wires the routes).
+
+``start`` -> redirect the browser to ``flow["auth_uri"]`` and keep the flow dict (it
+holds ``state``, the PKCE verifier and the nonce) in the session; ``finish`` with
+the callback's query parameters -> a serialized token cache to store encrypted;
+``access_token`` reads that cache, refreshes silently when needed and hands back
+the new cache blob only when msal changed it. msal's ``acquire_token_silent``
+returns None on any failure; ``acquire_token_silent_with_error`` is used instead
+so a revoked grant (reconnect needed) is told apart from an outage (try later).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import msal
+import requests
+
+from blocker.errors import ReconnectRequired, SettingsError, TransientError
+from providers.outlook_webhooks import (
+    Notification,
+    Subscription,
+    create_subscription,
+    delete_subscription,
+    parse_notifications,
+    renew_subscription,
+    validation_token,
+)
+
+DEFAULT_AUTHORITY = "https://login.microsoftonline.com/common"
+SCOPES = ("Calendars.ReadWrite",)
+PROVIDER = "outlook"
+
+# Errors after which only the user can help: the grant is gone or needs consent again.
+_RECONNECT_ERRORS = frozenset(
+    {"invalid_grant", "interaction_required", "consent_required", "login_required"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MicrosoftSettings:
+    client_id: str
+    client_secret: str
+    redirect_uri: str
+    authority: str = DEFAULT_AUTHORITY
+    scopes: tuple[str, ...] = SCOPES
+
+
+class MicrosoftAuth:
+    """msal ``ConfidentialClientApplication`` per call, around one user's token cache."""
+
+    def __init__(
+        self,
+        settings: MicrosoftSettings,
+        *,
+        http_client: requests.Session | None = None,
+        validate_authority: bool = True,
+    ) -> None:
+        if not settings.client_id or not settings.client_secret:
+            raise SettingsError("Microsoft client id and secret are required")
+        self.settings = settings
+        self._http = http_client
+        self._validate = validate_authority
+
+    def _app(self, cache: msal.SerializableTokenCache | None = None) -> Any:
+        kwargs: dict[str, Any] = {}
+        if self._http is not None:
+            kwargs["http_client"] = self._http
+        try:
+            return msal.ConfidentialClientApplication(
+                self.settings.client_id,
+                client_credential=self.settings.client_secret,
+                authority=self.settings.authority,
+                validate_authority=self._validate,
+                instance_discovery=False,
+                token_cache=cache,
+                **kwargs,
+            )
+        except (ValueError, requests.RequestException, msal.exceptions.MsalServiceError) as exc:
+            # Discovery of the authority failed: the identity platform is unreachable.
+            raise TransientError(
+                f"Microsoft sign-in unavailable: {exc}", provider=PROVIDER
+            ) from exc
+
+    def start(self, *, login_hint: str | None = None, state: str | None = None) -> dict[str, Any]:
+        """Begin the auth-code flow with PKCE; keep the returned dict until ``finish``.
+
+        ``response_mode=form_post`` (msal's advice, RFC 9700): the code comes back in a
+        POSTed form, not in the URL. That POST is cross-site, so a SameSite=Lax session
+        cookie does not come with it: keep the flow server-side, keyed by ``flow["state"]``.
+        """
+        flow: dict[str, Any] = self._app().initiate_auth_code_flow(
+            scopes=list(self.settings.scopes),
+            redirect_uri=self.settings.redirect_uri,
+            login_hint=login_hint,
+            state=state,
+            response_mode="form_post",
+        )
+        return flow
+
+    def finish(self, flow: Mapping[str, Any], query_params: Mapping[str, str]) -> bytes:
+        """Redeem the callback; returns the serialized token cache to store."""
+        cache = msal.SerializableTokenCache()
+        try:
+            result = self._app(cache).acquire_token_by_auth_code_flow(
+                dict(flow), dict(query_params), scopes=list(self.settings.scopes)
+            )
+        except ValueError as exc:  # state mismatch or a replayed callback
+            raise ReconnectRequired(f"Microsoft sign-in failed: {exc}", provider=PROVIDER) from exc
+        except (requests.RequestException, msal.exceptions.MsalServiceError) as exc:
+            raise TransientError(
+                f"Microsoft sign-in unavailable: {exc}", provider=PROVIDER
+            ) from exc
+        if "error" in result:
+            raise ReconnectRequired(
+                f"Microsoft sign-in failed: {result.get('error')}: "
+                f"{result.get('error_description', '')}",
+                provider=PROVIDER,
+            )
+        return str(cache.serialize()).encode()
+
+    def access_token_with_expiry(self, cache_blob: bytes) -> tuple[str, float, bytes | None]:
+        """Like :meth:`access_token`, plus the token's lifetime in seconds."""
+        cache = msal.SerializableTokenCache()
+        if cache_blob:
+            cache.deserialize(cache_blob.decode())
+        app = self._app(cache)
+        accounts = app.get_accounts()
+        if not accounts:
+            raise ReconnectRequired("no Microsoft account connected", provider=PROVIDER)
+        try:
+            result = app.acquire_token_silent_with_error(list(self.settings.scopes), accounts[0])
+        except (requests.RequestException, msal.exceptions.MsalServiceError) as exc:
+            raise TransientError(
+                f"Microsoft sign-in unavailable: {exc}", provider=PROVIDER
+            ) from exc
+        if result is None:
+            raise ReconnectRequired("no usable Microsoft token in the cache", provider=PROVIDER)
+        if "error" in result:
+            message = f"{result.get('error')}: {result.get('error_description', '')}"
+            if result.get("error") in _RECONNECT_ERRORS:
+                raise ReconnectRequired(message, provider=PROVIDER)
+            raise TransientError(message, provider=PROVIDER)
+        changed = cache.has_state_changed
+        return (
+            str(result["access_token"]),
+            float(result.get("expires_in", 0)),
+            str(cache.serialize()).encode() if changed else None,
+        )
+
+    def access_token(self, cache_blob: bytes) -> tuple[str, bytes | None]:
+        """A valid access token and the cache blob to persist (None: unchanged)."""
+        token, _, blob = self.access_token_with_expiry(cache_blob)
+        return token, blob
+
+    def token_getter(
+        self,
+        load: Callable[[], bytes],
+        save: Callable[[bytes], None],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        margin: float = 300.0,
+    ) -> Callable[[], str]:
+        """A getter for ``OutlookCalendar``: reuses the token until ``margin`` before expiry.
+
+        ``save`` is called only when msal changed the cache (a refresh happened).
+        """
+        lock = threading.Lock()
+        held: dict[str, Any] = {}
+
+        def get() -> str:
+            with lock:
+                if held and clock() < held["until"]:
+                    return str(held["token"])
+                token, lifetime, blob = self.access_token_with_expiry(load())
+                if blob is not None:
+                    save(blob)
+                held.update(token=token, until=clock() + max(0.0, lifetime - margin))
+                return token
+
+        return get
+
+
+def _unavailable(exc: Exception) -> TransientError:
+    return TransientError(f"Microsoft sign-in unavailable: {exc}", provider=PROVIDER)
+
+
+def account_of(cache_blob: bytes) -> dict[str, Any] | None:
+    """The connected account (``username``, ``home_account_id``) in a cache blob, if any."""
+    cache = msal.SerializableTokenCache()
+    cache.deserialize(cache_blob.decode())
+    accounts: Sequence[dict[str, Any]] = list(cache.search(msal.TokenCache.CredentialType.ACCOUNT))
+    return dict(accounts[0]) if accounts else None
+
+
+__all__ = [
+    "DEFAULT_AUTHORITY",
+    "SCOPES",
+    "MicrosoftAuth",
+    "MicrosoftSettings",
+    "Notification",
+    "Subscription",
+    "account_of",
+    "create_subscription",
+    "delete_subscription",
+    "parse_notifications",
+    "renew_subscription",
+    "validation_token",
+]

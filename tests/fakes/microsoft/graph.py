@@ -1,0 +1,579 @@
+"""A fake Microsoft Graph v1.0: events, calendarView (+delta), $batch, categories, subscriptions.
+
+The request logic is one synchronous ``handle`` that both the HTTP endpoint and
+``$batch`` call, so a batched request behaves exactly like a direct one. Faithful
+details the provider must cope with: calendarView pages of 10 unless
+``Prefer: odata.maxpagesize``; delta pages end in ``@odata.deltaLink``, carry
+``@removed`` items and NO extended properties; a stale delta token is 410
+``syncStateNotFound``; ``$batch`` takes at most 20 requests and answers them out of
+order; more than 4 concurrent requests per mailbox get 429; POST with a known
+``transactionId`` returns the existing event; PATCH/DELETE honour ``If-Match``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import threading
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import anyio
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from tests.fakes.microsoft.graph_store import Mailbox, parse_graph_time, parse_query_time
+
+Reply = tuple[int, dict[str, str], Any]
+
+MAX_BATCH = 20
+MAX_CONCURRENT = 4
+COLORS = {f"preset{i}" for i in range(25)} | {"none"}
+_EXPAND = re.compile(r"singleValueExtendedProperties\(\$filter=id eq '([^']+)'\)", re.I)
+
+
+def _err(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Reply:
+    body = {"error": {"code": code, "message": message, "innerError": {"request-id": "x"}}}
+    return status, dict(headers or {}), body
+
+
+@dataclass
+class Throttle:
+    remaining: int
+    retry_after: int
+    status: int
+    path_contains: str
+
+
+@dataclass
+class GraphLog:
+    """Every request the fake saw: top-level HTTP ones and batch members."""
+
+    entries: list[tuple[str, str, bool]] = field(default_factory=list)  # method, path, batched
+
+    def http(self, method: str | None = None, contains: str = "") -> int:
+        return sum(
+            1
+            for m, p, batched in self.entries
+            if not batched and (method is None or m == method) and contains in p
+        )
+
+    def batched(self, method: str | None = None) -> int:
+        return sum(1 for m, _, b in self.entries if b and (method is None or m == method))
+
+    def counts(self) -> Counter[str]:
+        return Counter(f"{m} {p}" for m, p, _ in self.entries)
+
+    def clear(self) -> None:
+        self.entries.clear()
+
+
+class FakeGraph:
+    """Serve ``app``; set ``base_url`` to the served root (``http://host:port``)."""
+
+    def __init__(self, mailbox: Mailbox | None = None) -> None:
+        self.mailbox = mailbox or Mailbox()
+        self.base_url = ""
+        self.log = GraphLog()
+        self.throttles: list[Throttle] = []
+        self.token_ok: Any = lambda token: bool(token)
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.hold = threading.Event()
+        self.hold.set()
+        self.subscription_timeout = 10.0
+        self._skip: dict[str, dict[str, Any]] = {}
+        self._delta: dict[str, dict[str, Any]] = {}
+        self.delta_generation = 0
+        self._lock = threading.Lock()
+        self.app = Starlette(
+            routes=[
+                Route("/{path:path}", self._endpoint, methods=["GET", "POST", "PATCH", "DELETE"])
+            ]
+        )
+
+    # -- test controls -------------------------------------------------------------
+
+    def throttle(
+        self, times: int = 1, *, retry_after: int = 2, status: int = 429, path_contains: str = ""
+    ) -> None:
+        """Answer the next ``times`` matching requests with ``status`` + Retry-After."""
+        self.throttles.append(Throttle(times, retry_after, status, path_contains))
+
+    def expire_delta_tokens(self) -> None:
+        """Forget every delta state, as Graph does after a while: next use is 410."""
+        with self._lock:
+            self.delta_generation += 1
+
+    @property
+    def root(self) -> str:
+        return f"{self.base_url}/v1.0"
+
+    # -- HTTP ------------------------------------------------------------------------
+
+    async def _endpoint(self, request: Request) -> Response:
+        raw = await request.body()
+        body = json.loads(raw) if raw else None
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        path = "/" + request.path_params["path"]
+        query = dict(parse_qsl(request.url.query, keep_blank_values=True))
+        status, out_headers, out = await anyio.to_thread.run_sync(
+            self._top_level, request.method, path, query, headers, body
+        )
+        if out is None:
+            return Response(status_code=status, headers=out_headers)
+        if isinstance(out, str):
+            return Response(out, status_code=status, headers=out_headers, media_type="text/plain")
+        return Response(
+            json.dumps(out), status_code=status, headers=out_headers, media_type="application/json"
+        )
+
+    def _top_level(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: Any
+    ) -> Reply:
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            too_many = self.in_flight > MAX_CONCURRENT
+        try:
+            self.hold.wait(30)
+            if too_many:
+                return _err(
+                    429,
+                    "ApplicationThrottled",
+                    "Application is over its MailboxConcurrency limit.",
+                    {"Retry-After": "1"},
+                )
+            auth = headers.get("authorization", "")
+            if not auth.startswith("Bearer ") or not self.token_ok(auth[7:]):
+                return _err(401, "InvalidAuthenticationToken", "Access token is empty or invalid.")
+            if not path.startswith("/v1.0/"):
+                return _err(404, "BadRequest", f"Invalid version in {path}")
+            return self.handle(method, path[len("/v1.0") :], query, headers, body, batched=False)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    # -- the one request handler -----------------------------------------------------
+
+    def handle(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        headers: dict[str, str],
+        body: Any,
+        *,
+        batched: bool,
+    ) -> Reply:
+        self.log.entries.append((method, path, batched))
+        throttled = self._throttled(path)
+        if throttled is not None:
+            return throttled
+        if path == "/$batch" and method == "POST" and not batched:
+            return self._batch(body)
+        if path.startswith("/subscriptions"):
+            return self._subscriptions(method, path, body)
+        if path == "/me/outlook/masterCategories":
+            return self._categories(method, body)
+        calendar, rest = _calendar_of(path)
+        if calendar is None:
+            return _err(400, "BadRequest", f"Unsupported path {path}")
+        if rest == "/calendarView" and method == "GET":
+            return self._calendar_view(calendar, path, query, headers)
+        if rest == "/calendarView/delta" and method == "GET":
+            return self._delta_view(calendar, path, query, headers)
+        if rest == "/events" and method == "POST":
+            return self._create(calendar, body)
+        if rest.startswith("/events/"):
+            event_id = rest[len("/events/") :]
+            if path.startswith("/me/events/"):
+                calendar = "*"  # /me/events/{id} finds an event in any calendar
+            return self._one(method, calendar, event_id, query, headers, body)
+        return _err(405, "MethodNotAllowed", f"{method} {path}")
+
+    def _throttled(self, path: str) -> Reply | None:
+        with self._lock:
+            for rule in self.throttles:
+                if rule.remaining > 0 and rule.path_contains in path:
+                    rule.remaining -= 1
+                    return _err(
+                        rule.status,
+                        "TooManyRequests" if rule.status == 429 else "ServiceUnavailable",
+                        "Please retry again later.",
+                        {"Retry-After": str(rule.retry_after)},
+                    )
+        return None
+
+    # -- events ------------------------------------------------------------------------
+
+    def _create(self, calendar: str, body: Any) -> Reply:
+        if not isinstance(body, dict) or "start" not in body or "end" not in body:
+            return _err(400, "ErrorInvalidRequest", "start and end are required")
+        try:
+            start, end = parse_graph_time(body["start"]), parse_graph_time(body["end"])
+        except (KeyError, ValueError) as exc:
+            return _err(400, "ErrorInvalidRequest", f"bad time: {exc}")
+        if end < start:
+            return _err(400, "ErrorInvalidRequest", "end before start")
+        if body.get("isAllDay") and (start.time() != end.time() or start.hour != 0):
+            return _err(400, "ErrorInvalidRequest", "all-day events need midnight boundaries")
+        bad = self._bad_categories(body)
+        if bad:
+            return bad
+        transaction = body.get("transactionId")
+        if transaction:
+            existing = self.mailbox.find_transaction(calendar, str(transaction))
+            if existing is not None:
+                return 201, {"ETag": existing.etag}, existing.render(set())
+        event = self.mailbox.insert(calendar, body)
+        return 201, {"ETag": event.etag}, event.render(set())
+
+    def _bad_categories(self, body: dict[str, Any]) -> Reply | None:
+        if "categories" in body and not isinstance(body["categories"], list):
+            return _err(400, "ErrorInvalidRequest", "categories must be a list")
+        return None
+
+    def _one(
+        self,
+        method: str,
+        calendar: str,
+        event_id: str,
+        query: dict[str, str],
+        headers: dict[str, str],
+        body: Any,
+    ) -> Reply:
+        event = self.mailbox.events.get(event_id)
+        if event is None or (calendar != "*" and event.calendar != calendar):
+            return _err(
+                404, "ErrorItemNotFound", "The specified object was not found in the store."
+            )
+        if_match = headers.get("if-match")
+        if method in {"PATCH", "DELETE"} and if_match and if_match not in {"*", event.etag}:
+            return _err(
+                412,
+                "ErrorIrresolvableConflict",
+                "The change key passed in the request "
+                "does not match the current change key for the item.",
+            )
+        if method == "GET":
+            return 200, {"ETag": event.etag}, event.render(_expand_ids(query))
+        if method == "DELETE":
+            self.mailbox.remove(event_id)
+            return 204, {}, None
+        if method == "PATCH":
+            if not isinstance(body, dict):
+                return _err(400, "ErrorInvalidRequest", "body must be an object")
+            bad = self._bad_categories(body)
+            if bad:
+                return bad
+            event = self.mailbox.patch(event_id, body)
+            return 200, {"ETag": event.etag}, event.render(set())
+        return _err(405, "MethodNotAllowed", method)
+
+    # -- calendarView --------------------------------------------------------------------
+
+    def _calendar_view(
+        self, calendar: str, path: str, query: dict[str, str], headers: dict[str, str]
+    ) -> Reply:
+        try:
+            start = parse_query_time(query["startDateTime"])
+            end = parse_query_time(query["endDateTime"])
+        except (KeyError, ValueError):
+            return _err(
+                400,
+                "ErrorInvalidParameter",
+                "This request requires a time window specified by the query string parameters "
+                "StartDateTime and EndDateTime.",
+            )
+        size = _page_size(query, headers, default=10)
+        skip = int(query.get("$skip", "0"))
+        events = self.mailbox.in_window(calendar, start, end)
+        expand = _expand_ids(query)
+        page = [e.render(expand) for e in events[skip : skip + size]]
+        out: dict[str, Any] = {"@odata.context": f"{self.root}/$metadata#events", "value": page}
+        if skip + size < len(events):
+            out["@odata.nextLink"] = self._link(path, {**query, "$skip": str(skip + size)})
+        return 200, {"Preference-Applied": f"odata.maxpagesize={size}"}, out
+
+    def _delta_view(
+        self, calendar: str, path: str, query: dict[str, str], headers: dict[str, str]
+    ) -> Reply:
+        size = _page_size(query, headers, default=10)
+        if "$skiptoken" in query:
+            with self._lock:
+                state = self._skip.pop(query["$skiptoken"], None)
+            if state is None or state["generation"] != self.delta_generation:
+                return _err(410, "syncStateNotFound", "The sync state generation is not found.")
+            items = state["items"]
+        elif "$deltatoken" in query:
+            with self._lock:
+                token = self._delta.get(query["$deltatoken"])
+            if token is None or token["generation"] != self.delta_generation:
+                return _err(410, "syncStateNotFound", "The sync state generation is not found.")
+            if token["calendar"] != calendar:
+                return _err(400, "ErrorInvalidParameter", "delta token of another calendar")
+            with self.mailbox.lock:
+                seq = self.mailbox.seq
+                items = self.mailbox.changes_since(
+                    calendar, token["seq"], token["start"], token["end"]
+                )
+            state = {**token, "seq": seq, "items": items}
+        else:
+            try:
+                start = parse_query_time(query["startDateTime"])
+                end = parse_query_time(query["endDateTime"])
+            except (KeyError, ValueError):
+                return _err(400, "ErrorInvalidParameter", "startDateTime/endDateTime required")
+            with self.mailbox.lock:
+                seq = self.mailbox.seq
+                items = [e.render() for e in self.mailbox.in_window(calendar, start, end)]
+            state = {
+                "calendar": calendar,
+                "start": start,
+                "end": end,
+                "seq": seq,
+                "generation": self.delta_generation,
+                "items": items,
+            }
+        page, rest = items[:size], items[size:]
+        out: dict[str, Any] = {"@odata.context": f"{self.root}/$metadata#events", "value": page}
+        link_path = path
+        if rest:
+            skip = secrets.token_urlsafe(16)
+            with self._lock:
+                self._skip[skip] = {**state, "items": rest}
+            out["@odata.nextLink"] = self._link(link_path, {"$skiptoken": skip})
+        else:
+            delta = secrets.token_urlsafe(16)
+            with self._lock:
+                self._delta[delta] = {k: v for k, v in state.items() if k != "items"}
+            out["@odata.deltaLink"] = self._link(link_path, {"$deltatoken": delta})
+        return 200, {"Preference-Applied": f"odata.maxpagesize={size}"}, out
+
+    def _link(self, path: str, query: dict[str, str]) -> str:
+        return f"{self.root}{path}?{urlencode(query)}"
+
+    # -- $batch -------------------------------------------------------------------------
+
+    def _batch(self, body: Any) -> Reply:
+        requests = (body or {}).get("requests")
+        if not isinstance(requests, list) or not requests:
+            return _err(400, "BadRequest", "Invalid batch payload format.")
+        if len(requests) > MAX_BATCH:
+            return _err(400, "BadRequest", "The number of batch requests exceeds the limit of 20.")
+        ids = [str(r.get("id")) for r in requests]
+        if len(set(ids)) != len(ids):
+            return _err(400, "BadRequest", "Batch request ids must be unique.")
+        statuses: dict[str, int] = {}
+        responses: list[dict[str, Any]] = []
+        for item in requests:
+            rid = str(item["id"])
+            failed = [d for d in item.get("dependsOn", []) if statuses.get(str(d), 500) >= 400]
+            if failed:
+                status, headers, out = _err(424, "FailedDependency", "dependency failed")
+            else:
+                url = urlsplit(str(item["url"]))
+                sub_path = url.path if url.path.startswith("/") else "/" + url.path
+                sub_query = dict(parse_qsl(url.query, keep_blank_values=True))
+                sub_headers = {k.lower(): v for k, v in (item.get("headers") or {}).items()}
+                status, headers, out = self.handle(
+                    str(item["method"]).upper(),
+                    sub_path,
+                    sub_query,
+                    sub_headers,
+                    item.get("body"),
+                    batched=True,
+                )
+            statuses[rid] = status
+            entry: dict[str, Any] = {"id": rid, "status": status, "headers": headers}
+            if out is not None:
+                entry["body"] = out
+            responses.append(entry)
+        responses.reverse()  # Graph does not promise order: clients must match by id.
+        return 200, {}, {"responses": responses}
+
+    # -- master categories ------------------------------------------------------------
+
+    def _categories(self, method: str, body: Any) -> Reply:
+        box = self.mailbox
+        if method == "GET":
+            with box.lock:
+                return 200, {}, {"value": [dict(c) for c in box.categories]}
+        if method == "POST":
+            name = str((body or {}).get("displayName", ""))
+            color = str((body or {}).get("color", "none"))
+            if not name or color not in COLORS:
+                return _err(400, "ErrorInvalidRequest", "displayName and a preset color needed")
+            with box.lock:
+                if any(c["displayName"].lower() == name.lower() for c in box.categories):
+                    return _err(409, "ErrorItemAlreadyExists", "category already exists")
+                category = {"id": str(uuid.uuid4()), "displayName": name, "color": color}
+                box.categories.append(category)
+            return 201, {}, dict(category)
+        return _err(405, "MethodNotAllowed", method)
+
+    # -- subscriptions ---------------------------------------------------------------
+
+    def _subscriptions(self, method: str, path: str, body: Any) -> Reply:
+        box = self.mailbox
+        if path == "/subscriptions" and method == "POST":
+            return self._subscribe(body or {})
+        sub_id = path.rsplit("/", 1)[-1]
+        with box.lock:
+            sub = box.subscriptions.get(sub_id)
+        if sub is None:
+            return _err(404, "ResourceNotFound", "subscription not found")
+        if method == "GET":
+            return 200, {}, dict(sub)
+        if method == "DELETE":
+            with box.lock:
+                box.subscriptions.pop(sub_id, None)
+            return 204, {}, None
+        if method == "PATCH":
+            expiry = self._expiry(body or {})
+            if isinstance(expiry, tuple):
+                return expiry
+            sub["expirationDateTime"] = expiry
+            return 200, {}, dict(sub)
+        return _err(405, "MethodNotAllowed", method)
+
+    def _expiry(self, body: dict[str, Any]) -> str | Reply:
+        try:
+            when = parse_query_time(str(body["expirationDateTime"]))
+        except (KeyError, ValueError):
+            return _err(400, "ExtensionError", "expirationDateTime is required")
+        now = datetime.now(UTC)
+        if when <= now or when > now + self.mailbox.subscription_expiry_limit():
+            return _err(
+                400,
+                "ExtensionError",
+                "Subscription expiration can only be 10070 minutes in the future.",
+            )
+        return when.strftime("%Y-%m-%dT%H:%M:%S.0000000Z")
+
+    def _subscribe(self, body: dict[str, Any]) -> Reply:
+        for key in ("changeType", "notificationUrl", "resource", "expirationDateTime"):
+            if not body.get(key):
+                return _err(400, "InvalidRequest", f"{key} is required")
+        expiry = self._expiry(body)
+        if isinstance(expiry, tuple):
+            return expiry
+        urls = [str(body["notificationUrl"])]
+        if body.get("lifecycleNotificationUrl"):
+            urls.append(str(body["lifecycleNotificationUrl"]))
+        for url in urls:
+            if not self._validate_endpoint(url):
+                return _err(
+                    400,
+                    "InvalidRequest",
+                    f"Subscription validation request failed. Notification endpoint {url} "
+                    "must respond with 200 OK to validation request.",
+                )
+        sub = {
+            "id": str(uuid.uuid4()),
+            "resource": body["resource"],
+            "changeType": body["changeType"],
+            "notificationUrl": body["notificationUrl"],
+            "lifecycleNotificationUrl": body.get("lifecycleNotificationUrl"),
+            "clientState": body.get("clientState"),
+            "expirationDateTime": expiry,
+            "applicationId": "fake-app",
+            "creatorId": "fake-user",
+        }
+        with self.mailbox.lock:
+            self.mailbox.subscriptions[sub["id"]] = sub
+        return 201, {}, dict(sub)
+
+    def _validate_endpoint(self, url: str) -> bool:
+        """Graph's handshake: POST ?validationToken=..., expect it echoed as text/plain."""
+        token = "Validation: Testing client application reachability for subscription " + (
+            secrets.token_hex(8)
+        )
+        try:
+            with httpx.Client(timeout=self.subscription_timeout, trust_env=False) as client:
+                reply = client.post(
+                    url, params={"validationToken": token}, headers={"Content-Type": "text/plain"}
+                )
+        except httpx.HTTPError:
+            return False
+        return (
+            reply.status_code == 200
+            and reply.headers.get("content-type", "").startswith("text/plain")
+            and reply.text == token
+        )
+
+    def notification(
+        self, sub_id: str, event_id: str, change_type: str = "updated"
+    ) -> dict[str, Any]:
+        """A change notification body as Graph would POST it for ``sub_id``."""
+        sub = self.mailbox.subscriptions[sub_id]
+        return {
+            "value": [
+                {
+                    "subscriptionId": sub_id,
+                    "subscriptionExpirationDateTime": sub["expirationDateTime"],
+                    "changeType": change_type,
+                    "resource": f"Users/fake-user/Events/{event_id}",
+                    "resourceData": {
+                        "@odata.type": "#Microsoft.Graph.Event",
+                        "@odata.id": f"Users/fake-user/Events/{event_id}",
+                        "id": event_id,
+                    },
+                    "clientState": sub["clientState"],
+                    "tenantId": "9188040d-6c67-4c5b-b112-36a304b66dad",
+                }
+            ]
+        }
+
+    def lifecycle_notification(self, sub_id: str, event: str) -> dict[str, Any]:
+        sub = self.mailbox.subscriptions[sub_id]
+        return {
+            "value": [
+                {
+                    "subscriptionId": sub_id,
+                    "subscriptionExpirationDateTime": sub["expirationDateTime"],
+                    "lifecycleEvent": event,
+                    "clientState": sub["clientState"],
+                    "tenantId": "9188040d-6c67-4c5b-b112-36a304b66dad",
+                }
+            ]
+        }
+
+
+def _calendar_of(path: str) -> tuple[str | None, str]:
+    """``/me/events/x`` -> ("primary", "/events/x"); ``/me/calendars/C/...`` -> ("C", ...)."""
+    for prefix in ("/me/calendar/", "/me/"):
+        if path.startswith(prefix) and not path.startswith("/me/calendars/"):
+            rest = "/" + path[len(prefix) :]
+            if rest.startswith(("/events", "/calendarView")):
+                return "primary", rest
+    match = re.match(r"^/me/calendars/([^/]+)(/.*)$", path)
+    if match:
+        return match.group(1), match.group(2)
+    return None, ""
+
+
+def _page_size(query: dict[str, str], headers: dict[str, str], *, default: int) -> int:
+    if "$top" in query:
+        return max(1, int(query["$top"]))
+    match = re.search(r"odata\.maxpagesize=(\d+)", headers.get("prefer", ""))
+    return max(1, int(match.group(1))) if match else default
+
+
+def _expand_ids(query: dict[str, str]) -> set[str]:
+    return {m.lower() for m in _EXPAND.findall(query.get("$expand", ""))}
+
+
+def later(minutes: int) -> str:
+    """An expirationDateTime ``minutes`` from now, in Graph's format (test helper)."""
+    when = datetime.now(UTC) + timedelta(minutes=minutes)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.0000000Z")
