@@ -1,0 +1,70 @@
+"""Settings: environment, settings file, and refusing placeholder secrets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from blocker.errors import SettingsError
+from blocker.settings import Settings, is_placeholder
+
+REAL_KEY = "0kZc1yPq9W0aY8m4T1nS7vH2xB6eR3uJ5gL8iD0fQ2A="
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    for name in ("BLOCKER_API_TOKEN", "BLOCKER_ENCRYPTION_KEY", "BLOCKER_SETTINGS_FILE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.parametrize("value", ["changeme", "secret", "xxx", "XXXX", "<your token>", "", " "])
+def test_placeholder_secrets_are_refused_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("BLOCKER_API_TOKEN", value)
+    with pytest.raises(SettingsError, match="BLOCKER_API_TOKEN"):
+        Settings()
+
+
+def test_real_values_pass_and_defaults_are_sane(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BLOCKER_API_TOKEN", "a-real-token-123")
+    settings = Settings()
+    assert settings.api_token is not None
+    assert settings.api_token.get_secret_value() == "a-real-token-123"
+    assert settings.database_url == "sqlite:///./blocker.db"
+    assert settings.host == "127.0.0.1"
+    assert settings.google_token_uri == "https://oauth2.googleapis.com/token"
+    assert "a-real-token-123" not in repr(settings)
+    assert not is_placeholder("a-real-token-123")
+
+
+def test_settings_file_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    path = tmp_path / "blocker.env"
+    path.write_text("BLOCKER_PORT=9123\nBLOCKER_ENCRYPTION_KEY=changeme\n")
+    monkeypatch.setenv("BLOCKER_SETTINGS_FILE", str(path))
+    with pytest.raises(SettingsError, match="BLOCKER_ENCRYPTION_KEY"):
+        Settings()
+    path.write_text(f"BLOCKER_PORT=9123\nBLOCKER_ENCRYPTION_KEY={REAL_KEY}\n")
+    assert Settings().port == 9123
+    monkeypatch.setenv("BLOCKER_PORT", "9000")  # the environment wins over the file
+    assert Settings().port == 9000
+    monkeypatch.setenv("BLOCKER_SETTINGS_FILE", str(tmp_path / "missing.env"))
+    with pytest.raises(SettingsError, match="no such file"):
+        Settings()
+
+
+def test_remote_providers_need_the_encryption_key() -> None:
+    with pytest.raises(SettingsError, match="BLOCKER_ENCRYPTION_KEY"):
+        Settings(google_client_id="id.apps.googleusercontent.com", google_client_secret="s3cr3t-v")
+    with pytest.raises(SettingsError, match="BLOCKER_ENCRYPTION_KEY"):
+        Settings().require_for_providers(["local", "outlook"])
+    Settings().require_for_providers(["local", "memory"])
+    with pytest.raises(SettingsError, match="BLOCKER_GOOGLE_CLIENT_ID"):
+        Settings(encryption_key=REAL_KEY).require_for_providers(["google"])
+
+
+def test_procrastinate_is_refused_on_sqlite() -> None:
+    with pytest.raises(SettingsError, match="PostgreSQL"):
+        Settings(jobs_backend="procrastinate")
