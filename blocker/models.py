@@ -39,6 +39,13 @@ def _require_aware(*values: datetime) -> None:
             raise ValueError(f"naive datetime {value!r}: every time must carry a tzinfo")
 
 
+def _instant(value: datetime) -> float:
+    """Seconds since the epoch. Python compares and subtracts two datetimes that
+    share a tzinfo by wall time, ignoring ``fold``: across a DST fall-back hour
+    that gets lengths and order wrong, so spans are measured on instants."""
+    return value.timestamp()
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Interval:
     """A half-open span ``[start, end)`` of aware datetimes."""
@@ -48,18 +55,22 @@ class Interval:
 
     def __post_init__(self) -> None:
         _require_aware(self.start, self.end)
-        if self.end < self.start:
+        if _instant(self.end) < _instant(self.start):
             raise ValueError(f"interval ends before it starts: {self.start} > {self.end}")
 
     @property
     def minutes(self) -> int:
-        return int((self.end - self.start).total_seconds() // 60)
+        return int((_instant(self.end) - _instant(self.start)) // 60)
 
     def overlaps(self, other: Interval) -> bool:
-        return self.start < other.end and other.start < self.end
+        return _instant(self.start) < _instant(other.end) and _instant(other.start) < _instant(
+            self.end
+        )
 
     def contains(self, other: Interval) -> bool:
-        return self.start <= other.start and other.end <= self.end
+        return _instant(self.start) <= _instant(other.start) and _instant(other.end) <= _instant(
+            self.end
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +111,7 @@ class BlockRequest:
         _require_aware(self.earliest, self.latest)
         if self.minutes <= 0:
             raise ValueError(f"{self.key}: minutes must be positive, got {self.minutes}")
-        if self.latest < self.earliest:
+        if _instant(self.latest) < _instant(self.earliest):
             raise ValueError(f"{self.key}: window ends before it starts")
 
 
@@ -128,7 +139,7 @@ class Block:
 
     def __post_init__(self) -> None:
         _require_aware(self.start, self.end)
-        if self.end <= self.start:
+        if _instant(self.end) <= _instant(self.start):
             raise ValueError(f"{self.key}: block must have a positive length")
 
     @property
@@ -137,7 +148,7 @@ class Block:
 
     @property
     def minutes(self) -> int:
-        return int((self.end - self.start).total_seconds() // 60)
+        return int((_instant(self.end) - _instant(self.start)) // 60)
 
     @property
     def content_hash(self) -> str:
