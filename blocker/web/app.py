@@ -28,7 +28,7 @@ from blocker.runtime import Clock, Runtime
 from blocker.scheduler import BlockerScheduler
 from blocker.settings import Settings, env_name
 from blocker.web.deps import require_token
-from blocker.web.routes import health, metrics, plan, rules, sync
+from blocker.web.routes import health, metrics, plan, rules, sync, webhooks
 
 log = logging.getLogger("blocker.web")
 
@@ -94,9 +94,9 @@ def create_app(
     app.include_router(rules.router, dependencies=protected)
     app.include_router(plan.router, dependencies=protected)
     app.include_router(sync.router, dependencies=protected)
-    # WIRING POINT: /connect/{google,microsoft}, /oauth/*/callback and
-    # /webhooks/{google,microsoft} mount here once providers/google_oauth.py and
-    # providers/outlook_auth.py land; webhooks call scheduler.trigger_rebalance.
+    app.include_router(webhooks.router)  # public: each call verifies its channel secret
+    # WIRING POINT: /connect/{google,microsoft} and /oauth/*/callback (OAuth flows of
+    # providers/google_oauth.py and providers/outlook_auth.py) are not mounted yet.
     return app
 
 
