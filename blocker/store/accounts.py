@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import cast
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -54,7 +54,10 @@ class AccountStore(StoreBase):
 
     def _ensure_user(self, s: Session, email: str, timezone: str | None) -> int:
         if timezone is not None:
-            ZoneInfo(timezone)  # unknown zone names fail here, not at planning time
+            try:
+                ZoneInfo(timezone)  # unknown zone names fail here, not at planning time
+            except (ZoneInfoNotFoundError, ValueError) as exc:
+                raise ValueError(f"unknown time zone {timezone!r}") from exc
         values = {"email": _normal_email(email), "created_at": self._now()}
         values["timezone"] = timezone or "UTC"
         self._upsert(

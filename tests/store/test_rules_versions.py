@@ -1,0 +1,52 @@
+"""Rules versions: save, list newest first, roll back and forward."""
+
+from __future__ import annotations
+
+import pytest
+
+from blocker.store import RulesVersionNotFound, Store
+
+V1 = "rules:\n  - kind: focus\n    hours: 4\n"
+V2 = "rules:\n  - kind: focus\n    hours: 6  # more focus\n"
+
+
+def test_empty_store_has_no_rules(store: Store) -> None:
+    assert store.current_rules() is None
+    assert store.rules_versions() == []
+
+
+def test_save_makes_the_new_text_current(store: Store) -> None:
+    first = store.save_rules_version(V1)
+    second = store.save_rules_version(V2)
+    assert second > first
+    current = store.current_rules()
+    assert current is not None and (current.id, current.text) == (second, V2)
+    history = store.rules_versions()
+    assert [(v.id, v.is_current) for v in history] == [(second, True), (first, False)]
+    assert history[1].text == V1
+    assert history[0].created_at.tzinfo is not None
+    assert [v.id for v in store.rules_versions(limit=1)] == [second]
+
+
+def test_restore_rolls_back_then_a_new_save_wins(store: Store) -> None:
+    first = store.save_rules_version(V1)
+    second = store.save_rules_version(V2)
+    restored = store.restore_rules_version(first)
+    assert restored.id == first and restored.is_current and restored.text == V1
+    current = store.current_rules()
+    assert current is not None and current.id == first
+    assert [v.is_current for v in store.rules_versions()] == [False, True]
+
+    third = store.save_rules_version(V2 + "\n# edited again\n")
+    current = store.current_rules()
+    assert current is not None and current.id == third
+    assert sum(v.is_current for v in store.rules_versions()) == 1
+    assert second in [v.id for v in store.rules_versions()]
+
+
+def test_restore_unknown_version(store: Store) -> None:
+    store.save_rules_version(V1)
+    with pytest.raises(RulesVersionNotFound, match="no rules version 999"):
+        store.restore_rules_version(999)
+    current = store.current_rules()
+    assert current is not None and current.text == V1
