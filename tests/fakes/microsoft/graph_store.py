@@ -43,6 +43,10 @@ def graph_time(value: datetime) -> dict[str, str]:
     return {"dateTime": text, "timeZone": "UTC"}
 
 
+def floating_date(value: datetime) -> dict[str, str]:
+    return {"dateTime": f"{value.date().isoformat()}T00:00:00.0000000", "timeZone": "UTC"}
+
+
 def parse_query_time(value: str) -> datetime:
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if parsed.tzinfo is None:
@@ -145,13 +149,18 @@ class Mailbox:
         all_day: bool = False,
         cancelled: bool = False,
     ) -> StoredEvent:
-        """A meeting someone else put on the calendar (test helper)."""
+        """A meeting someone else put on the calendar (test helper).
+
+        All-day events are floating dates, as Graph keeps them: ``start``/``end`` are
+        local midnights and only their dates count.
+        """
+        timing = floating_date if all_day else graph_time
         return self.insert(
             calendar,
             {
                 "subject": subject,
-                "start": graph_time(start),
-                "end": graph_time(end),
+                "start": timing(start),
+                "end": timing(end),
                 "showAs": show_as,
                 "isAllDay": all_day,
                 "isCancelled": cancelled,
