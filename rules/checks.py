@@ -1,0 +1,192 @@
+"""Checks that need more than one field: overlaps, shares, tiers, duplicate ids.
+
+Each check returns ``Issue``s carrying a ``loc`` path into the rules file; the
+loader turns the path into ``file:line:col``. Checks take the pieces that did
+validate, so they still run (and report) when another section is broken.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rules.accounts import tier_for_arr
+from rules.registry import KINDS
+from rules.spec import Account, CalendarSpec, Categories, RuleSpec, Schedule, Tier, WorkingHours
+from rules.timeparse import WEEKDAYS, minute_of_day
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    loc: tuple[Any, ...]
+    message: str
+    at_key: bool = False
+
+
+def duplicate_rule_ids(rules: Sequence[tuple[int, RuleSpec]]) -> list[Issue]:
+    seen: dict[str, int] = {}
+    out: list[Issue] = []
+    for index, rule in rules:
+        rid = rule.rule_id
+        if rid in seen:
+            where = "id" if rule.id else "kind"
+            hint = "" if rule.id else " (give each one an 'id')"
+            out.append(
+                Issue(
+                    ("rules", index, where),
+                    f"duplicate rule id {rid!r}, first used by rule #{seen[rid] + 1}{hint}",
+                )
+            )
+        else:
+            seen[rid] = index
+    return out
+
+
+def fixed_windows(rules: Sequence[tuple[int, RuleSpec]], hours: WorkingHours) -> list[Issue]:
+    """Fixed blocks that overlap each other on a weekday, or leave working hours."""
+    out: list[Issue] = []
+    taken: dict[str, list[tuple[int, int, str]]] = {day: [] for day in WEEKDAYS}
+    for index, rule in rules:
+        info = KINDS.get(rule.kind)
+        if info is None or info.fixed_slots is None:
+            continue
+        reported: set[str] = set()
+        for slot in info.fixed_slots(rule, hours):
+            start, end = minute_of_day(slot.window.start), minute_of_day(slot.window.end)
+            work = hours.for_day(slot.day)
+            if work is None:
+                out.append(
+                    Issue(
+                        ("rules", index),
+                        f"{rule.rule_id}: {slot.day} has no working "
+                        "hours (set them in working_hours or drop the day)",
+                    )
+                )
+                continue
+            if start < minute_of_day(work.start) or end > minute_of_day(work.end):
+                out.append(
+                    Issue(
+                        ("rules", index),
+                        f"{rule.rule_id}: {slot.window} on "
+                        f"{slot.day} is outside working hours {work}",
+                    )
+                )
+            for other_start, other_end, other in taken[slot.day]:
+                clash = f"{other}@{slot.day}"
+                if start < other_end and other_start < end and clash not in reported:
+                    reported.add(clash)
+                    out.append(
+                        Issue(
+                            ("rules", index),
+                            f"{rule.rule_id}: fixed window "
+                            f"{slot.window} on {slot.day} overlaps {other!r}",
+                        )
+                    )
+            taken[slot.day].append((start, end, rule.rule_id))
+    return out
+
+
+def tier_shares(tiers: Mapping[str, Tier]) -> list[Issue]:
+    """The share ranges must be able to add up to 100 %."""
+    if not tiers:
+        return [Issue(("tiers",), "at least one tier is needed")]
+    low = sum(t.share[0] for t in tiers.values())
+    high = sum(t.share[1] for t in tiers.values())
+    if low > 100 or high < 100:
+        return [
+            Issue(
+                ("tiers",),
+                f"tier shares cannot add up to 100 %: they range from {low:g} to {high:g} %",
+            )
+        ]
+    return []
+
+
+def categories_total(categories: Categories) -> list[Issue]:
+    total = categories.proactive + categories.reactive + categories.admin
+    if abs(total - 100) > 1e-9:
+        return [Issue(("categories",), f"proactive + reactive + admin must be 100, got {total:g}")]
+    return []
+
+
+def account_tiers(
+    accounts: Sequence[Account], tiers: Mapping[str, Tier]
+) -> tuple[list[Account], list[Issue]]:
+    """Resolve each account's tier; report unknown overrides, gaps and empty tiers."""
+    resolved: list[Account] = []
+    out: list[Issue] = []
+    names: dict[str, int] = {}
+    for index, account in enumerate(accounts):
+        if account.name in names:
+            out.append(Issue(("accounts", index, "name"), f"duplicate account {account.name!r}"))
+        names.setdefault(account.name, index)
+        if account.tier is not None:
+            if account.tier not in tiers:
+                out.append(
+                    Issue(
+                        ("accounts", index, "tier"),
+                        f"unknown tier {account.tier!r} (tiers: {', '.join(tiers)})",
+                    )
+                )
+                continue
+            resolved.append(account)
+            continue
+        tier = tier_for_arr(tiers, account.arr)
+        if tier is None:
+            out.append(
+                Issue(
+                    ("accounts", index, "arr"),
+                    f"ARR {account.arr:,.0f} of {account.name!r} fits no tier's min_arr/max_arr",
+                )
+            )
+            continue
+        resolved.append(account.model_copy(update={"tier": tier}))
+    if accounts:
+        used = {a.tier for a in resolved}
+        for name in tiers:
+            if name not in used:
+                out.append(Issue(("tiers", name), f"tier {name!r} has no accounts", at_key=True))
+    return resolved, out
+
+
+def rule_tier_names(
+    rules: Sequence[tuple[int, RuleSpec]], tiers: Mapping[str, Tier]
+) -> list[Issue]:
+    out: list[Issue] = []
+    for index, rule in rules:
+        wanted: Any = getattr(rule, "tiers", None)
+        if not wanted:
+            continue
+        for name in wanted:
+            if name not in tiers:
+                out.append(
+                    Issue(
+                        ("rules", index, "tiers"),
+                        f"unknown tier {name!r} (tiers: {', '.join(tiers)})",
+                    )
+                )
+    return out
+
+
+def calendars(specs: Sequence[CalendarSpec]) -> list[Issue]:
+    out: list[Issue] = []
+    seen: set[str] = set()
+    for index, spec in enumerate(specs):
+        if spec.id in seen:
+            out.append(Issue(("calendars", index, "id"), f"duplicate calendar id {spec.id!r}"))
+        seen.add(spec.id)
+        if spec.provider == "local" and not spec.path:
+            out.append(Issue(("calendars", index), "a local calendar needs a 'path' (.ics file)"))
+    return out
+
+
+def schedule(spec: Schedule) -> list[Issue]:
+    if spec.max_wait_seconds < spec.debounce_seconds:
+        return [
+            Issue(
+                ("schedule", "max_wait_seconds"),
+                "max_wait_seconds must be at least debounce_seconds",
+            )
+        ]
+    return []

@@ -1,0 +1,70 @@
+"""Protected focus time: 4-6 hours a week of Q2 work, in the morning by default.
+
+One flexible weekly request the planner splits into chunks of ``min_chunk`` to
+``max_chunk`` minutes; shown Busy and protected. ``conflict_policy: keep`` holds
+the block when a meeting lands on it, ``yield`` lets the planner move it.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+
+from pydantic import Field, model_validator
+
+from blocker.models import BlockRequest, ConflictPolicy
+from rules.context import KindDefaults, KindInfo, WeekContext, request
+from rules.spec import Day, RuleSpec, Window
+from rules.timeparse import TimeRange
+
+
+class FocusTime(RuleSpec):
+    hours: float = Field(default=5, gt=0, le=20)
+    min_chunk: int = Field(default=60, ge=15, le=480)
+    max_chunk: int | None = Field(default=180, ge=15, le=600)
+    preferred: Window | None = TimeRange(time(9, 0), time(12, 0))
+    days: tuple[Day, ...] | None = None
+    conflict_policy: ConflictPolicy = "keep"
+
+    @model_validator(mode="after")
+    def _chunks(self) -> FocusTime:
+        if self.max_chunk is not None and self.max_chunk < self.min_chunk:
+            raise ValueError("max_chunk must be at least min_chunk")
+        return self
+
+
+def _expand(rule: FocusTime, ctx: WeekContext) -> list[BlockRequest]:
+    days = ctx.days(rule.days)
+    if not days:
+        return []
+    spans = ctx.working_spans(days)
+    preferred = ctx.working_spans(days, rule.preferred) if rule.preferred else ()
+    minutes = round(rule.hours * 60)
+    return [
+        request(
+            KIND,
+            rule,
+            ctx,
+            day=ctx.monday,
+            ordinal=0,
+            minutes=minutes,
+            earliest=spans[0].start,
+            latest=spans[-1].end,
+            fixed=False,
+            min_chunk=min(rule.min_chunk, minutes),
+            max_chunk=rule.max_chunk,
+            preferred=preferred,
+            protected=True,
+            conflict_policy=rule.conflict_policy,
+            values={"hours": rule.hours},
+        )
+    ]
+
+
+KIND = KindInfo(
+    name="focus_time",
+    model=FocusTime,
+    defaults=KindDefaults(
+        title="Focus time", quadrant=2, category="proactive", color="#0B8043", priority=80
+    ),
+    expand=_expand,
+)

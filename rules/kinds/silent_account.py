@@ -1,0 +1,71 @@
+"""Accounts silent for N days (14 by default) get a block to reach out, early in the week.
+
+Last contact is the later of the accounts file and the calendar (``contacts``).
+Accounts with no known contact at all are not guessed at. The title names the
+last contact date, not a day count, so it does not change every day.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from blocker.models import BlockRequest
+from rules.context import KindDefaults, KindInfo, WeekContext
+from rules.kinds._accounts import AccountTriggerSpec, account_request, early_days, eligible
+from rules.kinds._common import minutes_field
+from rules.spec import Account
+
+
+class SilentAccount(AccountTriggerSpec):
+    after_days: int = Field(default=14, ge=1, le=365)
+    minutes: int = minutes_field(30)
+    max_per_week: int | None = Field(default=None, ge=1)
+    """Only the N longest-silent accounts (keeps a bad week plannable)."""
+
+
+def _expand(rule: SilentAccount, ctx: WeekContext) -> list[BlockRequest]:
+    reference = ctx.reference_day
+    silent: list[tuple[int, str, Account]] = []
+    for account in ctx.accounts():
+        last = ctx.last_contact(account)
+        if last is None or not eligible(rule, account):
+            continue
+        gap = (reference - last).days
+        if gap >= rule.after_days:
+            silent.append((-gap, account.slug, account))
+    silent.sort(key=lambda item: (item[0], item[1]))
+    if rule.max_per_week is not None:
+        silent = silent[: rule.max_per_week]
+    out: list[BlockRequest] = []
+    prefer = early_days(ctx, rule.prefer_days)
+    for negative_gap, _, account in silent:
+        last = ctx.last_contact(account)
+        assert last is not None
+        req = account_request(
+            KIND,
+            rule,
+            ctx,
+            account,
+            minutes=rule.minutes,
+            ordinal=account.slug,
+            prefer=prefer,
+            values={"days": -negative_gap, "last_contact": f"{last:%d %b}"},
+            reason=f"no contact with {account.name} for {-negative_gap} days (since {last})",
+        )
+        if req is not None:
+            out.append(req)
+    return out
+
+
+KIND = KindInfo(
+    name="silent_account",
+    model=SilentAccount,
+    defaults=KindDefaults(
+        title="Silent account: {account} (no contact since {last_contact})",
+        quadrant=2,
+        category="proactive",
+        color="#FF6D00",
+        priority=65,
+    ),
+    expand=_expand,
+)

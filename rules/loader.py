@@ -1,0 +1,304 @@
+"""Load a rules file, or raise ``RulesError`` listing every problem with file:line:col.
+
+Validation runs in pieces (each rule, each account, the top-level sections, then
+the cross-section checks) so one broken section does not hide the problems of the
+others: the user fixes the file in one pass, not one error per run.
+"""
+
+from __future__ import annotations
+
+import difflib
+import typing
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
+
+from blocker.errors import Problem, RulesError
+from rules import checks
+from rules.accounts import CsvAccounts, read_accounts_csv
+from rules.registry import KINDS, kind_names
+from rules.source import Document, locate, parse_yaml
+from rules.spec import Account, Rules, RuleSpec
+
+Position = tuple[str, int, int]
+
+
+def load_rules(path: str | Path) -> Rules:
+    """Read and validate a rules file; relative paths in it are relative to its folder."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RulesError([Problem(str(file), 1, 1, f"cannot read rules file: {exc}")]) from exc
+    return parse_rules(text, filename=str(file), base_dir=file.parent)
+
+
+def parse_rules(text: str, *, filename: str = "rules.yaml", base_dir: Path | None = None) -> Rules:
+    """Validate rules YAML text; ``base_dir`` resolves ``accounts_file`` (default: cwd)."""
+    return _Load(text, filename, base_dir).run()
+
+
+def _suggest(word: str, options: typing.Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _unwrap(tp: Any) -> list[Any]:
+    """Member types of Optional/Union/Annotated, flattened."""
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(tp)[0])
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        return [m for arg in typing.get_args(tp) for m in _unwrap(arg)]
+    return [tp]
+
+
+def _step(tp: Any, part: Any) -> Any:
+    """The type one ``loc`` step below ``tp`` (model field, list item, dict value)."""
+    for member in _unwrap(tp):
+        if isinstance(member, type) and issubclass(member, BaseModel):
+            field = member.model_fields.get(str(part))
+            if field is not None:
+                return field.annotation
+            continue
+        origin = typing.get_origin(member)
+        args = typing.get_args(member)
+        if origin in (list, tuple, set, frozenset) and args and isinstance(part, int):
+            return args[0]
+        if origin is dict and len(args) == 2:
+            return args[1]
+    return None
+
+
+def _fields_at(model: type[BaseModel], path: tuple[Any, ...]) -> list[str]:
+    tp: Any = model
+    for part in path:
+        tp = _step(tp, part)
+        if tp is None:
+            return []
+    for member in _unwrap(tp):
+        if isinstance(member, type) and issubclass(member, BaseModel):
+            return list(member.model_fields)
+    return []
+
+
+def _message(error: ErrorDetails, model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    where = ".".join(str(p) for p in loc)
+    if error["type"] == "extra_forbidden":
+        name = str(loc[-1]) if loc else "?"
+        return f"unknown key {name!r}{_suggest(name, _fields_at(model, loc[:-1]))}"
+    text = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "missing":
+        return f"{where}: required key is missing"
+    return f"{where}: {text}" if where else text
+
+
+class _Load:
+    """One load: collects problems from every stage, raises them all at the end."""
+
+    def __init__(self, text: str, filename: str, base_dir: Path | None) -> None:
+        self.text = text
+        self.filename = filename
+        self.base_dir = base_dir if base_dir is not None else Path.cwd()
+        self.problems: list[Problem] = []
+        self.doc = Document(None, None)
+        self.csv: CsvAccounts | None = None
+        self.csv_name = ""
+        self.account_positions: list[int] = []
+        """File position of each valid inline account (checks count valid ones only)."""
+
+    # -- locating -------------------------------------------------------------------
+    def position(self, loc: tuple[Any, ...], *, at_key: bool = False) -> Position:
+        if self.csv is not None and len(loc) >= 2 and loc[0] == "accounts":
+            index = loc[1]
+            if isinstance(index, int) and index < len(self.csv.cells):
+                line, cols = self.csv.cells[index]
+                column = cols.get(str(loc[2]), 1) if len(loc) > 2 else 1
+                return self.csv_name, line, column
+            loc = ("accounts_file",)
+        line, column = locate(self.doc.root, loc, at_key=at_key)
+        return self.filename, line, column
+
+    def add(self, loc: tuple[Any, ...], message: str, *, at_key: bool = False) -> None:
+        file, line, column = self.position(loc, at_key=at_key)
+        self.problems.append(Problem(file, line, column, message))
+
+    def add_errors(
+        self, exc: ValidationError, model: type[BaseModel], prefix: tuple[Any, ...] = ()
+    ) -> None:
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            at_key = error["type"] == "extra_forbidden"
+            self.add(prefix + loc, _message(error, model, loc), at_key=at_key)
+
+    # -- stages ---------------------------------------------------------------------
+    def run(self) -> Rules:
+        try:
+            self.doc = parse_yaml(self.text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+            line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+            problem = getattr(exc, "problem", None) or str(exc)
+            raise RulesError(
+                [Problem(self.filename, line, column, f"invalid YAML: {problem}")]
+            ) from None
+        data = self.doc.data
+        if not isinstance(data, dict):
+            raise RulesError(
+                [
+                    Problem(
+                        self.filename,
+                        1,
+                        1,
+                        "the rules file must be a mapping "
+                        "of sections (timezone:, tiers:, rules: ...)",
+                    )
+                ]
+            )
+        rules = self.rules_section(data.get("rules"))
+        accounts = self.accounts_section(data)
+        candidate = {**data, "rules": [r for _, r in rules], "accounts": accounts}
+        result: Rules | None = None
+        try:
+            result = Rules.model_validate(candidate)
+        except ValidationError as exc:
+            self.add_errors(exc, Rules)
+        result = self.cross_checks(result, candidate, rules, accounts)
+        if self.problems or result is None:
+            ordered = sorted(set(self.problems), key=lambda p: (p.file, p.line, p.column))
+            raise RulesError(ordered)
+        result._base_dir = self.base_dir
+        return result
+
+    def rules_section(self, raw: Any) -> list[tuple[int, RuleSpec]]:
+        if raw is None:
+            return []
+        if not isinstance(raw, list):
+            self.add(("rules",), "rules: expected a list of rules (- kind: ...)")
+            return []
+        valid: list[tuple[int, RuleSpec]] = []
+        for index, item in enumerate(raw):
+            prefix = ("rules", index)
+            if not isinstance(item, dict):
+                self.add(prefix, "a rule must be a mapping with a 'kind'")
+                continue
+            kind = item.get("kind")
+            if kind is None:
+                self.add(prefix, f"rule has no 'kind' (one of: {', '.join(kind_names())})")
+                continue
+            info = KINDS.get(str(kind))
+            if info is None:
+                self.add(
+                    (*prefix, "kind"),
+                    f"unknown rule kind {kind!r}"
+                    f"{_suggest(str(kind), kind_names())}; known: {', '.join(kind_names())}",
+                )
+                continue
+            try:
+                valid.append((index, info.model.model_validate(item)))
+            except ValidationError as exc:
+                self.add_errors(exc, info.model, prefix)
+        return valid
+
+    def accounts_section(self, data: dict[str, Any]) -> list[Account]:
+        file_name = data.get("accounts_file")
+        if file_name is not None:
+            if data.get("accounts"):
+                self.add(("accounts_file",), "give either 'accounts' or 'accounts_file', not both")
+            if not isinstance(file_name, str):
+                return []  # the model reports the wrong type
+            path = Path(file_name)
+            if not path.is_absolute():
+                path = self.base_dir / path
+            try:
+                text = path.read_text(encoding="utf-8-sig")
+            except OSError as exc:
+                self.add(
+                    ("accounts_file",),
+                    f"cannot read accounts file {str(path)!r}: {exc.strerror or exc}",
+                )
+                return []
+            self.csv_name = str(path)
+            self.csv = read_accounts_csv(text, self.csv_name)
+            self.problems.extend(self.csv.problems)
+            return self.csv.accounts
+        raw = data.get("accounts")
+        if raw is None:
+            return []
+        if not isinstance(raw, list):
+            self.add(("accounts",), "accounts: expected a list of accounts (- name: ...)")
+            return []
+        valid: list[Account] = []
+        for index, item in enumerate(raw):
+            try:
+                valid.append(Account.model_validate(item))
+            except ValidationError as exc:
+                self.add_errors(exc, Account, ("accounts", index))
+                continue
+            self.account_positions.append(index)
+        return valid
+
+    def section(self, candidate: dict[str, Any], name: str) -> Any:
+        """One top-level section validated alone (or None), for checks on a broken file."""
+        field = Rules.model_fields[name]
+        if name not in candidate:
+            return field.get_default(call_default_factory=True)
+        if field.annotation is None:
+            return None
+        try:
+            return TypeAdapter(field.annotation).validate_python(candidate[name])
+        except ValidationError:
+            return None
+
+    def cross_checks(
+        self,
+        result: Rules | None,
+        candidate: dict[str, Any],
+        rules: list[tuple[int, RuleSpec]],
+        accounts: list[Account],
+    ) -> Rules | None:
+        def get(name: str) -> Any:
+            return getattr(result, name) if result is not None else self.section(candidate, name)
+
+        issues: list[checks.Issue] = checks.duplicate_rule_ids(rules)
+        hours = get("working_hours")
+        if hours is not None:
+            issues += checks.fixed_windows(rules, hours)
+        tiers = get("tiers")
+        resolved: list[Account] = []
+        if tiers is not None:
+            issues += checks.tier_shares(tiers)
+            issues += checks.rule_tier_names(rules, tiers)
+            resolved, account_issues = checks.account_tiers(accounts, tiers)
+            issues += self.remap_accounts(account_issues)
+        steps: list[tuple[str, Callable[[Any], list[checks.Issue]]]] = [
+            ("categories", checks.categories_total),
+            ("calendars", checks.calendars),
+            ("schedule", checks.schedule),
+        ]
+        for name, check in steps:
+            value = get(name)
+            if value is not None:
+                issues += check(value)
+        for issue in issues:
+            self.add(issue.loc, issue.message, at_key=issue.at_key)
+        if result is None:
+            return None
+        return result.model_copy(update={"accounts": tuple(resolved)})
+
+    def remap_accounts(self, issues: list[checks.Issue]) -> list[checks.Issue]:
+        """Account indexes count valid accounts; map them back to file positions."""
+        positions = self.account_positions
+        if self.csv is not None:
+            return issues
+        out: list[checks.Issue] = []
+        for issue in issues:
+            loc = issue.loc
+            if loc[0] == "accounts" and isinstance(loc[1], int) and loc[1] < len(positions):
+                loc = ("accounts", positions[loc[1]], *loc[2:])
+            out.append(checks.Issue(loc, issue.message, issue.at_key))
+        return out

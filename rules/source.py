@@ -1,0 +1,107 @@
+"""YAML reading that remembers where every value came from.
+
+PyYAML's node graph keeps the line/column of every key and value; errors from
+pydantic carry a ``loc`` path. Walking the path through the nodes turns an error
+into ``file:line:col``. The loader also drops two YAML 1.1 traps for a rules file:
+``9:00`` read as the sexagesimal integer 540, and ``NO``/``off`` read as False.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+
+class RulesLoader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 style ints/floats/bools (no base 60, no yes/no)."""
+
+
+def _patch_resolvers() -> None:
+    dropped = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool"}
+    resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}
+    for first, entries in yaml.SafeLoader.yaml_implicit_resolvers.items():
+        resolvers[first] = [(tag, rx) for tag, rx in entries if tag not in dropped]
+    RulesLoader.yaml_implicit_resolvers = resolvers
+    RulesLoader.add_implicit_resolver(
+        "tag:yaml.org,2002:bool",
+        re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+        list("tTfF"),
+    )
+    RulesLoader.add_implicit_resolver(
+        "tag:yaml.org,2002:int",
+        re.compile(
+            r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"
+        ),
+        list("-+0123456789"),
+    )
+    RulesLoader.add_implicit_resolver(
+        "tag:yaml.org,2002:float",
+        re.compile(
+            r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?"
+            r"|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?"
+            r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+        ),
+        list("-+0123456789."),
+    )
+
+
+_patch_resolvers()
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A parsed YAML file: plain data plus the node graph for locating errors."""
+
+    data: Any
+    root: Node | None
+
+
+def parse_yaml(text: str) -> Document:
+    """Parse one YAML document; raises ``yaml.YAMLError`` (with a mark) on bad syntax."""
+    loader = RulesLoader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    finally:
+        loader.dispose()
+    return Document(data, root)
+
+
+def _mapping_entry(node: MappingNode, key: object) -> tuple[Node, Node] | None:
+    for key_node, value_node in node.value:
+        if isinstance(key_node, ScalarNode) and key_node.value == str(key):
+            return key_node, value_node
+    return None
+
+
+def locate(root: Node | None, loc: tuple[Any, ...], *, at_key: bool = False) -> tuple[int, int]:
+    """1-based (line, column) of the node at ``loc``; the deepest existing node if missing.
+
+    ``at_key`` points at the key itself (for "unknown key" errors) instead of its value.
+    Path parts that match nothing (pydantic's union tags, for instance) are skipped.
+    """
+    node = root
+    if node is None:
+        return 1, 1
+    target: Node = node
+    for index, part in enumerate(loc):
+        last = index == len(loc) - 1
+        if isinstance(node, MappingNode):
+            entry = _mapping_entry(node, part)
+            if entry is None:
+                continue
+            key_node, value_node = entry
+            target = key_node if (last and at_key) else value_node
+            node = value_node
+        elif isinstance(node, SequenceNode) and isinstance(part, int):
+            if 0 <= part < len(node.value):
+                node = node.value[part]
+                target = node
+        else:
+            continue
+    mark = target.start_mark
+    return mark.line + 1, mark.column + 1

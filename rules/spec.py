@@ -1,0 +1,291 @@
+"""The rules file as pydantic models: every section, every field, its default.
+
+``extra="forbid"`` everywhere so a typo is a located error instead of a silently
+ignored setting. Cross-section checks (overlaps, tier shares, duplicate ids) live in
+``rules.checks`` because they need the whole file and its YAML positions.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
+
+from blocker.models import Category, ConflictPolicy, Quadrant, ShowAs
+from rules.timeparse import (
+    TimeRange,
+    Weekday,
+    WeeklyTime,
+    parse_hhmm,
+    parse_range,
+    parse_weekday,
+    parse_weekly_time,
+)
+
+HHMM = Annotated[time, BeforeValidator(parse_hhmm)]
+Window = Annotated[TimeRange, BeforeValidator(parse_range)]
+Day = Annotated[Weekday, BeforeValidator(parse_weekday)]
+Cadence = Literal["weekly", "biweekly", "monthly", "quarterly"]
+
+_HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
+
+
+def _hex_color(value: object) -> str:
+    if not isinstance(value, str) or not _HEX.match(value):
+        raise ValueError(f"expected a hex colour like '#4285F4', got {value!r}")
+    return value.upper()
+
+
+Color = Annotated[str, BeforeValidator(_hex_color)]
+
+
+class Strict(BaseModel):
+    """Base of every rules model: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Owner(Strict):
+    """The calendar owner; their own email domains mark internal meetings."""
+
+    name: str = ""
+    email_domains: tuple[str, ...] = ()
+
+    @field_validator("email_domains")
+    @classmethod
+    def _lower(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(d.strip().lower().lstrip("@") for d in value)
+
+
+class WorkingHours(Strict):
+    """Working window per weekday; ``null`` is a day off."""
+
+    mon: Window | None = TimeRange(time(8, 30), time(17, 30))
+    tue: Window | None = TimeRange(time(8, 30), time(17, 30))
+    wed: Window | None = TimeRange(time(8, 30), time(17, 30))
+    thu: Window | None = TimeRange(time(8, 30), time(17, 30))
+    fri: Window | None = TimeRange(time(8, 30), time(17, 30))
+    sat: Window | None = None
+    sun: Window | None = None
+
+    def for_day(self, day: Weekday) -> TimeRange | None:
+        value: TimeRange | None = getattr(self, day)
+        return value
+
+
+class HolidaySpec(Strict):
+    """Public holidays from the ``holidays`` package remove whole working days."""
+
+    country: str
+    subdivision: str | None = None
+
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, value: str) -> str:
+        import holidays
+
+        code = value.strip().upper()
+        if code not in holidays.list_supported_countries():
+            raise ValueError(f"unknown holiday country {value!r} (use an ISO code like 'US')")
+        return code
+
+
+class Tier(Strict):
+    """An ARR band with its share (percent) of account time and its touch cadence."""
+
+    min_arr: float = Field(default=0, ge=0)
+    max_arr: float | None = Field(default=None, gt=0)
+    share: tuple[float, float]
+    cadence: Cadence = "monthly"
+    color: Color = "#4285F4"
+    label: str | None = None
+
+    @field_validator("share", mode="before")
+    @classmethod
+    def _share_pair(cls, value: Any) -> Any:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return (value, value)
+        return value
+
+    @field_validator("share")
+    @classmethod
+    def _share_order(cls, value: tuple[float, float]) -> tuple[float, float]:
+        low, high = value
+        if not 0 <= low <= high <= 100:
+            raise ValueError(
+                f"share must be [low, high] percent with 0 <= low <= high <= 100, got {list(value)}"
+            )
+        return value
+
+    @property
+    def mid_share(self) -> float:
+        """Mid-point of the share range, as a fraction (the planning target)."""
+        return (self.share[0] + self.share[1]) / 200
+
+
+class Categories(Strict):
+    """The proactive / reactive / admin split of the week, in percent."""
+
+    proactive: float = Field(default=50, ge=0, le=100)
+    reactive: float = Field(default=30, ge=0, le=100)
+    admin: float = Field(default=20, ge=0, le=100)
+
+
+def _split_domains(value: Any) -> Any:
+    if isinstance(value, str):
+        return tuple(part for part in re.split(r"[\s;,]+", value) if part)
+    return value
+
+
+class Account(Strict):
+    """One customer account of the book of business."""
+
+    name: str = Field(min_length=1)
+    arr: float = Field(ge=0)
+    tier: str | None = None
+    renewal_date: date | None = None
+    health: int | None = Field(default=None, ge=0, le=100)
+    previous_health: int | None = Field(default=None, ge=0, le=100)
+    last_contact: date | None = None
+    go_live: date | None = None
+    domains: Annotated[tuple[str, ...], BeforeValidator(_split_domains)] = ()
+
+    @field_validator("arr", mode="before")
+    @classmethod
+    def _money(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            cleaned = value.strip().replace(",", "").replace("$", "").replace("_", "")
+            multiplier = 1
+            if cleaned[-1:].upper() == "K":
+                cleaned, multiplier = cleaned[:-1], 1_000
+            elif cleaned[-1:].upper() == "M":
+                cleaned, multiplier = cleaned[:-1], 1_000_000
+            try:
+                return float(cleaned) * multiplier
+            except ValueError:
+                raise ValueError(
+                    f"expected an amount like 120000 or $120K, got {value!r}"
+                ) from None
+        return value
+
+    @field_validator("domains")
+    @classmethod
+    def _lower(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(d.strip().lower().lstrip("@") for d in value)
+
+    @property
+    def slug(self) -> str:
+        """Stable, key-safe form of the name (block keys use it, not a list position)."""
+        return re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-") or "account"
+
+
+class Schedule(Strict):
+    """When the service plans and re-plans (all times in the rules' time zone)."""
+
+    generate_at: Annotated[WeeklyTime, BeforeValidator(parse_weekly_time)] = WeeklyTime(
+        "fri", time(15, 0)
+    )
+    poll_minutes: int = Field(default=5, ge=1, le=24 * 60)
+    debounce_seconds: int = Field(default=20, ge=0, le=3600)
+    max_wait_seconds: int = Field(default=120, ge=0, le=24 * 3600)
+    daily_rebalance_at: HHMM = time(7, 0)
+
+
+class CalendarSpec(Strict):
+    """One calendar to keep blocks on. Credentials live in settings, never here."""
+
+    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    provider: Literal["local", "google", "outlook", "memory"]
+    path: str | None = None
+    busy: tuple[str, ...] = ()
+    calendar: str = "primary"
+    private_titles: bool = False
+
+
+class RuleSpec(Strict):
+    """Fields every rule kind shares; each kind module subclasses it with its params."""
+
+    kind: str
+    id: str | None = Field(default=None, min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    title: str | None = None
+    color: Color | None = None
+    show_as: ShowAs | None = None
+    quadrant: Quadrant | None = None
+    category: Category | None = None
+    priority: int | None = Field(default=None, ge=0, le=100)
+
+    @property
+    def rule_id(self) -> str:
+        return self.id or self.kind
+
+
+class ProtectedSpec(RuleSpec):
+    """A rule whose blocks defend themselves against meetings."""
+
+    conflict_policy: ConflictPolicy = "keep"
+
+
+def _default_tiers() -> dict[str, Tier]:
+    return {
+        "high": Tier(min_arr=100_000, share=(50, 60), cadence="weekly", color="#D50000"),
+        "mid": Tier(min_arr=25_000, max_arr=100_000, share=(30, 35), color="#F4B400"),
+        "low": Tier(
+            min_arr=0, max_arr=25_000, share=(10, 15), cadence="quarterly", color="#0B8043"
+        ),
+    }
+
+
+class Rules(Strict):
+    """A whole, validated rules file (accounts loaded, each with its tier resolved)."""
+
+    timezone: str
+    owner: Owner = Owner()
+    working_hours: WorkingHours = WorkingHours()
+    holidays: HolidaySpec | None = None
+    tiers: dict[str, Tier] = Field(default_factory=_default_tiers)
+    account_hours_per_week: float = Field(default=6, ge=0, le=80)
+    categories: Categories = Categories()
+    accounts: tuple[Account, ...] = ()
+    accounts_file: str | None = None
+    rules: tuple[RuleSpec, ...] = ()
+    schedule: Schedule = Schedule()
+    calendars: tuple[CalendarSpec, ...] = ()
+
+    _base_dir: Path | None = PrivateAttr(default=None)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name like 'America/New_York')"
+            ) from None
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def base_dir(self) -> Path | None:
+        """Directory of the rules file; relative paths in it are relative to this."""
+        return self._base_dir
+
+    def resolve_path(self, path: str) -> Path:
+        """A path from the rules file (calendar ``path``, ``busy``), made absolute."""
+        candidate = Path(path).expanduser()
+        if candidate.is_absolute() or self._base_dir is None:
+            return candidate
+        return self._base_dir / candidate
+
+    def tier_label(self, name: str) -> str:
+        tier = self.tiers.get(name)
+        if tier is not None and tier.label:
+            return tier.label
+        return f"{name.capitalize()}-touch"
