@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import google_auth_httplib2  # type: ignore[import-untyped]
 import httplib2
 from google.auth.exceptions import RefreshError
 from google.oauth2.credentials import Credentials
@@ -57,6 +58,7 @@ class _Step:
     current: RemoteEvent | None = None
     etag: str | None = None
     attempt: int = 0
+    focus: bool = False
 
 
 _Outcome = tuple[Any, BaseException | None]
@@ -95,7 +97,8 @@ class GoogleCalendar(CalendarProvider):
         self.settings = settings
         self.calendar_id = calendar_id
         self.credentials = credentials
-        self.service: Any = build_service(settings, credentials, http)
+        self._transport = http if http is not None else httplib2.Http(timeout=settings.timeout)
+        self.service: Any = build_service(settings, credentials, self._transport)
         self.backoff = backoff or Backoff()
         self.page_size = page_size
         self.time_zone = time_zone
@@ -178,7 +181,7 @@ class GoogleCalendar(CalendarProvider):
     # -- writing -----------------------------------------------------------------
 
     def _create(self, draft: EventDraft) -> RemoteEvent:
-        return self._single(_Step(0, "create", draft=draft))
+        return self._single(self._step(0, Write("create", draft=draft)))
 
     def _update(self, current: RemoteEvent, draft: EventDraft) -> RemoteEvent:
         return self._single(_Step(0, "update", draft=draft, current=current))
@@ -196,8 +199,17 @@ class GoogleCalendar(CalendarProvider):
         return result
 
     def _write_batch(self, writes: Sequence[Write]) -> list[WriteResult]:
-        steps = [_Step(i, w.action, draft=w.draft, current=w.current) for i, w in enumerate(writes)]
-        return self._run(steps)
+        return self._run([self._step(i, w) for i, w in enumerate(writes)])
+
+    def _step(self, index: int, write: Write) -> _Step:
+        """First call of a write; a create tries ``focusTime`` unless it was refused before."""
+        focus = (
+            write.action == "create"
+            and write.draft is not None
+            and write.draft.focus
+            and not self.focus_refused
+        )
+        return _Step(index, write.action, draft=write.draft, current=write.current, focus=focus)
 
     def _run(self, steps: list[_Step]) -> list[WriteResult]:
         """Drive every step to a final result, retrying and following up in rounds."""
@@ -252,7 +264,7 @@ class GoogleCalendar(CalendarProvider):
             status = exc.resp.status
             if step.kind in ("create", "create_plain") and status == 409:
                 return _Step(step.index, "fetch", draft=step.draft)
-            if step.kind == "create" and status == 400 and self._sent_focus(step):
+            if step.kind == "create" and status == 400 and step.focus:
                 self.focus_refused = True
                 return _Step(step.index, "create_plain", draft=step.draft)
         return translate(exc, what=self._what(step))
@@ -271,16 +283,12 @@ class GoogleCalendar(CalendarProvider):
             return _Step(step.index, "revive", draft=step.draft, etag=resource.get("etag"))
         return event
 
-    def _sent_focus(self, step: _Step) -> bool:
-        return step.draft is not None and step.draft.focus and not self.focus_refused
-
     def _request(self, step: _Step) -> Any:
         events = self.service.events()
         cal = self.calendar_id
         if step.kind in ("create", "create_plain"):
             assert step.draft is not None
-            focus = step.kind == "create" and self._sent_focus(step)
-            body = draft_body(step.draft, focus=focus)
+            body = draft_body(step.draft, focus=step.focus and step.kind == "create")
             return events.insert(calendarId=cal, body=body, sendUpdates="none")
         if step.kind == "fetch":
             assert step.draft is not None
@@ -325,6 +333,12 @@ class GoogleCalendar(CalendarProvider):
         def collect(request_id: str, response: Any, exc: BaseException | None) -> None:
             got[request_id] = (response, exc)
 
+        try:
+            self._ensure_token()
+        except RefreshError as exc:
+            raise translate(exc) from exc
+        except Exception as exc:  # token endpoint unreachable: every call fails alike
+            return [(None, exc)] * len(chunk)
         batch = self.service.new_batch_http_request(callback=collect)
         for position, step in enumerate(chunk):
             batch.add(self._request(step), request_id=str(position))
@@ -336,6 +350,16 @@ class GoogleCalendar(CalendarProvider):
             return [(None, exc)] * len(chunk)
         missing = TransientError("the batch response lacked this call", provider=PROVIDER)
         return [got.get(str(i), (None, missing)) for i in range(len(chunk))]
+
+    def _ensure_token(self) -> None:
+        """Refresh through our own transport before a batch.
+
+        ``BatchHttpRequest`` would otherwise refresh on a throwaway
+        ``httplib2.Http()`` that ignores the injected transport and is never closed.
+        """
+        if not self.credentials.valid:
+            request = google_auth_httplib2.Request(self._transport)
+            self.credentials.refresh(request)  # type: ignore[no-untyped-call]
 
     # -- extras used by the connect flow and the dashboard --------------------------------
 
@@ -360,13 +384,8 @@ class GoogleCalendar(CalendarProvider):
         return {str(k): str(v["background"]) for k, v in event.items()} or dict(EVENT_PALETTE)
 
     def close(self) -> None:
-        http = getattr(self.service, "_http", None)
-        inner = getattr(http, "http", None)
-        connections = getattr(inner, "connections", None)
-        if isinstance(connections, dict):
-            for conn in connections.values():
-                conn.close()
-            connections.clear()
+        """Close the pooled connections (httplib2 keeps them open otherwise)."""
+        self._transport.close()
 
 
 __all__ = ["BATCH_LIMIT", "GoogleCalendar"]
