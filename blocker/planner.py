@@ -51,6 +51,9 @@ class _Placed:
     span: Span
     title: str
     pinned: bool = False
+    evictable: bool = False
+    """Kept from the previous plan, after ``now`` and the stability horizon, and
+    on no meeting: a higher-priority request with no free room may take it."""
 
 
 @dataclass(slots=True)
@@ -112,6 +115,12 @@ class _Week:
         self.titled: list[tuple[Span, str]] = []
         self.conflicts: list[Conflict] = []
 
+    def evict(self, state: _State, placed: _Placed) -> None:
+        state.placed.remove(placed)
+        self.blocked.release(placed.span)
+        self.ours.release(placed.span)
+        self.titled.remove((placed.span, placed.title))
+
     def meetings_on(self, span: Span) -> list[tuple[int, int, str]]:
         return [m for m in self.busy if overlaps((m[0], m[1]), span)]
 
@@ -160,9 +169,10 @@ def plan_week(
         _place_fixed(week, state, prev, now_s)
     flexible = [s for s in timed if not s.req.fixed]
     stable_s = to_seconds(stability_until) if stability_until is not None else None
-    _keep_previous(week, flexible, prev, stable_s)
-    for state in sorted(flexible, key=lambda s: (-s.req.priority, s.req.key)):
-        _place_flexible(week, state, now_s)
+    _keep_previous(week, flexible, prev, stable_s, now_s)
+    order = sorted(flexible, key=lambda s: (-s.req.priority, s.req.key))
+    for state in order:
+        _place_flexible(week, state, now_s, order)
     blocks: list[Block] = []
     shortfall: list[Shortfall] = []
     for state in states.values():
@@ -285,7 +295,11 @@ def _why_not(week: _Week, span: Span, room: list[Span], now_s: int | None) -> st
 
 
 def _keep_previous(
-    week: _Week, flexible: Sequence[_State], prev: dict[str, Block], stable_s: int | None
+    week: _Week,
+    flexible: Sequence[_State],
+    prev: dict[str, Block],
+    stable_s: int | None,
+    now_s: int | None,
 ) -> None:
     """Keep last plan's blocks that are still valid, stable-horizon ones first."""
     candidates: list[tuple[bool, int, str, int, str, _State]] = []
@@ -300,11 +314,12 @@ def _keep_previous(
             start = to_seconds(block.start)
             stable = stable_s is not None and start < stable_s
             candidates.append((not stable, -state.req.priority, state.req.key, start, key, state))
-    for *_, key, state in sorted(candidates, key=lambda c: c[:5]):
-        _keep_one(week, state, key, prev[key])
+    for stays, _, _, start, key, state in sorted(candidates, key=lambda c: c[:5]):
+        movable = stays and (now_s is None or start >= now_s)
+        _keep_one(week, state, key, prev[key], movable)
 
 
-def _keep_one(week: _Week, state: _State, key: str, block: Block) -> None:
+def _keep_one(week: _Week, state: _State, key: str, block: Block, movable: bool) -> None:
     req = state.req
     span = (to_seconds(block.start), to_seconds(block.end))
     window = (to_seconds(req.earliest), to_seconds(req.latest))
@@ -325,10 +340,14 @@ def _keep_one(week: _Week, state: _State, key: str, block: Block) -> None:
         start, _end, title = meetings[0]
         state.notes.append(text.meeting_took(title, start, week.tz))
         return
-    week.place(state, _Placed(key, span, state.titles.get(key, req.title)), conflicts=True)
+    title = state.titles.get(key, req.title)
+    week.place(state, _Placed(key, span, title, evictable=movable and not meetings), conflicts=True)
 
 
-def _place_flexible(week: _Week, state: _State, now_s: int | None) -> None:
+def _place_flexible(week: _Week, state: _State, now_s: int | None, order: Sequence[_State]) -> None:
+    """Fill the request's remaining minutes; when no free room is left, take the
+    time of one kept block of a lower-priority request (that request comes later
+    in ``order`` and is re-placed in turn)."""
     req = state.req
     lo = to_seconds(req.earliest)
     if now_s is not None:
@@ -340,9 +359,40 @@ def _place_flexible(week: _Week, state: _State, now_s: int | None) -> None:
         own_ends = frozenset(p.span[1] for p in state.placed)
         span = choose(week.blocked.free(window), preferred, state.remaining, rule, own_ends)
         if span is None:
+            span = _by_eviction(week, state, window, preferred, own_ends, order)
+        if span is None:
             return
         key = state.next_key()
         week.place(state, _Placed(key, span, state.titles.get(key, req.title)))
+
+
+def _by_eviction(
+    week: _Week,
+    state: _State,
+    window: Span,
+    preferred: Sequence[Span],
+    own_ends: frozenset[int],
+    order: Sequence[_State],
+) -> Span | None:
+    """Try lower-priority kept blocks in the window one at a time (lowest priority
+    first); keep the first eviction that makes room, undo the others."""
+    rule = state.chunks
+    victims = [
+        (other, placed)
+        for other in reversed(order)
+        if other.req.priority < state.req.priority
+        for placed in sorted(other.placed, key=lambda p: p.span)
+        if placed.evictable and overlaps(placed.span, window)
+    ]
+    for other, placed in victims:
+        week.evict(other, placed)
+        free = week.blocked.free(window)
+        span = choose(free, preferred, state.remaining, rule, own_ends)
+        if span is not None:
+            other.notes.append(text.bumped_by(state.req.title))
+            return span
+        week.place(other, placed)
+    return None
 
 
 def _shortfall(week: _Week, state: _State, now_s: int | None) -> Shortfall | None:

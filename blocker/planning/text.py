@@ -39,3 +39,7 @@ def no_room(requested: int, placed: int, min_len: int, window: Span, tz: ZoneInf
         f"only {placed} of {requested} min fit: no free slot of {min_len // 60}+ min left "
         f"between {when(window[0], tz)} and {when(window[1], tz)}"
     )
+
+
+def bumped_by(title: str) -> str:
+    return f"its time went to '{title}' (higher priority)"

@@ -67,6 +67,18 @@ class Timeline:
         self._taken.insert(i, (start, end))
         self._starts.insert(i, start)
 
+    def release(self, span: Span) -> None:
+        """Free ``span`` again. Only for a span nothing else covers (one block of
+        ours that overlaps neither a meeting nor another block)."""
+        start, end = span
+        i = bisect_right(self._starts, start) - 1
+        if i < 0 or self._taken[i][1] < end:
+            raise ValueError(f"release of {span} that is not wholly taken")
+        t_start, t_end = self._taken[i]
+        rest = [p for p in ((t_start, start), (end, t_end)) if p[1] > p[0]]
+        self._taken[i : i + 1] = rest
+        self._starts[i : i + 1] = [p[0] for p in rest]
+
     def is_taken(self, span: Span) -> bool:
         """Whether any part of ``span`` is taken."""
         i = bisect_right(self._starts, span[0])

@@ -302,3 +302,28 @@ def test_berlin_sunday_after_the_change_is_on_cet() -> None:
     plan = plan_week(spec("2026-W43", tz, [weekly], working=whole_week))
     assert plan.blocks[0].start.strftime("%a %H:%M %z") == "Sun 09:00 +0100"
     assert plan.blocks[0].minutes == 60
+
+
+def test_displaced_high_priority_block_takes_a_lower_priority_ones_time() -> None:
+    two_hours = (Interval(t(MON, 9), t(MON, 11)),)
+    focus = request("focus", 60, START, END, priority=90, title="Focus")
+    admin = request("admin", 60, START, END, priority=10, title="Admin")
+    first = plan_week(spec(WEEK, TZ, [focus, admin], working=two_hours))
+    assert [(b.key, b.start) for b in first.blocks] == [("focus", t(MON, 9)), ("admin", t(MON, 10))]
+    qbr = meeting(t(MON, 9), 60, "QBR Globex")
+    second = plan_week(
+        spec(WEEK, TZ, [focus, admin], working=two_hours), busy=[qbr], previous=first.blocks
+    )
+    assert [(b.key, b.start) for b in second.blocks] == [("focus", t(MON, 10))]
+    (short,) = second.shortfall
+    assert short.key == "admin"
+    assert short.reason.startswith("its time went to 'Focus' (higher priority); only 0 of 60")
+    quiet = plan_week(
+        spec(WEEK, TZ, [focus, admin], working=two_hours),
+        busy=[qbr],
+        previous=first.blocks,
+        stability_until=t(MON, 11),
+    )
+    assert [(b.key, b.start) for b in quiet.blocks] == [("admin", t(MON, 10))]
+    assert quiet.shortfall[0].key == "focus"
+    assert quiet.shortfall[0].reason.startswith("'QBR Globex' at Mon 09:00 took its time")
