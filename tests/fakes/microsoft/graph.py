@@ -47,10 +47,26 @@ def _err(status: int, code: str, message: str, headers: dict[str, str] | None = 
 
 @dataclass
 class Throttle:
+    """Fail ``remaining`` matching requests after letting ``skip`` of them through.
+
+    With ``lose`` the request is carried out first and only the answer fails, as
+    when a gateway times out after the mailbox already did the work.
+    """
+
     remaining: int
-    retry_after: int
+    retry_after: int | None
     status: int
     path_contains: str
+    method: str | None = None
+    skip: int = 0
+    lose: bool = False
+
+    def matches(self, method: str, path: str) -> bool:
+        return (
+            self.remaining > 0
+            and self.path_contains in path
+            and (self.method is None or self.method == method)
+        )
 
 
 @dataclass
@@ -103,10 +119,20 @@ class FakeGraph:
     # -- test controls -------------------------------------------------------------
 
     def throttle(
-        self, times: int = 1, *, retry_after: int = 2, status: int = 429, path_contains: str = ""
+        self,
+        times: int = 1,
+        *,
+        retry_after: int | None = 2,
+        status: int = 429,
+        path_contains: str = "",
+        method: str | None = None,
+        skip: int = 0,
+        lose: bool = False,
     ) -> None:
-        """Answer the next ``times`` matching requests with ``status`` + Retry-After."""
-        self.throttles.append(Throttle(times, retry_after, status, path_contains))
+        """Answer the next ``times`` matching requests with ``status`` (+ Retry-After)."""
+        self.throttles.append(
+            Throttle(times, retry_after, status, path_contains, method, skip, lose)
+        )
 
     def expire_delta_tokens(self) -> None:
         """Forget every delta state, as Graph does after a while: next use is 410."""
@@ -175,9 +201,23 @@ class FakeGraph:
         batched: bool,
     ) -> Reply:
         self.log.entries.append((method, path, batched))
-        throttled = self._throttled(path)
+        throttled = self._throttled(method, path, lose=False)
         if throttled is not None:
             return throttled
+        reply = self._route(method, path, query, headers, body, batched=batched)
+        lost = self._throttled(method, path, lose=True)
+        return lost if lost is not None else reply
+
+    def _route(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        headers: dict[str, str],
+        body: Any,
+        *,
+        batched: bool,
+    ) -> Reply:
         if path == "/$batch" and method == "POST" and not batched:
             return self._batch(body)
         if path.startswith("/subscriptions"):
@@ -200,17 +240,22 @@ class FakeGraph:
             return self._one(method, calendar, event_id, query, headers, body)
         return _err(405, "MethodNotAllowed", f"{method} {path}")
 
-    def _throttled(self, path: str) -> Reply | None:
+    def _throttled(self, method: str, path: str, *, lose: bool) -> Reply | None:
         with self._lock:
             for rule in self.throttles:
-                if rule.remaining > 0 and rule.path_contains in path:
-                    rule.remaining -= 1
-                    return _err(
-                        rule.status,
-                        "TooManyRequests" if rule.status == 429 else "ServiceUnavailable",
-                        "Please retry again later.",
-                        {"Retry-After": str(rule.retry_after)},
-                    )
+                if rule.lose != lose or not rule.matches(method, path):
+                    continue
+                if rule.skip > 0:
+                    rule.skip -= 1
+                    continue
+                rule.remaining -= 1
+                headers = {} if rule.retry_after is None else {"Retry-After": str(rule.retry_after)}
+                return _err(
+                    rule.status,
+                    "TooManyRequests" if rule.status == 429 else "ServiceUnavailable",
+                    "Please retry again later.",
+                    headers,
+                )
         return None
 
     # -- events ------------------------------------------------------------------------
@@ -360,7 +405,7 @@ class FakeGraph:
         return 200, {"Preference-Applied": f"odata.maxpagesize={size}"}, out
 
     def _link(self, path: str, query: dict[str, str]) -> str:
-        return f"{self.root}{path}?{urlencode(query)}"
+        return f"{self.root}{path}?{urlencode(query, safe='$')}"
 
     # -- $batch -------------------------------------------------------------------------
 
