@@ -10,11 +10,15 @@ The order of placement is what makes the plan predictable for the user:
 5. the rest of every flexible request by descending priority (ties: key), in
    the best free time (see :mod:`blocker.planning.slots`).
 
-Dismissed blocks (the user deleted them) are never placed again; the minutes
-they held are reported as a :class:`Shortfall` with reason "dismissed by you",
-so that for every request placed + missing == requested and the scorecard can
-say where the time went. A pin on a key that was never placed before dismisses
-or places a whole request only when it names the request's base key.
+Pins: a moved pin is placed exactly where the user put it, with its title,
+even outside working hours or on a meeting (recorded as a Conflict) or on
+another pin: the user's word beats the planner's rules. A pin without times
+only retitles. Dismissed blocks (the user deleted them) are never placed again;
+the minutes they held are reported as a :class:`Shortfall` with reason
+"dismissed by you", so that for every request placed + missing == requested and
+the scorecard can say where the time went. Dismissing the base key of a request
+that has no block in ``previous`` (or of a fixed or all-day one) dismisses the
+whole request; dismissing a chunk key ``key#i`` takes away that chunk's minutes.
 
 Everything runs on integer epoch seconds (see :mod:`blocker.planning.timeline`);
 output times are in the week's time zone.
