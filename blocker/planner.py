@@ -27,117 +27,24 @@ output times are in the week's time zone.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from blocker.models import (
     Block,
     BlockRequest,
     Busy,
-    Conflict,
     Pin,
     Plan,
-    ResolvedShowAs,
     Shortfall,
     WeekSpec,
 )
 from blocker.planning import text
-from blocker.planning.slots import ChunkRule, choose
-from blocker.planning.timeline import Span, Timeline, overlaps, to_seconds
+from blocker.planning.output import blocks_of, shortfall_of
+from blocker.planning.slots import choose
+from blocker.planning.state import Placed, RequestState, Week
+from blocker.planning.timeline import Span, overlaps, to_seconds
 
 __all__ = ["plan_week"]
-
-
-@dataclass(slots=True)
-class _Placed:
-    key: str
-    span: Span
-    title: str
-    pinned: bool = False
-    evictable: bool = False
-    """Kept from the previous plan, after ``now`` and the stability horizon, and
-    on no meeting: a higher-priority request with no free room may take it."""
-
-
-@dataclass(slots=True)
-class _State:
-    """What the planner knows about one request while it works."""
-
-    req: BlockRequest
-    placed: list[_Placed] = field(default_factory=list)
-    dismissed: int = 0
-    all_dismissed: bool = False
-    pinned_keys: set[str] = field(default_factory=set)
-    dismissed_keys: set[str] = field(default_factory=set)
-    titles: dict[str, str] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def requested(self) -> int:
-        return self.req.minutes * 60
-
-    @property
-    def placed_seconds(self) -> int:
-        return sum(p.span[1] - p.span[0] for p in self.placed)
-
-    @property
-    def remaining(self) -> int:
-        return max(0, self.requested - self.dismissed - self.placed_seconds)
-
-    @property
-    def chunks(self) -> ChunkRule:
-        req = self.req
-        max_len = req.max_chunk * 60 if req.max_chunk else None
-        return ChunkRule(min(req.min_chunk, req.minutes) * 60, max_len)
-
-    def next_key(self) -> str:
-        used = {p.key for p in self.placed} | self.dismissed_keys | self.pinned_keys
-        if self.req.key not in used:
-            return self.req.key
-        i = 1
-        while f"{self.req.key}#{i}" in used:
-            i += 1
-        return f"{self.req.key}#{i}"
-
-
-class _Week:
-    """The mutable working state of one planning run."""
-
-    def __init__(self, spec: WeekSpec, busy: Sequence[Busy]) -> None:
-        self.tz = ZoneInfo(spec.timezone)
-        working = [(to_seconds(i.start), to_seconds(i.end)) for i in spec.working]
-        self.blocked = Timeline(working)  # busy meetings + our blocks
-        self.ours = Timeline(working)  # our blocks only
-        self.busy = sorted(
-            (to_seconds(b.start), to_seconds(b.end), b.title)
-            for b in busy
-            if b.blocks_time and b.end > b.start
-        )
-        for start, end, _ in self.busy:
-            self.blocked.take((start, end))
-        self.titled: list[tuple[Span, str]] = []
-        self.conflicts: list[Conflict] = []
-
-    def evict(self, state: _State, placed: _Placed) -> None:
-        state.placed.remove(placed)
-        self.blocked.release(placed.span)
-        self.ours.release(placed.span)
-        self.titled.remove((placed.span, placed.title))
-
-    def meetings_on(self, span: Span) -> list[tuple[int, int, str]]:
-        return [m for m in self.busy if overlaps((m[0], m[1]), span)]
-
-    def place(self, state: _State, placed: _Placed, *, conflicts: bool = False) -> None:
-        state.placed.append(placed)
-        self.blocked.take(placed.span)
-        self.ours.take(placed.span)
-        self.titled.append((placed.span, placed.title))
-        if conflicts:
-            for start, end, title in self.meetings_on(placed.span):
-                self.conflicts.append(
-                    Conflict(placed.key, title, text.at(start, self.tz), text.at(end, self.tz))
-                )
 
 
 def plan_week(
@@ -154,10 +61,10 @@ def plan_week(
     ``now``: nothing new is placed before it. ``stability_until``: blocks of
     ``previous`` starting before it are kept first, ahead of every other request.
     """
-    week = _Week(spec, busy)
-    states: dict[str, _State] = {}
+    week = Week(spec, busy)
+    states: dict[str, RequestState] = {}
     for req in spec.requests:
-        states.setdefault(req.key, _State(req))
+        states.setdefault(req.key, RequestState(req))
     prev = {b.key: b for b in previous}
     now_s = to_seconds(now) if now is not None else None
     _apply_pins(week, states, pins, prev)
@@ -180,8 +87,8 @@ def plan_week(
     blocks: list[Block] = []
     shortfall: list[Shortfall] = []
     for state in states.values():
-        blocks.extend(_blocks(week, state))
-        missing = _shortfall(week, state, now_s)
+        blocks.extend(blocks_of(week, state))
+        missing = shortfall_of(week, state, now_s)
         if missing is not None:
             shortfall.append(missing)
     return Plan(
@@ -193,7 +100,7 @@ def plan_week(
     )
 
 
-def _base_key(key: str, states: dict[str, _State]) -> str | None:
+def _base_key(key: str, states: dict[str, RequestState]) -> str | None:
     """The request a block key belongs to (``key`` or ``f"{key}#{i}"``)."""
     if key in states:
         return key
@@ -204,7 +111,7 @@ def _base_key(key: str, states: dict[str, _State]) -> str | None:
 
 
 def _apply_pins(
-    week: _Week, states: dict[str, _State], pins: Sequence[Pin], prev: dict[str, Block]
+    week: Week, states: dict[str, RequestState], pins: Sequence[Pin], prev: dict[str, Block]
 ) -> None:
     """Honour the user's decisions first: moved blocks stay, deleted ones stay gone.
 
@@ -242,9 +149,9 @@ def _apply_pins(
         state.pinned_keys.add(key)
         title = pin.title or state.req.title
         if state.req.all_day:
-            state.placed.append(_Placed(key, span, title, pinned=True))
+            state.placed.append(Placed(key, span, title, pinned=True))
         else:
-            week.place(state, _Placed(key, span, title, pinned=True), conflicts=True)
+            week.place(state, Placed(key, span, title, pinned=True), conflicts=True)
 
 
 def _default_len(req: BlockRequest) -> timedelta:
@@ -252,17 +159,19 @@ def _default_len(req: BlockRequest) -> timedelta:
     return timedelta(minutes=minutes)
 
 
-def _place_marker(state: _State) -> None:
+def _place_marker(state: RequestState) -> None:
     """All-day markers cover their window (or ``minutes`` from ``earliest``)."""
     if state.placed:
         return
     req = state.req
     start = to_seconds(req.earliest)
     end = to_seconds(req.latest) if req.latest > req.earliest else start + req.minutes * 60
-    state.placed.append(_Placed(req.key, (start, end), state.titles.get(req.key, req.title)))
+    state.placed.append(Placed(req.key, (start, end), state.titles.get(req.key, req.title)))
 
 
-def _place_fixed(week: _Week, state: _State, prev: dict[str, Block], now_s: int | None) -> None:
+def _place_fixed(
+    week: Week, state: RequestState, prev: dict[str, Block], now_s: int | None
+) -> None:
     """Exactly at its time, or cut to the longest usable free part, or not at all."""
     req = state.req
     span = (to_seconds(req.earliest), to_seconds(req.earliest) + req.minutes * 60)
@@ -274,16 +183,16 @@ def _place_fixed(week: _Week, state: _State, prev: dict[str, Block], now_s: int 
         room = [(max(s, now_s), e) for s, e in room if e > now_s]
     title = state.titles.get(req.key, req.title)
     if room == [span]:
-        week.place(state, _Placed(req.key, span, title), conflicts=keep)
+        week.place(state, Placed(req.key, span, title), conflicts=keep)
         return
     state.notes.append(_why_not(week, span, room, now_s if not was_there else None))
     usable = [p for p in room if p[1] - p[0] >= state.chunks.min_len]
     if usable:
         best = min(usable, key=lambda p: (-(p[1] - p[0]), p[0]))
-        week.place(state, _Placed(req.key, best, title), conflicts=keep)
+        week.place(state, Placed(req.key, best, title), conflicts=keep)
 
 
-def _why_not(week: _Week, span: Span, room: list[Span], now_s: int | None) -> str:
+def _why_not(week: Week, span: Span, room: list[Span], now_s: int | None) -> str:
     """Name what takes the part of ``span`` that is not in ``room``."""
     for start, end, title in week.meetings_on(span):
         if not any(overlaps(p, (start, end)) for p in room):
@@ -299,14 +208,14 @@ def _why_not(week: _Week, span: Span, room: list[Span], now_s: int | None) -> st
 
 
 def _keep_previous(
-    week: _Week,
-    flexible: Sequence[_State],
+    week: Week,
+    flexible: Sequence[RequestState],
     prev: dict[str, Block],
     stable_s: int | None,
     now_s: int | None,
 ) -> None:
     """Keep last plan's blocks that are still valid, stable-horizon ones first."""
-    candidates: list[tuple[bool, int, str, int, str, _State]] = []
+    candidates: list[tuple[bool, int, str, int, str, RequestState]] = []
     for state in flexible:
         family = {state.req.key} | {k for k in prev if k.startswith(state.req.key + "#")}
         for key in family:
@@ -323,7 +232,7 @@ def _keep_previous(
         _keep_one(week, state, key, prev[key], movable)
 
 
-def _keep_one(week: _Week, state: _State, key: str, block: Block, movable: bool) -> None:
+def _keep_one(week: Week, state: RequestState, key: str, block: Block, movable: bool) -> None:
     req = state.req
     span = (to_seconds(block.start), to_seconds(block.end))
     window = (to_seconds(req.earliest), to_seconds(req.latest))
@@ -345,10 +254,12 @@ def _keep_one(week: _Week, state: _State, key: str, block: Block, movable: bool)
         state.notes.append(text.meeting_took(title, start, week.tz))
         return
     title = state.titles.get(key, req.title)
-    week.place(state, _Placed(key, span, title, evictable=movable and not meetings), conflicts=True)
+    week.place(state, Placed(key, span, title, evictable=movable and not meetings), conflicts=True)
 
 
-def _place_flexible(week: _Week, state: _State, now_s: int | None, order: Sequence[_State]) -> None:
+def _place_flexible(
+    week: Week, state: RequestState, now_s: int | None, order: Sequence[RequestState]
+) -> None:
     """Fill the request's remaining minutes; when no free room is left, take the
     time of one kept block of a lower-priority request (that request comes later
     in ``order`` and is re-placed in turn)."""
@@ -367,16 +278,16 @@ def _place_flexible(week: _Week, state: _State, now_s: int | None, order: Sequen
         if span is None:
             return
         key = state.next_key()
-        week.place(state, _Placed(key, span, state.titles.get(key, req.title)))
+        week.place(state, Placed(key, span, state.titles.get(key, req.title)))
 
 
 def _by_eviction(
-    week: _Week,
-    state: _State,
+    week: Week,
+    state: RequestState,
     window: Span,
     preferred: Sequence[Span],
     own_ends: frozenset[int],
-    order: Sequence[_State],
+    order: Sequence[RequestState],
 ) -> Span | None:
     """Try lower-priority kept blocks in the window one at a time (lowest priority
     first); keep the first eviction that makes room, undo the others."""
@@ -397,78 +308,3 @@ def _by_eviction(
             return span
         week.place(other, placed)
     return None
-
-
-def _shortfall(week: _Week, state: _State, now_s: int | None) -> Shortfall | None:
-    req = state.req
-    placed = state.placed_seconds // 60
-    if req.all_day:
-        if not state.all_dismissed:
-            return None
-        return Shortfall(req.rule, req.key, req.minutes, 0, text.DISMISSED)
-    if state.all_dismissed:
-        return Shortfall(req.rule, req.key, req.minutes, 0, text.DISMISSED)
-    if state.remaining == 0 and not state.dismissed:
-        return None
-    if placed >= req.minutes:
-        return None
-    reasons: list[str] = []
-    if state.dismissed:
-        reasons.append(text.DISMISSED)
-    if state.remaining:
-        reasons.extend(dict.fromkeys(state.notes))
-        if req.fixed and state.pinned_keys:
-            reasons.append(text.SHORTENED)
-        elif not req.fixed:
-            lo = to_seconds(req.earliest)
-            if now_s is not None:
-                lo = max(lo, now_s)
-            window = (lo, to_seconds(req.latest))
-            if window[0] >= window[1]:
-                reasons.append(text.PAST)
-            else:
-                reasons.append(
-                    text.no_room(req.minutes, placed, state.chunks.min_len, window, week.tz)
-                )
-    return Shortfall(req.rule, req.key, req.minutes, placed, "; ".join(reasons))
-
-
-def _blocks(week: _Week, state: _State) -> list[Block]:
-    req = state.req
-    out: list[Block] = []
-    for placed in sorted(state.placed, key=lambda p: p.span):
-        out.append(
-            Block(
-                key=placed.key,
-                rule=req.rule,
-                kind=req.kind,
-                title=placed.title,
-                start=text.at(placed.span[0], week.tz),
-                end=text.at(placed.span[1], week.tz),
-                show_as=_show_as(week, req, placed),
-                color=req.color,
-                quadrant=req.quadrant,
-                category=req.category,
-                tier=req.tier,
-                account=req.account,
-                flexible=not req.fixed,
-                protected=req.protected,
-                conflict_policy=req.conflict_policy,
-                reason=req.reason,
-                all_day=req.all_day,
-            )
-        )
-    return out
-
-
-def _show_as(week: _Week, req: BlockRequest, placed: _Placed) -> ResolvedShowAs:
-    """Resolve ``auto``: Free while twice the block's length is still free later in
-    its window (colleagues may book over it, the planner will move it), else Busy.
-    Fixed, pinned and all-day blocks cannot move, so ``auto`` means Busy for them."""
-    if req.show_as != "auto":
-        return req.show_as
-    if req.fixed or req.all_day or placed.pinned:
-        return "busy"
-    start, end = placed.span
-    later = week.blocked.free_seconds((end, to_seconds(req.latest)))
-    return "free" if later >= 2 * (end - start) else "busy"

@@ -1,0 +1,85 @@
+"""Turning the planner's working state into Blocks and Shortfalls."""
+
+from __future__ import annotations
+
+from blocker.models import Block, BlockRequest, ResolvedShowAs, Shortfall
+from blocker.planning import text
+from blocker.planning.state import Placed, RequestState, Week
+from blocker.planning.timeline import to_seconds
+
+__all__ = ["blocks_of", "shortfall_of"]
+
+
+def shortfall_of(week: Week, state: RequestState, now_s: int | None) -> Shortfall | None:
+    req = state.req
+    placed = state.placed_seconds // 60
+    if req.all_day:
+        if not state.all_dismissed:
+            return None
+        return Shortfall(req.rule, req.key, req.minutes, 0, text.DISMISSED)
+    if state.all_dismissed:
+        return Shortfall(req.rule, req.key, req.minutes, 0, text.DISMISSED)
+    if state.remaining == 0 and not state.dismissed:
+        return None
+    if placed >= req.minutes:
+        return None
+    reasons: list[str] = []
+    if state.dismissed:
+        reasons.append(text.DISMISSED)
+    if state.remaining:
+        reasons.extend(dict.fromkeys(state.notes))
+        if req.fixed and state.pinned_keys:
+            reasons.append(text.SHORTENED)
+        elif not req.fixed:
+            lo = to_seconds(req.earliest)
+            if now_s is not None:
+                lo = max(lo, now_s)
+            window = (lo, to_seconds(req.latest))
+            if window[0] >= window[1]:
+                reasons.append(text.PAST)
+            else:
+                reasons.append(
+                    text.no_room(req.minutes, placed, state.chunks.min_len, window, week.tz)
+                )
+    return Shortfall(req.rule, req.key, req.minutes, placed, "; ".join(reasons))
+
+
+def blocks_of(week: Week, state: RequestState) -> list[Block]:
+    req = state.req
+    out: list[Block] = []
+    for placed in sorted(state.placed, key=lambda p: p.span):
+        out.append(
+            Block(
+                key=placed.key,
+                rule=req.rule,
+                kind=req.kind,
+                title=placed.title,
+                start=text.at(placed.span[0], week.tz),
+                end=text.at(placed.span[1], week.tz),
+                show_as=_show_as(week, req, placed),
+                color=req.color,
+                quadrant=req.quadrant,
+                category=req.category,
+                tier=req.tier,
+                account=req.account,
+                flexible=not req.fixed,
+                protected=req.protected,
+                conflict_policy=req.conflict_policy,
+                reason=req.reason,
+                all_day=req.all_day,
+            )
+        )
+    return out
+
+
+def _show_as(week: Week, req: BlockRequest, placed: Placed) -> ResolvedShowAs:
+    """Resolve ``auto``: Free while twice the block's length is still free later in
+    its window (colleagues may book over it, the planner will move it), else Busy.
+    Fixed, pinned and all-day blocks cannot move, so ``auto`` means Busy for them."""
+    if req.show_as != "auto":
+        return req.show_as
+    if req.fixed or req.all_day or placed.pinned:
+        return "busy"
+    start, end = placed.span
+    later = week.blocked.free_seconds((end, to_seconds(req.latest)))
+    return "free" if later >= 2 * (end - start) else "busy"

@@ -1,0 +1,110 @@
+"""The planner's working state: placed spans per request and the week's timelines.
+
+Kept apart from blocker.planner so the placement steps there read as a recipe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from blocker.models import BlockRequest, Busy, Conflict, WeekSpec
+from blocker.planning import text
+from blocker.planning.slots import ChunkRule
+from blocker.planning.timeline import Span, Timeline, overlaps, to_seconds
+
+__all__ = ["Placed", "RequestState", "Week"]
+
+
+@dataclass(slots=True)
+class Placed:
+    """One span given to a request under one block key."""
+
+    key: str
+    span: Span
+    title: str
+    pinned: bool = False
+    evictable: bool = False
+    """Kept from the previous plan, after ``now`` and the stability horizon, and
+    on no meeting: a higher-priority request with no free room may take it."""
+
+
+@dataclass(slots=True)
+class RequestState:
+    """What the planner knows about one request while it works."""
+
+    req: BlockRequest
+    placed: list[Placed] = field(default_factory=list)
+    dismissed: int = 0
+    all_dismissed: bool = False
+    pinned_keys: set[str] = field(default_factory=set)
+    dismissed_keys: set[str] = field(default_factory=set)
+    titles: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def requested(self) -> int:
+        return self.req.minutes * 60
+
+    @property
+    def placed_seconds(self) -> int:
+        return sum(p.span[1] - p.span[0] for p in self.placed)
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.requested - self.dismissed - self.placed_seconds)
+
+    @property
+    def chunks(self) -> ChunkRule:
+        req = self.req
+        max_len = req.max_chunk * 60 if req.max_chunk else None
+        return ChunkRule(min(req.min_chunk, req.minutes) * 60, max_len)
+
+    def next_key(self) -> str:
+        used = {p.key for p in self.placed} | self.dismissed_keys | self.pinned_keys
+        if self.req.key not in used:
+            return self.req.key
+        i = 1
+        while f"{self.req.key}#{i}" in used:
+            i += 1
+        return f"{self.req.key}#{i}"
+
+
+class Week:
+    """The mutable working state of one planning run."""
+
+    def __init__(self, spec: WeekSpec, busy: Sequence[Busy]) -> None:
+        self.tz = ZoneInfo(spec.timezone)
+        working = [(to_seconds(i.start), to_seconds(i.end)) for i in spec.working]
+        self.blocked = Timeline(working)  # busy meetings + our blocks
+        self.ours = Timeline(working)  # our blocks only
+        self.busy = sorted(
+            (to_seconds(b.start), to_seconds(b.end), b.title)
+            for b in busy
+            if b.blocks_time and b.end > b.start
+        )
+        for start, end, _ in self.busy:
+            self.blocked.take((start, end))
+        self.titled: list[tuple[Span, str]] = []
+        self.conflicts: list[Conflict] = []
+
+    def evict(self, state: RequestState, placed: Placed) -> None:
+        state.placed.remove(placed)
+        self.blocked.release(placed.span)
+        self.ours.release(placed.span)
+        self.titled.remove((placed.span, placed.title))
+
+    def meetings_on(self, span: Span) -> list[tuple[int, int, str]]:
+        return [m for m in self.busy if overlaps((m[0], m[1]), span)]
+
+    def place(self, state: RequestState, placed: Placed, *, conflicts: bool = False) -> None:
+        state.placed.append(placed)
+        self.blocked.take(placed.span)
+        self.ours.take(placed.span)
+        self.titled.append((placed.span, placed.title))
+        if conflicts:
+            for start, end, title in self.meetings_on(placed.span):
+                self.conflicts.append(
+                    Conflict(placed.key, title, text.at(start, self.tz), text.at(end, self.tz))
+                )
