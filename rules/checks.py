@@ -44,46 +44,36 @@ def duplicate_rule_ids(rules: Sequence[tuple[int, RuleSpec]]) -> list[Issue]:
 
 
 def fixed_windows(rules: Sequence[tuple[int, RuleSpec]], hours: WorkingHours) -> list[Issue]:
-    """Fixed blocks that overlap each other on a weekday, or leave working hours."""
+    """Fixed blocks that overlap each other on a weekday, or leave working hours.
+
+    One issue per (rule, window, other rule), listing the weekdays, not one per day.
+    """
     out: list[Issue] = []
     taken: dict[str, list[tuple[int, int, str]]] = {day: [] for day in WEEKDAYS}
     for index, rule in rules:
         info = KINDS.get(rule.kind)
         if info is None or info.fixed_slots is None:
             continue
-        reported: set[str] = set()
+        clashes: dict[tuple[str, str], list[str]] = {}
         for slot in info.fixed_slots(rule, hours):
             start, end = minute_of_day(slot.window.start), minute_of_day(slot.window.end)
             work = hours.for_day(slot.day)
             if work is None:
-                out.append(
-                    Issue(
-                        ("rules", index),
-                        f"{rule.rule_id}: {slot.day} has no working "
-                        "hours (set them in working_hours or drop the day)",
-                    )
-                )
+                clashes.setdefault(("", "has no working hours on"), []).append(slot.day)
                 continue
             if start < minute_of_day(work.start) or end > minute_of_day(work.end):
-                out.append(
-                    Issue(
-                        ("rules", index),
-                        f"{rule.rule_id}: {slot.window} on "
-                        f"{slot.day} is outside working hours {work}",
-                    )
-                )
+                what = f"{slot.window} is outside working hours {work} on"
+                clashes.setdefault(("", what), []).append(slot.day)
             for other_start, other_end, other in taken[slot.day]:
-                clash = f"{other}@{slot.day}"
-                if start < other_end and other_start < end and clash not in reported:
-                    reported.add(clash)
-                    out.append(
-                        Issue(
-                            ("rules", index),
-                            f"{rule.rule_id}: fixed window "
-                            f"{slot.window} on {slot.day} overlaps {other!r}",
-                        )
-                    )
+                if start < other_end and other_start < end:
+                    what = f"fixed window {slot.window} overlaps {other!r} on"
+                    days = clashes.setdefault((other, what), [])
+                    if slot.day not in days:
+                        days.append(slot.day)
             taken[slot.day].append((start, end, rule.rule_id))
+        for (_, what), days in clashes.items():
+            ordered = sorted(set(days), key=WEEKDAYS.index)
+            out.append(Issue(("rules", index), f"{rule.rule_id}: {what} {', '.join(ordered)}"))
     return out
 
 

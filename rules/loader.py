@@ -26,6 +26,9 @@ from rules.spec import Account, Rules, RuleSpec
 
 Position = tuple[str, int, int]
 
+_SALVAGE = frozenset({"working_hours"})
+"""Sections whose valid keys still feed the cross checks when other keys are broken."""
+
 
 def load_rules(path: str | Path) -> Rules:
     """Read and validate a rules file; relative paths in it are relative to its folder."""
@@ -169,7 +172,9 @@ class _Load:
             self.add_errors(exc, Rules)
         result = self.cross_checks(result, candidate, rules, accounts)
         if self.problems or result is None:
-            ordered = sorted(set(self.problems), key=lambda p: (p.file, p.line, p.column))
+            ordered = sorted(
+                set(self.problems), key=lambda p: (p.file, p.line, p.column, p.message)
+            )
             raise RulesError(ordered)
         result._base_dir = self.base_dir
         return result
@@ -249,8 +254,16 @@ class _Load:
             return field.get_default(call_default_factory=True)
         if field.annotation is None:
             return None
+        adapter: TypeAdapter[Any] = TypeAdapter(field.annotation)
+        raw = candidate[name]
         try:
-            return TypeAdapter(field.annotation).validate_python(candidate[name])
+            return adapter.validate_python(raw)
+        except ValidationError as exc:
+            if name not in _SALVAGE or not isinstance(raw, dict):
+                return None
+            broken = {error["loc"][0] for error in exc.errors() if error["loc"]}
+        try:  # keep the days that are valid so the overlap check can still run
+            return adapter.validate_python({k: v for k, v in raw.items() if k not in broken})
         except ValidationError:
             return None
 
@@ -285,7 +298,10 @@ class _Load:
             if value is not None:
                 issues += check(value)
         for issue in issues:
-            self.add(issue.loc, issue.message, at_key=issue.at_key)
+            message = issue.message
+            if issue.loc[:1] == ("tiers",) and "tiers" not in candidate:
+                message += " (the default tiers; define 'tiers:' to change them)"
+            self.add(issue.loc, message, at_key=issue.at_key)
         if result is None:
             return None
         return result.model_copy(update={"accounts": tuple(resolved)})
