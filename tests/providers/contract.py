@@ -54,8 +54,15 @@ CALENDAR_ID = "contract-calendar"
 class Harness(Protocol):
     """The provider under test plus back-door control of the calendar behind it."""
 
-    provider: CalendarProvider
-    supports_incremental: bool
+    @property
+    def provider(self) -> CalendarProvider:
+        """The provider under test (a read-only member, so subclasses may narrow it)."""
+        ...
+
+    @property
+    def supports_incremental(self) -> bool:
+        """Whether the calendar behind the provider hands out sync tokens."""
+        ...
 
     def add_foreign(self, start: datetime, end: datetime, title: str = "Meeting", **kw: Any) -> str:
         """Put a foreign event on the calendar; returns its id as the provider reports it.
