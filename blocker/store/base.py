@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
@@ -72,6 +72,15 @@ class StoreBase:
             if not isinstance(exc, DBAPIError) and isinstance(exc.orig, ValueError):
                 raise exc.orig from exc
             raise
+
+    def _serialize(self, session: Session, lock_id: int) -> None:
+        """Make transactions that take the same ``lock_id`` run one after another.
+
+        PostgreSQL gets a transaction-scoped advisory lock; SQLite needs nothing,
+        as its writers are serialised by the database lock already.
+        """
+        if self.engine.dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_id})
 
     def _upsert(
         self,

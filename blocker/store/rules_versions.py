@@ -13,6 +13,8 @@ from blocker.store.base import StoreBase
 from blocker.store.records import RulesVersion
 from blocker.store.tables import RulesVersionRow
 
+_RULES_LOCK = 0x72756C65  # "rule": one writer of is_current at a time
+
 
 class RulesVersionNotFound(StoreError, LookupError):
     """No saved rules version with that id."""
@@ -30,6 +32,7 @@ class RulesVersionStore(StoreBase):
     def save_rules_version(self, text: str) -> int:
         """Save ``text`` (already validated by the caller) as the current rules; its id."""
         with self._tx() as s:
+            self._serialize(s, _RULES_LOCK)
             s.execute(
                 update(RulesVersionRow)
                 .where(RulesVersionRow.is_current.is_(True))
@@ -41,7 +44,7 @@ class RulesVersionStore(StoreBase):
             return row.id
 
     def current_rules(self) -> RulesVersion | None:
-        """The rules in force; the newest current row wins if a race left two."""
+        """The rules in force (writers are serialised, so at most one row is current)."""
         with self._tx() as s:
             row = s.scalars(
                 select(RulesVersionRow)
@@ -62,6 +65,7 @@ class RulesVersionStore(StoreBase):
     def restore_rules_version(self, version_id: int) -> RulesVersion:
         """Make an earlier version current again (rollback)."""
         with self._tx() as s:
+            self._serialize(s, _RULES_LOCK)
             row = s.get(RulesVersionRow, version_id)
             if row is None:
                 raise RulesVersionNotFound(f"no rules version {version_id}")

@@ -14,7 +14,7 @@ from blocker.errors import StoreError
 from blocker.store import TokenCipher, make_engine, migrate, open_store
 from blocker.store.db import downgrade, schema_is_current
 from blocker.store.tables import Base
-from tests.store.conftest import BACKENDS, fresh_pg_database
+from tests.store.pg import BACKENDS, fresh_pg_database
 
 
 @pytest.fixture(params=BACKENDS)
