@@ -18,6 +18,9 @@ import httplib2
 from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build_from_document
 
+from blocker.errors import SettingsError
+from blocker.settings import Settings
+
 EVENTS_SCOPE = "https://www.googleapis.com/auth/calendar.events"
 CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar"
 GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/auth"
@@ -35,6 +38,23 @@ class GoogleSettings:
     token_uri: str = GOOGLE_TOKEN_URI
     api_root: str = GOOGLE_API_ROOT
     timeout: float = 30.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> GoogleSettings:
+        """The Google part of the service settings; refuses when the client is not set."""
+        secret = settings.google_client_secret
+        if not settings.google_client_id or secret is None:
+            raise SettingsError(
+                "Google is not configured: BLOCKER_GOOGLE_CLIENT_ID and "
+                "BLOCKER_GOOGLE_CLIENT_SECRET are needed"
+            )
+        return cls(
+            client_id=settings.google_client_id,
+            client_secret=secret.get_secret_value(),
+            auth_uri=settings.google_auth_uri,
+            token_uri=settings.google_token_uri,
+            api_root=settings.google_api_root,
+        )
 
     def scopes(self, dedicated_calendar: bool = False) -> list[str]:
         """Narrowest scopes: events only, plus calendar only to create a dedicated one."""
