@@ -1,10 +1,13 @@
 """Alembic environment: uses the connection handed over by ``blocker.store.db.migrate``.
 
-Run outside the package (``alembic -x url=...``) it opens its own engine. Batch
-mode is on so later ``ALTER``s work on SQLite too.
+Run from the command line (``alembic upgrade head`` at the repository root) it
+opens its own engine on ``-x url=...``, else ``BLOCKER_DATABASE_URL``, else the
+default SQLite file. Batch mode is on so later ``ALTER``s work on SQLite too.
 """
 
 from __future__ import annotations
+
+import os
 
 from alembic import context
 from sqlalchemy.engine import Connection
@@ -28,13 +31,14 @@ def _main() -> None:
     if connection is not None:
         _run(connection)
         return
-    from blocker.store.db import make_engine
+    from blocker.store.db import DEFAULT_DATABASE_URL, make_engine
 
-    url = context.get_x_argument(as_dictionary=True).get("url") or context.config.get_main_option(
-        "sqlalchemy.url"
+    url = (
+        context.get_x_argument(as_dictionary=True).get("url")
+        or os.environ.get("BLOCKER_DATABASE_URL")
+        or context.config.get_main_option("sqlalchemy.url")
+        or DEFAULT_DATABASE_URL
     )
-    if not url:
-        raise SystemExit("pass the database with -x url=... or sqlalchemy.url")
     engine = make_engine(url)
     try:
         with engine.begin() as conn:
