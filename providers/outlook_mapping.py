@@ -72,14 +72,23 @@ def _rgb(color: str) -> tuple[int, int, int]:
 
 
 def nearest_preset(color: str) -> str:
-    """The ``presetN`` closest to ``color`` (a named preset like ``preset7`` passes through)."""
+    """The ``presetN`` closest to ``color`` (a named preset like ``preset7`` passes through).
+
+    Distance is the "redmean" weighted RGB metric: plain RGB distance sends Google's
+    blue (#4285F4) to teal, this one to blue, at no cost in dependencies.
+    """
     if color in PRESETS:
         return color
-    target = _rgb(color)
+    tr, tg, tb = _rgb(color)
 
-    def distance(item: tuple[str, tuple[str, str]]) -> int:
+    def distance(item: tuple[str, tuple[str, str]]) -> float:
         r, g, b = _rgb(item[1][1])
-        return (r - target[0]) ** 2 + (g - target[1]) ** 2 + (b - target[2]) ** 2
+        mean = (r + tr) / 2
+        return (
+            (2 + mean / 256) * (r - tr) ** 2
+            + 4 * (g - tg) ** 2
+            + (2 + (255 - mean) / 256) * (b - tb) ** 2
+        )
 
     return min(PRESETS.items(), key=distance)[0]
 

@@ -103,6 +103,7 @@ class FakeGraph:
         self.token_ok: Any = lambda token: bool(token)
         self.in_flight = 0
         self.max_in_flight = 0
+        self.concurrency_rejections = 0
         self.hold = threading.Event()
         self.hold.set()
         self.subscription_timeout = 10.0
@@ -172,6 +173,8 @@ class FakeGraph:
         try:
             self.hold.wait(30)
             if too_many:
+                with self._lock:
+                    self.concurrency_rejections += 1
                 return _err(
                     429,
                     "ApplicationThrottled",

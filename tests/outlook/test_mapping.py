@@ -1,0 +1,134 @@
+"""What blocks look like on Outlook and how foreign events are read (privacy included)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from blocker.models import OwnershipTag
+from providers.outlook_mapping import (
+    PRESETS,
+    PROPERTY_ID,
+    category_for,
+    nearest_preset,
+    parse_tag,
+    tag_value,
+)
+from tests.fakes.microsoft.graph import FakeGraph
+from tests.outlook.helpers import WEEK, at, calendar, draft
+
+
+@pytest.mark.parametrize(
+    ("color", "preset"),
+    [
+        ("#E74856", "preset0"),
+        ("#DB4437", "preset0"),
+        ("#00BCF2", "preset7"),
+        ("#4285F4", "preset7"),
+        ("#000", "preset14"),
+        ("#0b6a0b", "preset19"),
+        ("#616161", "preset13"),
+        ("preset12", "preset12"),
+    ],
+)
+def test_nearest_preset(color: str, preset: str) -> None:
+    assert nearest_preset(color) == preset
+
+
+def test_every_preset_maps_to_itself_by_colour() -> None:
+    for preset, (_, hex_color) in PRESETS.items():
+        assert nearest_preset(hex_color) == preset
+
+
+def test_bad_colour_is_an_error() -> None:
+    with pytest.raises(ValueError):
+        nearest_preset("blue-ish")
+
+
+def test_tag_round_trips_keys_with_colons() -> None:
+    tag = OwnershipTag(key="renewal:acme:2026-12-08:0", content_hash="0123456789abcdef")
+    assert parse_tag(tag_value(tag)) == tag
+    assert parse_tag("someone-else:v1:x:y") is None
+
+
+def test_block_is_quiet_private_tagged_and_coloured(
+    ms_graph: FakeGraph, graph_http: httpx.Client
+) -> None:
+    cal = calendar(ms_graph, graph_http)
+    made = cal.create(
+        draft(
+            "focus:2026-12-08:0",
+            at(8, 9),
+            private=True,
+            color="#0B6A0B",
+            show_as="free",
+            description="created: focus time",
+        )
+    )
+    stored = ms_graph.mailbox.events[made.event_id].data
+    assert stored["isReminderOn"] is False
+    assert stored["attendees"] == []
+    assert stored["sensitivity"] == "private"
+    assert stored["showAs"] == "free"
+    assert stored["transactionId"] == draft("focus:2026-12-08:0", at(8, 9)).event_id
+    name, preset = category_for("#0B6A0B")
+    assert stored["categories"] == [name] and preset == "preset19"
+    assert {"displayName": name, "color": "preset19"} in [
+        {k: c[k] for k in ("displayName", "color")} for c in ms_graph.mailbox.categories
+    ]
+    (prop,) = stored["singleValueExtendedProperties"]
+    assert prop["id"] == PROPERTY_ID and prop["value"].endswith(":focus:2026-12-08:0")
+    (seen,) = cal.read(WEEK).events
+    assert seen.color == PRESETS["preset19"][1] and seen.transparent
+
+
+def test_existing_category_is_reused_not_recreated(
+    ms_graph: FakeGraph, graph_http: httpx.Client
+) -> None:
+    name, preset = category_for("#4285F4")
+    ms_graph.mailbox.categories.append({"id": "c1", "displayName": name, "color": preset})
+    cal = calendar(ms_graph, graph_http)
+    cal.create(draft("a:2026-12-08:0", at(8, 9), color="#4285F4"))
+    cal.create(draft("b:2026-12-08:0", at(8, 11), color="#4285F4"))
+    assert ms_graph.log.http("POST", "/masterCategories") == 0
+    assert ms_graph.log.http("GET", "/masterCategories") == 1
+    assert len(ms_graph.mailbox.categories) == 1
+
+
+def test_foreign_events_keep_only_domains_and_flag_what_does_not_block(
+    ms_graph: FakeGraph, graph_http: httpx.Client
+) -> None:
+    box = ms_graph.mailbox
+    call = box.add_foreign(
+        "Acme sync",
+        at(8, 14),
+        at(8, 15),
+        organizer="Jane.Doe@ACME.com",
+        attendees=("bob@Acme.COM", "csm@example.com", "x@partner.io"),
+        response="accepted",
+    )
+    free = box.add_foreign("Optional talk", at(8, 16), at(8, 17), show_as="free")
+    tentative = box.add_foreign(
+        "Maybe", at(9, 10), at(9, 11), show_as="tentative", response="tentativelyAccepted"
+    )
+    declined = box.add_foreign("No", at(9, 12), at(9, 13), response="declined")
+    pending = box.add_foreign("Pending", at(9, 14), at(9, 15), response="notResponded")
+    cancelled = box.add_foreign("Called off", at(10, 9), at(10, 10), cancelled=True)
+    holiday = box.add_foreign("Holiday", at(11, 0), at(12, 0), all_day=True, show_as="free")
+    events = {e.event_id: e for e in calendar(ms_graph, graph_http).read(WEEK).events}
+
+    acme = events[call.id].as_busy()
+    assert acme.attendee_domains == ("acme.com", "example.com", "partner.io")
+    assert acme.organizer_domain == "acme.com"
+    assert acme.response == "accepted" and acme.blocks_time
+    assert "@" not in repr(acme)  # no full address crosses the boundary
+    assert not events[free.id].as_busy().blocks_time
+    assert events[tentative.id].response == "tentative"
+    assert events[tentative.id].as_busy().blocks_time  # tentatively held time still counts
+    assert events[declined.id].response == "declined"
+    assert not events[declined.id].as_busy().blocks_time
+    assert events[pending.id].response == "needs_action"
+    assert cancelled.id not in events
+    day = events[holiday.id]
+    assert day.all_day and not day.as_busy().blocks_time
+    assert day.start == at(11, 0) and day.end == at(12, 0)
