@@ -31,8 +31,9 @@ def diff(
 ) -> list[Op]:
     """Ops turning the owned events of ``observed`` into ``plan.blocks``.
 
-    Zero ops when the calendar already matches (title, instants, free/busy and,
-    when the rule changed it since the last applied plan, the colour). Moves are
+    Zero ops when the calendar already matches (title, instants, free/busy, the
+    hash in the ownership tag and, when the rule changed it since the last applied
+    plan, the colour). Moves are
     updates of the same event (PATCH), never delete + create. With
     ``read_complete`` False nothing is deleted and no mapped block is re-created:
     an event missing from a cut-short read may well exist, or the user may have
@@ -120,6 +121,10 @@ def _update_reason(
         )
     if before is not None and before.color != block.color:
         parts.append("recoloured: the rule's colour changed")
+    if not parts and event.tag is not None and event.tag.content_hash != block.content_hash:
+        # The user's edit, now planned as is: re-tag it, or moving it back to where we
+        # first wrote it would match the stale tag and look like our own echo.
+        parts.append("kept your change: its tag now records it")
     return "; ".join(parts) if parts else None
 
 

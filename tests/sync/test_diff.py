@@ -178,3 +178,11 @@ def test_partial_read_does_not_recreate_a_mapped_block_it_did_not_see() -> None:
     ops = diff(plan(A, B), [], mapped, read_complete=False)
     assert [(op.action, op.key) for op in ops] == [("create", "a:1")]
     assert [op.key for op in diff(plan(A, B), [], mapped)] == ["a:1", "b:1"]
+
+
+def test_a_stale_tag_on_matching_content_is_retagged() -> None:
+    """The user's edit, planned as is: one quiet update so the tag names it."""
+    users = replace(A, start=at(0, 12), end=at(0, 13))
+    event = event_of(A, start=users.start, end=users.end)
+    [op] = diff(plan(users), [event], {})
+    assert (op.action, op.reason) == ("update", "kept your change: its tag now records it")

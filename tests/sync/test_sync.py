@@ -163,7 +163,12 @@ def test_user_moved_block_stays_pinned_and_others_plan_around_it() -> None:
     assert (blocks[acme.key].start, blocks[acme.key].end) == (review.start, review.end)
     moved_review = blocks[review.key]
     assert not moved_review.interval.overlaps(blocks[acme.key].interval)
-    assert [op.key for op in outcome.ops] == [review.key]  # the user's block is not written
+    # the user's block stays where they put it; only its tag learns the new content
+    by_op = {op.key: op for op in outcome.ops}
+    assert set(by_op) == {acme.key, review.key}
+    assert by_op[acme.key].reason == "kept your change: its tag now records it"
+    event = owned(cal)[acme.key]
+    assert event.tag is not None and event.tag.content_hash == event.observed_hash
     assert_calendar_matches(cal, outcome)
     writes = write_requests(cal)
     again = sync(cal, state, base_spec())
@@ -196,7 +201,10 @@ def test_retitled_block_keeps_the_users_title_even_when_moved() -> None:
     outcome = sync(cal, state, base_spec())
     [pin] = state.pins(CAL, WEEK)
     assert (pin.key, pin.title, pin.start) == (key, "Acme: prep the renewal deck", None)
-    assert outcome.ops == ()
+    assert [(op.key, op.reason) for op in outcome.ops] == [
+        (key, "kept your change: its tag now records it")
+    ]
+    assert sync(cal, state, base_spec()).ops == ()
     # a meeting lands on it: it moves, with the user's title
     old = {b.key: b for b in first.plan.blocks}[key]
     cal.add_foreign(old.start, old.end, title="QBR Globex")
@@ -292,3 +300,21 @@ def test_runs_of_one_calendar_never_overlap() -> None:
         t.join()
     assert cal.most == 1 and len(state.runs(CAL)) == 4
     assert cal.writes["create"] == 5 and not calendar_lock(CAL).locked()
+
+
+def test_block_moved_away_and_back_by_the_user_stays_where_they_left_it() -> None:
+    """Found by the state machine: moving a block back to where we first wrote it
+    must not look like an echo of our own write."""
+    cal, state = MemoryCalendar(), MemoryState()
+    first = sync(cal, state, base_spec())
+    key = "account-review:2026-W10"
+    original = {b.key: b for b in first.plan.blocks}[key]
+    event_id = owned(cal)[key].event_id
+    cal.move_event(event_id, at(0, 8), at(0, 9))
+    sync(cal, state, base_spec())
+    cal.move_event(event_id, original.start, original.end)
+    sync(cal, state, base_spec())
+    assert (owned(cal)[key].start, owned(cal)[key].end) == (original.start, original.end)
+    [pin] = state.pins(CAL, WEEK)
+    assert (pin.start, pin.end) == (original.start, original.end)
+    assert sync(cal, state, base_spec()).ops == ()
