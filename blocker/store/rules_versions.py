@@ -54,6 +54,11 @@ class RulesVersionStore(StoreBase):
             ).first()
             return None if row is None else _version(row)
 
+    def get_rules_version(self, version_id: int) -> RulesVersion | None:
+        with self._tx() as s:
+            row = s.get(RulesVersionRow, version_id)
+            return None if row is None else _version(row)
+
     def rules_versions(self, limit: int = 20) -> list[RulesVersion]:
         """Newest first."""
         with self._tx() as s:

@@ -72,6 +72,19 @@ def test_open_store_migrates_an_empty_sqlite_file(tmp_path: Path) -> None:
     assert path.exists()
 
 
+def test_in_memory_sqlite_is_one_database_for_every_thread() -> None:
+    import threading
+
+    store = open_store("sqlite://", TokenCipher(TokenCipher.generate_key()))
+    try:
+        writer = threading.Thread(target=store.save_sync_token, args=("cal", "from-thread"))
+        writer.start()
+        writer.join()
+        assert store.sync_token("cal") == "from-thread"
+    finally:
+        store.close()
+
+
 def test_open_store_without_migrating_refuses_an_old_schema(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="out of date"):
         open_store(

@@ -26,6 +26,8 @@ def test_save_makes_the_new_text_current(store: Store) -> None:
     assert history[1].text == V1
     assert history[0].created_at.tzinfo is not None
     assert [v.id for v in store.rules_versions(limit=1)] == [second]
+    assert store.get_rules_version(first) == history[1]
+    assert store.get_rules_version(first + second) is None
 
 
 def test_restore_rolls_back_then_a_new_save_wins(store: Store) -> None:
