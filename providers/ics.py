@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import icalendar
 import recurring_ical_events
 
+from blocker.errors import ProviderError
 from blocker.models import (
     Busy,
     EventDraft,
@@ -284,8 +285,15 @@ def read_busy(
     owner = Owner.of(owner_emails, owner_domains)
     busy: list[Busy] = []
     for path in paths:
-        calendar = parse_calendar(path.read_bytes(), source=str(path))
-        busy.extend(e.as_busy() for e in foreign_events(calendar, window, zone, owner))
+        try:
+            calendar = parse_calendar(path.read_bytes(), source=str(path))
+            busy.extend(e.as_busy() for e in foreign_events(calendar, window, zone, owner))
+        except (OSError, ValueError) as exc:
+            raise ProviderError(
+                f"cannot read busy times from {path}: {exc}",
+                provider="ics",
+                hint="export the calendar again as .ics or leave the file out",
+            ) from exc
     busy.sort(key=lambda b: (b.start, b.end, b.event_id or ""))
     return busy
 

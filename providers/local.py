@@ -204,7 +204,11 @@ class LocalCalendar(CalendarProvider):
         for source, path in calendars:
             calendar = self._parse(source.text(), path)
             etags = _foreign_etags(source)
-            for event in foreign_events(calendar, window, zone, self._owner, etags):
+            try:
+                found = foreign_events(calendar, window, zone, self._owner, etags)
+            except ValueError as exc:
+                raise self._broken(path, str(exc)) from exc
+            for event in found:
                 events.setdefault(event.event_id, event)
         ordered = sorted(events.values(), key=lambda e: (e.start, e.end, e.event_id))
         state = {e.event_id: e.etag or "" for e in ordered}
@@ -350,9 +354,9 @@ class LocalCalendar(CalendarProvider):
     def _owned(self, chunk: _Chunk, zone: tzinfo) -> RemoteEvent:
         try:
             component = icalendar.Event.from_ical(chunk.text)
+            return owned_event(component, etag_of(chunk.text), zone)
         except ValueError as exc:
-            raise self._broken(self.path, str(exc)) from exc
-        return owned_event(component, etag_of(chunk.text), zone)
+            raise self._broken(self.path, f"block {chunk.event_id}: {exc}") from exc
 
     def _write_zone(self, draft: EventDraft) -> tzinfo:
         return self._zone or draft.start.tzinfo or UTC

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime
+import threading
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import icalendar
 import pytest
 
+from blocker.errors import ProviderError, SyncTokenExpired
+from blocker.models import Interval
+from providers.base import Write
 from providers.local import LocalCalendar, split_document
-from tests.providers.contract import TZ, Harness, ProviderContract
+from tests.providers.contract import TZ, Harness, ProviderContract, at, make_draft
 
 
 class LocalHarness:
@@ -100,4 +104,198 @@ def test_calendar_file_and_parents_are_created(tmp_path: Path) -> None:
     calendar = icalendar.Calendar.from_ical(path.read_bytes())
     assert str(calendar["X-WR-CALNAME"]) == "Work blocks"
     assert list(calendar.walk("VEVENT")) == []
-    assert date(2026, 1, 1)  # keep import used by later tests
+
+
+WEEK = Interval(at(23, 0), at(30, 0))
+
+
+def test_blocks_parse_back_with_icalendar_with_every_promised_property(tmp_path: Path) -> None:
+    cal = LocalCalendar(tmp_path / "blocks.ics")
+    draft = make_draft(
+        "qbr:2026-03-26:0",
+        at(26, 9),
+        at(26, 10, 30),
+        title="QBR prep, Acme; Globex",
+        color="#DC143C",
+        private=True,
+        description="created: renewal of Acme in 30 days",
+    )
+    cal.create(draft)
+    calendar = icalendar.Calendar.from_ical((tmp_path / "blocks.ics").read_bytes())
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["UID"]) == f"{draft.event_id}@csm-blocker"
+    assert str(event["SUMMARY"]) == "QBR prep, Acme; Globex"
+    assert event.decoded("DTSTART") == at(26, 9) and event.decoded("DTEND") == at(26, 10, 30)
+    assert str(event["X-CSM-BLOCKER-KEY"]) == "qbr:2026-03-26:0"
+    assert str(event["X-CSM-BLOCKER-HASH"]) == draft.content_hash
+    assert str(event["TRANSP"]) == "OPAQUE"
+    assert str(event["CLASS"]) == "PRIVATE"
+    assert str(event["COLOR"]) == "crimson"
+    assert str(event["X-CSM-BLOCKER-COLOR"]) == "#dc143c"
+    assert str(event["DESCRIPTION"]) == "created: renewal of Acme in 30 days"
+    assert int(event["SEQUENCE"]) == 0
+    assert event.decoded("DTSTAMP") == at(26, 9), "DTSTAMP is stable, not the wall clock"
+    assert "ATTENDEE" not in event and "VALARM" not in event.to_ical().decode()
+
+
+def test_update_bumps_sequence_and_an_identical_update_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "blocks.ics"
+    cal = LocalCalendar(path)
+    made = cal.create(make_draft("focus:2026-03-24:0", at(24, 9), at(24, 11)))
+    moved_draft = make_draft("focus:2026-03-24:0", at(24, 13), at(24, 15), show_as="free")
+    moved = cal.update(made, moved_draft)
+    (event,) = icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")
+    assert int(event["SEQUENCE"]) == 1 and str(event["TRANSP"]) == "TRANSPARENT"
+    before = path.read_bytes()
+    again = cal.update(moved, moved_draft)
+    assert again.etag == moved.etag and path.read_bytes() == before
+
+
+def test_all_day_block_is_a_date_and_reads_back_as_the_same_instants(tmp_path: Path) -> None:
+    path = tmp_path / "blocks.ics"
+    cal = LocalCalendar(path)
+    draft = make_draft("friday:2026-03-27:0", at(27, 0), at(28, 0), all_day=True)
+    cal.create(draft)
+    (event,) = icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")
+    assert event.decoded("DTSTART") == date(2026, 3, 27)
+    assert event.decoded("DTEND") == date(2026, 3, 28)
+    (read,) = [e for e in LocalCalendar(path).read(WEEK).events if e.owned]
+    assert read.all_day and (read.start, read.end) == (at(27, 0), at(28, 0))
+    assert read.tag is not None and read.observed_hash == read.tag.content_hash
+
+
+def _apply_week(cal: LocalCalendar) -> None:
+    drafts = [
+        make_draft(f"focus:2026-03-{day}:0", at(day, 9), at(day, 11), title=f"Focus {day}")
+        for day in (23, 24, 25, 26)
+    ]
+    made = [cal.create(d) for d in drafts]
+    cal.update(made[1], make_draft("focus:2026-03-24:0", at(24, 14), at(24, 16), title="Moved"))
+    cal.delete(made[2])
+    cal.write_batch(
+        [
+            Write("create", draft=make_draft("lunch:2026-03-23:0", at(23, 12), at(23, 13))),
+            Write("delete", current=made[3]),
+        ]
+    )
+
+
+def test_the_same_writes_give_byte_identical_files(tmp_path: Path) -> None:
+    one, two = tmp_path / "one" / "blocks.ics", tmp_path / "two" / "blocks.ics"
+    _apply_week(LocalCalendar(one))
+    _apply_week(LocalCalendar(two))
+    assert one.read_bytes() == two.read_bytes()
+    before = one.read_bytes()
+    cal = LocalCalendar(one)
+    for event in cal.read(WEEK).events:
+        assert event.tag is not None
+        cal.create(
+            make_draft(event.tag.key, event.start, event.end, title=event.title)
+        )  # retried creates of what is there
+    assert one.read_bytes() == before
+
+
+FOREIGN = (
+    "BEGIN:VTIMEZONE\r\n"
+    "TZID:Custom/Zone\r\n"
+    "BEGIN:STANDARD\r\n"
+    "DTSTART:19700101T000000\r\n"
+    "TZOFFSETFROM:+0100\r\n"
+    "TZOFFSETTO:+0100\r\n"
+    "END:STANDARD\r\n"
+    "END:VTIMEZONE\r\n"
+    "BEGIN:VEVENT\r\n"
+    "UID:dentist-1@phone\r\n"
+    "DTSTAMP:20260301T101010Z\r\n"
+    "DTSTART;TZID=Custom/Zone:20260325T080000\r\n"
+    "DTEND;TZID=Custom/Zone:20260325T090000\r\n"
+    "SUMMARY:Dentist\\, then coffee\r\n"
+    "X-APPLE-STRUCTURED-LOCATION;VALUE=URI;X-TITLE=Somewhere:geo:52.5,13.4\r\n"
+    "DESCRIPTION:a long description that the user's phone folded over more than\r\n"
+    "  one line\\, with odd spacing\r\n"
+    "BEGIN:VALARM\r\n"
+    "ACTION:DISPLAY\r\n"
+    "TRIGGER:-PT15M\r\n"
+    "DESCRIPTION:Reminder\r\n"
+    "END:VALARM\r\n"
+    "END:VEVENT\r\n"
+    "BEGIN:VTODO\r\n"
+    "UID:todo-1@phone\r\n"
+    "SUMMARY:Buy milk\r\n"
+    "END:VTODO\r\n"
+)
+
+
+def test_foreign_components_in_the_calendar_file_survive_our_writes(tmp_path: Path) -> None:
+    path = tmp_path / "blocks.ics"
+    path.write_text(
+        "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//Phone//EN\nX-WR-CALNAME:Mine\n"
+        + FOREIGN.replace("\r\n", "\n")
+        + "END:VCALENDAR\n"
+    )
+    cal = LocalCalendar(path)
+    made = cal.create(make_draft("focus:2026-03-24:0", at(24, 9), at(24, 11)))
+    moved = cal.update(made, make_draft("focus:2026-03-24:0", at(24, 12), at(24, 13)))
+    cal.create(make_draft("focus:2026-03-25:0", at(25, 9), at(25, 11)))
+    cal.delete(moved)
+    text = path.read_bytes().decode()
+    assert FOREIGN in text, "foreign components are written back exactly as read"
+    assert "PRODID:-//Phone//EN\r\nX-WR-CALNAME:Mine\r\n" in text, "the header is the user's"
+    events = cal.read(WEEK).events
+    dentist = [e for e in events if e.event_id == "dentist-1@phone"]
+    assert len(dentist) == 1 and dentist[0].title == "Dentist, then coffee"
+    assert dentist[0].start == datetime(2026, 3, 25, 7, tzinfo=UTC)
+    assert [e.tag.key for e in events if e.tag] == ["focus:2026-03-25:0"]
+
+
+def test_two_calendars_on_one_file_never_lose_each_others_writes(tmp_path: Path) -> None:
+    path = tmp_path / "blocks.ics"
+    writers = [LocalCalendar(path), LocalCalendar(path)]
+
+    def write(index: int) -> None:
+        for n in range(15):
+            start = at(23 + n % 7, 6 + index) + timedelta(minutes=n)
+            writers[index].create(make_draft(f"w{index}:{n}", start, start + timedelta(minutes=5)))
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    keys = {e.tag.key for e in LocalCalendar(path).read(WEEK).events if e.tag}
+    assert keys == {f"w{i}:{n}" for i in range(2) for n in range(15)}
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".blocks.ics.")], "temp files"
+
+
+def test_incremental_read_of_an_unchanged_file_is_empty(tmp_path: Path) -> None:
+    cal = LocalCalendar(tmp_path / "blocks.ics")
+    cal.create(make_draft("focus:2026-03-24:0", at(24, 9), at(24, 11)))
+    token = cal.read(WEEK).sync_token
+    assert token is not None
+    delta = LocalCalendar(tmp_path / "blocks.ics").read(WEEK, token)
+    assert delta.incremental and delta.events == () and delta.removed == ()
+
+
+@pytest.mark.parametrize("token", ["garbage", "ics1.!!!", "ics1.eJwDAAAAAAE="])
+def test_unusable_tokens_expire(tmp_path: Path, token: str) -> None:
+    cal = LocalCalendar(tmp_path / "blocks.ics")
+    with pytest.raises(SyncTokenExpired):
+        cal.read(WEEK, token)
+
+
+def test_token_of_another_window_or_calendar_expires(tmp_path: Path) -> None:
+    cal = LocalCalendar(tmp_path / "blocks.ics")
+    token = cal.read(WEEK).sync_token
+    assert token is not None
+    next_week = Interval(at(30, 0), at(30, 0) + timedelta(days=7))
+    with pytest.raises(SyncTokenExpired):
+        cal.read(next_week, token)
+    with pytest.raises(SyncTokenExpired):
+        LocalCalendar(tmp_path / "other.ics").read(WEEK, token)
+
+
+def test_a_broken_calendar_file_is_a_provider_error_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "blocks.ics"
+    path.write_bytes(b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:notadate\r\nEND:VEVENT\r\n")
+    with pytest.raises(ProviderError, match=r"blocks\.ics"):
+        LocalCalendar(path).read(WEEK)
