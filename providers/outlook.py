@@ -27,7 +27,7 @@ from urllib.parse import quote
 
 import httpx
 
-from blocker.errors import EventNotFound, ProviderError, SyncTokenExpired
+from blocker.errors import EventNotFound, SyncTokenExpired
 from blocker.models import Capabilities, EventDraft, Interval, ReadResult, RemoteEvent
 from providers.base import CalendarProvider, Write, WriteResult
 from providers.outlook_graph import (
@@ -204,15 +204,13 @@ class OutlookCalendar(CalendarProvider):
                     for c in body.get("value", [])
                 }
             if name not in self._categories:
-                try:
-                    self.graph.json(
-                        "POST",
-                        "/me/outlook/masterCategories",
-                        json={"displayName": name, "color": preset},
-                    )
-                except ProviderError as exc:
-                    if "409" not in str(exc):  # someone created it meanwhile: fine
-                        raise
+                # 409: another client created it since we listed them; just as good.
+                self.graph.request(
+                    "POST",
+                    "/me/outlook/masterCategories",
+                    json={"displayName": name, "color": preset},
+                    accept=frozenset({409}),
+                )
                 self._categories[name] = preset
         return name
 

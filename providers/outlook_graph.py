@@ -187,8 +187,9 @@ class GraphClient:
         params: Mapping[str, str] | None = None,
         json: Any = None,
         headers: Mapping[str, str] | None = None,
+        accept: frozenset[int] = frozenset(),
     ) -> httpx.Response:
-        """One request with retries; returns a 2xx response or raises a ProviderError."""
+        """One request with retries; a 2xx (or ``accept``-ed) response, else a ProviderError."""
         attempt = 0
         while True:
             merged = {"Authorization": f"Bearer {self._token()}", **(headers or {})}
@@ -206,7 +207,7 @@ class GraphClient:
                 failure = TransientError(f"Graph unreachable: {exc}", provider=PROVIDER)
                 retry_after = None
             else:
-                if response.status_code < 400:
+                if response.status_code < 400 or response.status_code in accept:
                     return response
                 body = _json_or_none(response)
                 failure = error_for(response.status_code, response.headers, body)

@@ -132,3 +132,15 @@ def test_foreign_events_keep_only_domains_and_flag_what_does_not_block(
     day = events[holiday.id]
     assert day.all_day and not day.as_busy().blocks_time
     assert day.start == at(11, 0) and day.end == at(12, 0)
+
+
+def test_category_created_meanwhile_by_someone_else_is_fine(
+    ms_graph: FakeGraph, graph_http: httpx.Client
+) -> None:
+    cal = calendar(ms_graph, graph_http)
+    cal.create(draft("a:2026-12-08:0", at(8, 9), color="#4285F4"))  # lists categories
+    name, preset = category_for("#E74856")
+    ms_graph.mailbox.categories.append({"id": "c9", "displayName": name, "color": preset})
+    made = cal.create(draft("b:2026-12-08:0", at(8, 11), color="#E74856"))  # POST -> 409
+    assert ms_graph.mailbox.events[made.event_id].data["categories"] == [name]
+    assert [c["displayName"] for c in ms_graph.mailbox.categories].count(name) == 1
