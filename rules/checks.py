@@ -108,9 +108,14 @@ def account_tiers(
     out: list[Issue] = []
     names: dict[str, int] = {}
     for index, account in enumerate(accounts):
-        if account.name in names:
-            out.append(Issue(("accounts", index, "name"), f"duplicate account {account.name!r}"))
-        names.setdefault(account.name, index)
+        if account.slug in names:
+            out.append(
+                Issue(
+                    ("accounts", index, "name"),
+                    f"duplicate account {account.name!r} (block keys use {account.slug!r})",
+                )
+            )
+        names.setdefault(account.slug, index)
         if account.tier is not None:
             if account.tier not in tiers:
                 out.append(

@@ -199,3 +199,13 @@ def test_default_tiers_without_accounts_say_where_tiers_come_from() -> None:
         "tier 'low' has no accounts (the default tiers; define 'tiers:' to change them)",
         "tier 'mid' has no accounts (the default tiers; define 'tiers:' to change them)",
     ]
+
+
+def test_accounts_whose_keys_would_collide() -> None:
+    problems = problems_of(
+        "timezone: UTC\naccounts:\n  - {name: Acme Corp, arr: 500000}\n"
+        "  - {name: acme-corp, arr: 50000}\n  - {name: Small, arr: 5}\n"
+    )
+    assert [(p.line, p.column, p.message) for p in problems] == [
+        (4, 12, "duplicate account 'acme-corp' (block keys use 'acme-corp')"),
+    ]
