@@ -1,4 +1,4 @@
-"""One sync run end to end: MemoryCalendar + MemoryState + the real planner."""
+"""One sync run end to end: MemoryCalendar + the real planner, on both SyncStates."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from blocker.errors import SyncTokenExpired, TransientError
 from blocker.models import Interval, ReadResult, RemoteEvent, WeekSpec
-from blocker.state_memory import MemoryState
+from blocker.state import SyncState
 from blocker.sync import SyncOutcome, calendar_lock, sync_calendar
 from providers.memory import MemoryCalendar, SimulatedCrash
 from tests.sync.helpers import CAL, NOW, WEEK, at, fixed, flexible, spec
@@ -28,7 +28,7 @@ def base_spec() -> WeekSpec:
     )
 
 
-def sync(cal: MemoryCalendar, state: MemoryState, week_spec: WeekSpec, **kw: object) -> SyncOutcome:
+def sync(cal: MemoryCalendar, state: SyncState, week_spec: WeekSpec, **kw: object) -> SyncOutcome:
     return sync_calendar(
         calendar_id=CAL,
         provider=cal,
@@ -59,8 +59,8 @@ def assert_calendar_matches(cal: MemoryCalendar, outcome: SyncOutcome) -> None:
         assert (e.start, e.end, e.title) == (b.start, b.end, b.title)
 
 
-def test_first_run_creates_the_plan_and_the_second_writes_nothing() -> None:
-    cal, state = MemoryCalendar(batch_size=3), MemoryState()
+def test_first_run_creates_the_plan_and_the_second_writes_nothing(state: SyncState) -> None:
+    cal = MemoryCalendar(batch_size=3)
     first = sync(cal, state, base_spec())
     assert first.applied == len(first.plan.blocks) == 5 and first.errors == ()
     assert {op.action for op in first.ops} == {"create"}
@@ -78,9 +78,9 @@ def test_first_run_creates_the_plan_and_the_second_writes_nothing() -> None:
 @pytest.mark.parametrize("lands", [False, True], ids=["lost-write", "lost-reply"])
 @pytest.mark.parametrize("after", [0, 2, 4])
 def test_crash_mid_apply_then_rerun_gives_the_plan_without_duplicates(
-    after: int, lands: bool
+    after: int, lands: bool, state: SyncState
 ) -> None:
-    cal, state = MemoryCalendar(batch_size=2), MemoryState()
+    cal = MemoryCalendar(batch_size=2)
     cal.crash_after_writes(after, lands=lands)
     with pytest.raises(SimulatedCrash):
         sync(cal, state, base_spec())
@@ -93,8 +93,8 @@ def test_crash_mid_apply_then_rerun_gives_the_plan_without_duplicates(
     assert state.pins(CAL, WEEK) == []
 
 
-def test_crash_in_a_rebalance_then_rerun_converges() -> None:
-    cal, state = MemoryCalendar(batch_size=1), MemoryState()
+def test_crash_in_a_rebalance_then_rerun_converges(state: SyncState) -> None:
+    cal = MemoryCalendar(batch_size=1)
     sync(cal, state, base_spec())
     for day in range(5):
         cal.add_foreign(at(day, 9), at(day, 12), title=f"Offsite {day}")
@@ -107,8 +107,8 @@ def test_crash_in_a_rebalance_then_rerun_converges() -> None:
     assert sync(cal, state, base_spec()).ops == ()
 
 
-def test_failed_read_writes_nothing_records_the_run_and_raises() -> None:
-    cal, state = MemoryCalendar(), MemoryState()
+def test_failed_read_writes_nothing_records_the_run_and_raises(state: SyncState) -> None:
+    cal = MemoryCalendar()
     cal.fail_next("read", TransientError("timeout"))
     with pytest.raises(TransientError):
         sync(cal, state, base_spec(), trigger="poll")
@@ -119,8 +119,8 @@ def test_failed_read_writes_nothing_records_the_run_and_raises() -> None:
     assert state.previous_blocks(CAL, WEEK) == []
 
 
-def test_expired_sync_token_on_read_means_a_full_read() -> None:
-    cal, state = MemoryCalendar(), MemoryState()
+def test_expired_sync_token_on_read_means_a_full_read(state: SyncState) -> None:
+    cal = MemoryCalendar()
     state.save_sync_token(CAL, "stale")
     cal.fail_next("read", SyncTokenExpired("410"))
     outcome = sync(cal, state, base_spec())
@@ -129,8 +129,8 @@ def test_expired_sync_token_on_read_means_a_full_read() -> None:
     assert token is not None and token != "stale"
 
 
-def test_partial_read_creates_but_never_deletes_or_dismisses() -> None:
-    cal, state = MemoryCalendar(), MemoryState()
+def test_partial_read_creates_but_never_deletes_or_dismisses(state: SyncState) -> None:
+    cal = MemoryCalendar()
     sync(cal, state, base_spec())
     events = owned(cal)
     cal.remove_event(events["admin:2026-W10"].event_id)  # the user deletes one
@@ -149,8 +149,8 @@ def test_partial_read_creates_but_never_deletes_or_dismisses() -> None:
     assert "admin:2026-W10" not in owned(cal)
 
 
-def test_user_moved_block_stays_pinned_and_others_plan_around_it() -> None:
-    cal, state = MemoryCalendar(), MemoryState()
+def test_user_moved_block_stays_pinned_and_others_plan_around_it(state: SyncState) -> None:
+    cal = MemoryCalendar()
     first = sync(cal, state, base_spec())
     by_key = {b.key: b for b in first.plan.blocks}
     acme, review = by_key["renewal-acme:2026-W10"], by_key["account-review:2026-W10"]
@@ -175,8 +175,8 @@ def test_user_moved_block_stays_pinned_and_others_plan_around_it() -> None:
     assert again.ops == () and write_requests(cal) == writes and len(state.pins(CAL, WEEK)) == 1
 
 
-def test_user_deleted_block_stays_deleted_for_the_week() -> None:
-    cal, state = MemoryCalendar(), MemoryState()
+def test_user_deleted_block_stays_deleted_for_the_week(state: SyncState) -> None:
+    cal = MemoryCalendar()
     sync(cal, state, base_spec())
     key = "renewal-acme:2026-W10"
     cal.remove_event(owned(cal)[key].event_id)
@@ -193,8 +193,8 @@ def test_user_deleted_block_stays_deleted_for_the_week() -> None:
     assert state.mappings(CAL, WEEK).get(key) is None
 
 
-def test_retitled_block_keeps_the_users_title_even_when_moved() -> None:
-    cal, state = MemoryCalendar(), MemoryState()
+def test_retitled_block_keeps_the_users_title_even_when_moved(state: SyncState) -> None:
+    cal = MemoryCalendar()
     first = sync(cal, state, base_spec())
     key = "renewal-acme:2026-W10"
     cal.retitle_event(owned(cal)[key].event_id, "Acme: prep the renewal deck")
@@ -215,8 +215,8 @@ def test_retitled_block_keeps_the_users_title_even_when_moved() -> None:
     assert event.title == "Acme: prep the renewal deck" and event.start != old.start
 
 
-def test_meeting_on_a_flexible_block_moves_it_and_names_the_meeting() -> None:
-    cal, state = MemoryCalendar(), MemoryState()
+def test_meeting_on_a_flexible_block_moves_it_and_names_the_meeting(state: SyncState) -> None:
+    cal = MemoryCalendar()
     first = sync(cal, state, base_spec())
     review = {b.key: b for b in first.plan.blocks}["account-review:2026-W10"]
     before_id = owned(cal)[review.key].event_id
@@ -233,8 +233,8 @@ def test_meeting_on_a_flexible_block_moves_it_and_names_the_meeting() -> None:
     assert sync(cal, state, base_spec()).ops == ()
 
 
-def test_meeting_on_a_protected_keep_block_is_a_conflict_not_a_move() -> None:
-    cal, state = MemoryCalendar(), MemoryState()
+def test_meeting_on_a_protected_keep_block_is_a_conflict_not_a_move(state: SyncState) -> None:
+    cal = MemoryCalendar()
     first = sync(cal, state, base_spec())
     focus = {b.key: b for b in first.plan.blocks}["deep-work:2026-W10"]
     cal.add_foreign(focus.start, focus.end, title="Escalation call")
@@ -246,8 +246,8 @@ def test_meeting_on_a_protected_keep_block_is_a_conflict_not_a_move() -> None:
     assert outcome.run.extra["conflicts"] == 1
 
 
-def test_dry_run_shows_the_ops_and_changes_nothing() -> None:
-    cal, state = MemoryCalendar(), MemoryState()
+def test_dry_run_shows_the_ops_and_changes_nothing(state: SyncState) -> None:
+    cal = MemoryCalendar()
     outcome = sync(cal, state, base_spec(), dry_run=True)
     assert len(outcome.ops) == 5 and outcome.applied == 0
     assert write_requests(cal) == 0
@@ -257,8 +257,8 @@ def test_dry_run_shows_the_ops_and_changes_nothing() -> None:
     assert run.dry_run and len(run.ops) == 5
 
 
-def test_write_errors_are_reported_not_raised() -> None:
-    cal, state = MemoryCalendar(batch_size=2), MemoryState()
+def test_write_errors_are_reported_not_raised(state: SyncState) -> None:
+    cal = MemoryCalendar(batch_size=2)
     cal.fail_next("create", TransientError("503 backend error"))
     outcome = sync(cal, state, base_spec())
     assert outcome.errors and "503" in outcome.errors[0]
@@ -291,8 +291,8 @@ class _SlowCalendar(MemoryCalendar):
                 self.active -= 1
 
 
-def test_runs_of_one_calendar_never_overlap() -> None:
-    cal, state = _SlowCalendar(), MemoryState()
+def test_runs_of_one_calendar_never_overlap(state: SyncState) -> None:
+    cal = _SlowCalendar()
     threads = [threading.Thread(target=sync, args=(cal, state, base_spec())) for _ in range(4)]
     for t in threads:
         t.start()
@@ -302,10 +302,10 @@ def test_runs_of_one_calendar_never_overlap() -> None:
     assert cal.writes["create"] == 5 and not calendar_lock(CAL).locked()
 
 
-def test_block_moved_away_and_back_by_the_user_stays_where_they_left_it() -> None:
+def test_block_moved_away_and_back_by_the_user_stays_where_they_left_it(state: SyncState) -> None:
     """Found by the state machine: moving a block back to where we first wrote it
     must not look like an echo of our own write."""
-    cal, state = MemoryCalendar(), MemoryState()
+    cal = MemoryCalendar()
     first = sync(cal, state, base_spec())
     key = "account-review:2026-W10"
     original = {b.key: b for b in first.plan.blocks}[key]
