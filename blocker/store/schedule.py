@@ -8,16 +8,23 @@ user's zone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, or_, select, update
 
 from blocker.store.base import StoreBase
 from blocker.store.records import ScheduleState
 from blocker.store.tables import CalendarConnection, CalendarSchedule
 
 DueKind = Literal["generate", "poll", "any"]
+ClaimKind = Literal["generate", "poll"]
+
+
+def _runnable() -> ColumnElement[bool]:
+    """No connection row (local calendar), or a connection that is ``connected``."""
+    return or_(CalendarConnection.id.is_(None), CalendarConnection.status == "connected")
 
 
 def _state(row: CalendarSchedule) -> ScheduleState:
@@ -72,11 +79,61 @@ class ScheduleStore(StoreBase):
                 CalendarConnection.calendar_id == CalendarSchedule.calendar_id,
             )
             .where(or_(*conditions))
-            .where(or_(CalendarConnection.id.is_(None), CalendarConnection.status == "connected"))
+            .where(_runnable())
             .order_by(CalendarSchedule.calendar_id)
         )
         with self._tx() as s:
             return list(s.scalars(query))
 
+    def claim_due(
+        self,
+        now: datetime,
+        kind: ClaimKind,
+        next_at: Callable[[str], datetime | None],
+        *,
+        limit: int = 500,
+    ) -> list[str]:
+        """Take the due calendars and advance their ``next_*_at`` in one transaction.
 
-__all__ = ["DueKind", "ScheduleStore"]
+        For a dispatcher that several processes may run at once: the claim locks
+        the rows (PostgreSQL ``FOR UPDATE SKIP LOCKED``; SQLite has one writer),
+        so each due calendar is handed to exactly one caller.
+        ``next_at(calendar_id)`` gives the new time (None: unschedule).
+        The caller then queues the jobs; if it dies before that, the calendar
+        waits for its next time, so keep that interval short for polls.
+        """
+        name = "next_generate_at" if kind == "generate" else "next_poll_at"
+        column = getattr(CalendarSchedule, name)
+        candidates = (
+            select(CalendarSchedule.calendar_id)
+            .outerjoin(
+                CalendarConnection,
+                CalendarConnection.calendar_id == CalendarSchedule.calendar_id,
+            )
+            .where(column <= now, _runnable())
+            .order_by(column, CalendarSchedule.calendar_id)
+            .limit(limit)
+            # PostgreSQL: skip rows another dispatcher is claiming, take the next ones.
+            .with_for_update(skip_locked=True, of=CalendarSchedule)
+        )
+        with self._tx() as s:
+            claimed = sorted(
+                s.scalars(
+                    update(CalendarSchedule)
+                    .where(CalendarSchedule.calendar_id.in_(candidates), column <= now)
+                    .values({name: None})
+                    .returning(CalendarSchedule.calendar_id)
+                    .execution_options(synchronize_session=False)
+                )
+            )
+            for calendar_id in claimed:
+                s.execute(
+                    update(CalendarSchedule)
+                    .where(CalendarSchedule.calendar_id == calendar_id)
+                    .values({name: next_at(calendar_id)})
+                    .execution_options(synchronize_session=False)
+                )
+            return claimed
+
+
+__all__ = ["ClaimKind", "DueKind", "ScheduleStore"]

@@ -57,3 +57,67 @@ def test_calendars_needing_a_reconnect_are_not_due(store: Store) -> None:
     assert store.due_calendars(NOW) == ["local-ics", "ok"]
     store.upsert_connection("revoked", user_email="a@example.com", provider="google")
     assert store.due_calendars(NOW) == ["local-ics", "ok", "revoked"]
+
+
+def test_claim_due_advances_and_hands_each_calendar_out_once(store: Store) -> None:
+    for cal in ("a", "b", "revoked"):
+        store.set_next_generate_at(cal, NOW - timedelta(minutes=5))
+    store.set_next_generate_at("later", NOW + timedelta(minutes=5))
+    store.upsert_connection("revoked", user_email="a@example.com", provider="google")
+    store.mark_needs_reconnect("revoked", "invalid_grant")
+    next_week = NOW + timedelta(days=7)
+
+    assert store.claim_due(NOW, "generate", lambda cal: next_week) == ["a", "b"]
+    assert store.claim_due(NOW, "generate", lambda cal: next_week) == []
+    state = store.schedule("a")
+    assert state is not None and state.next_generate_at == next_week
+    revoked = store.schedule("revoked")
+    assert revoked is not None and revoked.next_generate_at == NOW - timedelta(minutes=5)
+
+    store.set_next_poll_at("a", NOW)
+    assert store.claim_due(NOW, "poll", lambda cal: None) == ["a"]
+    state = store.schedule("a")
+    assert state is not None and state.next_poll_at is None
+    assert state.next_generate_at == next_week  # the other column is untouched
+
+
+def test_claim_due_respects_the_limit_oldest_first(store: Store) -> None:
+    for n in range(5):
+        store.set_next_poll_at(f"cal-{n}", NOW - timedelta(minutes=10 - n))
+    later = NOW + timedelta(minutes=15)
+    assert store.claim_due(NOW, "poll", lambda cal: later, limit=2) == ["cal-0", "cal-1"]
+    assert store.claim_due(NOW, "poll", lambda cal: later, limit=10) == [
+        "cal-2",
+        "cal-3",
+        "cal-4",
+    ]
+
+
+def test_concurrent_dispatchers_never_claim_the_same_calendar(store: Store) -> None:
+    import threading
+
+    calendars = [f"cal-{n:02d}" for n in range(40)]
+    for cal in calendars:
+        store.set_next_generate_at(cal, NOW - timedelta(minutes=1))
+    barrier = threading.Barrier(6)
+    claims: list[list[str]] = []
+    errors: list[BaseException] = []
+
+    def dispatcher() -> None:
+        try:
+            barrier.wait()
+            while claim := store.claim_due(
+                NOW, "generate", lambda c: NOW + timedelta(days=7), limit=4
+            ):
+                claims.append(claim)
+        except BaseException as exc:  # asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=dispatcher) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    handed_out = [cal for claim in claims for cal in claim]
+    assert sorted(handed_out) == calendars  # every due calendar exactly once
