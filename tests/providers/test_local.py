@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,10 +12,12 @@ from typing import Any
 import icalendar
 import pytest
 
-from blocker.errors import ProviderError, SyncTokenExpired
-from blocker.models import Interval
+from blocker.errors import OwnershipError, ProviderError, SyncTokenExpired
+from blocker.models import Block, Interval, Plan, event_id_for
 from providers.base import Write
+from providers.ics import nearest_css_color, plan_to_ics, read_busy
 from providers.local import LocalCalendar, split_document
+from tests.providers.conftest import IcsWriter
 from tests.providers.contract import TZ, Harness, ProviderContract, at, make_draft
 
 
@@ -299,3 +302,180 @@ def test_a_broken_calendar_file_is_a_provider_error_naming_it(tmp_path: Path) ->
     path.write_bytes(b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:notadate\r\nEND:VEVENT\r\n")
     with pytest.raises(ProviderError, match=r"blocks\.ics"):
         LocalCalendar(path).read(WEEK)
+
+
+STANDUP = """
+BEGIN:VEVENT
+UID:standup@acme.com
+DTSTAMP:20260301T000000Z
+DTSTART;TZID=Europe/Berlin:20260316T090000
+DTEND;TZID=Europe/Berlin:20260316T091500
+RRULE:FREQ=DAILY
+EXDATE;TZID=Europe/Berlin:20260324T090000
+SUMMARY:Standup
+ORGANIZER;CN=Boss:mailto:Boss@Acme.COM
+ATTENDEE;PARTSTAT=ACCEPTED;CN=Me:mailto:me@mine.example
+ATTENDEE;PARTSTAT=TENTATIVE:mailto:Carol@Globex.Example
+END:VEVENT
+BEGIN:VEVENT
+UID:standup@acme.com
+DTSTAMP:20260301T000000Z
+RECURRENCE-ID;TZID=Europe/Berlin:20260326T090000
+DTSTART;TZID=Europe/Berlin:20260326T160000
+DTEND;TZID=Europe/Berlin:20260326T161500
+SUMMARY:Standup (late)
+ORGANIZER:mailto:Boss@Acme.COM
+ATTENDEE;PARTSTAT=DECLINED:mailto:me@mine.example
+END:VEVENT
+BEGIN:VEVENT
+UID:offsite@acme.com
+DTSTAMP:20260301T000000Z
+DTSTART;VALUE=DATE:20260327
+DTEND;VALUE=DATE:20260328
+SUMMARY:Offsite
+TRANSP:TRANSPARENT
+END:VEVENT
+BEGIN:VEVENT
+UID:called-off@acme.com
+DTSTAMP:20260301T000000Z
+DTSTART:20260325T100000Z
+DTEND:20260325T110000Z
+STATUS:CANCELLED
+SUMMARY:Called off
+END:VEVENT
+"""
+
+
+def test_read_busy_expands_a_daily_series_across_the_dst_change(write_ics: IcsWriter) -> None:
+    path = write_ics("busy.ics", STANDUP)
+    busy = read_busy([path], WEEK, owner_domains=["mine.example"])
+    standups = [b for b in busy if b.title.startswith("Standup")]
+    local = [(b.start.astimezone(TZ).day, b.start.astimezone(TZ).hour) for b in standups]
+    assert local == [(23, 9), (25, 9), (26, 16), (27, 9), (28, 9), (29, 9)], local
+    utc_hours = {b.start.astimezone(TZ).day: b.start.astimezone(UTC).hour for b in standups}
+    assert utc_hours[28] == 8 and utc_hours[29] == 7, "09:00 Berlin is 08:00Z, then 07:00Z"
+    assert all(b.end.timestamp() - b.start.timestamp() == 15 * 60 for b in standups)
+    assert "Called off" not in {b.title for b in busy}, "cancelled events are not busy"
+    (offsite,) = [b for b in busy if b.title == "Offsite"]
+    assert offsite.all_day and offsite.start == at(27, 0) and not offsite.blocks_time
+
+
+def test_domains_are_extracted_and_no_address_is_kept(write_ics: IcsWriter) -> None:
+    path = write_ics("busy.ics", STANDUP)
+    busy = read_busy([path], WEEK, owner_domains=["Mine.Example"])
+    regular = next(b for b in busy if b.title == "Standup")
+    late = next(b for b in busy if b.title == "Standup (late)")
+    assert regular.attendee_domains == ("globex.example", "mine.example")
+    assert regular.organizer_domain == "acme.com"
+    assert regular.response == "accepted" and late.response == "declined"
+    assert late.blocks_time is False, "a declined meeting leaves the time free"
+    dumped = repr([replace(b, event_id=None) for b in busy]).lower()  # a UID is no address
+    for fragment in ("@", "mailto", "boss", "carol", "me@"):
+        assert fragment not in dumped, f"{fragment!r} leaked into {dumped[:200]}"
+
+
+def test_owner_email_and_organizer_responses(write_ics: IcsWriter) -> None:
+    path = write_ics(
+        "busy.ics",
+        """
+BEGIN:VEVENT
+UID:mine@x
+DTSTART:20260324T100000Z
+DTEND:20260324T110000Z
+SUMMARY:I organise
+ORGANIZER:mailto:Me@Mine.Example
+ATTENDEE;PARTSTAT=ACCEPTED:mailto:ann@acme.com
+END:VEVENT
+BEGIN:VEVENT
+UID:theirs@x
+DTSTART:20260324T120000Z
+DTEND:20260324T130000Z
+SUMMARY:Invited
+ORGANIZER:mailto:ann@acme.com
+ATTENDEE;PARTSTAT=TENTATIVE:mailto:me@mine.example
+ATTENDEE;PARTSTAT=ACCEPTED:mailto:colleague@mine.example
+END:VEVENT
+BEGIN:VEVENT
+UID:nobody@x
+DTSTART:20260324T140000Z
+DTEND:20260324T150000Z
+SUMMARY:Just me
+END:VEVENT
+""",
+    )
+    cal = LocalCalendar(tmp_path_of(path) / "blocks.ics", [path], owner_emails=["me@mine.example"])
+    by_title = {e.title: e for e in cal.read(WEEK).events}
+    assert by_title["I organise"].response == "organizer"
+    assert by_title["Invited"].response == "tentative", "the owner's own line, not a colleague's"
+    assert by_title["Just me"].response == "none"
+    assert by_title["Invited"].attendee_domains == ("mine.example",)
+    assert not by_title["Invited"].owned
+
+
+def tmp_path_of(path: Path) -> Path:
+    return path.parent
+
+
+def test_busy_files_feed_the_local_calendar_with_stable_instance_ids(
+    tmp_path: Path, write_ics: IcsWriter
+) -> None:
+    busy = write_ics("team.ics", STANDUP)
+    cal = LocalCalendar(tmp_path / "blocks.ics", [busy], owner_domains=["mine.example"])
+    events = cal.read(WEEK).events
+    ids = [e.event_id for e in events if e.title.startswith("Standup")]
+    assert ids[0] == "standup@acme.com_20260323T080000Z"
+    assert "standup@acme.com_20260326T080000Z" in ids, "a moved instance keeps its original id"
+    assert len(set(ids)) == len(ids) == 6
+    with pytest.raises(OwnershipError):
+        cal.delete(events[0])
+    assert cal.read(WEEK).events == events, "reads are repeatable; busy files untouched"
+
+
+def test_plan_to_ics_gives_owned_blocks_a_local_calendar_recognises(tmp_path: Path) -> None:
+    blocks = (
+        Block("focus:2026-03-24:0", "focus", "focus_time", "Focus", at(24, 9), at(24, 11)),
+        Block(
+            "review:2026-03-27:0",
+            "review",
+            "weekly_review",
+            "Weekly review",
+            at(27, 15),
+            at(27, 16),
+            color="#0B8043",
+            show_as="free",
+        ),
+    )
+    plan = Plan(week="2026-W13", timezone="Europe/Berlin", blocks=blocks)
+    data = plan_to_ics(plan, "cal-1")
+    assert data == plan_to_ics(plan, "cal-1"), "deterministic"
+    calendar = icalendar.Calendar.from_ical(data)
+    assert str(calendar["X-WR-TIMEZONE"]) == "Europe/Berlin"
+    uids = [str(e["UID"]) for e in calendar.walk("VEVENT")]
+    assert uids == [f"{event_id_for('cal-1', b.key)}@csm-blocker" for b in blocks]
+    path = tmp_path / "exported.ics"
+    path.write_bytes(data)
+    read = LocalCalendar(path).read(WEEK).events
+    assert [(e.tag.key, e.tag.content_hash) for e in read if e.tag] == [
+        (b.key, b.content_hash) for b in blocks
+    ]
+    assert [e.transparent for e in read] == [False, True]
+    assert read_busy([path], WEEK) == [], "our own blocks are not busy time for the planner"
+
+
+def test_a_broken_busy_file_is_a_provider_error_naming_it(write_ics: IcsWriter) -> None:
+    path = write_ics("bad.ics", "BEGIN:VEVENT\nUID:x\nDTSTART:tomorrow\nEND:VEVENT")
+    with pytest.raises(ProviderError, match=r"bad\.ics"):
+        read_busy([path], WEEK)
+
+
+@pytest.mark.parametrize(
+    ("color", "name"),
+    [("#FF0000", "red"), ("#f00", "red"), ("#4285F4", "royalblue"), ("0b8043", "forestgreen")],
+)
+def test_nearest_css_color(color: str, name: str) -> None:
+    assert nearest_css_color(color) == name
+
+
+def test_nearest_css_color_rejects_non_hex() -> None:
+    with pytest.raises(ValueError, match="hex"):
+        nearest_css_color("blueish")
