@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 import icalendar
 
@@ -177,8 +178,6 @@ class LocalCalendar(CalendarProvider):
         )
         self._zone: tzinfo | None = None
         if timezone is not None:
-            from zoneinfo import ZoneInfo
-
             self._zone = ZoneInfo(timezone)
         self._owner = Owner.of(owner_emails, owner_domains)
         self._identity = hashlib.sha256(

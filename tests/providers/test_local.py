@@ -136,7 +136,7 @@ def test_blocks_parse_back_with_icalendar_with_every_promised_property(tmp_path:
     assert str(event["COLOR"]) == "crimson"
     assert str(event["X-CSM-BLOCKER-COLOR"]) == "#dc143c"
     assert str(event["DESCRIPTION"]) == "created: renewal of Acme in 30 days"
-    assert int(event["SEQUENCE"]) == 0
+    assert int(str(event["SEQUENCE"])) == 0
     assert event.decoded("DTSTAMP") == at(26, 9), "DTSTAMP is stable, not the wall clock"
     assert "ATTENDEE" not in event and "VALARM" not in event.to_ical().decode()
 
@@ -148,7 +148,7 @@ def test_update_bumps_sequence_and_an_identical_update_writes_nothing(tmp_path: 
     moved_draft = make_draft("focus:2026-03-24:0", at(24, 13), at(24, 15), show_as="free")
     moved = cal.update(made, moved_draft)
     (event,) = icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")
-    assert int(event["SEQUENCE"]) == 1 and str(event["TRANSP"]) == "TRANSPARENT"
+    assert int(str(event["SEQUENCE"])) == 1 and str(event["TRANSP"]) == "TRANSPARENT"
     before = path.read_bytes()
     again = cal.update(moved, moved_draft)
     assert again.etag == moved.etag and path.read_bytes() == before
@@ -420,15 +420,19 @@ def test_busy_files_feed_the_local_calendar_with_stable_instance_ids(
     tmp_path: Path, write_ics: IcsWriter
 ) -> None:
     busy = write_ics("team.ics", STANDUP)
+    original = busy.read_bytes()
     cal = LocalCalendar(tmp_path / "blocks.ics", [busy], owner_domains=["mine.example"])
+    cal.create(make_draft("focus:2026-03-24:0", at(24, 9), at(24, 11)))
     events = cal.read(WEEK).events
     ids = [e.event_id for e in events if e.title.startswith("Standup")]
+    assert len([e for e in events if e.owned]) == 1
     assert ids[0] == "standup@acme.com_20260323T080000Z"
     assert "standup@acme.com_20260326T080000Z" in ids, "a moved instance keeps its original id"
     assert len(set(ids)) == len(ids) == 6
     with pytest.raises(OwnershipError):
-        cal.delete(events[0])
-    assert cal.read(WEEK).events == events, "reads are repeatable; busy files untouched"
+        cal.delete(next(e for e in events if not e.owned))
+    assert cal.read(WEEK).events == events, "reads are repeatable"
+    assert busy.read_bytes() == original, "busy files are read-only"
 
 
 def test_plan_to_ics_gives_owned_blocks_a_local_calendar_recognises(tmp_path: Path) -> None:
