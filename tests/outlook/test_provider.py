@@ -238,3 +238,15 @@ def test_user_move_is_seen_and_stale_etag_refused(
     (seen,) = [e for e in cal.read(WEEK).events if e.owned]
     assert seen.start == at(8, 13) and seen.tag is not None
     assert seen.observed_hash != seen.tag.content_hash
+
+
+def test_whole_batch_replayed_after_a_crash_makes_no_duplicates(
+    ms_graph: FakeGraph, graph_http: httpx.Client
+) -> None:
+    """apply crashed after the batch reached Graph: the next run sends it again."""
+    drafts = week_of_drafts(25)
+    calendar(ms_graph, graph_http).write_batch([Write("create", draft=d) for d in drafts])
+    replay = calendar(ms_graph, graph_http).write_batch([Write("create", draft=d) for d in drafts])
+    assert all(isinstance(r, RemoteEvent) for r in replay)
+    assert ms_graph.mailbox.owned_count(PROPERTY_ID) == 25
+    assert ms_graph.log.batched("POST") == 50  # every create was sent twice, kept once
