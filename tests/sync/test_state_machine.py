@@ -64,6 +64,7 @@ class SyncMachine(RuleBasedStateMachine):
         self.user_deleted: set[str] = set()
         self.user_put: dict[str, tuple[object, object]] = {}
         self.user_titled: dict[str, str] = {}
+        self.now = NOW
 
     # -- helpers -----------------------------------------------------------------------
 
@@ -78,7 +79,12 @@ class SyncMachine(RuleBasedStateMachine):
 
     def run(self, **kw: bool) -> SyncOutcome:
         return sync_calendar(
-            calendar_id=CAL, provider=self.cal, state=self.state, spec=self.spec(), now=NOW, **kw
+            calendar_id=CAL,
+            provider=self.cal,
+            state=self.state,
+            spec=self.spec(),
+            now=self.now,
+            **kw,
         )
 
     # -- the plan changes -----------------------------------------------------------------
@@ -96,6 +102,11 @@ class SyncMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def remove_request(self, data: st.DataObject) -> None:
         self.active.discard(data.draw(st.sampled_from(sorted(self.active))))
+
+    @rule(day=st.integers(0, 4), hour=st.integers(8, 17))
+    def time_passes(self, day: int, hour: int) -> None:
+        """The daily rebalance: later runs see part of the week in the past."""
+        self.now = max(self.now, at(day, hour))
 
     # -- other people's meetings ------------------------------------------------------
 
