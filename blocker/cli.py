@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.console import Console
 
-from blocker.errors import BlockerError, RulesError, SettingsError
+from blocker.errors import BlockerError, InvalidInput, RulesError, SettingsError
 from blocker.models import Busy
 from blocker.weeks import next_week, parse_week, week_window
 
@@ -45,7 +45,7 @@ def _fail(exc: BlockerError) -> typer.Exit:
         err.print(f"{len(exc.problems)} problem(s); {exc.hint}.", markup=False)
         return typer.Exit(2)
     err.print(f"error: {exc.user_message()}", markup=False, highlight=False)
-    return typer.Exit(2 if isinstance(exc, SettingsError) else 1)
+    return typer.Exit(2 if isinstance(exc, SettingsError | InvalidInput) else 1)
 
 
 def _load(config: Path) -> Any:
@@ -64,7 +64,7 @@ def _week(rules: Any, week: str | None) -> str:
     try:
         parse_week(week)
     except ValueError as exc:
-        raise BlockerError(str(exc)) from exc
+        raise InvalidInput(str(exc)) from exc
     return week
 
 

@@ -7,6 +7,7 @@ alone, and every message tells the user what to do next::
     BlockerError
     ├── RulesError                 rules YAML invalid; .problems lists every one, located
     ├── SettingsError              settings missing or a placeholder secret
+    ├── InvalidInput               a bad argument (week, format, path)
     ├── StoreError                 database unreachable or schema out of date
     └── ProviderError              anything a calendar system said
         ├── ReconnectRequired      token revoked / consent withdrawn: user must reconnect
@@ -66,6 +67,10 @@ class SettingsError(BlockerError):
     hint = "set it in the environment (BLOCKER_...) or the settings file"
 
 
+class InvalidInput(BlockerError):
+    """A bad argument from the user (a week, a format, a missing file)."""
+
+
 class StoreError(BlockerError):
     hint = "check BLOCKER_DATABASE_URL and run `alembic upgrade head`"
 
@@ -118,6 +123,7 @@ class OwnershipError(ProviderError):
 __all__ = [
     "BlockerError",
     "EventNotFound",
+    "InvalidInput",
     "OwnershipError",
     "PreconditionFailed",
     "Problem",
