@@ -1,0 +1,66 @@
+"""The real app on a loopback port (local .ics calendar, SQLite store in tmp_path)
+and a headless Chromium driven by Playwright's sync API.
+
+The rules are the project's own example (config.example.yaml with its accounts
+CSV and busy .ics), copied into tmp_path, so the page shows a realistic week:
+three tiers, fixed and flexible blocks, meetings, conflicts. The clock is the
+service tests' fixed Friday, so the default week is 2026-W49.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.service.conftest import TOKEN, LiveService, make_settings, start_service
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+__all__ = ["ARTIFACTS", "TOKEN", "LiveService"]
+
+
+@pytest.fixture
+def example_dir(tmp_path: Path) -> Path:
+    shutil.copy(ROOT / "config.example.yaml", tmp_path / "rules.yaml")
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    return tmp_path
+
+
+@pytest.fixture
+def app_service(example_dir: Path) -> Iterator[LiveService]:
+    """The service without its scheduler: every run in these tests is one the page asked for."""
+    live = start_service(make_settings(example_dir), start_scheduler=False)
+    try:
+        yield live
+    finally:
+        live.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip(
+            f"{CHROMIUM} is not installed (apt-get install chromium) — browser tests need it"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
