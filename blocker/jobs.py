@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("blocker.jobs")
 
 NEEDS_RECONNECT = "needs_reconnect"
+DISCONNECTED = "disconnected"
+RENEW_AHEAD = timedelta(days=1)
+"""Renew channels that expire within this; the renewal job runs hourly."""
 
 
 def _runnable(ctx: Runtime, calendar_id: str) -> bool:
@@ -32,8 +35,12 @@ def _runnable(ctx: Runtime, calendar_id: str) -> bool:
         log.info("job skipped: calendar %s is no longer in the rules", calendar_id)
         return False
     connection = ctx.store.get_connection(calendar_id)
-    if connection is not None and getattr(connection, "status", None) == NEEDS_RECONNECT:
+    status = getattr(connection, "status", None)
+    if status == NEEDS_RECONNECT:
         log.info("job skipped: calendar %s needs to be reconnected", calendar_id)
+        return False
+    if status == DISCONNECTED:
+        log.info("job skipped: calendar %s was disconnected", calendar_id)
         return False
     return True
 
@@ -90,16 +97,20 @@ def poll(ctx: Runtime, calendar_id: str) -> list[RunOutcome]:
 
 
 def renew_channels(ctx: Runtime) -> int:
-    """Renew push channels that expire soon; returns how many were renewed.
+    """Renew push channels that expire within a day; returns how many were renewed.
 
-    Local and memory calendars have no channels; remote adapters register their
-    renewal in :mod:`blocker.provider_factory` (wiring point).
+    Google channels are replaced (watch a new one, stop the old), Graph
+    subscriptions extended (see :func:`blocker.provider_factory.renew_channel`).
+    Channels of calendars that left the rules or wait for a reconnect are left
+    to expire: their notifications would trigger nothing.
     """
     from blocker.provider_factory import renew_channel
 
-    horizon = ctx.now() + timedelta(hours=12)
+    horizon = ctx.now() + RENEW_AHEAD
     renewed = 0
     for channel in ctx.store.channels_expiring(horizon):
+        if not _runnable(ctx, channel.calendar_id):
+            continue
         try:
             if renew_channel(ctx, channel):
                 renewed += 1

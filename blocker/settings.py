@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     microsoft_client_secret: SecretStr | None = None
     microsoft_authority: str = "https://login.microsoftonline.com/common"
     microsoft_graph_root: str = "https://graph.microsoft.com/v1.0"
+    microsoft_ca_bundle: Path | None = None
+    """CA bundle msal trusts for the identity platform (tests: a trustme CA); None: default."""
 
     @classmethod
     def settings_customise_sources(

@@ -1,0 +1,368 @@
+"""Connecting a Google or Outlook calendar once, framework-free: web routes and CLI share it.
+
+The dance: :meth:`Connector.start` makes the authorization URL and keeps what the
+callback needs (Google: ``state`` + PKCE ``code_verifier``; Microsoft: msal's
+flow dict) in a short-lived server-side map keyed by ``state``; the callback
+hands back ``state`` and the code, and :meth:`Connector.finish_google` /
+:meth:`Connector.finish_microsoft` redeem them only for a state this process
+issued in the last few minutes (one use each). The tokens are stored encrypted
+in the calendar's connection, and the push channel (Google ``events.watch`` /
+Graph subscription) is opened; when push cannot be had (no public https URL,
+say) the connection says so and the fallback poll keeps the calendar in step.
+
+The pending flows live in memory: an abandoned sign-in leaves nothing behind,
+and the flow must survive only minutes. One process serves a given callback
+(the CLI's loopback server, or the single web process).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import threading
+import time
+import webbrowser
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import parse_qs, urlsplit
+
+from blocker.errors import BlockerError, SettingsError
+from blocker.provider_factory import (
+    GOOGLE_CALLBACK,
+    MICROSOFT_CALLBACK,
+    callback_url,
+    close_channel,
+    google_settings,
+    microsoft_auth,
+    open_channel,
+)
+from blocker.runtime import Runtime
+from blocker.settings import Settings
+
+log = logging.getLogger("blocker.connect")
+
+RemoteKind = Literal["google", "outlook"]
+FLOW_TTL_SECONDS = 600.0
+
+
+class ConnectError(BlockerError):
+    """The sign-in could not be completed; the user starts it again."""
+
+    hint = "start the connection again from the dashboard or `blocker connect`"
+
+
+class UnknownState(ConnectError):
+    """A callback whose ``state`` we did not issue, or issued too long ago."""
+
+
+@dataclass(frozen=True, slots=True)
+class PendingFlow:
+    """What the callback of one sign-in needs; never leaves the server."""
+
+    provider: RemoteKind
+    calendar_id: str
+    redirect_uri: str
+    expires_at: float
+    code_verifier: str | None = None
+    ms_flow: Mapping[str, Any] | None = None
+
+
+class FlowStore:
+    """Pending sign-ins keyed by ``state``: expire after ``ttl`` seconds, usable once."""
+
+    def __init__(
+        self, ttl: float = FLOW_TTL_SECONDS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.ttl = ttl
+        self._clock = clock
+        self._flows: dict[str, PendingFlow] = {}
+        self._lock = threading.Lock()
+
+    def deadline(self) -> float:
+        return self._clock() + self.ttl
+
+    def put(self, state: str, flow: PendingFlow) -> None:
+        with self._lock:
+            now = self._clock()
+            for key in [k for k, f in self._flows.items() if f.expires_at <= now]:
+                del self._flows[key]
+            self._flows[state] = flow
+
+    def take(self, state: str | None, provider: RemoteKind) -> PendingFlow:
+        """The flow issued for ``state``, removed; UnknownState if none is valid."""
+        with self._lock:
+            flow = self._flows.pop(state, None) if state else None
+        if flow is None or flow.provider != provider:
+            raise UnknownState("unknown sign-in state: this link was not issued here or was used")
+        if flow.expires_at <= self._clock():
+            raise UnknownState("the sign-in took too long and expired")
+        return flow
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._flows)
+
+
+@dataclass(frozen=True, slots=True)
+class Connected:
+    """The outcome of a sign-in: stored, and whether push notifications will come."""
+
+    calendar_id: str
+    provider: RemoteKind
+    account: str
+    push: bool
+    note: str = ""
+
+
+@dataclass
+class Connector:
+    """Starts and finishes sign-ins for one runtime (see module docstring)."""
+
+    runtime: Runtime
+    flows: FlowStore = field(default_factory=FlowStore)
+
+    # -- which calendar ------------------------------------------------------------------
+
+    def calendar_for(self, provider: RemoteKind, calendar_id: str | None) -> str:
+        """The rules' calendar to connect: the one named, else the first of ``provider``."""
+        matching = [c.id for c in self.runtime.rules.calendars if c.provider == provider]
+        if calendar_id is None:
+            if not matching:
+                raise ConnectError(
+                    f"the rules list no {provider} calendar",
+                    hint=f"add one under `calendars:` with `provider: {provider}`",
+                )
+            return matching[0]
+        cal = self.runtime.calendar(calendar_id)
+        if cal.provider != provider:
+            raise ConnectError(f"calendar {calendar_id!r} is a {cal.provider} calendar")
+        return calendar_id
+
+    # -- Google ------------------------------------------------------------------------------
+
+    def start_google(self, calendar_id: str | None = None, redirect_uri: str | None = None) -> str:
+        """The URL to send the user to; the callback must come back within the TTL."""
+        from providers.google_oauth import authorization_url
+
+        target = self.calendar_for("google", calendar_id)
+        redirect = redirect_uri or callback_url(self.runtime.settings, GOOGLE_CALLBACK)
+        dedicated = self.runtime.calendar(target).calendar not in (None, "", "primary")
+        url, state, verifier = authorization_url(
+            google_settings(self.runtime.settings), redirect, dedicated_calendar=dedicated
+        )
+        pending = PendingFlow("google", target, redirect, self.flows.deadline(), verifier)
+        self.flows.put(state, pending)
+        return url
+
+    def finish_google(
+        self, state: str | None, code: str | None, error: str | None = None
+    ) -> Connected:
+        """Redeem the callback's code, store the refresh token encrypted, open push."""
+        from providers.google_oauth import exchange_code
+
+        flow = self.flows.take(state, "google")
+        if error or not code:
+            raise ConnectError(f"Google sign-in did not complete: {error or 'no code returned'}")
+        assert state is not None and flow.code_verifier is not None
+        dedicated = self.runtime.calendar(flow.calendar_id).calendar not in (None, "", "primary")
+        blob = exchange_code(
+            google_settings(self.runtime.settings),
+            flow.redirect_uri,
+            code,
+            state,
+            flow.code_verifier,
+            dedicated_calendar=dedicated,
+        )
+        return self.store(flow.calendar_id, "google", blob, account="")
+
+    # -- Microsoft ---------------------------------------------------------------------------
+
+    def start_microsoft(
+        self, calendar_id: str | None = None, redirect_uri: str | None = None
+    ) -> str:
+        target = self.calendar_for("outlook", calendar_id)
+        redirect = redirect_uri or callback_url(self.runtime.settings, MICROSOFT_CALLBACK)
+        ms_flow = microsoft_auth(self.runtime.settings, redirect).start()
+        pending = PendingFlow(
+            "outlook", target, redirect, self.flows.deadline(), ms_flow=dict(ms_flow)
+        )
+        self.flows.put(str(ms_flow["state"]), pending)
+        return str(ms_flow["auth_uri"])
+
+    def finish_microsoft(self, params: Mapping[str, str]) -> Connected:
+        """Redeem the (form-posted) callback through msal; store its token cache encrypted."""
+        from providers.outlook_auth import account_of
+
+        flow = self.flows.take(params.get("state"), "outlook")
+        if "error" in params:
+            detail = params.get("error_description") or params["error"]
+            raise ConnectError(f"Microsoft sign-in did not complete: {detail}")
+        assert flow.ms_flow is not None
+        auth = microsoft_auth(self.runtime.settings, flow.redirect_uri)
+        blob = auth.finish(flow.ms_flow, params)
+        account = account_of(blob) or {}
+        return self.store(flow.calendar_id, "outlook", blob, str(account.get("username", "")))
+
+    # -- storing, push, disconnecting ----------------------------------------------------
+
+    def store(self, calendar_id: str, provider: RemoteKind, blob: bytes, account: str) -> Connected:
+        """Save the tokens (encrypted by the store), mark connected, (re)open push."""
+        runtime = self.runtime
+        cal = runtime.calendar(calendar_id)
+        runtime.store.upsert_connection(
+            calendar_id,
+            user_email=runtime.owner_email(),
+            provider=provider,
+            account_label=account,
+            provider_calendar_id=cal.calendar,
+            tokens=blob,
+            user_timezone=runtime.rules.timezone,
+        )
+        for old in runtime.store.channels_for(calendar_id):
+            close_channel(runtime, old)
+        try:
+            channel = open_channel(runtime, calendar_id)
+        except BlockerError as exc:
+            note = f"push notifications unavailable ({exc.user_message()}); polling instead"
+            log.warning("calendar %s: %s", calendar_id, note)
+            runtime.store.set_connection_status(calendar_id, "connected", note)
+            return Connected(calendar_id, provider, account, push=False, note=note)
+        log.info("calendar %s connected; push channel %s", calendar_id, channel.channel_id)
+        return Connected(calendar_id, provider, account, push=True)
+
+    def disconnect(self, calendar_id: str) -> None:
+        """Stop push, forget the tokens, mark the connection disconnected."""
+        runtime = self.runtime
+        runtime.calendar(calendar_id)  # unknown ids fail here
+        with runtime.lock(calendar_id):
+            for channel in runtime.store.channels_for(calendar_id):
+                close_channel(runtime, channel)
+            if runtime.store.get_connection(calendar_id) is not None:
+                runtime.store.disconnect(calendar_id)
+
+
+# -- the terminal: `blocker connect google|outlook` ---------------------------------------------
+
+
+_PAGE = (
+    "<!doctype html><title>csm-blocker</title><p>{message}</p>"
+    "<p>You can close this window and go back to the terminal.</p>"
+)
+
+
+class _Catcher(BaseHTTPRequestHandler):
+    """Accepts the one redirect (GET query or form POST) on the callback path."""
+
+    server: _LoopbackServer
+
+    def do_GET(self) -> None:
+        split = urlsplit(self.path)
+        self._accept(split.path, split.query)
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode("utf-8", "replace")
+        self._accept(urlsplit(self.path).path, body)
+
+    def _accept(self, path: str, encoded: str) -> None:
+        if path != self.server.path:
+            self.send_error(404)
+            return
+        params = {k: v[0] for k, v in parse_qs(encoded, keep_blank_values=True).items()}
+        self.server.params = params
+        message = "Signed in." if "error" not in params else "Sign-in was refused."
+        page = _PAGE.format(message=html.escape(message)).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(page)))
+        self.end_headers()
+        self.wfile.write(page)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("loopback: " + format, *args)
+
+
+class _LoopbackServer(HTTPServer):
+    """A one-shot HTTP server on 127.0.0.1 that waits for the OAuth redirect."""
+
+    def __init__(self, path: str, port: int = 0) -> None:
+        super().__init__(("127.0.0.1", port), _Catcher)
+        self.path = path
+        self.params: dict[str, str] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}{self.path}"
+
+    def wait(self, timeout: float) -> dict[str, str]:
+        deadline = time.monotonic() + timeout
+        while self.params is None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ConnectError(f"no answer from the browser within {timeout:.0f} s")
+            self.timeout = min(left, 1.0)
+            self.handle_request()
+        return self.params
+
+
+def connect_from_terminal(
+    settings: Settings,
+    config_path: Path | None,
+    provider: str,
+    calendar_id: str | None,
+    *,
+    port: int = 0,
+    timeout: float = FLOW_TTL_SECONDS,
+    open_browser: Callable[[str], bool] = webbrowser.open,
+    say: Callable[[str], None] = print,
+) -> Connected:
+    """Sign in from a terminal: print the URL, open the browser, catch the redirect.
+
+    The redirect comes back to a one-shot server on ``127.0.0.1:port`` (a free
+    port by default; register ``http://127.0.0.1:PORT/oauth/...`` with the
+    OAuth client if it insists on exact URIs, and pass that port).
+    """
+    if provider not in ("google", "outlook"):
+        raise SettingsError(f"unknown provider {provider!r}: use google or outlook")
+    runtime = Runtime.open(settings, config_path)
+    path = GOOGLE_CALLBACK if provider == "google" else MICROSOFT_CALLBACK
+    server = _LoopbackServer(path, port)
+    try:
+        connector = Connector(runtime)
+        if provider == "google":
+            url = connector.start_google(calendar_id, server.url)
+        else:
+            url = connector.start_microsoft(calendar_id, server.url)
+        say(f"Open this address to connect {provider}:\n{url}")
+        try:
+            open_browser(url)
+        except webbrowser.Error:
+            say("(could not open a browser; open the address yourself)")
+        params = server.wait(timeout)
+        if provider == "google":
+            result = connector.finish_google(
+                params.get("state"), params.get("code"), params.get("error")
+            )
+        else:
+            result = connector.finish_microsoft(params)
+        say(f"Connected calendar {result.calendar_id!r}.")
+        if result.note:
+            say(result.note)
+        return result
+    finally:
+        server.server_close()
+        runtime.close()
+
+
+__all__ = [
+    "ConnectError",
+    "Connected",
+    "Connector",
+    "FlowStore",
+    "PendingFlow",
+    "UnknownState",
+    "connect_from_terminal",
+]
