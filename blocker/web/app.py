@@ -28,6 +28,7 @@ from blocker.runtime import Clock, Runtime
 from blocker.scheduler import BlockerScheduler
 from blocker.settings import Settings, env_name
 from blocker.web.deps import require_token
+from blocker.web.routes import connect as connect_routes
 from blocker.web.routes import health, metrics, plan, rules, sync, webhooks
 
 log = logging.getLogger("blocker.web")
@@ -95,8 +96,7 @@ def create_app(
     app.include_router(plan.router, dependencies=protected)
     app.include_router(sync.router, dependencies=protected)
     app.include_router(webhooks.router)  # public: each call verifies its channel secret
-    # WIRING POINT: /connect/{google,microsoft} and /oauth/*/callback (OAuth flows of
-    # providers/google_oauth.py and providers/outlook_auth.py) are not mounted yet.
+    app.include_router(connect_routes.router)  # each route guards itself (token or OAuth state)
     return app
 
 
