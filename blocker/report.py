@@ -13,17 +13,23 @@ neutral target range 0..1.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from blocker.actuals import Actuals, Entry, MeetingKind, Missed
 from blocker.models import Block, Category, Conflict, Plan, Quadrant, Shortfall, WeekSpec
 
 __all__ = [
+    "AccountCompared",
+    "ActualCard",
     "CategoryRow",
+    "Compared",
     "Measure",
     "Scorecard",
     "TierRow",
+    "actual_to_dict",
+    "compare",
     "scorecard",
     "scorecard_to_dict",
 ]
@@ -175,3 +181,222 @@ def _category(row: CategoryRow) -> dict[str, Any]:
     if row.target is not None:
         out["target"] = row.target
     return out
+
+
+# -- planned vs actual (issue 11) ------------------------------------------------------
+#
+# The actual side comes from blocker.actuals: our blocks as the calendar holds them
+# (minus the meetings that landed on them) plus every real meeting, by account. It
+# is judged with the same targets and the same red flags as the plan.
+
+TOP_ACCOUNTS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Compared:
+    """One row shown side by side; ``ok`` judges the *actual* share (None: no target)."""
+
+    name: str
+    planned: Measure
+    actual: Measure
+    target_min: float | None = None
+    target_max: float | None = None
+    ok: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountCompared:
+    """Planned and actual minutes of one account (shares are of all account time)."""
+
+    name: str
+    tier: str | None
+    planned: Measure
+    actual: Measure
+
+
+@dataclass(frozen=True, slots=True)
+class ActualCard:
+    """The week as planned and as it happened; ``flags`` are computed on the actual side."""
+
+    week: str
+    tiers: tuple[Compared, ...]
+    quadrants: tuple[Compared, ...]
+    categories: tuple[Compared, ...]
+    top_accounts: tuple[AccountCompared, ...]
+    bottom_accounts: tuple[AccountCompared, ...]
+    meetings: tuple[tuple[str, int], ...]
+    missed: tuple[Missed, ...]
+    flags: tuple[str, ...]
+
+
+def _fmeasure(minutes: float, total: float) -> Measure:
+    return Measure(round(minutes), minutes / total if total else 0.0)
+
+
+def compare(
+    plan: Plan,
+    spec: WeekSpec,
+    actuals: Actuals,
+    *,
+    accounts: Sequence[tuple[str, str | None]] = (),
+    missed: Sequence[Missed] = (),
+) -> ActualCard:
+    """Planned (``plan``) vs actual (``actuals``) per tier, account, quadrant, category.
+
+    ``accounts`` lists every account (name, tier) so the bottom ten can show
+    accounts nobody spent time on.
+    """
+    blocks = _timed(plan.blocks)
+    entries = actuals.entries
+    p_split = [(b.quadrant, b.category, float(b.minutes)) for b in blocks]
+    a_split = [(e.quadrant, e.category, e.minutes) for e in entries if e.quadrant is not None]
+    p_total = sum(m for _, _, m in p_split)
+    a_total = sum(m for _, _, m in a_split)
+    quadrants = tuple(
+        Compared(
+            f"Q{q}",
+            _fmeasure(sum(m for qq, _, m in p_split if qq == q), p_total),
+            _fmeasure(sum(m for qq, _, m in a_split if qq == q), a_total),
+        )
+        for q in QUADRANTS
+    )
+    targets = dict(spec.category_targets)
+    names: list[Category] = list(targets)
+    seen = {c for _, c, _ in p_split} | {c for _, c, _ in a_split if c is not None}
+    names.extend(c for c in sorted(seen) if c is not None and c not in targets)
+    categories = tuple(
+        Compared(
+            name,
+            _fmeasure(sum(m for _, c, m in p_split if c == name), p_total),
+            _fmeasure(sum(m for _, c, m in a_split if c == name), a_total),
+            targets.get(name),
+            targets.get(name),
+        )
+        for name in names
+    )
+    p_tier = _sum_by((b.tier, float(b.minutes)) for b in blocks)
+    a_tier = _sum_by((e.tier, e.minutes) for e in entries)
+    tiers = _compare_tiers(spec, p_tier, a_tier)
+    a_quads = {q: _fmeasure(sum(m for qq, _, m in a_split if qq == q), a_total) for q in QUADRANTS}
+    judged = tuple(
+        TierRow(t.name, t.target_min or 0.0, t.target_max or 1.0, t.actual, bool(t.ok))
+        for t in tiers
+    )
+    top, bottom = _accounts(blocks, entries, accounts)
+    kinds: tuple[MeetingKind, ...] = ("account", "internal", "external", "solo")
+    return ActualCard(
+        week=plan.week,
+        tiers=tiers,
+        quadrants=quadrants,
+        categories=categories,
+        top_accounts=top,
+        bottom_accounts=bottom,
+        meetings=tuple((k, round(actuals.minutes(k))) for k in kinds),
+        missed=tuple(missed),
+        flags=_flags(a_quads, round(a_total), judged),
+    )
+
+
+def _sum_by(pairs: Iterable[tuple[str | None, float]]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for name, minutes in pairs:
+        if name is not None:
+            out[name] = out.get(name, 0.0) + minutes
+    return out
+
+
+def _compare_tiers(
+    spec: WeekSpec, planned: dict[str, float], actual: dict[str, float]
+) -> tuple[Compared, ...]:
+    p_total, a_total = sum(planned.values()), sum(actual.values())
+    ranges = [(t.name, t.target_min, t.target_max) for t in spec.tiers]
+    known = {t.name for t in spec.tiers}
+    extra = sorted((set(planned) | set(actual)) - known)
+    ranges.extend((name, 0.0, 1.0) for name in extra)
+    rows = []
+    for name, low, high in ranges:
+        a = _fmeasure(actual.get(name, 0.0), a_total)
+        ok = not a_total or low - _EPS <= a.share <= high + _EPS
+        rows.append(Compared(name, _fmeasure(planned.get(name, 0.0), p_total), a, low, high, ok))
+    return tuple(rows)
+
+
+def _accounts(
+    blocks: Sequence[Block],
+    entries: Sequence[Entry],
+    accounts: Sequence[tuple[str, str | None]],
+) -> tuple[tuple[AccountCompared, ...], tuple[AccountCompared, ...]]:
+    """Top and bottom :data:`TOP_ACCOUNTS` by actual time (ties by name)."""
+    tiers: dict[str, str | None] = dict(accounts)
+    for b in blocks:
+        if b.account is not None:
+            tiers.setdefault(b.account, b.tier)
+    for e in entries:
+        if e.account is not None:
+            tiers.setdefault(e.account, e.tier)
+    planned = _sum_by((b.account, float(b.minutes)) for b in blocks)
+    actual = _sum_by((e.account, e.minutes) for e in entries)
+    p_total, a_total = sum(planned.values()), sum(actual.values())
+    rows = [
+        AccountCompared(
+            name,
+            tier,
+            _fmeasure(planned.get(name, 0.0), p_total),
+            _fmeasure(actual.get(name, 0.0), a_total),
+        )
+        for name, tier in tiers.items()
+    ]
+    top = sorted(rows, key=lambda r: (-actual.get(r.name, 0.0), r.name))[:TOP_ACCOUNTS]
+    bottom = sorted(rows, key=lambda r: (actual.get(r.name, 0.0), r.name))[:TOP_ACCOUNTS]
+    return tuple(top), tuple(bottom)
+
+
+def _compared(row: Compared) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "planned_minutes": row.planned.minutes,
+        "planned_share": round(row.planned.share, 4),
+        "actual_minutes": row.actual.minutes,
+        "actual_share": round(row.actual.share, 4),
+    }
+    if row.target_min is not None and row.target_max is not None:
+        if row.target_min == row.target_max:
+            out["target"] = row.target_min
+        else:
+            out["target_min"], out["target_max"] = row.target_min, row.target_max
+    if row.ok is not None:
+        out["ok"] = row.ok
+    return out
+
+
+def _account(row: AccountCompared) -> dict[str, Any]:
+    return {
+        "account": row.name,
+        "tier": row.tier,
+        "planned_minutes": row.planned.minutes,
+        "actual_minutes": row.actual.minutes,
+        "actual_share": round(row.actual.share, 4),
+    }
+
+
+def actual_to_dict(card: ActualCard) -> dict[str, Any]:
+    """The ``actual`` key of the report JSON: planned and actual side by side."""
+    return {
+        "tiers": {row.name: _compared(row) for row in card.tiers},
+        "quadrants": {row.name.removeprefix("Q"): _compared(row) for row in card.quadrants},
+        "categories": {row.name: _compared(row) for row in card.categories},
+        "accounts": {
+            "top": [_account(r) for r in card.top_accounts],
+            "bottom": [_account(r) for r in card.bottom_accounts],
+        },
+        "meetings": dict(card.meetings),
+        "missed_touchpoints": [
+            {
+                "account": m.account,
+                "tier": m.tier,
+                "cadence": m.cadence,
+                "last_contact": m.last_contact.isoformat() if m.last_contact else None,
+            }
+            for m in card.missed
+        ],
+        "flags": list(card.flags),
+    }
