@@ -225,20 +225,23 @@ def report(
     week: WeekOpt = None,
     fmt: Annotated[str, typer.Option("--format", help="table, json or html.")] = "table",
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
+    calendar: Annotated[str | None, typer.Option(help="Calendar id (default: the first).")] = None,
 ) -> None:
-    """The scorecard: time per tier, per quadrant, per category vs targets, red flags."""
-    from blocker.planner import plan_week
+    """The scorecard, planned beside actual: per tier, account, quadrant, category; red flags."""
     from blocker.render import scorecard_tables
-    from blocker.report import scorecard, scorecard_to_dict
-    from rules.engine import expand_week
+    from blocker.runtime import Runtime
+    from blocker.settings import Settings
 
     try:
         rules = _load(config)
         wk = _week(rules, week)
-        events = _busy(config, rules, wk, [])
-        spec = expand_week(rules, wk, today=_today(rules.timezone))
-        result = plan_week(spec, busy=events)
-        card = scorecard_to_dict(scorecard(result, spec))
+        if not rules.calendars:
+            raise BlockerError("no calendar to report on", hint="add one under `calendars:`")
+        runtime = Runtime.open(Settings(), config)
+        try:
+            card = runtime.report(calendar or rules.calendars[0].id, wk)
+        finally:
+            runtime.close()
     except BlockerError as exc:
         raise _fail(exc) from exc
     if fmt == "json":
@@ -248,8 +251,66 @@ def report(
 
         _emit(render_report_html(wk, card).encode(), out)
     else:
-        console.print(f"[bold]Scorecard, week {wk}[/bold]")
-        console.print(scorecard_tables(card))
+        target = Console(file=out.open("w"), width=120) if out else console
+        target.print(f"[bold]Scorecard, week {wk}[/bold] (planned)")
+        target.print(scorecard_tables(card))
+        target.print(f"[bold]Planned vs actual, week {wk}[/bold]")
+        for table in _actual_tables(card["actual"]):
+            target.print(table)
+
+
+def _actual_tables(actual: dict[str, Any]) -> list[Any]:
+    """The ``actual`` part of the report as rich tables (hours side by side)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    def hours(minutes: int) -> str:
+        return f"{minutes / 60:.1f}"
+
+    def rows(title: str, data: dict[str, Any]) -> Table:
+        table = Table(title=title, title_justify="left")
+        for col in ("", "planned h", "planned %", "actual h", "actual %", "ok"):
+            table.add_column(col)
+        for name, r in data.items():
+            ok = r.get("ok")
+            table.add_row(
+                str(name),
+                hours(r["planned_minutes"]),
+                f"{r['planned_share']:.0%}",
+                hours(r["actual_minutes"]),
+                f"{r['actual_share']:.0%}",
+                "" if ok is None else ("yes" if ok else "no"),
+            )
+        return table
+
+    tables: list[Any] = [
+        rows("Per tier", actual["tiers"]),
+        rows("Per quadrant", {f"Q{q}": r for q, r in actual["quadrants"].items()}),
+        rows("Proactive / reactive / admin", actual["categories"]),
+    ]
+    for part in ("top", "bottom"):
+        table = Table(title=f"Accounts, {part} ten by actual time", title_justify="left")
+        for col in ("account", "tier", "planned h", "actual h"):
+            table.add_column(col)
+        for r in actual["accounts"][part]:
+            table.add_row(
+                r["account"],
+                r["tier"] or "",
+                hours(r["planned_minutes"]),
+                hours(r["actual_minutes"]),
+            )
+        tables.append(table)
+    meetings = ", ".join(f"{k} {hours(v)} h" for k, v in actual["meetings"].items())
+    lines = [f"Real meetings: {meetings}"]
+    missed = actual["missed_touchpoints"]
+    lines.append(f"No touchpoint this cadence ({len(missed)}):")
+    for m in missed:
+        last = m["last_contact"] or "never"
+        lines.append(f"  {m['account']} ({m['tier']}, {m['cadence']}; last contact {last})")
+    flags = actual["flags"]
+    lines.append("Red flags (actual): " + ("; ".join(flags) if flags else "none"))
+    tables.extend(Text(line) for line in lines)
+    return tables
 
 
 @app.command()
@@ -284,6 +345,33 @@ def serve(
     try:
         settings = Settings()
         run_server(settings, config, host=host, port=port)
+    except BlockerError as exc:
+        raise _fail(exc) from exc
+
+
+@app.command()
+def worker(
+    config: ConfigOpt,
+    concurrency: Annotated[int, typer.Option(help="Jobs run at once in this process.")] = 4,
+    name: Annotated[str | None, typer.Option(help="Worker name in the jobs table.")] = None,
+) -> None:
+    """Run a jobs worker (BLOCKER_JOBS_BACKEND=procrastinate, PostgreSQL only)."""
+    import logging
+
+    from blocker.distributed.app import WorkerOptions
+    from blocker.distributed.worker import require_procrastinate, run_worker
+    from blocker.settings import Settings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        settings = Settings()
+        if settings.jobs_backend != "procrastinate":
+            raise SettingsError(
+                "`blocker worker` runs procrastinate jobs: set BLOCKER_JOBS_BACKEND=procrastinate "
+                "(the default apscheduler backend runs its jobs inside `blocker serve`)",
+            )
+        require_procrastinate(settings)
+        run_worker(settings, config, options=WorkerOptions(concurrency=concurrency), name=name)
     except BlockerError as exc:
         raise _fail(exc) from exc
 

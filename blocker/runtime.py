@@ -18,17 +18,17 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from blocker.errors import BlockerError, ProviderError, ReconnectRequired, SettingsError
 from blocker.metrics import CountingProvider, Metrics
-from blocker.models import Busy, Op, Plan, RunRecord, WeekSpec
+from blocker.models import Busy, Interval, Op, Plan, RunRecord, WeekSpec
 from blocker.settings import Settings
 from blocker.weeks import week_window
 from providers.base import CalendarProvider
@@ -294,17 +294,36 @@ class Runtime:
 
     # -- planning and syncing ---------------------------------------------------------
 
-    def expand(self, week: str) -> WeekSpec:
+    def expand(self, week: str, contacts: Mapping[str, date] | None = None) -> WeekSpec:
         from rules.engine import expand_week
 
-        spec: WeekSpec = expand_week(self.rules, week, today=self.today())
+        spec: WeekSpec = expand_week(self.rules, week, today=self.today(), contacts=contacts)
         return spec
+
+    def calendar_contacts(
+        self, calendar_id: str, rules: Rules | None = None, now: datetime | None = None
+    ) -> dict[str, date]:
+        """Last contact per account from the calendar's past meetings (issue 11), fed to
+        the silent-account trigger. A failed read only loses this hint: the run's own
+        read reports the error."""
+        from blocker.actuals import HISTORY_DAYS, DomainIndex, last_contacts, observe
+
+        rules = rules or self.rules
+        now = now or self.now()
+        window = Interval(now - timedelta(days=HISTORY_DAYS), now)
+        try:
+            seen = observe(self.provider(calendar_id), window)
+        except ProviderError as exc:
+            log.warning("last contacts of %s not read: %s", calendar_id, exc.user_message())
+            return {}
+        index = DomainIndex(rules.accounts, rules.owner.email_domains)
+        return last_contacts(seen.foreign, index, before=now, timezone=rules.timezone)
 
     def preview(self, calendar_id: str, week: str) -> Preview:
         """Plan ``week`` from what the calendar shows now, writing nothing anywhere."""
         from blocker.planner import plan_week
 
-        spec = self.expand(week)
+        spec = self.expand(week, self.calendar_contacts(calendar_id))
         provider = self.provider(calendar_id)
         result = provider.read(week_window(week, spec.timezone))
         busy = tuple(e.as_busy() for e in result.events if not e.owned and not e.cancelled)
@@ -316,6 +335,48 @@ class Runtime:
             now=self.now(),
         )
         return Preview(plan=plan, spec=spec, busy=busy)
+
+    def report(self, calendar_id: str, week: str) -> dict[str, Any]:
+        """The scorecard JSON: planned (a preview, as ``GET /api/plan``) with, under
+        ``actual``, the same figures counted from what the calendar holds (issue 11).
+
+        One extra read covers the week and the cadence history before it; meetings
+        scheduled later in the week count as this period's touchpoints.
+        """
+        from blocker.actuals import (
+            DomainIndex,
+            history_window,
+            last_contacts,
+            measure,
+            missed_touchpoints,
+            observe,
+            on_calendar,
+        )
+        from blocker.report import actual_to_dict, compare, scorecard, scorecard_to_dict
+
+        rules = self.rules
+        preview = self.preview(calendar_id, week)
+        seen = observe(self.provider(calendar_id), history_window(week, rules.timezone))
+        span = week_window(week, rules.timezone)
+        index = DomainIndex(rules.accounts, rules.owner.email_domains)
+        known = [*self.store.previous_blocks(calendar_id, week), *preview.plan.blocks]
+        actuals = measure(span, on_calendar(seen.owned, known), seen.foreign, index)
+        contacts = last_contacts(seen.foreign, index, before=span.end, timezone=rules.timezone)
+        last_day = (span.end - timedelta(seconds=1)).astimezone(rules.tz).date()
+        missed = missed_touchpoints(
+            rules.accounts, {n: t.cadence for n, t in rules.tiers.items()}, contacts, last_day
+        )
+        card = compare(
+            preview.plan,
+            preview.spec,
+            actuals,
+            accounts=[(a.name, a.tier) for a in rules.accounts],
+            missed=missed,
+        )
+        return {
+            **scorecard_to_dict(scorecard(preview.plan, preview.spec)),
+            "actual": actual_to_dict(card),
+        }
 
     def sync(
         self,
@@ -344,7 +405,8 @@ class Runtime:
             with self.lock(calendar_id):
                 now = self.now()
                 today = now.astimezone(ZoneInfo(rules.timezone)).date()
-                spec = expand_week(rules, week, today=today)
+                contacts = self.calendar_contacts(calendar_id, rules, now)
+                spec = expand_week(rules, week, today=today, contacts=contacts)
                 provider = self.provider(calendar_id)
                 result = sync_calendar(
                     calendar_id=calendar_id,

@@ -22,9 +22,7 @@ def get_plan(runtime: RuntimeDep, week: WeekDep, calendar: CalendarDep) -> PlanO
 
 @router.get("/report", response_model=ReportOut)
 def get_report(runtime: RuntimeDep, week: WeekDep, calendar: CalendarDep) -> ReportOut:
-    """The week's scorecard: tiers, quadrants, categories against targets, red flags."""
-    from blocker.report import scorecard, scorecard_to_dict
-
-    preview = runtime.preview(calendar, week)
-    card = scorecard_to_dict(scorecard(preview.plan, preview.spec))
+    """The week's scorecard: tiers, quadrants, categories against targets, red flags;
+    under ``actual`` the same figures counted from the calendar, side by side."""
+    card = runtime.report(calendar, week)
     return ReportOut.model_validate({**card, "calendar": calendar, "week": week})
