@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -90,6 +90,25 @@ def _busy(config: Path, rules: Any, week: str, files: list[Path]) -> list[Busy]:
     ]
 
 
+def _contacts(config: Path, rules: Any, files: list[Path]) -> dict[str, date]:
+    """Last contact per account from the past meetings in the .ics files (issue 11)."""
+    from blocker.actuals import HISTORY_DAYS, DomainIndex, last_contacts
+    from blocker.models import Interval
+    from providers.ics import read_busy
+
+    if not files:
+        for cal in rules.calendars:
+            if cal.provider == "local":
+                files.extend(_resolve(config, b) for b in cal.busy)
+                files.append(_resolve(config, cal.path))
+    now = datetime.now(ZoneInfo(rules.timezone))
+    window = Interval(now - timedelta(days=HISTORY_DAYS), now)
+    domains = tuple(rules.owner.email_domains)
+    past = read_busy([f for f in files if f.exists()], window, owner_domains=domains)
+    index = DomainIndex(rules.accounts, domains)
+    return last_contacts(past, index, before=now, timezone=rules.timezone)
+
+
 @app.command()
 def validate(config: ConfigOpt) -> None:
     """Check the rules file; list every problem as FILE:LINE:COL: message (exit 2)."""
@@ -126,7 +145,8 @@ def plan(
         rules = _load(config)
         wk = _week(rules, week)
         events = _busy(config, rules, wk, list(busy or []))
-        spec = expand_week(rules, wk, today=_today(rules.timezone))
+        contacts = _contacts(config, rules, list(busy or []))
+        spec = expand_week(rules, wk, today=_today(rules.timezone), contacts=contacts)
         result = plan_week(spec, busy=events)
         card = scorecard_to_dict(scorecard(result, spec))
     except BlockerError as exc:
