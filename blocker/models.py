@@ -106,6 +106,11 @@ class BlockRequest:
     account: str | None = None
     reason: str = ""
     all_day: bool = False
+    holding: bool = False
+    """A fixed placeholder window (call window, QBR day) that HOLDS time for
+    meetings: a meeting inside it is the window working, so the planner cuts the
+    window around meetings (pieces ``key``, ``key#1``...) and reports no shortfall
+    for the time the meetings take."""
 
     def __post_init__(self) -> None:
         _require_aware(self.earliest, self.latest)

@@ -5,6 +5,9 @@ The order of placement is what makes the plan predictable for the user:
 1. all-day markers (date-level: they neither take time nor are blocked);
 2. pins, the user's own decisions, exactly where the user put them;
 3. fixed requests, exactly at ``[earliest, earliest + minutes)`` or cut/reported;
+   a holding window (``BlockRequest.holding``: call window, QBR day) is cut
+   around the meetings it holds instead, into pieces ``key``, ``key#1``... in
+   time order, and the meetings' time is not a shortfall: it is the window working;
 4. blocks of the previous plan that are still valid stay put (those starting
    before ``stability_until`` first), so a replan disturbs as little as possible;
 5. the rest of every flexible request by descending priority (ties: key), in
@@ -73,11 +76,14 @@ def plan_week(
         _place_marker(state)
     timed = [s for s in states.values() if not s.req.all_day and not s.all_dismissed]
     fixed = sorted(
-        (s for s in timed if s.req.fixed and not s.placed),
+        (s for s in timed if s.req.fixed and (s.req.holding or not s.placed)),
         key=lambda s: (-s.req.priority, s.req.earliest, s.req.key),
     )
     for state in fixed:
-        _place_fixed(week, state, prev, now_s)
+        if state.req.holding:
+            _place_holding(week, state, prev, now_s)
+        else:
+            _place_fixed(week, state, prev, now_s)
     flexible = [s for s in timed if not s.req.fixed]
     stable_s = to_seconds(stability_until) if stability_until is not None else None
     _keep_previous(week, flexible, prev, stable_s, now_s)
@@ -190,6 +196,50 @@ def _place_fixed(
     if usable:
         best = min(usable, key=lambda p: (-(p[1] - p[0]), p[0]))
         week.place(state, Placed(req.key, best, title), conflicts=keep)
+
+
+def _place_holding(
+    week: Week, state: RequestState, prev: dict[str, Block], now_s: int | None
+) -> None:
+    """Cover the free parts of the window (each at least ``min_chunk``) with
+    pieces; what meetings take (and slivers between them) is held, not missing.
+
+    Only time lost to our own blocks or pins, or outside working hours, is a
+    shortfall. A piece in the past stays only if the previous plan had it there,
+    and the past part of the window counts as held (it is over either way).
+    """
+    req = state.req
+    span = (to_seconds(req.earliest), to_seconds(req.earliest) + req.minutes * 60)
+    ours = week.ours.free(span)  # the window minus our blocks, pins and non-working time
+    before = {
+        (to_seconds(b.start), to_seconds(b.end))
+        for key, b in prev.items()
+        if key == req.key or key.startswith(req.key + "#")
+    }
+    pieces: list[Span] = []
+    for start, end in week.blocked.free(span):
+        if now_s is not None and start < now_s and (start, end) not in before:
+            start = max(start, now_s)
+        if end - start >= state.chunks.min_len:
+            pieces.append((start, end))
+    ordinal = 0
+    skipped = 0
+    for piece in pieces:
+        key = req.key if ordinal == 0 else f"{req.key}#{ordinal}"
+        while key in state.pinned_keys:
+            ordinal += 1
+            key = f"{req.key}#{ordinal}"
+        ordinal += 1
+        if key in state.dismissed_keys:
+            skipped += piece[1] - piece[0]
+            continue
+        week.place(state, Placed(key, piece, state.titles.get(key, req.title)))
+    own = sum(p[1] - p[0] for p in pieces)
+    state.held = max(0, sum(e - s for s, e in ours) - own)
+    if skipped and not state.dismissed:
+        state.dismissed = skipped
+    if state.remaining:
+        state.notes.append(_why_not(week, span, ours, None))
 
 
 def _why_not(week: Week, span: Span, room: list[Span], now_s: int | None) -> str:

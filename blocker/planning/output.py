@@ -12,7 +12,8 @@ __all__ = ["blocks_of", "shortfall_of"]
 
 def shortfall_of(week: Week, state: RequestState, now_s: int | None) -> Shortfall | None:
     req = state.req
-    placed = state.placed_seconds // 60
+    # a holding window's meetings count as its time (see BlockRequest.holding)
+    placed = (state.placed_seconds + state.held) // 60
     if req.all_day:
         if not state.all_dismissed:
             return None

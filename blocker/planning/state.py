@@ -42,6 +42,9 @@ class RequestState:
     dismissed_keys: set[str] = field(default_factory=set)
     titles: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    held: int = 0
+    """Seconds of a holding window taken by the meetings it holds (or already
+    past): the window did its job there, so they count as placed, not missing."""
 
     @property
     def requested(self) -> int:
@@ -53,7 +56,7 @@ class RequestState:
 
     @property
     def remaining(self) -> int:
-        return max(0, self.requested - self.dismissed - self.placed_seconds)
+        return max(0, self.requested - self.dismissed - self.placed_seconds - self.held)
 
     @property
     def chunks(self) -> ChunkRule:

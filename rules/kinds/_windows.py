@@ -3,6 +3,8 @@
 A fixed block, shown Free by default, that *holds* a stretch of the week for one
 sort of meeting: colleagues and customers can still book into it, and the planner
 keeps every other block out of it, so meetings stack there instead of everywhere.
+A meeting inside the window is the window working: the planner cuts the window
+around it (``BlockRequest.holding``) and reports no shortfall for that time.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ def expand_windows(info: KindInfo[W], rule: W, ctx: WeekContext) -> list[BlockRe
                 earliest=span.start,
                 latest=span.end,
                 fixed=True,
+                holding=True,
             )
         )
     return out
