@@ -25,19 +25,32 @@ from blocker.errors import (
     ReconnectRequired,
     TransientError,
 )
-from blocker.models import EventDraft, Op
+from blocker.models import EventDraft, Op, RemoteEvent
 from blocker.state import EventMapping, SyncState
 from providers.base import CalendarProvider, Write, WriteResult
 
 
 @dataclass(frozen=True, slots=True)
 class ApplyResult:
-    """What apply did with each op: written, failed (with why), or not attempted."""
+    """What apply did with each op: written, failed (with why), or not attempted.
+
+    ``written`` are the events as the provider returned them after a create or
+    update, ``removed`` the ids of events deleted (or found gone): sync folds both
+    into its window snapshot so the next incremental read does not take our own
+    writes for somebody else's changes.
+    """
 
     applied: tuple[Op, ...] = ()
     failed: tuple[tuple[Op, str], ...] = ()
     skipped: tuple[Op, ...] = ()
     stopped_by: str | None = None
+    written: tuple[RemoteEvent, ...] = ()
+    removed: tuple[str, ...] = ()
+
+    @property
+    def clean(self) -> bool:
+        """Every op was written: nothing failed and nothing was left for later."""
+        return not self.failed and not self.skipped
 
     @property
     def errors(self) -> tuple[str, ...]:
@@ -69,6 +82,8 @@ def apply_ops(
     size = max(1, provider.capabilities.batch_size)
     applied: list[Op] = []
     failed: list[tuple[Op, str]] = []
+    written: list[RemoteEvent] = []
+    removed: list[str] = []
     for start in range(0, len(ops), size):
         chunk = ops[start : start + size]
         writes = []
@@ -85,13 +100,22 @@ def apply_ops(
             why = _record(op, result, state, calendar_id, week)
             if why is None:
                 applied.append(op)
+                if isinstance(result, RemoteEvent):
+                    written.append(result)
+                elif op.action == "delete" and op.current is not None:
+                    removed.append(op.current.event_id)
                 continue
             failed.append((op, why))
             if isinstance(result, TransientError | ReconnectRequired):
                 stop = why
         if stop is not None:
-            return ApplyResult(tuple(applied), tuple(failed), tuple(ops[start + size :]), stop)
-    return ApplyResult(tuple(applied), tuple(failed))
+            rest = tuple(ops[start + size :])
+            return ApplyResult(
+                tuple(applied), tuple(failed), rest, stop, tuple(written), tuple(removed)
+            )
+    return ApplyResult(
+        tuple(applied), tuple(failed), written=tuple(written), removed=tuple(removed)
+    )
 
 
 def _write_for(op: Op, calendar_id: str, private: bool) -> Write:

@@ -8,10 +8,12 @@ protocol only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Protocol
 
-from blocker.models import Block, Pin, RunRecord
+from blocker.models import Block, Interval, Pin, RemoteEvent, RunRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +30,49 @@ class EventMapping:
     week: str
     content_hash: str
     etag: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What one calendar's week window held after the last complete read, and the
+    sync token of that read: an incremental read's changes merged into it give the
+    window's events without reading the whole window again (DESIGN.md 4.9).
+
+    ``events`` are the live events overlapping ``window``, ordered by start, end, id;
+    ``full_read_at`` is when the window was last read in full (the daily safety net
+    forces another full read once it is old).
+    """
+
+    token: str
+    window: Interval
+    events: tuple[RemoteEvent, ...]
+    full_read_at: datetime
+
+    def merged(
+        self,
+        changed: Iterable[RemoteEvent],
+        removed: Iterable[str] = (),
+        *,
+        token: str | None = None,
+    ) -> Snapshot:
+        """This snapshot with ``changed`` events replacing theirs and ``removed`` ids gone.
+
+        Changes outside the window (Google's and the memory provider's incremental
+        reads ignore it) or cancelled ones take their event out of the window; a
+        live event in ``changed`` wins over the same id in ``removed`` (Graph looks
+        changed events up after the delta, so the lookup is the newer word).
+        ``token`` replaces the token when given.
+        """
+        by_id = {event.event_id: event for event in self.events}
+        for event_id in removed:
+            by_id.pop(event_id, None)
+        for event in changed:
+            if event.cancelled or not Interval(event.start, event.end).overlaps(self.window):
+                by_id.pop(event.event_id, None)
+            else:
+                by_id[event.event_id] = event
+        ordered = tuple(sorted(by_id.values(), key=lambda e: (e.start, e.end, e.event_id)))
+        return replace(self, events=ordered, token=self.token if token is None else token)
 
 
 class SyncState(Protocol):
@@ -51,6 +96,16 @@ class SyncState(Protocol):
 
     def save_sync_token(self, calendar_id: str, token: str | None) -> None: ...
 
+    def snapshot(self, calendar_id: str, week: str) -> Snapshot | None:
+        """The window snapshot of ``week`` for incremental reads, if one is kept."""
+        ...
+
+    def save_snapshot(self, calendar_id: str, week: str, snapshot: Snapshot) -> None: ...
+
+    def drop_snapshot(self, calendar_id: str, week: str) -> None:
+        """Forget the snapshot: the next run of ``week`` reads the window in full."""
+        ...
+
     def previous_blocks(self, calendar_id: str, week: str) -> list[Block]:
         """The blocks of the last plan applied for ``week`` (for stability)."""
         ...
@@ -64,4 +119,4 @@ class SyncState(Protocol):
         ...
 
 
-__all__ = ["EventMapping", "SyncState"]
+__all__ = ["EventMapping", "Snapshot", "SyncState"]

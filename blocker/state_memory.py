@@ -12,7 +12,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from blocker.models import Block, Pin, RunRecord
-from blocker.state import EventMapping, SyncState
+from blocker.state import EventMapping, Snapshot, SyncState
 
 
 class MemoryState:
@@ -24,6 +24,7 @@ class MemoryState:
         self._pins: dict[tuple[str, str], dict[str, Pin]] = {}
         self._tokens: dict[str, str] = {}
         self._blocks: dict[tuple[str, str], list[Block]] = {}
+        self._snapshots: dict[tuple[str, str], Snapshot] = {}
         self._runs: list[RunRecord] = []
 
     def mappings(self, calendar_id: str, week: str) -> dict[str, EventMapping]:
@@ -60,6 +61,18 @@ class MemoryState:
                 self._tokens.pop(calendar_id, None)
             else:
                 self._tokens[calendar_id] = token
+
+    def snapshot(self, calendar_id: str, week: str) -> Snapshot | None:
+        with self._lock:
+            return self._snapshots.get((calendar_id, week))
+
+    def save_snapshot(self, calendar_id: str, week: str, snapshot: Snapshot) -> None:
+        with self._lock:
+            self._snapshots[(calendar_id, week)] = snapshot
+
+    def drop_snapshot(self, calendar_id: str, week: str) -> None:
+        with self._lock:
+            self._snapshots.pop((calendar_id, week), None)
 
     def previous_blocks(self, calendar_id: str, week: str) -> list[Block]:
         with self._lock:

@@ -15,6 +15,7 @@ Runs of one calendar never overlap inside one process (:func:`calendar_lock`).
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -25,13 +26,29 @@ from blocker.apply import ApplyResult, apply_ops
 from blocker.diff import diff
 from blocker.edits import detect_edits
 from blocker.errors import ProviderError, SyncTokenExpired
-from blocker.models import Block, Busy, Op, Pin, Plan, ReadResult, RemoteEvent, RunRecord, WeekSpec
+from blocker.models import (
+    Block,
+    Busy,
+    Interval,
+    Op,
+    Pin,
+    Plan,
+    ReadResult,
+    RemoteEvent,
+    RunRecord,
+    WeekSpec,
+)
 from blocker.planner import plan_week
-from blocker.state import EventMapping, SyncState
+from blocker.state import EventMapping, Snapshot, SyncState
 from blocker.weeks import week_window
 from providers.base import CalendarProvider
 
 Clock = Callable[[], datetime]
+
+FULL_READ_EVERY = timedelta(days=1)
+"""Default safety net: a week's window is read in full at least this often."""
+
+_log = logging.getLogger(__name__)
 
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
@@ -78,6 +95,7 @@ def sync_calendar(
     private_titles: bool = False,
     extra_busy: Sequence[Busy] = (),
     clock: Clock | None = None,
+    full_read_every: timedelta | None = FULL_READ_EVERY,
 ) -> SyncOutcome:
     """Reconcile one calendar with the plan for ``spec.week``.
 
@@ -85,12 +103,27 @@ def sync_calendar(
     put unless a meeting lands on them); ``clock`` times the run record (the
     wall clock by default). A dry run reads and plans but writes nothing, neither
     to the calendar nor to the state (except the run record).
+
+    Reads are incremental when the state holds a snapshot of the week's window
+    taken from a complete read: one request for the changes since its token,
+    merged into it. The window is read in full when there is no snapshot (first
+    run, a stale token, the last run's apply did not finish cleanly, its read was
+    incomplete), when the snapshot is older than ``full_read_every`` (by
+    ``clock``; None disables that safety net), or when the provider cannot.
     """
     tick = clock or _wall_clock
     with calendar_lock(calendar_id):
         started = tick()
         try:
-            read = _read(provider, state, calendar_id, spec, dry_run)
+            observed = _read(
+                provider,
+                state,
+                calendar_id,
+                spec,
+                dry_run=dry_run,
+                read_at=started,
+                full_read_every=full_read_every,
+            )
         except ProviderError as exc:
             state.record_run(
                 RunRecord(
@@ -105,7 +138,7 @@ def sync_calendar(
             )
             raise
         return _reconcile(
-            read,
+            observed,
             calendar_id=calendar_id,
             provider=provider,
             state=state,
@@ -124,15 +157,107 @@ def _wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
-def _read(
-    provider: CalendarProvider, state: SyncState, calendar_id: str, spec: WeekSpec, dry_run: bool
-) -> ReadResult:
-    """A full read of the week (incremental reads need a window cache we do not keep).
+@dataclass(frozen=True, slots=True)
+class _Observed:
+    """The window as this run sees it, and the snapshot to keep if the run goes well.
 
-    A provider answering 410 (sync token expired) means: forget the token and
-    read again in full, as a normal path.
+    ``read.events`` always hold the whole window (an incremental read's changes
+    are already merged); ``snapshot`` is None when the read gave no token or was
+    incomplete (the next run then reads in full).
+    """
+
+    read: ReadResult
+    snapshot: Snapshot | None
+    incremental: bool
+
+
+def _read(
+    provider: CalendarProvider,
+    state: SyncState,
+    calendar_id: str,
+    spec: WeekSpec,
+    *,
+    dry_run: bool,
+    read_at: datetime,
+    full_read_every: timedelta | None,
+) -> _Observed:
+    """Read the week: incremental from the week's snapshot when allowed, else in full.
+
+    A stale token (HTTP 410) drops the snapshot and reads in full, as a normal path.
     """
     window = week_window(spec.week, spec.timezone)
+    kept = state.snapshot(calendar_id, spec.week)
+    why_full = _why_full(provider, kept, window, read_at, full_read_every)
+    if why_full is None and kept is not None:
+        try:
+            changes = provider.read(window, sync_token=kept.token)
+        except SyncTokenExpired as exc:
+            _log.info(
+                "%s %s: sync token expired (%s); reading in full", calendar_id, spec.week, exc
+            )
+            if not dry_run:
+                state.drop_snapshot(calendar_id, spec.week)
+        else:
+            if changes.incremental:
+                return _incremental(kept, changes)
+            return _full(changes, window, read_at, provider)
+    elif kept is not None:
+        _log.info("%s %s: full read (%s)", calendar_id, spec.week, why_full)
+    return _full(
+        _read_full(provider, state, calendar_id, window, dry_run), window, read_at, provider
+    )
+
+
+def _why_full(
+    provider: CalendarProvider,
+    kept: Snapshot | None,
+    window: Interval,
+    read_at: datetime,
+    full_read_every: timedelta | None,
+) -> str | None:
+    """Why this run must read the window in full, or None when incremental will do."""
+    if not provider.capabilities.incremental:
+        return "the provider has no incremental reads"
+    if kept is None:
+        return "no snapshot of the window"
+    if (kept.window.start.timestamp(), kept.window.end.timestamp()) != (
+        window.start.timestamp(),
+        window.end.timestamp(),
+    ):
+        return "the snapshot holds another window"
+    if full_read_every is not None and read_at - kept.full_read_at >= full_read_every:
+        return "the daily full read is due"
+    return None
+
+
+def _incremental(kept: Snapshot, changes: ReadResult) -> _Observed:
+    """Merge an incremental read into the snapshot; a cut-short one keeps no snapshot."""
+    merged = kept.merged(changes.events, changes.removed, token=changes.sync_token)
+    view = ReadResult(
+        events=merged.events, complete=changes.complete, sync_token=changes.sync_token
+    )
+    usable = changes.complete and changes.sync_token is not None
+    return _Observed(view, merged if usable else None, incremental=True)
+
+
+def _full(
+    read: ReadResult, window: Interval, read_at: datetime, provider: CalendarProvider
+) -> _Observed:
+    snapshot = None
+    if read.complete and read.sync_token is not None and provider.capabilities.incremental:
+        live = tuple(e for e in read.events if not e.cancelled)
+        snapshot = Snapshot(read.sync_token, window, (), read_at).merged(live)
+    return _Observed(read, snapshot, incremental=False)
+
+
+def _read_full(
+    provider: CalendarProvider,
+    state: SyncState,
+    calendar_id: str,
+    window: Interval,
+    dry_run: bool,
+) -> ReadResult:
+    """A full read of the window; a 410 here too means: forget the token, read again."""
     try:
         return provider.read(window)
     except SyncTokenExpired:
@@ -142,7 +267,7 @@ def _read(
 
 
 def _reconcile(
-    read: ReadResult,
+    observed: _Observed,
     *,
     calendar_id: str,
     provider: CalendarProvider,
@@ -157,6 +282,7 @@ def _reconcile(
     tick: Clock,
 ) -> SyncOutcome:
     week = spec.week
+    read = observed.read
     live = [e for e in read.events if not e.cancelled]
     pins = {pin.key: pin for pin in state.pins(calendar_id, week)}
     dismissed = {key for key, pin in pins.items() if pin.dismissed}
@@ -196,6 +322,10 @@ def _reconcile(
         stability_until=_end_of_day(now, spec.timezone),
     )
     ops = diff(plan, owned, mappings, busy=busy, previous=previous, read_complete=read.complete)
+    if ops and not dry_run:
+        # Until apply is known to have finished, the next run must read in full
+        # (a crash mid-apply leaves no snapshot behind).
+        state.drop_snapshot(calendar_id, week)
     result = apply_ops(
         ops,
         provider=provider,
@@ -212,6 +342,7 @@ def _reconcile(
         state.save_blocks(calendar_id, week, _on_calendar(plan, previous, result, dismissed_now))
         if read.sync_token is not None:
             state.save_sync_token(calendar_id, read.sync_token)
+        _keep_snapshot(state, calendar_id, week, observed.snapshot, result)
 
     finished = tick()
     run = RunRecord(
@@ -230,6 +361,7 @@ def _reconcile(
             "pins": len(edits.pins),
             "conflicts": len(plan.conflicts),
             "complete": int(read.complete),
+            "incremental": int(observed.incremental),
             "duration_ms": int((finished - started).total_seconds() * 1000),
         },
     )
@@ -244,6 +376,21 @@ def _reconcile(
         pins=edits.pins,
         complete=read.complete,
     )
+
+
+def _keep_snapshot(
+    state: SyncState,
+    calendar_id: str,
+    week: str,
+    snapshot: Snapshot | None,
+    result: ApplyResult,
+) -> None:
+    """Save the window snapshot with our own writes folded in, or drop it when the
+    read left none or apply did not finish cleanly (then the next read is full)."""
+    if snapshot is None or not result.clean:
+        state.drop_snapshot(calendar_id, week)
+        return
+    state.save_snapshot(calendar_id, week, snapshot.merged(result.written, result.removed))
 
 
 def _end_of_day(now: datetime, timezone: str) -> datetime:

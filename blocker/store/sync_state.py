@@ -6,11 +6,25 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from blocker.models import Block, Pin, RunRecord
-from blocker.state import EventMapping
+from blocker.models import Block, Interval, Pin, RunRecord
+from blocker.state import EventMapping, Snapshot
 from blocker.store.base import StoreBase
-from blocker.store.codec import decode_block, decode_op, encode_block, encode_op
-from blocker.store.tables import AppliedBlocks, EventMappingRow, PinRow, RunRow, SyncToken
+from blocker.store.codec import (
+    decode_block,
+    decode_op,
+    decode_remote_event,
+    encode_block,
+    encode_op,
+    encode_remote_event,
+)
+from blocker.store.tables import (
+    AppliedBlocks,
+    EventMappingRow,
+    PinRow,
+    RunRow,
+    SyncSnapshotRow,
+    SyncToken,
+)
 
 
 def _mapping(row: EventMappingRow) -> EventMapping:
@@ -156,6 +170,49 @@ class SyncStateStore(StoreBase):
                 SyncToken,
                 {"calendar_id": calendar_id, "token": token, "updated_at": self._now()},
                 ("calendar_id",),
+            )
+
+    # -- window snapshots (incremental sync) ----------------------------------------
+
+    def snapshot(self, calendar_id: str, week: str) -> Snapshot | None:
+        """The window snapshot of ``week`` for incremental reads, if one is kept."""
+        with self._tx() as s:
+            row = s.get(SyncSnapshotRow, (calendar_id, week))
+            if row is None:
+                return None
+            return Snapshot(
+                token=row.token,
+                window=Interval(row.window_start, row.window_end),
+                events=tuple(decode_remote_event(item) for item in row.events),
+                full_read_at=row.full_read_at,
+            )
+
+    def save_snapshot(self, calendar_id: str, week: str, snapshot: Snapshot) -> None:
+        encoded: list[dict[str, Any]] = [encode_remote_event(e) for e in snapshot.events]
+        with self._tx() as s:
+            self._upsert(
+                s,
+                SyncSnapshotRow,
+                {
+                    "calendar_id": calendar_id,
+                    "week": week,
+                    "token": snapshot.token,
+                    "window_start": snapshot.window.start,
+                    "window_end": snapshot.window.end,
+                    "events": encoded,
+                    "full_read_at": snapshot.full_read_at,
+                    "updated_at": self._now(),
+                },
+                ("calendar_id", "week"),
+            )
+
+    def drop_snapshot(self, calendar_id: str, week: str) -> None:
+        """Forget the snapshot: the next run of ``week`` reads the window in full."""
+        with self._tx() as s:
+            s.execute(
+                delete(SyncSnapshotRow).where(
+                    SyncSnapshotRow.calendar_id == calendar_id, SyncSnapshotRow.week == week
+                )
             )
 
     # -- last applied plan ---------------------------------------------------------

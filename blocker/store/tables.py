@@ -89,6 +89,21 @@ class SyncToken(Base):
     updated_at: Mapped[datetime]
 
 
+class SyncSnapshotRow(Base):
+    """A week window's events at the last complete read, with that read's token."""
+
+    __tablename__ = "sync_snapshots"
+
+    calendar_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    week: Mapped[str] = mapped_column(String(8), primary_key=True)
+    token: Mapped[str] = mapped_column(Text)
+    window_start: Mapped[datetime]
+    window_end: Mapped[datetime]
+    events: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    full_read_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
 class EventMappingRow(Base):
     __tablename__ = "event_mappings"
     __table_args__ = (
@@ -188,6 +203,7 @@ __all__ = [
     "PushChannel",
     "RulesVersionRow",
     "RunRow",
+    "SyncSnapshotRow",
     "SyncToken",
     "User",
 ]
