@@ -1,0 +1,243 @@
+"""Google end to end: connect through the browser dance, sync, push, defend, reconnect."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from blocker import jobs
+from blocker.provider_factory import renew_channel
+from blocker.weeks import week_window
+from tests.e2e.conftest import (
+    TIMEZONE,
+    Browser,
+    Service,
+    db_bytes,
+    overlaps,
+    start_service,
+    wait_for,
+)
+from tests.fakes.google import FakeGoogle, run_fake_google
+
+PUBLIC = "https://blocker.e2e.test"
+
+
+@pytest.fixture
+def google(insecure_oauth: None) -> Iterator[FakeGoogle]:
+    with run_fake_google(time_zone=TIMEZONE) as fake:
+        yield fake
+
+
+def google_settings(fake: FakeGoogle) -> dict[str, Any]:
+    return {
+        "google_client_id": fake.oauth.client_id,
+        "google_client_secret": fake.oauth.client_secret,
+        "google_auth_uri": f"{fake.base_url}/o/oauth2/auth",
+        "google_token_uri": f"{fake.base_url}/token",
+        "google_api_root": f"{fake.base_url}/",
+    }
+
+
+@pytest.fixture
+def service(tmp_path: Path, google: FakeGoogle) -> Iterator[Service]:
+    """Public behind https (a proxy): Google accepts the channel address."""
+    svc = start_service(tmp_path, "google", public_url=PUBLIC, **google_settings(google))
+    try:
+        yield svc
+    finally:
+        svc.stop()
+
+
+@pytest.fixture
+def browser(service: Service) -> Iterator[Browser]:
+    b = Browser(service)
+    yield b
+    b.close()
+
+
+def connect(browser: Browser) -> None:
+    reply = browser.go(f"{browser.service.public_url}/connect/google")
+    assert reply.status_code == 303, reply.text
+    assert reply.headers["location"] == "/"
+
+
+def when(event: dict[str, Any]) -> tuple[datetime, datetime]:
+    return (
+        datetime.fromisoformat(event["start"]["dateTime"]),
+        datetime.fromisoformat(event["end"]["dateTime"]),
+    )
+
+
+def deep_work(fake: FakeGoogle) -> list[dict[str, Any]]:
+    return sorted(
+        (e for e in fake.live_events() if "Deep work" in str(e.get("summary"))),
+        key=lambda e: when(e)[0],
+    )
+
+
+def minutes(events: list[dict[str, Any]]) -> float:
+    return sum((when(e)[1] - when(e)[0]).total_seconds() / 60 for e in events)
+
+
+def test_connect_sync_and_defend_a_block(
+    service: Service, browser: Browser, google: FakeGoogle
+) -> None:
+    connect(browser)
+
+    store = service.runtime.store
+    conn = store.get_connection("work")
+    assert conn is not None and conn.status == "connected" and conn.has_tokens
+    [refresh] = list(google.oauth.refresh_tokens)
+    assert refresh in (store.connection_tokens("work") or b"").decode()
+    assert refresh.encode() not in db_bytes(service.workdir), "refresh token stored in clear"
+    [channel] = store.channels_for("work")
+    assert google.api.channels[channel.channel_id].address == f"{PUBLIC}/webhooks/google"
+
+    google.clear_log()
+    result = service.sync()
+    assert result["errors"] == []
+    creates = [op for op in result["ops"] if op["action"] == "create"]
+    assert len(creates) >= 10
+    writes = [r for r in google.requests() if r.method != "GET"]
+    assert 1 <= len(writes) <= 2, writes
+    assert sum(r.parts for r in writes) == len(creates)
+    assert len([e for e in google.live_events()]) == len(creates)
+
+    blocks = deep_work(google)
+    assert blocks and minutes(blocks) == 120
+    target = blocks[0]
+    start, end = when(target)
+
+    forged = dict(google.notification_headers(channel.channel_id))
+    forged["X-Goog-Channel-Token"] = "forged-token"
+    reply = httpx.post(f"{service.base_url}/webhooks/google", headers=forged, trust_env=False)
+    assert reply.status_code == 401
+    assert "rebalance:work" not in service.scheduler.job_ids()
+    assert service.runs("webhook") == []
+
+    google.add_meeting(
+        start,
+        end,
+        "QBR Acme",
+        attendees=[{"email": "cfo@acme.example"}],
+        organizer="x@acme.example",
+    )
+    headers = google.notification_headers(channel.channel_id)
+    reply = httpx.post(f"{service.base_url}/webhooks/google", headers=headers, trust_env=False)
+    assert reply.status_code == 200
+
+    def moved() -> bool:
+        event = google.calendar().events[target["id"]]
+        return event["status"] != "cancelled" and when(event) != (start, end)
+
+    wait_for(moved, what="the block to move off the meeting")
+    wait_for(lambda: service.runs("webhook"), what="the webhook run record")
+    window = week_window(service.week, TIMEZONE)
+    after = [e for e in deep_work(google) if window.start <= when(e)[0] < window.end]
+    assert not any(overlaps(when(e), (start, end)) for e in after)
+    assert minutes(after) == 120
+    assert target["id"] in {e["id"] for e in after}, "moved by PATCH, not delete + create"
+
+
+def test_revoked_grant_asks_to_reconnect_and_loses_nothing(
+    service: Service, browser: Browser, google: FakeGoogle
+) -> None:
+    connect(browser)
+    assert service.sync()["errors"] == []
+    store = service.runtime.store
+    mapped = store.mappings("work", service.week)
+    assert mapped
+    [refresh] = list(google.oauth.refresh_tokens)
+
+    google.oauth.revoke(refresh)
+    assert jobs.refresh_tokens(service.runtime) == 0
+    conn = store.get_connection("work")
+    assert conn is not None and conn.status == "needs_reconnect"
+    assert "connect" in conn.status_reason
+
+    result = service.sync()
+    assert result["ops"] == [] and result["errors"]
+    assert "connect it again" in result["errors"][0]
+    last = service.runs()[0]
+    assert last.errors and "connect it again" in last.errors[0]
+    assert store.mappings("work", service.week) == mapped
+    assert len(google.live_events()) == len(mapped)
+
+    connect(browser)  # a new grant; the cached provider must pick it up
+    conn = store.get_connection("work")
+    assert conn is not None and conn.status == "connected"
+    result = service.sync()
+    assert result["errors"] == [] and result["ops"] == []
+
+
+def test_push_unavailable_without_public_https(
+    tmp_path: Path, google: FakeGoogle, insecure_oauth: None
+) -> None:
+    svc = start_service(tmp_path, "google", **google_settings(google))
+    browser = Browser(svc)
+    try:
+        connect(browser)
+        conn = svc.runtime.store.get_connection("work")
+        assert conn is not None and conn.status == "connected" and conn.has_tokens
+        assert "polling" in conn.status_reason
+        assert svc.runtime.store.channels_for("work") == []
+        assert svc.sync()["errors"] == []
+    finally:
+        browser.close()
+        svc.stop()
+
+
+def test_callback_state_is_checked(service: Service, google: FakeGoogle) -> None:
+    bad = httpx.get(
+        f"{service.base_url}/oauth/google/callback",
+        params={"state": "made-up", "code": "4/anything"},
+        trust_env=False,
+    )
+    assert bad.status_code == 400 and "state" in bad.json()["detail"]
+
+    with service.api() as api:
+        start = api.get("/connect/google")
+    assert start.status_code == 302
+    consent = httpx.get(start.headers["location"], trust_env=False)
+    assert consent.status_code == 302
+    callback = consent.headers["location"].replace(PUBLIC, service.base_url)
+    assert httpx.get(callback, trust_env=False).status_code == 303
+    replay = httpx.get(callback, trust_env=False)
+    assert replay.status_code == 400
+    assert httpx.get(f"{service.base_url}/connect/google", trust_env=False).status_code == 401
+
+
+def test_channel_renewal_and_disconnect(
+    service: Service, browser: Browser, google: FakeGoogle
+) -> None:
+    connect(browser)
+    store = service.runtime.store
+    [old] = store.channels_for("work")
+    token = google.api.channels[old.channel_id].token
+    assert token is not None
+    # The channel now expires within the day: the renewal job replaces it.
+    soon = datetime.now(UTC) + timedelta(hours=3)
+    store.save_channel("work", "google", old.channel_id, token, soon, old.resource_id)
+    assert jobs.renew_channels(service.runtime) == 1
+    [new] = store.channels_for("work")
+    assert new.channel_id != old.channel_id and new.expires_at > soon + timedelta(days=5)
+    assert google.api.channels[old.channel_id].stopped
+    assert not google.api.channels[new.channel_id].stopped
+    assert jobs.renew_channels(service.runtime) == 0  # nothing due any more
+    assert renew_channel(service.runtime, new)  # forced renewal works the same way
+
+    [current] = store.channels_for("work")
+    with service.api() as api:
+        assert api.post("/api/calendars/nope/disconnect").status_code == 404
+        assert api.post("/api/calendars/work/disconnect").status_code == 204
+    assert google.api.channels[current.channel_id].stopped
+    assert store.channels_for("work") == []
+    conn = store.get_connection("work")
+    assert conn is not None and conn.status == "disconnected" and not conn.has_tokens
+    result = service.sync()
+    assert result["ops"] == [] and "not connected" in result["errors"][0]
