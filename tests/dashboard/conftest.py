@@ -33,17 +33,30 @@ CHROMIUM_ARGS = [
 __all__ = ["ARTIFACTS", "TOKEN", "LiveService"]
 
 
-@pytest.fixture
-def example_dir(tmp_path: Path) -> Path:
-    shutil.copy(ROOT / "config.example.yaml", tmp_path / "rules.yaml")
-    shutil.copytree(ROOT / "examples", tmp_path / "examples")
-    return tmp_path
+def copy_example(target: Path) -> Path:
+    shutil.copy(ROOT / "config.example.yaml", target / "rules.yaml")
+    shutil.copytree(ROOT / "examples", target / "examples")
+    return target
 
 
 @pytest.fixture
-def app_service(example_dir: Path) -> Iterator[LiveService]:
-    """The service without its scheduler: every run in these tests is one the page asked for."""
-    live = start_service(make_settings(example_dir), start_scheduler=False)
+def app_service(tmp_path: Path) -> Iterator[LiveService]:
+    """A fresh service per test, for tests that change rules, runs or connections.
+
+    No scheduler: every run in these tests is one the page asked for.
+    """
+    live = start_service(make_settings(copy_example(tmp_path)), start_scheduler=False)
+    try:
+        yield live
+    finally:
+        live.stop()
+
+
+@pytest.fixture(scope="module")
+def shared_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveService]:
+    """One service for a module of tests that only read (they must not change its state)."""
+    workdir = copy_example(tmp_path_factory.mktemp("dashboard"))
+    live = start_service(make_settings(workdir), start_scheduler=False)
     try:
         yield live
     finally:
