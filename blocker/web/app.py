@@ -29,7 +29,7 @@ from blocker.scheduler import BlockerScheduler
 from blocker.settings import Settings, env_name
 from blocker.web.deps import require_token
 from blocker.web.routes import connect as connect_routes
-from blocker.web.routes import health, metrics, plan, rules, sync, webhooks
+from blocker.web.routes import health, metrics, pages, plan, rules, sync, webhooks
 
 log = logging.getLogger("blocker.web")
 
@@ -96,6 +96,7 @@ def create_app(
     app.include_router(plan.router, dependencies=protected)
     app.include_router(sync.router, dependencies=protected)
     app.include_router(webhooks.router)  # public: each call verifies its channel secret
+    app.include_router(pages.router)  # browser pages: signed session cookie, CSRF forms
     app.include_router(connect_routes.router)  # each route guards itself (token or OAuth state)
     return app
 
