@@ -1,0 +1,293 @@
+"""The procrastinate app: tasks, retry policy, periodic dispatcher and housekeeping.
+
+Tasks are thin: they resolve this process's :class:`WorkerRuntime` and call the
+engine-independent functions of :mod:`blocker.jobs`. Every calendar job carries
+``lock=calendar:{id}`` so two workers never run one calendar at once (procrastinate's
+``queueing_lock`` alone ignores running jobs). Transient provider errors become
+:class:`RetryableJobError`, which the retry strategy re-queues with exponential
+backoff (at least the provider's ``Retry-After``); everything else is handled
+(logged, counted) inside the job functions and ends the job.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from procrastinate import App, PsycopgConnector, SyncPsycopgConnector
+from procrastinate import jobs as pjobs
+from procrastinate.job_context import JobContext
+from procrastinate.manager import JobManager
+from procrastinate.retry import BaseRetryStrategy, RetryDecision
+from sqlalchemy.engine import make_url
+
+from blocker import jobs
+from blocker.distributed.dispatch import PROCRASTINATE_SCHEMA, QUEUE, Due, dispatch_due
+from blocker.distributed.timing import next_poll_at, next_weekly_at
+from blocker.errors import RateLimited, SettingsError, TransientError
+from blocker.runtime import RunOutcome, Runtime
+from blocker.scheduler import ScheduleConfig
+
+log = logging.getLogger("blocker.distributed")
+
+GENERATE = "blocker:generate"
+REBALANCE = "blocker:rebalance"
+POLL = "blocker:poll"
+DISPATCH = "blocker:dispatch"
+HOUSEKEEPING = "blocker:housekeeping"
+
+
+class RetryableJobError(Exception):
+    """A transient provider failure, raised past :mod:`blocker.jobs` so the engine retries.
+
+    Deliberately not a :class:`~blocker.errors.BlockerError`: the job functions
+    swallow those (one failed calendar must not stop the loop), which would turn
+    a 503 into a silently skipped week.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProviderBackoff(BaseRetryStrategy):
+    """Exponential backoff for :class:`RetryableJobError` only; never below Retry-After."""
+
+    max_attempts: int = 6
+    base_seconds: float = 10.0
+    cap_seconds: float = 1800.0
+
+    def delay(self, attempts: int, retry_after: float | None) -> float:
+        """Seconds before attempt ``attempts + 1`` (``attempts`` = tries so far)."""
+        wait = min(self.cap_seconds, self.base_seconds * float(2**attempts))
+        return max(wait, float(retry_after or 0.0))
+
+    def get_retry_decision(
+        self, *, exception: BaseException, job: pjobs.Job
+    ) -> RetryDecision | None:
+        if not isinstance(exception, RetryableJobError):
+            return None
+        if job.attempts + 1 >= self.max_attempts:
+            log.warning("job %s gave up after %d attempts: %s", job.id, job.attempts + 1, exception)
+            return None
+        return RetryDecision(
+            retry_in={"seconds": int(self.delay(job.attempts, exception.retry_after))}
+        )
+
+
+class WorkerRuntime(Runtime):
+    """The runtime of a worker process: transient provider errors escape as retryable."""
+
+    def sync(
+        self,
+        rules: Any,
+        calendar_id: str,
+        week: str,
+        *,
+        trigger: str,
+        dry_run: bool = False,
+    ) -> RunOutcome:
+        try:
+            return super().sync(rules, calendar_id, week, trigger=trigger, dry_run=dry_run)
+        except TransientError as exc:
+            retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
+            raise RetryableJobError(exc.user_message(), retry_after=retry_after) from exc
+
+
+@dataclass
+class WorkerOptions:
+    """Knobs of the worker loop; the defaults suit production, tests shorten them."""
+
+    concurrency: int = 4
+    dispatch_every_seconds: int = 10
+    dispatch_limit: int = 1000
+    heartbeat_seconds: float = 10.0
+    stalled_after_seconds: float = 60.0
+    housekeeping_every_seconds: int = 15
+    keep_failed_hours: int = 72
+    backoff: ProviderBackoff = field(default_factory=ProviderBackoff)
+
+
+_context_lock = threading.Lock()
+_runtime: Runtime | None = None
+_options = WorkerOptions()
+
+
+def install(runtime: Runtime, options: WorkerOptions) -> None:
+    """Make ``runtime`` the one the tasks of this process use."""
+    global _runtime, _options
+    with _context_lock:
+        _runtime = runtime
+        _options = options
+
+
+def current_runtime() -> Runtime:
+    with _context_lock:
+        if _runtime is None:
+            raise SettingsError("no worker runtime installed in this process")
+        return _runtime
+
+
+# -- connections ------------------------------------------------------------------------
+
+
+def conninfo(database_url: str) -> str:
+    """The service's SQLAlchemy URL as a libpq conninfo (driver part dropped)."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        raise SettingsError(
+            "BLOCKER_JOBS_BACKEND=procrastinate needs PostgreSQL, "
+            f"but the database is {url.get_backend_name()}",
+        )
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _pool_args(database_url: str, max_size: int) -> dict[str, Any]:
+    return {
+        "conninfo": conninfo(database_url),
+        "kwargs": {"options": f"-c search_path={PROCRASTINATE_SCHEMA},public"},
+        "min_size": 1,
+        "max_size": max_size,
+    }
+
+
+def worker_app(database_url: str, *, max_size: int = 10) -> App:
+    """An app for a worker process (async pool; sync tasks run in threads)."""
+    app = App(connector=PsycopgConnector(**_pool_args(database_url, max_size)))
+    _register(app)
+    return app
+
+
+def deferring_app(database_url: str, *, max_size: int = 4) -> App:
+    """An app for processes that only enqueue (the web process, the CLI)."""
+    app = App(connector=SyncPsycopgConnector(**_pool_args(database_url, max_size)))
+    _register(app)
+    return app
+
+
+# -- tasks --------------------------------------------------------------------------------
+
+
+def generate(calendar_id: str) -> int:
+    """Weekly generation of one calendar; returns how many runs happened."""
+    return len(jobs.generate_next_week(current_runtime(), calendar_id))
+
+
+def rebalance(calendar_id: str, trigger: str = "rebalance") -> int:
+    """Debounced or daily rebalance of one calendar."""
+    return len(jobs.rebalance(current_runtime(), calendar_id, trigger))
+
+
+def poll(calendar_id: str) -> int:
+    """Fallback poll of one calendar."""
+    return len(jobs.poll(current_runtime(), calendar_id))
+
+
+def dispatch_once(runtime: Runtime, job_manager: JobManager, now: datetime, limit: int) -> int:
+    """One dispatcher pass: queue generations, then polls, that are due at ``now``."""
+    cfg = ScheduleConfig.from_rules(runtime.rules)
+    zone = runtime.rules.timezone
+    engine = runtime.store.engine
+
+    def weekly(item: Due) -> datetime:
+        return next_weekly_at(now, item.timezone, cfg.generate_day, cfg.generate_at)
+
+    def polled(_item: Due) -> datetime | None:
+        return next_poll_at(now, cfg.poll_minutes)
+
+    count = len(
+        dispatch_due(
+            engine,
+            job_manager,
+            now=now,
+            kind="generate",
+            task_name=GENERATE,
+            next_at=weekly,
+            default_timezone=zone,
+            limit=limit,
+        )
+    )
+    count += len(
+        dispatch_due(
+            engine,
+            job_manager,
+            now=now,
+            kind="poll",
+            task_name=POLL,
+            next_at=polled,
+            default_timezone=zone,
+            limit=limit,
+        )
+    )
+    return count
+
+
+_dispatch_manager: JobManager | None = None
+
+
+def _external_connection_manager() -> JobManager:
+    """A job manager that only defers on connections handed to it (never opens a pool)."""
+    global _dispatch_manager
+    with _context_lock:
+        if _dispatch_manager is None:
+            _dispatch_manager = JobManager(SyncPsycopgConnector())
+        return _dispatch_manager
+
+
+def dispatch(timestamp: int) -> int:
+    """Periodic: queue the jobs of calendars whose ``next_*_at`` is due."""
+    runtime = current_runtime()
+    return dispatch_once(
+        runtime, _external_connection_manager(), runtime.now(), _options.dispatch_limit
+    )
+
+
+async def housekeeping(context: JobContext, timestamp: int) -> int:
+    """Periodic: re-queue jobs of dead workers; drop old failed jobs. Returns re-queued."""
+    manager = context.app.job_manager
+    stalled = await manager.get_stalled_jobs(seconds_since_heartbeat=_options.stalled_after_seconds)
+    count = 0
+    for job in stalled:
+        if job.task_name == HOUSEKEEPING:
+            continue
+        log.warning("re-queueing job %s (%s) of a dead worker", job.id, job.task_name)
+        await manager.retry_job(job, retry_at=datetime.now(UTC))
+        count += 1
+    await manager.delete_old_jobs(nb_hours=_options.keep_failed_hours, include_failed=True)
+    return count
+
+
+def _register(app: App) -> None:
+    backoff = _options.backoff
+    app.task(name=GENERATE, queue=QUEUE, retry=backoff)(generate)
+    app.task(name=REBALANCE, queue=QUEUE, retry=backoff)(rebalance)
+    app.task(name=POLL, queue=QUEUE, retry=backoff)(poll)
+    every = max(1, _options.dispatch_every_seconds)
+    app.periodic(cron=f"* * * * * */{every}")(app.task(name=DISPATCH, queue="control")(dispatch))
+    tidy = max(1, _options.housekeeping_every_seconds)
+    app.periodic(cron=f"* * * * * */{tidy}")(
+        app.task(name=HOUSEKEEPING, queue="control", pass_context=True)(housekeeping)
+    )
+
+
+__all__ = [
+    "DISPATCH",
+    "GENERATE",
+    "HOUSEKEEPING",
+    "POLL",
+    "REBALANCE",
+    "ProviderBackoff",
+    "RetryableJobError",
+    "WorkerOptions",
+    "WorkerRuntime",
+    "conninfo",
+    "current_runtime",
+    "deferring_app",
+    "dispatch_once",
+    "install",
+    "worker_app",
+]

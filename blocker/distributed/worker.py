@@ -1,0 +1,97 @@
+"""``blocker worker``: one procrastinate worker process on the service database.
+
+Opens the store (which migrates, procrastinate's schema included), makes sure
+every calendar in the rules has a ``next_generate_at``, installs the runtime for
+the tasks and runs the worker until SIGINT/SIGTERM (runs in flight finish first).
+Finished jobs are deleted as they succeed so the jobs table stays small.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from blocker.distributed import app as papp
+from blocker.distributed.dispatch import QUEUE
+from blocker.distributed.timing import next_poll_at, next_weekly_at
+from blocker.errors import SettingsError
+from blocker.runtime import Clock, Runtime
+from blocker.scheduler import ScheduleConfig
+from blocker.settings import Settings, env_name
+
+log = logging.getLogger("blocker.worker")
+
+RuntimeFactory = Callable[[Settings, Path | None], Runtime]
+
+
+def require_procrastinate(settings: Settings) -> None:
+    """Refuse to run this backend on anything but PostgreSQL, with the fix in the message."""
+    if not settings.database_url.startswith(("postgresql", "postgres")):
+        raise SettingsError(
+            f"{env_name('jobs_backend')}=procrastinate needs PostgreSQL, "
+            f"but {env_name('database_url')} is {settings.database_url.split(':', 1)[0]}",
+        )
+
+
+def schedule_calendars(runtime: Runtime, now: datetime | None = None) -> int:
+    """Give each calendar of the rules without one a ``next_generate_at`` (and a
+    ``next_poll_at`` when polling is on); returns how many were newly scheduled.
+
+    Existing times are kept: several workers start together and must not push a
+    due generation into next week.
+    """
+    moment = now or runtime.now()
+    cfg = ScheduleConfig.from_rules(runtime.rules)
+    added = 0
+    for calendar_id in runtime.calendar_ids():
+        state = runtime.store.schedule(calendar_id)
+        if state is None or state.next_generate_at is None:
+            connection = runtime.store.get_connection(calendar_id)
+            zone = connection.user_timezone if connection is not None else runtime.rules.timezone
+            at = next_weekly_at(moment, zone, cfg.generate_day, cfg.generate_at)
+            runtime.store.set_next_generate_at(calendar_id, at)
+            added += 1
+        if (state is None or state.next_poll_at is None) and cfg.poll_minutes > 0:
+            runtime.store.set_next_poll_at(calendar_id, next_poll_at(moment, cfg.poll_minutes))
+    return added
+
+
+def open_worker_runtime(
+    settings: Settings, config_path: Path | None, clock: Clock | None = None
+) -> Runtime:
+    return papp.WorkerRuntime.open(settings, config_path, clock=clock)
+
+
+def run_worker(
+    settings: Settings,
+    config_path: Path | None = None,
+    *,
+    options: papp.WorkerOptions | None = None,
+    runtime_factory: RuntimeFactory = open_worker_runtime,
+    name: str | None = None,
+) -> None:
+    """Run one worker until stopped (blocking)."""
+    require_procrastinate(settings)
+    opts = options or papp.WorkerOptions()
+    runtime = runtime_factory(settings, config_path)
+    try:
+        papp.install(runtime, opts)
+        added = schedule_calendars(runtime)
+        log.info("worker starting; %d calendar(s) newly scheduled", added)
+        app = papp.worker_app(settings.database_url, max_size=opts.concurrency + 4)
+        app.run_worker(
+            queues=[QUEUE, "control"],
+            name=name,
+            concurrency=opts.concurrency,
+            delete_jobs="successful",
+            update_heartbeat_interval=opts.heartbeat_seconds,
+            stalled_worker_timeout=opts.stalled_after_seconds,
+            install_signal_handlers=True,
+        )
+    finally:
+        runtime.close()
+
+
+__all__ = ["open_worker_runtime", "require_procrastinate", "run_worker", "schedule_calendars"]

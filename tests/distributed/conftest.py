@@ -1,0 +1,186 @@
+"""PostgreSQL and worker subprocesses for the distributed-jobs tests.
+
+One fresh PostgreSQL database per test session (migrated, procrastinate schema
+included); every test starts from empty tables. Workers are real ``run_worker``
+processes (see ``worker_main``) on local ``.ics`` calendars, one file per
+calendar in ``tmp_path``, so every process sees the same calendars.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from blocker.store import migrate
+from blocker.store.tables import Base
+from tests.distributed.worker_main import INTERVALS_DDL, libpq
+from tests.store.pg import fresh_pg_database
+
+REPO = Path(__file__).resolve().parents[2]
+
+BUSY_ICS = """BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//tests//EN
+BEGIN:VEVENT
+UID:standup@example.test
+DTSTART;TZID=America/New_York:20260105T100000
+DTEND;TZID=America/New_York:20260105T110000
+RRULE:FREQ=WEEKLY
+DTSTAMP:20260101T000000Z
+SUMMARY:Team standup
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+def rules_yaml(calendars: list[str], *, timezone: str = "America/New_York", poll: int = 60) -> str:
+    lines = "\n".join(
+        f"  - {{id: {c}, provider: local, path: out/{c}.ics, busy: [busy.ics]}}" for c in calendars
+    )
+    return f"""\
+timezone: {timezone}
+owner:
+  name: Test CSM
+  email_domains: [mycorp.example]
+accounts:
+  - {{name: Acme, arr: 150000, domains: acme.example}}
+  - {{name: Globex, arr: 50000, domains: globex.example}}
+  - {{name: Initech, arr: 10000, domains: initech.example}}
+rules:
+  - kind: lunch
+    at: "12:00"
+  - kind: block
+    id: focus
+    title: Deep work
+    per: week
+    minutes: 120
+    window: "09:00-12:00"
+  - kind: wrap_up
+schedule:
+  generate_at: "fri 15:00"
+  poll_minutes: {poll}
+  debounce_seconds: 1
+  max_wait_seconds: 5
+  daily_rebalance_at: "07:00"
+calendars:
+{lines}
+"""
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    with fresh_pg_database() as url:
+        migrate(url)
+        with psycopg.connect(libpq(url), autocommit=True) as conn:
+            conn.execute(INTERVALS_DDL)
+        yield url
+
+
+@pytest.fixture
+def db_url(pg_url: str) -> str:
+    """The session database, emptied: product tables, the queue, the test's intervals."""
+    tables = ", ".join(f'"{t}"' for t in Base.metadata.tables)
+    with psycopg.connect(libpq(pg_url), autocommit=True) as conn:
+        conn.execute(f"TRUNCATE {tables}, test_run_intervals RESTART IDENTITY CASCADE")
+        conn.execute(
+            "TRUNCATE procrastinate.procrastinate_jobs, procrastinate.procrastinate_events, "
+            "procrastinate.procrastinate_periodic_defers, procrastinate.procrastinate_workers "
+            "RESTART IDENTITY CASCADE"
+        )
+    return pg_url
+
+
+def write_rules(folder: Path, calendars: list[str], **kwargs: Any) -> Path:
+    (folder / "busy.ics").write_text(BUSY_ICS)
+    (folder / "out").mkdir(exist_ok=True)
+    path = folder / "rules.yaml"
+    path.write_text(rules_yaml(calendars, **kwargs))
+    return path
+
+
+def base_env(db_url: str, rules: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BLOCKER_")}
+    env.update(
+        {
+            "BLOCKER_DATABASE_URL": db_url,
+            "BLOCKER_JOBS_BACKEND": "procrastinate",
+            "BLOCKER_RULES_PATH": str(rules),
+            "PYTHONPATH": str(REPO),
+        }
+    )
+    return env
+
+
+@dataclass
+class Workers:
+    """Worker subprocesses started by a test; all are stopped at teardown."""
+
+    db_url: str
+    rules: Path
+    logs: Path
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def start(self, **extra_env: str) -> subprocess.Popen[bytes]:
+        env = base_env(self.db_url, self.rules)
+        env.update(extra_env)
+        with (self.logs / f"worker{len(self.procs)}.log").open("wb") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "tests.distributed.worker_main"],
+                cwd=REPO,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        self.procs.append(proc)
+        return proc
+
+    def stop_all(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    def output(self) -> str:
+        return "\n".join(p.read_text(errors="replace") for p in sorted(self.logs.glob("*.log")))
+
+
+@pytest.fixture
+def workers(db_url: str, tmp_path: Path) -> Iterator[Callable[[Path], Workers]]:
+    made: list[Workers] = []
+
+    def make(rules: Path) -> Workers:
+        logs = tmp_path / "logs"
+        logs.mkdir(exist_ok=True)
+        w = Workers(db_url, rules, logs)
+        made.append(w)
+        return w
+
+    yield make
+    for w in made:
+        w.stop_all()
+
+
+def wait_for(condition: Callable[[], Any], *, what: str, limit: float = 60.0) -> Any:
+    """Poll ``condition`` until truthy; fails (does not measure) after ``limit`` s."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
