@@ -6,8 +6,8 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterator
-from itertools import pairwise
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 
 import psycopg
