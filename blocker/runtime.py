@@ -301,11 +301,16 @@ class Runtime:
         return spec
 
     def calendar_contacts(
-        self, calendar_id: str, rules: Rules | None = None, now: datetime | None = None
+        self,
+        calendar_id: str,
+        rules: Rules | None = None,
+        now: datetime | None = None,
+        *,
+        strict: bool = False,
     ) -> dict[str, date]:
         """Last contact per account from the calendar's past meetings (issue 11), fed to
-        the silent-account trigger. A failed read only loses this hint: the run's own
-        read reports the error."""
+        the silent-account trigger. A failed read loses only this hint, unless ``strict``
+        (a sync run: a failed read aborts it, as the sync engine's own read would)."""
         from blocker.actuals import HISTORY_DAYS, DomainIndex, last_contacts, observe
 
         rules = rules or self.rules
@@ -314,6 +319,8 @@ class Runtime:
         try:
             seen = observe(self.provider(calendar_id), window)
         except ProviderError as exc:
+            if strict:
+                raise
             log.warning("last contacts of %s not read: %s", calendar_id, exc.user_message())
             return {}
         index = DomainIndex(rules.accounts, rules.owner.email_domains)
@@ -405,7 +412,21 @@ class Runtime:
             with self.lock(calendar_id):
                 now = self.now()
                 today = now.astimezone(ZoneInfo(rules.timezone)).date()
-                contacts = self.calendar_contacts(calendar_id, rules, now)
+                try:
+                    contacts = self.calendar_contacts(calendar_id, rules, now, strict=True)
+                except ProviderError as exc:
+                    self.store.record_run(
+                        RunRecord(
+                            calendar_id=calendar_id,
+                            trigger=trigger,
+                            week=week,
+                            started_at=now,
+                            finished_at=self.now(),
+                            errors=(f"read failed, nothing written: {exc.user_message()}",),
+                            dry_run=dry_run,
+                        )
+                    )
+                    raise
                 spec = expand_week(rules, week, today=today, contacts=contacts)
                 provider = self.provider(calendar_id)
                 result = sync_calendar(
