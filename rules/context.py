@@ -54,6 +54,8 @@ class KindInfo(Generic[R]):
     fixed_slots: Callable[[R, WorkingHours], list[Slot]] | None = None
     meeting_like: bool = False
     """Dropped on a meeting-free day (call windows, QBRs, internal meetings)."""
+    late: bool = False
+    """Expanded after every other kind, with ``WeekContext.tier_minutes`` filled in."""
 
 
 class _Blank(dict[str, Any]):
@@ -77,6 +79,11 @@ class WeekContext:
     today: date
     contacts: Mapping[str, date] = field(default_factory=dict)
     meeting_free: frozenset[date] = frozenset()
+    tier_minutes: Mapping[str, int] = field(default_factory=dict)
+    """Minutes per tier asked for by the earlier kinds (triggers); a ``late`` kind
+    (account time) sees them so it can budget the rest of each tier's share."""
+    touched: frozenset[str] = frozenset()
+    """Accounts that already have a block from an earlier kind this week."""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -102,6 +109,16 @@ class WeekContext:
         """Working days of the week (optionally only these weekdays), in order."""
         chosen = set(weekdays) if weekdays is not None else set(WEEKDAYS)
         return [d for d in self.dates if d in self.workdays and WEEKDAYS[d.weekday()] in chosen]
+
+    def pro_rata(self, weekdays: tuple[Weekday, ...] | None = None) -> float:
+        """Working days this week / working days of a normal week (0..1), so a
+        weekly amount shrinks in a holiday week instead of over-asking."""
+        chosen = set(weekdays) if weekdays is not None else set(WEEKDAYS)
+        hours = self.rules.working_hours
+        normal = sum(1 for d in WEEKDAYS if d in chosen and hours.for_day(d) is not None)
+        if normal == 0:
+            return 0.0
+        return min(1.0, len(self.days(weekdays)) / normal)
 
     def week_bounds(self) -> tuple[datetime, datetime] | None:
         """First working minute to last working minute of the week, or None (no work)."""

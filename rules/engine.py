@@ -7,6 +7,7 @@ included), which is what lets the planner keep blocks where they were.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, datetime
 
 import holidays as holidays_lib
@@ -16,7 +17,7 @@ from blocker.weeks import week_dates
 from rules.context import WeekContext
 from rules.kinds.meeting_free_day import MeetingFreeDay
 from rules.registry import KINDS
-from rules.spec import HolidaySpec, Rules
+from rules.spec import HolidaySpec, Rules, RuleSpec
 from rules.timeparse import WEEKDAYS, TimeRange
 
 
@@ -95,16 +96,45 @@ def week_context(
     )
 
 
+def _expand_rule(rule: RuleSpec, ctx: WeekContext) -> list[BlockRequest]:
+    info = KINDS[rule.kind]
+    meeting_like = info.meeting_like or bool(getattr(rule, "meeting_like", False))
+    return [
+        req
+        for req in info.expand(rule, ctx)
+        if not (meeting_like and req.earliest.astimezone(ctx.tz).date() in ctx.meeting_free)
+    ]
+
+
 def expand_requests(ctx: WeekContext) -> tuple[BlockRequest, ...]:
-    """Every rule's requests, meeting-like ones dropped on meeting-free days."""
+    """Every rule's requests, meeting-like ones dropped on meeting-free days.
+
+    ``late`` kinds (account time) expand last and see the minutes per tier the
+    others asked for, so the week's total per tier can land in its target range;
+    the output keeps the order of the rules.
+    """
+    rules = ctx.rules.rules
+    late = [KINDS[rule.kind].late for rule in rules]
+    expanded: dict[int, list[BlockRequest]] = {}
+    for index, rule in enumerate(rules):
+        if not late[index]:
+            expanded[index] = _expand_rule(rule, ctx)
+    tier_minutes: dict[str, int] = {}
+    touched: set[str] = set()
+    for reqs in expanded.values():
+        for req in reqs:
+            if req.tier is not None and not req.all_day:
+                tier_minutes[req.tier] = tier_minutes.get(req.tier, 0) + req.minutes
+            if req.account is not None:
+                touched.add(req.account)
+    late_ctx = replace(ctx, tier_minutes=tier_minutes, touched=frozenset(touched))
+    for index, rule in enumerate(rules):
+        if late[index]:
+            expanded[index] = _expand_rule(rule, late_ctx)
     out: list[BlockRequest] = []
     seen: set[str] = set()
-    for rule in ctx.rules.rules:
-        info = KINDS[rule.kind]
-        meeting_like = info.meeting_like or bool(getattr(rule, "meeting_like", False))
-        for req in info.expand(rule, ctx):
-            if meeting_like and req.earliest.astimezone(ctx.tz).date() in ctx.meeting_free:
-                continue
+    for index, rule in enumerate(rules):
+        for req in expanded[index]:
             if req.key in seen:
                 raise ValueError(f"duplicate block key {req.key!r} from rule {rule.rule_id!r}")
             seen.add(req.key)

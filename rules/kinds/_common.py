@@ -59,9 +59,11 @@ def timed_request(
     at: time | None,
     window: TimeRange | None,
     values: dict[str, Any] | None = None,
+    min_chunk: int | None = None,
     **extra: Any,
 ) -> BlockRequest | None:
-    """A fixed request at ``at``, else a flexible one in ``window`` (or the working day)."""
+    """A fixed request at ``at``, else a flexible one in ``window`` (or the working day),
+    in one piece unless ``min_chunk`` allows splitting it."""
     if at is not None:
         start = ctx.at(day, at)
         return request(
@@ -90,7 +92,7 @@ def timed_request(
         earliest=spans[0].start,
         latest=spans[0].end,
         fixed=False,
-        min_chunk=minutes,
+        min_chunk=min(min_chunk or minutes, minutes),
         values=values,
         **extra,
     )

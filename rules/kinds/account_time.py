@@ -1,10 +1,15 @@
-"""Account time by tier: the tier's share of ``account_hours_per_week``, per account.
+"""Account time by tier, budgeted so each tier's WEEK total lands in its range.
 
-Each tier gets the mid-point of its share range times the weekly account hours.
-Its cadence decides which accounts get time this ISO week: weekly -> all of them,
-biweekly -> half, monthly -> a quarter, quarterly -> a thirteenth, by a
-deterministic rotation over the accounts sorted by name, so every account comes
-round once per cadence and a re-run of the same week picks the same accounts.
+Each tier's share range applies to all of its minutes of the week, triggers
+included (that is what the scorecard counts), so this kind expands after the
+others and gives account time the rest (see ``rules.kinds._tier_budget``). The
+weekly account hours scale pro rata to the working days of the week (a holiday
+week asks less). A tier's cadence decides whose turn it is: weekly -> all
+accounts, biweekly -> half, monthly -> a quarter, quarterly -> a thirteenth, by
+a deterministic rotation over the accounts sorted by name, so every account
+comes round once per cadence and a re-run of the same week picks the same
+accounts; when a tier's minutes cannot give every such account the minimum,
+fewer accounts get time (those with a trigger this week last).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from pydantic import Field
 
 from blocker.models import BlockRequest
 from rules.context import KindDefaults, KindInfo, WeekContext, request
+from rules.kinds._tier_budget import TierInput, budget, pool_order
 from rules.spec import Account, Cadence, Day, RuleSpec, Window
 
 PERIOD_WEEKS: dict[Cadence, int] = {"weekly": 1, "biweekly": 2, "monthly": 4, "quarterly": 13}
@@ -26,6 +32,9 @@ class AccountTime(RuleSpec):
     preferred: Window | None = None
     round_to: int = Field(default=5, ge=1, le=60)
     min_minutes: int = Field(default=15, ge=5, le=240)
+    max_scale: float = Field(default=2.0, ge=1, le=5)
+    """Account time may grow the week's tier total up to this multiple of the
+    account hours to keep trigger-heavy tiers inside their ranges."""
 
 
 def week_index(monday: date) -> int:
@@ -49,21 +58,39 @@ def account_minutes(tier_minutes: float, count: int, round_to: int, floor: int) 
     return max(floor, round(share / round_to) * round_to)
 
 
+def _inputs(rule: AccountTime, ctx: WeekContext) -> list[TierInput]:
+    week = week_index(ctx.monday)
+    touched = {name: True for name in ctx.touched}
+    out: list[TierInput] = []
+    for name, tier in ctx.rules.tiers.items():
+        ordered = sorted(ctx.accounts(name), key=lambda a: (a.slug, a.name))
+        if rule.tiers is not None and name not in rule.tiers:
+            ordered = []
+        pool = pool_order(ordered, PERIOD_WEEKS[tier.cadence], week, touched)
+        low, high = tier.share
+        triggers = ctx.tier_minutes.get(name, 0)
+        out.append(TierInput(name, low / 100, high / 100, triggers, pool))
+    return out
+
+
 def _expand(rule: AccountTime, ctx: WeekContext) -> list[BlockRequest]:
     days = ctx.days(rule.days)
     spans = ctx.working_spans(days)
     if not spans:
         return []
     preferred = ctx.working_spans(days, rule.preferred) if rule.preferred else ()
+    hours = ctx.rules.account_hours_per_week * 60 * ctx.pro_rata(rule.days)
+    alloc = budget(
+        _inputs(rule, ctx),
+        hours,
+        round_to=rule.round_to,
+        floor=rule.min_minutes,
+        max_scale=rule.max_scale,
+    )
     out: list[BlockRequest] = []
     for name, tier in ctx.rules.tiers.items():
-        if rule.tiers is not None and name not in rule.tiers:
-            continue
-        chosen = rotation(ctx.accounts(name), tier.cadence, ctx.monday)
-        tier_minutes = tier.mid_share * ctx.rules.account_hours_per_week * 60
-        minutes = account_minutes(tier_minutes, len(chosen), rule.round_to, rule.min_minutes)
         label = ctx.rules.tier_label(name)
-        for account in chosen:
+        for account, minutes in sorted(alloc.get(name, []), key=lambda p: p[0].slug):
             out.append(
                 request(
                     KIND,
@@ -98,4 +125,5 @@ KIND = KindInfo(
         priority=60,
     ),
     expand=_expand,
+    late=True,
 )

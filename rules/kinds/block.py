@@ -3,7 +3,9 @@ a reactive buffer for escalations.
 
 ``at`` makes it fixed; ``window`` makes it flexible inside that window each day;
 ``per: week`` asks for ``minutes`` once a week anywhere in the chosen days
-(preferring ``window``). ``title`` is required: it says what the time is for.
+(preferring ``window``). ``min_chunk`` lets a flexible block be split into pieces
+of at least that many minutes (a buffer held in two halves is still a buffer).
+``title`` is required: it says what the time is for.
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ def _expand(rule: GenericBlock, ctx: WeekContext) -> list[BlockRequest]:
             minutes=rule.minutes,
             at=rule.at,
             window=rule.window,
+            min_chunk=rule.min_chunk,
             **extra,
         )
         if req is not None:

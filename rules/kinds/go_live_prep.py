@@ -1,4 +1,8 @@
-"""Go-live prep for accounts going live within the next 7 days, done before the day."""
+"""Go-live prep for accounts going live within the next 7 days, done before the day.
+
+Its window ends the working day before the go-live, so it outranks the flexible
+weekly blocks (focus time can move to later in the week; the go-live cannot).
+"""
 
 from __future__ import annotations
 
@@ -53,7 +57,7 @@ KIND = KindInfo(
         quadrant=1,
         category="proactive",
         color="#F4511E",
-        priority=75,
+        priority=85,
     ),
     expand=_expand,
 )
