@@ -100,7 +100,8 @@ def connect_microsoft(connector: ConnectorDep, calendar: CalendarQuery = None) -
     return RedirectResponse(url, status_code=status.HTTP_302_FOUND)
 
 
-@router.api_route("/oauth/microsoft/callback", methods=["GET", "POST"])
+@router.get("/oauth/microsoft/callback", operation_id="microsoft_callback_get")
+@router.post("/oauth/microsoft/callback", operation_id="microsoft_callback_post")
 async def microsoft_callback(request: Request, connector: ConnectorDep) -> RedirectResponse:
     """Finish the Microsoft sign-in; the code arrives as a POSTed form (or a query)."""
     params = {k: str(v) for k, v in request.query_params.items()}
