@@ -151,7 +151,7 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request, runtime: RuntimeDep, csrf: Annotated[str, Form()]) -> Response:
+def logout(request: Request, runtime: RuntimeDep, csrf: Annotated[str, Form()] = "") -> Response:
     _check_post(request, runtime, csrf)
     response = RedirectResponse("/login", status.HTTP_303_SEE_OTHER)
     response.delete_cookie(COOKIE, path="/")
@@ -309,9 +309,9 @@ def dashboard(
 def sync_now(
     request: Request,
     runtime: RuntimeDep,
-    csrf: Annotated[str, Form()],
     week: Annotated[str, Form()],
     calendar: Annotated[str, Form()],
+    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Run a real sync of every calendar for the week shown, then show the page again."""
     _check_post(request, runtime, csrf)
@@ -324,9 +324,9 @@ def sync_now(
 def preview_ops(
     request: Request,
     runtime: RuntimeDep,
-    csrf: Annotated[str, Form()],
     week: Annotated[str, Form()],
     calendar: Annotated[str, Form()],
+    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """A dry run of the calendar shown: its ops and reasons on the page, nothing written."""
     session = _check_post(request, runtime, csrf)
@@ -397,8 +397,8 @@ def _problem_dicts(exc: RulesError) -> list[dict[str, Any]]:
 def save_rules(
     request: Request,
     runtime: RuntimeDep,
-    csrf: Annotated[str, Form()],
     text: Annotated[str, Form()],
+    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Validate and save; an invalid edit comes back with every problem at its line."""
     session = _check_post(request, runtime, csrf)
@@ -412,7 +412,7 @@ def save_rules(
 
 @router.post("/rules/versions/{version_id}/restore")
 def restore_rules(
-    request: Request, runtime: RuntimeDep, version_id: int, csrf: Annotated[str, Form()]
+    request: Request, runtime: RuntimeDep, version_id: int, csrf: Annotated[str, Form()] = ""
 ) -> Response:
     """Put a saved version back in force (validated again, like the API does)."""
     session = _check_post(request, runtime, csrf)
