@@ -125,6 +125,14 @@ def install(runtime: Runtime, options: WorkerOptions) -> None:
         _options = options
 
 
+def install_defaults() -> None:
+    """Forget the installed runtime (tests; a process that stops being a worker)."""
+    global _runtime, _options
+    with _context_lock:
+        _runtime = None
+        _options = WorkerOptions()
+
+
 def current_runtime() -> Runtime:
     with _context_lock:
         if _runtime is None:
@@ -187,8 +195,10 @@ def poll(calendar_id: str) -> int:
     return len(jobs.poll(current_runtime(), calendar_id))
 
 
-def dispatch_once(runtime: Runtime, job_manager: JobManager, now: datetime, limit: int) -> int:
-    """One dispatcher pass: queue generations, then polls, that are due at ``now``."""
+def dispatch_once(
+    runtime: Runtime, job_manager: JobManager, now: datetime, limit: int
+) -> dict[str, list[str]]:
+    """One dispatcher pass: queue generations, then polls, due at ``now``; ids per kind."""
     cfg = ScheduleConfig.from_rules(runtime.rules)
     zone = runtime.rules.timezone
     engine = runtime.store.engine
@@ -199,31 +209,27 @@ def dispatch_once(runtime: Runtime, job_manager: JobManager, now: datetime, limi
     def polled(_item: Due) -> datetime | None:
         return next_poll_at(now, cfg.poll_minutes)
 
-    count = len(
-        dispatch_due(
-            engine,
-            job_manager,
-            now=now,
-            kind="generate",
-            task_name=GENERATE,
-            next_at=weekly,
-            default_timezone=zone,
-            limit=limit,
-        )
+    generated = dispatch_due(
+        engine,
+        job_manager,
+        now=now,
+        kind="generate",
+        task_name=GENERATE,
+        next_at=weekly,
+        default_timezone=zone,
+        limit=limit,
     )
-    count += len(
-        dispatch_due(
-            engine,
-            job_manager,
-            now=now,
-            kind="poll",
-            task_name=POLL,
-            next_at=polled,
-            default_timezone=zone,
-            limit=limit,
-        )
+    polled_ids = dispatch_due(
+        engine,
+        job_manager,
+        now=now,
+        kind="poll",
+        task_name=POLL,
+        next_at=polled,
+        default_timezone=zone,
+        limit=limit,
     )
-    return count
+    return {"generate": generated, "poll": polled_ids}
 
 
 _dispatch_manager: JobManager | None = None
@@ -241,9 +247,10 @@ def _external_connection_manager() -> JobManager:
 def dispatch(timestamp: int) -> int:
     """Periodic: queue the jobs of calendars whose ``next_*_at`` is due."""
     runtime = current_runtime()
-    return dispatch_once(
+    queued = dispatch_once(
         runtime, _external_connection_manager(), runtime.now(), _options.dispatch_limit
     )
+    return sum(len(ids) for ids in queued.values())
 
 
 async def housekeeping(context: JobContext, timestamp: int) -> int:
@@ -289,5 +296,6 @@ __all__ = [
     "deferring_app",
     "dispatch_once",
     "install",
+    "install_defaults",
     "worker_app",
 ]

@@ -1,0 +1,159 @@
+"""Retries of transient provider errors (a real worker loop in-process), timing, refusals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, time
+from pathlib import Path
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from blocker.cli import app as cli_app
+from blocker.distributed import app as papp
+from blocker.distributed.dispatch import QUEUE, calendar_lock
+from blocker.distributed.timing import next_poll_at, next_weekly_at
+from blocker.distributed.worker import require_procrastinate
+from blocker.errors import RateLimited, SettingsError, TransientError
+from blocker.settings import Settings
+from blocker.weeks import next_week
+from providers.memory import MemoryCalendar
+from tests.distributed.conftest import write_rules
+from tests.distributed.worker_main import libpq
+
+
+def _memory_rules(folder: Path) -> Path:
+    path = write_rules(folder, ["x"])
+    text = path.read_text().replace(
+        "  - {id: x, provider: local, path: out/x.ics, busy: [busy.ics]}",
+        "  - {id: m0, provider: memory}",
+    )
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def worker_runtime(db_url: str, tmp_path: Path) -> Iterator[papp.WorkerRuntime]:
+    rules = _memory_rules(tmp_path)
+    settings = Settings(database_url=db_url, jobs_backend="procrastinate", rules_path=rules)
+    runtime = papp.WorkerRuntime.open(settings, rules)
+    try:
+        yield runtime
+    finally:
+        runtime.close()
+        papp.install_defaults()
+
+
+def _run_queue_once(runtime: papp.WorkerRuntime, backoff: papp.ProviderBackoff) -> None:
+    """Queue one weekly job for m0, then let a real worker loop run until nothing is due."""
+    papp.install(runtime, papp.WorkerOptions(backoff=backoff))
+    url = runtime.settings.database_url
+    deferring = papp.deferring_app(url)
+    with deferring.open():
+        deferring.tasks[papp.GENERATE].configure(lock=calendar_lock("m0")).defer(calendar_id="m0")
+    papp.worker_app(url).run_worker(
+        queues=[QUEUE], wait=False, delete_jobs="never", install_signal_handlers=False
+    )
+
+
+def _job(db_url: str) -> tuple[str, int]:
+    with psycopg.connect(libpq(db_url)) as conn:
+        row = conn.execute(
+            "SELECT status::text, attempts FROM procrastinate.procrastinate_jobs "
+            "WHERE task_name = %s",
+            (papp.GENERATE,),
+        ).fetchone()
+    assert row is not None
+    return row[0], row[1]
+
+
+def _memory(runtime: papp.WorkerRuntime) -> MemoryCalendar:
+    inner = runtime.provider("m0").inner  # type: ignore[attr-defined]
+    assert isinstance(inner, MemoryCalendar)
+    return inner
+
+
+@pytest.mark.postgres
+def test_transient_errors_are_retried_until_the_week_is_written(
+    db_url: str, worker_runtime: papp.WorkerRuntime
+) -> None:
+    calendar = _memory(worker_runtime)
+    calendar.fail_next("read", TransientError("503 from the calendar"), times=2)
+    _run_queue_once(worker_runtime, papp.ProviderBackoff(base_seconds=0, max_attempts=5))
+    assert _job(db_url) == ("succeeded", 3)
+    week = next_week(worker_runtime.today())
+    blocks = worker_runtime.store.previous_blocks("m0", week)
+    assert blocks
+    assert len([e for e in calendar.snapshot() if e.owned]) == len(blocks)
+
+
+@pytest.mark.postgres
+def test_retries_stop_after_max_attempts_and_the_job_is_failed(
+    db_url: str, worker_runtime: papp.WorkerRuntime
+) -> None:
+    calendar = _memory(worker_runtime)
+    calendar.fail_next("read", RateLimited("429", retry_after=0), times=10)
+    _run_queue_once(worker_runtime, papp.ProviderBackoff(base_seconds=0, max_attempts=3))
+    assert _job(db_url) == ("failed", 3)
+    assert [e for e in calendar.snapshot() if e.owned] == []
+
+
+def test_backoff_doubles_is_capped_and_honours_retry_after() -> None:
+    backoff = papp.ProviderBackoff(base_seconds=10, cap_seconds=100)
+    assert [backoff.delay(n, None) for n in range(5)] == [10, 20, 40, 80, 100]
+    assert backoff.delay(0, 90) == 90
+    assert backoff.delay(4, 30) == 100
+
+
+def test_next_weekly_at_is_local_wall_clock_across_dst() -> None:
+    fri_1500 = ("fri", time(15, 0))
+    before = datetime(2026, 10, 26, tzinfo=UTC)
+    # Los Angeles: PDT (UTC-7) until 2026-11-01, PST (UTC-8) after.
+    assert next_weekly_at(before, "America/Los_Angeles", *fri_1500) == datetime(
+        2026, 10, 30, 22, 0, tzinfo=UTC
+    )
+    assert next_weekly_at(
+        datetime(2026, 10, 30, 22, 0, tzinfo=UTC), "America/Los_Angeles", *fri_1500
+    ) == datetime(2026, 11, 6, 23, 0, tzinfo=UTC)
+    # Tokyo is already on Friday when UTC is still on Thursday evening.
+    assert next_weekly_at(before, "Asia/Tokyo", *fri_1500) == datetime(
+        2026, 10, 30, 6, 0, tzinfo=UTC
+    )
+    # A wall-clock time inside a spring-forward gap still yields one instant that week.
+    gap = next_weekly_at(datetime(2027, 3, 8, tzinfo=UTC), "America/New_York", "sun", time(2, 30))
+    assert gap.astimezone(UTC).date().isoformat() == "2027-03-14"
+    with pytest.raises(ValueError, match="aware"):
+        next_weekly_at(datetime(2026, 1, 1), "UTC", *fri_1500)
+
+
+def test_next_poll_at() -> None:
+    now = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    assert next_poll_at(now, 5) == datetime(2026, 1, 1, 12, 5, tzinfo=UTC)
+    assert next_poll_at(now, 0) is None
+
+
+def test_procrastinate_on_sqlite_is_refused_with_the_fix(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="needs PostgreSQL"):
+        Settings(jobs_backend="procrastinate", database_url=f"sqlite:///{tmp_path}/x.db")
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/x.db")
+    with pytest.raises(SettingsError, match="needs PostgreSQL"):
+        require_procrastinate(settings)
+    with pytest.raises(SettingsError, match="needs PostgreSQL"):
+        papp.conninfo(f"sqlite:///{tmp_path}/x.db")
+
+
+def test_blocker_worker_refuses_sqlite_and_the_default_backend(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rules = write_rules(tmp_path, ["c0"])
+    runner = CliRunner()
+    monkeypatch.setenv("BLOCKER_DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
+    monkeypatch.setenv("BLOCKER_JOBS_BACKEND", "procrastinate")
+    result = runner.invoke(cli_app, ["worker", "--config", str(rules)])
+    assert result.exit_code == 2
+    assert "needs PostgreSQL" in result.output
+    monkeypatch.setenv("BLOCKER_JOBS_BACKEND", "apscheduler")
+    result = runner.invoke(cli_app, ["worker", "--config", str(rules)])
+    assert result.exit_code == 2
+    assert "BLOCKER_JOBS_BACKEND=procrastinate" in result.output
