@@ -38,6 +38,7 @@ def worker_runtime(db_url: str, tmp_path: Path) -> Iterator[papp.WorkerRuntime]:
     rules = _memory_rules(tmp_path)
     settings = Settings(database_url=db_url, jobs_backend="procrastinate", rules_path=rules)
     runtime = papp.WorkerRuntime.open(settings, rules)
+    assert isinstance(runtime, papp.WorkerRuntime)
     try:
         yield runtime
     finally:
