@@ -32,18 +32,28 @@
     var start = 0;
     for (var i = 0; i < line - 1 && i < lines.length; i++) start += lines[i].length + 1;
     var end = start + (lines[line - 1] || "").length;
-    area.focus();
+    area.focus({ preventScroll: true });
     area.setSelectionRange(start, end);
   }
 
+  // After an edit the marked line numbers may point at other lines: drop the marks
+  // (the problem list stays, and saving checks everything again).
+  function clearMarks() {
+    var marks = document.querySelector(".marks");
+    if (marks) marks.hidden = true;
+    gutter.querySelectorAll("li.err").forEach(function (li) { li.classList.remove("err"); });
+  }
+
   area.addEventListener("input", sync);
+  area.addEventListener("input", clearMarks, { once: true });
   document.querySelectorAll("a.goto").forEach(function (link) {
     link.addEventListener("click", function (event) {
       var line = parseInt(link.getAttribute("data-line"), 10);
       var target = document.getElementById("L" + line);
-      if (target) target.scrollIntoView({ block: "center" });
       event.preventDefault();
       selectLine(line);
+      if (target) target.scrollIntoView({ block: "center" });
+      history.replaceState(null, "", "#L" + line);
     });
   });
   sync();
