@@ -338,6 +338,13 @@ def connect(
     provider: Annotated[str, typer.Argument(help="google or outlook")],
     config: ConfigOpt = Path("config.example.yaml"),
     calendar: Annotated[str | None, typer.Option(help="Calendar id from the rules.")] = None,
+    port: Annotated[
+        int,
+        typer.Option(
+            help="Loopback port for the OAuth redirect (0: any free port). Set it when the "
+            "OAuth client registers an exact redirect URI such as http://127.0.0.1:8765/."
+        ),
+    ] = 0,
 ) -> None:
     """Connect a Google or Outlook calendar once via OAuth (opens the browser)."""
     from blocker.connect import connect_from_terminal
@@ -347,7 +354,7 @@ def connect(
         err.print("error: provider must be google or outlook")
         raise typer.Exit(2)
     try:
-        connect_from_terminal(Settings(), config, provider, calendar)
+        connect_from_terminal(Settings(), config, provider, calendar, port=port)
     except BlockerError as exc:
         raise _fail(exc) from exc
 
@@ -358,12 +365,17 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
 ) -> None:
-    """Run the web app and the scheduler."""
+    """Run the web app and the scheduler (procrastinate backend: web only, see `worker`)."""
     from blocker.settings import Settings
     from blocker.web.server import serve as run_server
 
     try:
         settings = Settings()
+        if settings.jobs_backend == "procrastinate":
+            from blocker.distributed.serve import serve_enqueue_only
+
+            serve_enqueue_only(settings, config, host=host, port=port)
+            return
         run_server(settings, config, host=host, port=port)
     except BlockerError as exc:
         raise _fail(exc) from exc
