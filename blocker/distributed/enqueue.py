@@ -16,7 +16,11 @@ from procrastinate.exceptions import AlreadyEnqueued
 
 from blocker.distributed import app as papp
 from blocker.distributed.dispatch import calendar_lock, rebalance_queueing_lock
-from blocker.distributed.worker import require_procrastinate, schedule_calendars
+from blocker.distributed.worker import (
+    check_queue_schema,
+    require_procrastinate,
+    schedule_calendars,
+)
 from blocker.runtime import Runtime
 from blocker.scheduler import BlockerScheduler, ScheduleConfig
 
@@ -78,6 +82,7 @@ class ProcrastinateEnqueuer:
         return self._open
 
     def start(self) -> None:
+        check_queue_schema(self.runtime)
         self.app.open()
         self._open = True
         schedule_calendars(self.runtime)

@@ -13,10 +13,12 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import text
+
 from blocker.distributed import app as papp
 from blocker.distributed.dispatch import QUEUE
 from blocker.distributed.timing import next_poll_at, next_weekly_at
-from blocker.errors import SettingsError
+from blocker.errors import SettingsError, StoreError
 from blocker.runtime import Clock, Runtime
 from blocker.scheduler import ScheduleConfig
 from blocker.settings import Settings, env_name
@@ -32,6 +34,20 @@ def require_procrastinate(settings: Settings) -> None:
         raise SettingsError(
             f"{env_name('jobs_backend')}=procrastinate needs PostgreSQL, "
             f"but {env_name('database_url')} is {settings.database_url.split(':', 1)[0]}",
+        )
+
+
+def check_queue_schema(runtime: Runtime) -> None:
+    """Fail with the fix when procrastinate's tables are missing (extra installed late)."""
+    with runtime.store.engine.connect() as conn:
+        found = conn.execute(
+            text("SELECT to_regclass('procrastinate.procrastinate_jobs')")
+        ).scalar()
+    if found is None:
+        raise StoreError(
+            "the job queue tables (PostgreSQL schema 'procrastinate') are missing",
+            hint="install csm-blocker[distributed], then `alembic downgrade 0001` and "
+            "`alembic upgrade head` (revision 0002 creates them)",
         )
 
 
@@ -77,6 +93,7 @@ def run_worker(
     opts = options or papp.WorkerOptions()
     runtime = runtime_factory(settings, config_path)
     try:
+        check_queue_schema(runtime)
         papp.install(runtime, opts)
         added = schedule_calendars(runtime)
         log.info("worker starting; %d calendar(s) newly scheduled", added)
@@ -94,4 +111,10 @@ def run_worker(
         runtime.close()
 
 
-__all__ = ["open_worker_runtime", "require_procrastinate", "run_worker", "schedule_calendars"]
+__all__ = [
+    "check_queue_schema",
+    "open_worker_runtime",
+    "require_procrastinate",
+    "run_worker",
+    "schedule_calendars",
+]

@@ -5,7 +5,7 @@ database, so the queue's schema ships through the same migrations as ours instea
 of a manual ``procrastinate schema --apply``. It lives in a separate PostgreSQL
 schema so it never mixes with (or is mistaken for drift in) the product's tables;
 the connectors put ``procrastinate`` first on their ``search_path``. SQLite has no
-such backend, so nothing happens there.
+such backend, so nothing happens there; nor without the ``distributed`` extra.
 
 Revision ID: 0002
 Revises: 0001
@@ -30,7 +30,12 @@ def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
-    from procrastinate.schema import SchemaManager
+    try:
+        from procrastinate.schema import SchemaManager
+    except ImportError:
+        # The optional extra is absent: nothing to create. `blocker worker` refuses to
+        # start without these tables and says how to add them (re-run this revision).
+        return
 
     raw = bind.connection.driver_connection
     assert raw is not None
