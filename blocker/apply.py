@@ -15,7 +15,7 @@ next time) with the state still consistent.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from blocker.errors import (
@@ -25,7 +25,7 @@ from blocker.errors import (
     ReconnectRequired,
     TransientError,
 )
-from blocker.models import EventDraft, Op, RemoteEvent
+from blocker.models import Block, EventDraft, Op, Plan, RemoteEvent
 from blocker.state import EventMapping, SyncState
 from providers.base import CalendarProvider, Write, WriteResult
 
@@ -165,4 +165,27 @@ def _record(
     return None
 
 
-__all__ = ["ApplyResult", "apply_ops"]
+def blocks_on_calendar(
+    plan: Plan, previous: Sequence[Block], result: ApplyResult, dismissed: Iterable[str]
+) -> list[Block]:
+    """The blocks as the calendar now holds them: planned ones, except where the
+    write failed or was not attempted (then what was there before, if anything).
+
+    Dismissed keys keep their last block: the planner sizes a dismissal from it
+    (the minutes the user gave back are not re-placed elsewhere).
+    """
+    before = {block.key: block for block in previous}
+    not_done = [op for op, _ in result.failed] + list(result.skipped)
+    unwritten = {op.key for op in not_done if op.action != "delete"}
+    blocks: list[Block] = []
+    for block in plan.blocks:
+        if block.key not in unwritten:
+            blocks.append(block)
+        elif block.key in before:
+            blocks.append(before[block.key])
+    planned = {block.key for block in plan.blocks}
+    blocks.extend(before[k] for k in sorted(set(dismissed)) if k in before and k not in planned)
+    return blocks
+
+
+__all__ = ["ApplyResult", "apply_ops", "blocks_on_calendar"]

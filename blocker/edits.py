@@ -13,9 +13,9 @@ look like the user's).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from blocker.models import Block, Pin, RemoteEvent
+from blocker.models import Block, Op, Pin, Plan, RemoteEvent
 from blocker.state import EventMapping
 
 
@@ -108,4 +108,48 @@ def _pin_for(event: RemoteEvent, key: str, before: Block | None, old: Pin | None
     return Pin(key, start=start, end=end, title=title)
 
 
-__all__ = ["Edits", "detect_edits", "is_user_edit"]
+def where_they_are(previous: Sequence[Block], owned: Sequence[RemoteEvent]) -> list[Block]:
+    """Last applied blocks, at the times the calendar shows (the calendar is the truth,
+    e.g. after a run that died between a write and saving its blocks)."""
+    seen: dict[str, RemoteEvent] = {}
+    for event in owned:
+        if event.tag is not None and event.observed_hash == event.tag.content_hash:
+            seen.setdefault(event.tag.key, event)
+    out: list[Block] = []
+    for block in previous:
+        shown = seen.get(block.key)
+        if shown is not None and (shown.start, shown.end) != (block.start, block.end):
+            block = replace(block, start=shown.start, end=shown.end)
+        out.append(block)
+    return out
+
+
+def adopted_mappings(
+    plan: Plan,
+    owned: Sequence[RemoteEvent],
+    ops: Sequence[Op],
+    mappings: Mapping[str, EventMapping],
+    week: str,
+) -> list[EventMapping]:
+    """Mappings for owned events that already match the plan but that the state lost
+    track of (a crash between a write and its record): saved, the next run knows them."""
+    out: list[EventMapping] = []
+    touched = {op.key for op in ops}
+    for block in plan.blocks:
+        if block.key in touched:
+            continue
+        candidates = [e for e in owned if e.tag is not None and e.tag.key == block.key]
+        mapping = mappings.get(block.key)
+        event = next(
+            (e for e in candidates if mapping is not None and e.event_id == mapping.event_id),
+            next((e for e in candidates if e.observed_hash == block.content_hash), None),
+        )
+        if event is None:
+            continue
+        fresh = EventMapping(block.key, event.event_id, week, block.content_hash, event.etag)
+        if fresh != mapping:
+            out.append(fresh)
+    return out
+
+
+__all__ = ["Edits", "adopted_mappings", "detect_edits", "is_user_edit", "where_they_are"]

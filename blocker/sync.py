@@ -17,29 +17,27 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from blocker.apply import ApplyResult, apply_ops
+from blocker.apply import ApplyResult, apply_ops, blocks_on_calendar
 from blocker.diff import diff
-from blocker.edits import detect_edits
+from blocker.edits import adopted_mappings, detect_edits, where_they_are
 from blocker.errors import ProviderError, SyncTokenExpired
 from blocker.models import (
-    Block,
     Busy,
     Interval,
     Op,
     Pin,
     Plan,
     ReadResult,
-    RemoteEvent,
     RunRecord,
     WeekSpec,
 )
 from blocker.planner import plan_week
-from blocker.state import EventMapping, Snapshot, SyncState
+from blocker.state import Snapshot, SyncState
 from blocker.weeks import week_window
 from providers.base import CalendarProvider
 
@@ -317,7 +315,7 @@ def _reconcile(
         spec,
         busy=busy,
         pins=list(pins.values()),
-        previous=_where_they_are(previous, owned),
+        previous=where_they_are(previous, owned),
         now=now,
         stability_until=_end_of_day(now, spec.timezone),
     )
@@ -337,9 +335,12 @@ def _reconcile(
     )
     errors = () if dry_run else result.errors
     if not dry_run:
-        _adopt(plan, owned, ops, mappings, state, calendar_id, week)
+        for mapping in adopted_mappings(plan, owned, ops, mappings, week):
+            state.save_mapping(calendar_id, mapping)
         dismissed_now = [key for key, pin in pins.items() if pin.dismissed]
-        state.save_blocks(calendar_id, week, _on_calendar(plan, previous, result, dismissed_now))
+        state.save_blocks(
+            calendar_id, week, blocks_on_calendar(plan, previous, result, dismissed_now)
+        )
         if read.sync_token is not None:
             state.save_sync_token(calendar_id, read.sync_token)
         _keep_snapshot(state, calendar_id, week, observed.snapshot, result)
@@ -398,73 +399,6 @@ def _end_of_day(now: datetime, timezone: str) -> datetime:
     tz = ZoneInfo(timezone)
     tomorrow = now.astimezone(tz).date() + timedelta(days=1)
     return datetime.combine(tomorrow, time(0), tzinfo=tz)
-
-
-def _where_they_are(previous: Sequence[Block], owned: Sequence[RemoteEvent]) -> list[Block]:
-    """Last applied blocks, at the times the calendar shows (the calendar is the truth,
-    e.g. after a run that died between a write and saving its blocks)."""
-    seen: dict[str, RemoteEvent] = {}
-    for event in owned:
-        if event.tag is not None and event.observed_hash == event.tag.content_hash:
-            seen.setdefault(event.tag.key, event)
-    out: list[Block] = []
-    for block in previous:
-        shown = seen.get(block.key)
-        if shown is not None and (shown.start, shown.end) != (block.start, block.end):
-            block = replace(block, start=shown.start, end=shown.end)
-        out.append(block)
-    return out
-
-
-def _adopt(
-    plan: Plan,
-    owned: Sequence[RemoteEvent],
-    ops: Sequence[Op],
-    mappings: dict[str, EventMapping],
-    state: SyncState,
-    calendar_id: str,
-    week: str,
-) -> None:
-    """Map owned events that already match the plan but that the state lost track of
-    (a crash between a write and its record): the next run then knows them."""
-    touched = {op.key for op in ops}
-    for block in plan.blocks:
-        if block.key in touched:
-            continue
-        candidates = [e for e in owned if e.tag is not None and e.tag.key == block.key]
-        mapping = mappings.get(block.key)
-        event = next(
-            (e for e in candidates if mapping is not None and e.event_id == mapping.event_id),
-            next((e for e in candidates if e.observed_hash == block.content_hash), None),
-        )
-        if event is None:
-            continue
-        fresh = EventMapping(block.key, event.event_id, week, block.content_hash, event.etag)
-        if fresh != mapping:
-            state.save_mapping(calendar_id, fresh)
-
-
-def _on_calendar(
-    plan: Plan, previous: Sequence[Block], result: ApplyResult, dismissed: Iterable[str]
-) -> list[Block]:
-    """The blocks as the calendar now holds them: planned ones, except where the
-    write failed or was not attempted (then what was there before, if anything).
-
-    Dismissed keys keep their last block: the planner sizes a dismissal from it
-    (the minutes the user gave back are not re-placed elsewhere).
-    """
-    before = {block.key: block for block in previous}
-    not_done = [op for op, _ in result.failed] + list(result.skipped)
-    unwritten = {op.key for op in not_done if op.action != "delete"}
-    blocks: list[Block] = []
-    for block in plan.blocks:
-        if block.key not in unwritten:
-            blocks.append(block)
-        elif block.key in before:
-            blocks.append(before[block.key])
-    planned = {block.key for block in plan.blocks}
-    blocks.extend(before[k] for k in sorted(set(dismissed)) if k in before and k not in planned)
-    return blocks
 
 
 __all__ = ["SyncOutcome", "calendar_lock", "sync_calendar"]
