@@ -1,0 +1,72 @@
+"""``python -m benchmarks [quality speed requests latency scale] [--quick] [--seed N]``.
+
+Runs the chosen sections (all by default), writes their fragments under
+benchmarks/results/ and assembles BENCHMARKS.md from every fragment present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import time
+
+from benchmarks.common import ROOT, RESULTS, Options, machine, table
+
+SECTIONS = ("quality", "speed", "requests", "latency", "scale")
+MODULES = {
+    "quality": "benchmarks.quality",
+    "speed": "benchmarks.quality",
+    "requests": "benchmarks.requests",
+    "latency": "benchmarks.latency",
+    "scale": "benchmarks.scale",
+}
+
+INTRO = """\
+# Benchmarks
+
+Regenerate with `python -m benchmarks` (all sections, about 25 minutes on 2 cores),
+`python -m benchmarks quality speed` (a subset; the other sections keep their last
+figures) or `--quick` (fewer weeks, users and notifications: a smoke run, not the
+figures below). Every figure comes from the code in `benchmarks/`; ratios are
+measured in the same run. The machine is shared and noisy: read absolute times as
+indications, ratios as the result.
+"""
+
+
+def assemble() -> str:
+    parts = [INTRO]
+    stamp = machine()
+    rows = [[k, v] for k, v in stamp.items()]
+    parts.append("Assembled on:\n\n" + table(["", ""], rows) + "\n")
+    for section in SECTIONS:
+        path = RESULTS / f"{section}.md"
+        if path.exists():
+            parts.append(path.read_text())
+        else:
+            parts.append(f"## {section}\n\nNot run yet.\n")
+    return "\n".join(parts)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser.add_argument("sections", nargs="*", choices=SECTIONS, default=[])
+    parser.add_argument("--quick", action="store_true", help="a fast, smaller run")
+    parser.add_argument("--seed", type=int, default=2026, help="first generator seed")
+    args = parser.parse_args(argv)
+    chosen = set(args.sections or SECTIONS)
+    options = Options(quick=args.quick, seed=args.seed)
+    done: set[str] = set()
+    for section in SECTIONS:
+        if section not in chosen or MODULES[section] in done:
+            continue
+        began = time.perf_counter()
+        print(f"{section}...", flush=True)
+        module = importlib.import_module(MODULES[section])
+        module.main(options, chosen)
+        done.add(MODULES[section])
+        print(f"{section}: {time.perf_counter() - began:.0f} s", flush=True)
+    (ROOT / "BENCHMARKS.md").write_text(assemble())
+
+
+if __name__ == "__main__":
+    main()
