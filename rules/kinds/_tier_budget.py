@@ -40,7 +40,11 @@ class TierInput:
     triggers: int
     """Minutes the tier's accounts already get from triggers this week."""
     pool: tuple[Account, ...]
-    """Accounts whose cadence turn it is, best candidates first."""
+    """Accounts whose cadence turn it is: untouched by triggers first, then touched."""
+    fresh: int = 0
+    """How many of ``pool`` (from the front) no trigger touches this week."""
+    cycle: int = 0
+    """Which round of the cadence this is: rotates who gets time when not all can."""
 
     @property
     def mid(self) -> float:
@@ -77,11 +81,14 @@ def _split(tier: TierInput, wanted: float, round_to: int, floor: int) -> list[tu
     if minutes == 0 or not tier.pool:
         return []
     count = min(minutes // floor, len(tier.pool))
+    pool = list(tier.pool)
+    if count < tier.fresh:  # not everyone's turn can be served: a different few each round
+        start = tier.cycle * count % tier.fresh
+        pool = pool[start : tier.fresh] + pool[:start]
     base = max(floor, minutes // count // round_to * round_to)
     extra = max(0, (minutes - base * count) // round_to)
     return [
-        (account, base + (round_to if i < extra else 0))
-        for i, account in enumerate(tier.pool[:count])
+        (account, base + (round_to if i < extra else 0)) for i, account in enumerate(pool[:count])
     ]
 
 
@@ -126,22 +133,15 @@ def budget(
 
 def pool_order(
     ordered: Sequence[Account], period: int, week: int, touched: Mapping[str, bool]
-) -> tuple[Account, ...]:
-    """The accounts whose cadence turn it is this week, best candidates first.
+) -> tuple[tuple[Account, ...], int, int]:
+    """The accounts whose cadence turn it is this week, untouched ones first;
+    how many are untouched; and the cadence round (for the rotation in ``_split``).
 
     ``ordered`` is the fixed rotation order (by slug); account ``i`` has its turn
     when ``i % period == week % period`` (the cadence is the user's word: no
-    other account gets time, even when its tier is short). Those already touched
-    by a trigger come last; the rest rotate cycle by cycle so that, when fewer
-    than all get time, a different few miss out each time.
+    other account gets time, even when its tier is short).
     """
-    turn = week % period
-    mine = [(i, a) for i, a in enumerate(ordered) if i % period == turn]
-    size = max(1, len(mine))
-    cycle = week // period
-
-    def key(item: tuple[int, tuple[int, Account]]) -> tuple[bool, int]:
-        rank, (_, account) = item
-        return (touched.get(account.name, False), (rank - cycle) % size)
-
-    return tuple(a for _, (_, a) in sorted(enumerate(mine), key=key))
+    mine = [a for i, a in enumerate(ordered) if i % period == week % period]
+    fresh = [a for a in mine if not touched.get(a.name, False)]
+    rest = [a for a in mine if touched.get(a.name, False)]
+    return (*fresh, *rest), len(fresh), week // period

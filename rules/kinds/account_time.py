@@ -66,10 +66,10 @@ def _inputs(rule: AccountTime, ctx: WeekContext) -> list[TierInput]:
         ordered = sorted(ctx.accounts(name), key=lambda a: (a.slug, a.name))
         if rule.tiers is not None and name not in rule.tiers:
             ordered = []
-        pool = pool_order(ordered, PERIOD_WEEKS[tier.cadence], week, touched)
+        pool, fresh, cycle = pool_order(ordered, PERIOD_WEEKS[tier.cadence], week, touched)
         low, high = tier.share
         triggers = ctx.tier_minutes.get(name, 0)
-        out.append(TierInput(name, low / 100, high / 100, triggers, pool))
+        out.append(TierInput(name, low / 100, high / 100, triggers, pool, fresh, cycle))
     return out
 
 

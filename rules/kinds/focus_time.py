@@ -1,7 +1,8 @@
 """Protected focus time: 4-6 hours a week of Q2 work, in the morning by default.
 
 One flexible weekly request the planner splits into chunks of ``min_chunk`` to
-``max_chunk`` minutes; shown Busy and protected. ``conflict_policy: keep`` holds
+``max_chunk`` minutes; shown Busy and protected. The hours scale pro rata to
+the working days of the week (a holiday week asks for less). ``conflict_policy: keep`` holds
 the block when a meeting lands on it, ``yield`` lets the planner move it.
 """
 
@@ -38,7 +39,10 @@ def _expand(rule: FocusTime, ctx: WeekContext) -> list[BlockRequest]:
         return []
     spans = ctx.working_spans(days)
     preferred = ctx.working_spans(days, rule.preferred) if rule.preferred else ()
-    minutes = round(rule.hours * 60)
+    # pro rata, in half hours: a holiday week asks for its share of the weekly hours
+    minutes = round(rule.hours * 60 * ctx.pro_rata(rule.days) / 30) * 30
+    if minutes <= 0:
+        return []
     return [
         request(
             KIND,
