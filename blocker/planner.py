@@ -11,7 +11,10 @@ The order of placement is what makes the plan predictable for the user:
 4. blocks of the previous plan that are still valid stay put (those starting
    before ``stability_until`` first), so a replan disturbs as little as possible;
 5. the rest of every flexible request by descending priority (ties: key), in
-   the best free time (see :mod:`blocker.planning.slots`).
+   the best free time (see :mod:`blocker.planning.slots`); with no free room
+   left, in the time of lower-priority blocks, fixed ones included, that are
+   not pinned, protected or in the stability horizon
+   (see :mod:`blocker.planning.displace`): priority says who wins a full week.
 
 Pins: a moved pin is placed exactly where the user put it, with its title,
 even outside working hours or on a meeting (recorded as a Conflict) or on
@@ -42,6 +45,7 @@ from blocker.models import (
     WeekSpec,
 )
 from blocker.planning import text
+from blocker.planning.displace import displace
 from blocker.planning.output import blocks_of, shortfall_of
 from blocker.planning.slots import choose
 from blocker.planning.state import Placed, RequestState, Week
@@ -89,7 +93,7 @@ def plan_week(
     _keep_previous(week, flexible, prev, stable_s, now_s)
     order = sorted(flexible, key=lambda s: (-s.req.priority, s.req.key))
     for state in order:
-        _place_flexible(week, state, now_s, order)
+        _place_flexible(week, state, now_s, stable_s, order, timed)
     blocks: list[Block] = []
     shortfall: list[Shortfall] = []
     for state in states.values():
@@ -308,11 +312,17 @@ def _keep_one(week: Week, state: RequestState, key: str, block: Block, movable: 
 
 
 def _place_flexible(
-    week: Week, state: RequestState, now_s: int | None, order: Sequence[RequestState]
+    week: Week,
+    state: RequestState,
+    now_s: int | None,
+    stable_s: int | None,
+    order: Sequence[RequestState],
+    everyone: Sequence[RequestState],
 ) -> None:
     """Fill the request's remaining minutes; when no free room is left, take the
     time of one kept block of a lower-priority request (that request comes later
-    in ``order`` and is re-placed in turn)."""
+    in ``order`` and is re-placed in turn), else displace lower-priority blocks,
+    fixed ones included (:mod:`blocker.planning.displace`)."""
     req = state.req
     lo = to_seconds(req.earliest)
     if now_s is not None:
@@ -325,6 +335,11 @@ def _place_flexible(
         span = choose(week.blocked.free(window), preferred, state.remaining, rule, own_ends)
         if span is None:
             span = _by_eviction(week, state, window, preferred, own_ends, order)
+        if span is None:
+            want = rule.size(state.remaining, state.remaining)
+            lengths = [want] if want == rule.min_len else [want, rule.min_len]
+            settled = max((x for x in (now_s, stable_s) if x is not None), default=None)
+            span = displace(week, state, window, everyone, lengths, settled)
         if span is None:
             return
         key = state.next_key()
