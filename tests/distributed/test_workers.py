@@ -6,9 +6,10 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
@@ -49,6 +50,24 @@ def _pending(db_url: str) -> int:
             "SELECT count(*) FROM procrastinate.procrastinate_jobs "
             "WHERE queue_name = %s AND status IN ('todo', 'doing')",
             (QUEUE,),
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _weekly_done(db_url: str) -> set[str]:
+    with psycopg.connect(libpq(db_url)) as conn:
+        rows = conn.execute(
+            "SELECT DISTINCT calendar_id FROM test_run_intervals "
+            "WHERE trigger = 'weekly' AND finished_at IS NOT NULL"
+        ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _count(db_url: str, where: str, *params: str) -> int:
+    with psycopg.connect(libpq(db_url)) as conn:
+        row = conn.execute(
+            f"SELECT count(*) FROM test_run_intervals WHERE {where}", params
         ).fetchone()
     assert row is not None
     return int(row[0])
@@ -110,17 +129,22 @@ def test_a_burst_of_webhooks_on_two_workers_runs_each_calendar_alone(
     enqueuer.start()
     pool = workers(rules)
     try:
-        pool.start(TEST_RUN_SECONDS="0.2")
-        pool.start(TEST_RUN_SECONDS="0.2")
-        # Weekly generations queued for every calendar compete with the rebalances.
-        generate = enqueuer.app.tasks[GENERATE]
+        # Every weekly generation is due: the workers' own periodic dispatcher queues
+        # them, and they compete with the webhook rebalances for the calendar locks.
+        due = runtime.now() - timedelta(minutes=1)
         for calendar_id in calendars:
-            generate.configure(lock=calendar_lock(calendar_id)).defer(calendar_id=calendar_id)
+            runtime.store.set_next_generate_at(calendar_id, due)
+        pool.start(TEST_RUN_SECONDS="0.2")
+        pool.start(TEST_RUN_SECONDS="0.2")
         for _wave in range(5):  # 50 webhooks: 5 per calendar, spread over ~3 s
             for calendar_id in calendars:
                 enqueuer.trigger_rebalance(calendar_id, "webhook")
             time.sleep(0.6)
-        wait_for(lambda: _pending(db_url) == 0, what="the queue to drain", limit=90)
+        wait_for(
+            lambda: _weekly_done(db_url) == set(calendars) and _pending(db_url) == 0,
+            what="every weekly run and the queue to drain",
+            limit=90,
+        )
     finally:
         enqueuer.shutdown()
         pool.stop_all()
@@ -128,13 +152,19 @@ def test_a_burst_of_webhooks_on_two_workers_runs_each_calendar_alone(
     intervals = _intervals(db_url)
     _assert_no_overlap(intervals)
     assert {c for c, *_ in intervals} == set(calendars)
-    # The burst was collapsed (not 50 + 10 runs) yet some calendar ran more than once,
-    # and both processes did work: the exclusion above was really exercised.
-    assert len(intervals) < 60
+    # The burst was collapsed (fewer webhook runs of this week than the 50 webhooks) yet
+    # some calendar ran more than once, and both processes did work: the exclusion
+    # above was really exercised.
+    assert _count(db_url, "trigger = 'webhook' AND week = %s", week_of(runtime.today())) < 50
     assert max(sum(c == cal for c, *_ in intervals) for cal in calendars) > 1
     assert len({pid for _, pid, *_ in intervals}) == 2
     for calendar_id in calendars:
         _assert_reconciled(runtime, calendar_id)
+        # The dispatcher moved the next generation to the coming Friday 15:00, New York.
+        state = runtime.store.schedule(calendar_id)
+        assert state is not None and state.next_generate_at is not None
+        local = state.next_generate_at.astimezone(ZoneInfo("America/New_York"))
+        assert (local.strftime("%a %H:%M"), local > runtime.now()) == ("Fri 15:00", True)
 
 
 def test_a_worker_killed_mid_run_is_recovered_by_the_other(

@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS test_run_intervals (
     calendar_id text NOT NULL,
     pid integer NOT NULL,
     trigger text NOT NULL,
+    week text NOT NULL,
     started_at timestamptz NOT NULL,
     finished_at timestamptz
 )
@@ -57,9 +58,9 @@ class RecordingRuntime(WorkerRuntime):
             ).fetchone()
             first = row is not None and row[0] == 0
             cur = conn.execute(
-                "INSERT INTO test_run_intervals (calendar_id, pid, trigger, started_at) "
-                "VALUES (%s, %s, %s, clock_timestamp()) RETURNING id",
-                (calendar_id, os.getpid(), trigger),
+                "INSERT INTO test_run_intervals (calendar_id, pid, trigger, week, started_at) "
+                "VALUES (%s, %s, %s, %s, clock_timestamp()) RETURNING id",
+                (calendar_id, os.getpid(), trigger, week),
             ).fetchone()
             assert cur is not None
             outcome = super().sync(rules, calendar_id, week, trigger=trigger, dry_run=dry_run)
