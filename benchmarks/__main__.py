@@ -10,7 +10,7 @@ import argparse
 import importlib
 import time
 
-from benchmarks.common import ROOT, RESULTS, Options, machine, table
+from benchmarks.common import RESULTS, ROOT, Options, machine, table
 
 SECTIONS = ("quality", "speed", "requests", "latency", "scale")
 MODULES = {

@@ -22,7 +22,7 @@ from blocker.models import Busy, WeekSpec
 from blocker.weeks import week_dates
 from rules import expand_week, parse_rules
 
-__all__ = ["Instance", "ZONES", "generate", "instances"]
+__all__ = ["ZONES", "Instance", "generate", "instances"]
 
 SLOT_MINUTES = 15
 
@@ -41,11 +41,7 @@ DST_WEEKS: dict[str, tuple[str, ...]] = {
 }
 
 _DOMAINS = ("example", "test", "invalid")
-_NAMES = (
-    "Acme Aperture Bluth Cyberdyne Dunder Globex Hooli Initech Massive Monarch Nakatomi "
-    "Oceanic Pied Soylent Stark Tyrell Umbrella Vandelay Wayne Wonka Zorg Gringotts "
-    "Krusty Oscorp Prestige Sirius Virtucon Wernham Yoyodyne Ajax"
-).split()
+_NAMES = ["Acme", "Aperture", "Bluth", "Cyberdyne", "Dunder", "Globex", "Hooli", "Initech", "Massive", "Monarch", "Nakatomi", "Oceanic", "Pied", "Soylent", "Stark", "Tyrell", "Umbrella", "Vandelay", "Wayne", "Wonka", "Zorg", "Gringotts", "Krusty", "Oscorp", "Prestige", "Sirius", "Virtucon", "Wernham", "Yoyodyne", "Ajax"]
 _SUFFIXES = ("Corp", "Labs", "Foods", "Health", "Bank", "Media", "Energy", "Retail", "Air")
 
 
