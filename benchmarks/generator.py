@@ -41,7 +41,38 @@ DST_WEEKS: dict[str, tuple[str, ...]] = {
 }
 
 _DOMAINS = ("example", "test", "invalid")
-_NAMES = ["Acme", "Aperture", "Bluth", "Cyberdyne", "Dunder", "Globex", "Hooli", "Initech", "Massive", "Monarch", "Nakatomi", "Oceanic", "Pied", "Soylent", "Stark", "Tyrell", "Umbrella", "Vandelay", "Wayne", "Wonka", "Zorg", "Gringotts", "Krusty", "Oscorp", "Prestige", "Sirius", "Virtucon", "Wernham", "Yoyodyne", "Ajax"]
+_NAMES = [
+    "Acme",
+    "Aperture",
+    "Bluth",
+    "Cyberdyne",
+    "Dunder",
+    "Globex",
+    "Hooli",
+    "Initech",
+    "Massive",
+    "Monarch",
+    "Nakatomi",
+    "Oceanic",
+    "Pied",
+    "Soylent",
+    "Stark",
+    "Tyrell",
+    "Umbrella",
+    "Vandelay",
+    "Wayne",
+    "Wonka",
+    "Zorg",
+    "Gringotts",
+    "Krusty",
+    "Oscorp",
+    "Prestige",
+    "Sirius",
+    "Virtucon",
+    "Wernham",
+    "Yoyodyne",
+    "Ajax",
+]
 _SUFFIXES = ("Corp", "Labs", "Foods", "Health", "Bank", "Media", "Energy", "Retail", "Air")
 
 
