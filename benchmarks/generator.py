@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from blocker.models import Busy, WeekSpec
 from blocker.weeks import week_dates
-from rules import expand_week, parse_rules
+from rules import Rules, expand_week, parse_rules
 
 __all__ = ["ZONES", "Instance", "generate", "instances"]
 
@@ -85,6 +85,7 @@ class Instance:
     busy: tuple[Busy, ...]
     accounts: int
     dst: bool
+    rules: Rules
 
     @property
     def meetings(self) -> int:
@@ -284,7 +285,7 @@ def generate(seed: int) -> Instance:
     tz = ZoneInfo(zone)
     workdays = sorted({i.start.astimezone(tz).date() for i in spec.working})
     busy = _meetings(rng, spec, workdays, tz) if workdays else ()
-    return Instance(seed=seed, spec=spec, busy=busy, accounts=count, dst=dst)
+    return Instance(seed=seed, spec=spec, busy=busy, accounts=count, dst=dst, rules=rules)
 
 
 def instances(count: int, *, seed: int = 2026) -> list[Instance]:

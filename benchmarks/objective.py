@@ -23,6 +23,7 @@ that respects the same constraints).
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -131,7 +132,7 @@ def violations(spec: WeekSpec, blocks: Sequence[Block], busy: Sequence[Busy]) ->
     problems: list[str] = []
     requests = {r.key: r for r in spec.requests}
     timed = sorted((b for b in blocks if not b.all_day), key=lambda b: b.start.timestamp())
-    for a, b in zip(timed, timed[1:], strict=False):
+    for a, b in itertools.pairwise(timed):
         if b.start.timestamp() < a.end.timestamp():
             problems.append(f"{a.key} overlaps {b.key}")
     meetings = [m for m in busy if m.blocks_time]

@@ -178,9 +178,10 @@ def measure(harness: Harness) -> list[Run]:
         )
 
     runs: list[Run] = []
+    last: tuple[Block, ...] = ()
     for name in ("first sync of the week", "no-op resync", "rebalance after one meeting"):
         if name.startswith("rebalance"):
-            target = _a_movable_block(runs_plan)
+            target = _a_movable_block(last)
             harness.add_meeting(target.start, target.end, "Encroaching QBR")
         harness.clear()
         outcome = sync()
@@ -189,7 +190,7 @@ def measure(harness: Harness) -> list[Run]:
         writes = _writes(outcome)
         floor = 1 + ceil(writes / harness.batch_size)
         runs.append(Run(name, harness.count(), writes, floor, harness.detail()))
-        runs_plan = outcome.plan.blocks
+        last = outcome.plan.blocks
     return runs
 
 

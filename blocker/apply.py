@@ -96,8 +96,9 @@ def apply_ops(
         except ProviderError as exc:
             results = [exc] * len(chunk)
         stop: str | None = None
+        done: list[EventMapping] = []
         for op, result in zip(chunk, results, strict=True):
-            why = _record(op, result, state, calendar_id, week)
+            why = _record(op, result, done, week)
             if why is None:
                 applied.append(op)
                 if isinstance(result, RemoteEvent):
@@ -108,6 +109,8 @@ def apply_ops(
             failed.append((op, why))
             if isinstance(result, TransientError | ReconnectRequired):
                 stop = why
+        if done:  # the whole batch's mappings in one transaction
+            state.save_mappings(calendar_id, done)
         if stop is not None:
             rest = tuple(ops[start + size :])
             return ApplyResult(
@@ -135,10 +138,9 @@ def _forget_before_delete(
         state.drop_mapping(calendar_id, op.key)
 
 
-def _record(
-    op: Op, result: WriteResult, state: SyncState, calendar_id: str, week: str
-) -> str | None:
-    """Record one write's outcome in the state; the failure message, or None if done."""
+def _record(op: Op, result: WriteResult, done: list[EventMapping], week: str) -> str | None:
+    """One write's outcome: its mapping goes to ``done`` (saved with the rest of the
+    batch); returns the failure message, or None if done."""
     if isinstance(result, ProviderError):
         if op.action == "delete" and isinstance(result, EventNotFound):
             return None  # gone already: the mapping went before the write
@@ -152,15 +154,14 @@ def _record(
     if result is None:
         return "the provider returned no event"
     assert op.block is not None
-    state.save_mapping(
-        calendar_id,
+    done.append(
         EventMapping(
             key=op.key,
             event_id=result.event_id,
             week=week,
             content_hash=op.block.content_hash,
             etag=result.etag,
-        ),
+        )
     )
     return None
 

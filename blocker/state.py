@@ -8,7 +8,7 @@ protocol only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
@@ -83,6 +83,11 @@ class SyncState(Protocol):
         ...
 
     def save_mapping(self, calendar_id: str, mapping: EventMapping) -> None: ...
+
+    def save_mappings(self, calendar_id: str, mappings: Sequence[EventMapping]) -> None:
+        """Save several mappings in one transaction (apply records a whole batch at
+        once: one commit per batch instead of one per event)."""
+        ...
 
     def drop_mapping(self, calendar_id: str, key: str) -> None: ...
 

@@ -9,6 +9,7 @@ method atomic, so the scheduler's threads can share one instance.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from blocker.models import Block, Pin, RunRecord
@@ -38,6 +39,11 @@ class MemoryState:
     def save_mapping(self, calendar_id: str, mapping: EventMapping) -> None:
         with self._lock:
             self._mappings[(calendar_id, mapping.key)] = mapping
+
+    def save_mappings(self, calendar_id: str, mappings: Sequence[EventMapping]) -> None:
+        with self._lock:
+            for mapping in mappings:
+                self._mappings[(calendar_id, mapping.key)] = mapping
 
     def drop_mapping(self, calendar_id: str, key: str) -> None:
         with self._lock:

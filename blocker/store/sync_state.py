@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from blocker.models import Block, Interval, Pin, RunRecord
 from blocker.state import EventMapping, Snapshot
@@ -94,6 +96,35 @@ class SyncStateStore(StoreBase):
                     "updated_at": self._now(),
                 },
                 ("calendar_id", "key"),
+            )
+
+    def save_mappings(self, calendar_id: str, mappings: Sequence[EventMapping]) -> None:
+        """All of ``mappings`` in one transaction and one INSERT .. ON CONFLICT: a
+        batch of writes costs one commit, not one per event (BENCHMARKS.md, scale)."""
+        latest = {m.key: m for m in mappings}  # one row per key in a single statement
+        if not latest:
+            return
+        now = self._now()
+        rows = [
+            {
+                "calendar_id": calendar_id,
+                "key": m.key,
+                "event_id": m.event_id,
+                "week": m.week,
+                "content_hash": m.content_hash,
+                "etag": m.etag,
+                "updated_at": now,
+            }
+            for m in latest.values()
+        ]
+        insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+        stmt = insert(EventMappingRow).values(rows)
+        update = {
+            name: stmt.excluded[name] for name in rows[0] if name not in ("calendar_id", "key")
+        }
+        with self._tx() as s:
+            s.execute(
+                stmt.on_conflict_do_update(index_elements=["calendar_id", "key"], set_=update)
             )
 
     def drop_mapping(self, calendar_id: str, key: str) -> None:
