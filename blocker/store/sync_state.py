@@ -53,6 +53,25 @@ def _run(row: RunRow) -> RunRecord:
     )
 
 
+_UPSERTS: dict[str, Any] = {}
+
+
+def _mapping_upsert(dialect: str) -> Any:
+    """The upsert of one mapping row, built once per dialect: executed with a list of
+    rows it is one cached statement sent as a batch (SQLAlchemy's insertmanyvalues)."""
+    cached = _UPSERTS.get(dialect)
+    if cached is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = insert(EventMappingRow)
+        update = {
+            name: stmt.excluded[name]
+            for name in ("event_id", "week", "content_hash", "etag", "updated_at")
+        }
+        cached = stmt.on_conflict_do_update(index_elements=["calendar_id", "key"], set_=update)
+        _UPSERTS[dialect] = cached
+    return cached
+
+
 class SyncStateStore(StoreBase):
     """Event mappings, pins, sync tokens, last applied blocks and run history."""
 
@@ -99,9 +118,9 @@ class SyncStateStore(StoreBase):
             )
 
     def save_mappings(self, calendar_id: str, mappings: Sequence[EventMapping]) -> None:
-        """All of ``mappings`` in one transaction and one INSERT .. ON CONFLICT: a
-        batch of writes costs one commit, not one per event (BENCHMARKS.md, scale)."""
-        latest = {m.key: m for m in mappings}  # one row per key in a single statement
+        """All of ``mappings`` in one transaction (one batched INSERT .. ON CONFLICT):
+        a batch of writes costs one commit, not one per event (BENCHMARKS.md, scale)."""
+        latest = {m.key: m for m in mappings}  # a row may be upserted once per statement
         if not latest:
             return
         now = self._now()
@@ -117,15 +136,8 @@ class SyncStateStore(StoreBase):
             }
             for m in latest.values()
         ]
-        insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
-        stmt = insert(EventMappingRow).values(rows)
-        update = {
-            name: stmt.excluded[name] for name in rows[0] if name not in ("calendar_id", "key")
-        }
         with self._tx() as s:
-            s.execute(
-                stmt.on_conflict_do_update(index_elements=["calendar_id", "key"], set_=update)
-            )
+            s.execute(_mapping_upsert(self.engine.dialect.name), rows)
 
     def drop_mapping(self, calendar_id: str, key: str) -> None:
         with self._tx() as s:
