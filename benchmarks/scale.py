@@ -25,7 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, time as dtime, timedelta
+from datetime import datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
@@ -107,12 +108,12 @@ def _drop_database(name: str) -> None:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def run(backend: str, users: int, seed: int) -> dict[str, Any]:
+def run(backend: str, users: int, seed: int, processes: int = PROCESSES) -> dict[str, Any]:
     """Generate ``users`` weeks on ``backend`` with PROCESSES workers; wall time, memory."""
     with tempfile.TemporaryDirectory() as tmp:
         url, database = _create_database(backend, Path(tmp))
         try:
-            share = -(-users // PROCESSES)
+            share = -(-users // processes)
             began = time.perf_counter()
             children = [
                 subprocess.Popen(
@@ -130,7 +131,7 @@ def run(backend: str, users: int, seed: int) -> dict[str, Any]:
                     stdout=subprocess.PIPE,
                     env={**os.environ, "PYTHONPATH": str(ROOT)},
                 )
-                for i in range(PROCESSES)
+                for i in range(processes)
             ]
             results = []
             for child in children:
