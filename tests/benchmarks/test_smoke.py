@@ -1,0 +1,113 @@
+"""Smoke test of the benchmark parts on tiny instances (nothing is timed here).
+
+The generator must give valid, reproducible weeks through the rules engine; the
+scorer must count what a plan holds; CP-SAT must reach at least our plan's score
+(its model admits every plan that keeps the hard constraints) and never more
+than its proven bound; first-fit must keep the hard constraints too.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from benchmarks.baseline import first_fit
+from benchmarks.common import percentile
+from benchmarks.generator import generate
+from benchmarks.objective import EXTRA_CHUNK, PREFERRED, score_blocks, tier_shares, violations
+from benchmarks.optimum import solve
+from blocker.models import Block, BlockRequest, Interval, WeekSpec
+from blocker.planner import plan_week
+from blocker.planning.timeline import merge
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_generated_week_is_reproducible_crowded_and_on_the_grid(seed: int) -> None:
+    week = generate(seed)
+    assert week == generate(seed)
+    assert 60 <= week.accounts <= 100 and 10 <= week.meetings <= 35
+    kinds = {r.kind for r in week.spec.requests}
+    assert {"focus_time", "email_batches", "call_window", "renewal_prep"} <= kinds
+    for req in week.spec.requests:
+        assert req.minutes % 15 == 0 and req.earliest.minute % 15 == 0
+    working = sum(i.minutes for i in week.spec.working)
+    asked = sum(r.minutes for r in week.spec.requests if not r.all_day)
+    meetings = sum(
+        (e - s) // 60
+        for s, e in merge(
+            (int(b.start.timestamp()), int(b.end.timestamp())) for b in week.busy if b.blocks_time
+        )
+    )
+    assert asked + meetings > working  # crowded: not everything can fit
+
+
+@pytest.mark.parametrize("seed", [5, 8])
+def test_optimum_dominates_our_plan_and_first_fit(seed: int) -> None:
+    week = generate(seed)
+    ours = plan_week(week.spec, busy=week.busy).blocks
+    naive = first_fit(week.spec, week.busy)
+    assert violations(week.spec, ours, week.busy) == []
+    assert violations(week.spec, naive, week.busy) == []
+    best = solve(week.spec, week.busy, seconds=20, workers=2, hint=ours)
+    assert best.status in {"OPTIMAL", "FEASIBLE"}
+    assert violations(week.spec, best.blocks, week.busy) == []
+    rescored = score_blocks(week.spec, best.blocks).total
+    assert rescored == pytest.approx(best.objective, abs=1e-6) or not best.optimal
+    assert score_blocks(week.spec, ours).total <= rescored + 1e-6
+    assert score_blocks(week.spec, naive).total <= rescored + 1e-6
+    assert rescored <= best.bound + 1e-6
+
+
+def _tiny_spec() -> tuple[WeekSpec, BlockRequest]:
+    week = generate(1).spec
+    day = week.working[0]
+    req = BlockRequest(
+        key="focus",
+        rule="focus",
+        kind="focus_time",
+        title="Focus",
+        minutes=120,
+        earliest=day.start,
+        latest=day.end,
+        min_chunk=60,
+        preferred=(Interval(day.start, day.start + timedelta(hours=1)),),
+        priority=80,
+        tier="high",
+    )
+    return WeekSpec(week.week, week.timezone, (day,), (req,), tiers=week.tiers), req
+
+
+def _block(key: str, req: BlockRequest, start_h: float, hours: float) -> Block:
+    start = req.earliest + timedelta(hours=start_h)
+    return Block(key, req.rule, req.kind, req.title, start, start + timedelta(hours=hours))
+
+
+def test_score_counts_minutes_fit_chunks_and_tier_error() -> None:
+    spec, req = _tiny_spec()
+    one = score_blocks(spec, [_block("focus", req, 0, 2)])
+    two = score_blocks(spec, [_block("focus", req, 1, 1), _block("focus#1", req, 3, 1)])
+    assert (one.weighted_minutes, one.preferred_minutes, one.extra_chunks) == (80 * 120, 60, 0)
+    assert (two.weighted_minutes, two.preferred_minutes, two.extra_chunks) == (80 * 120, 0, 1)
+    assert one.total - two.total == PREFERRED * 60 + EXTRA_CHUNK
+    # all account time on one tier: the error is what the other tiers' shares miss
+    assert one.tier_error_minutes == pytest.approx(2 * (1 - tier_shares(spec)["high"]) * 120)
+    assert score_blocks(spec, []).total == 0
+
+
+def test_solver_finds_the_best_single_block_week() -> None:
+    spec, req = _tiny_spec()
+    best = solve(spec, (), seconds=10, workers=2)
+    assert best.optimal
+    assert best.objective == pytest.approx(score_blocks(spec, [_block("focus", req, 0, 2)]).total)
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert (percentile(values, 50), percentile(values, 95), percentile(values, 100)) == (
+        50.0,
+        95.0,
+        100.0,
+    )
+    with pytest.raises(ValueError):
+        percentile([], 50)
