@@ -157,3 +157,19 @@ def test_a_calendar_whose_next_time_is_cleared_is_not_queued_again(
     again = dispatch_due(runtime.store.engine, manager, default_timezone="UTC", **kwargs)  # type: ignore[arg-type]
     assert (first, again) == (["tokyo"], [])
     assert _queued(db_url, GENERATE) == [("tokyo", "calendar:tokyo")]
+
+
+def test_scheduling_again_keeps_existing_times(
+    db_url: str, zoned_runtime: tuple[Runtime, Clock]
+) -> None:
+    """Several workers start together: the second start must not move a due generation."""
+    runtime, clock = zoned_runtime
+    assert schedule_calendars(runtime, clock.now) == 2
+    due = clock.now - timedelta(minutes=5)
+    runtime.store.set_next_generate_at("tokyo", due)
+    assert schedule_calendars(runtime, clock.now + timedelta(days=3)) == 0
+    tokyo, la = runtime.store.schedule("tokyo"), runtime.store.schedule("la")
+    assert tokyo is not None and la is not None
+    assert tokyo.next_generate_at == due
+    assert la.next_generate_at == datetime(2026, 10, 30, 22, 0, tzinfo=UTC)
+    assert la.next_poll_at == clock.now + timedelta(minutes=60)
