@@ -124,7 +124,7 @@ def run_week(instance: Instance, *, seconds: float, repeats: int = 5) -> WeekRes
 
 def run(options: Options) -> list[WeekResult]:
     count = 20 if options.quick else 200
-    seconds = 5.0 if options.quick else 8.0
+    seconds = 5.0 if options.quick else 6.0
     results: list[WeekResult] = []
     for i in range(count):
         results.append(run_week(generate(options.seed + i), seconds=seconds))
