@@ -370,13 +370,7 @@ def serve(
     from blocker.web.server import serve as run_server
 
     try:
-        settings = Settings()
-        if settings.jobs_backend == "procrastinate":
-            from blocker.distributed.serve import serve_enqueue_only
-
-            serve_enqueue_only(settings, config, host=host, port=port)
-            return
-        run_server(settings, config, host=host, port=port)
+        run_server(Settings(), config, host=host, port=port)
     except BlockerError as exc:
         raise _fail(exc) from exc
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -30,6 +31,9 @@ from blocker.settings import Settings, env_name
 from blocker.web.deps import require_token
 from blocker.web.routes import connect as connect_routes
 from blocker.web.routes import health, metrics, pages, plan, rules, sync, webhooks
+
+if TYPE_CHECKING:
+    from blocker.distributed.enqueue import ProcrastinateEnqueuer
 
 log = logging.getLogger("blocker.web")
 
@@ -59,15 +63,22 @@ def create_app(
     """Build the app for ``settings`` (rules from ``settings.rules_path`` or the store)."""
     if settings.api_token is None:
         raise SettingsError(f"{env_name('api_token')} is required to serve the API")
-    if settings.jobs_backend != "apscheduler":
-        # WIRING POINT: the procrastinate backend (DESIGN.md section 7) runs its own
-        # workers; this process would only defer jobs. Not built yet.
-        raise SettingsError(
-            f"{env_name('jobs_backend')}={settings.jobs_backend} is not available yet",
-            hint="use the default apscheduler backend",
-        )
     runtime = Runtime.open(settings, settings.rules_path, clock=clock)
-    scheduler = BlockerScheduler(runtime) if start_scheduler else None
+    scheduler: BlockerScheduler | ProcrastinateEnqueuer | None = None
+    if settings.jobs_backend == "procrastinate":
+        # DESIGN.md section 7: jobs run in `blocker worker` processes; this process
+        # only answers HTTP and defers jobs (webhook debounce, rules changes).
+        from blocker.distributed.enqueue import ProcrastinateEnqueuer
+        from blocker.distributed.worker import require_procrastinate
+
+        try:
+            require_procrastinate(settings)
+        except BaseException:
+            runtime.close()
+            raise
+        scheduler = ProcrastinateEnqueuer(runtime) if start_scheduler else None
+    elif start_scheduler:
+        scheduler = BlockerScheduler(runtime)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

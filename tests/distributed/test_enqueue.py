@@ -19,9 +19,9 @@ from blocker.distributed.enqueue import (
     ProcrastinateEnqueuer,
     build_enqueuer,
 )
-from blocker.distributed.serve import build_enqueue_only_app
 from blocker.runtime import Runtime
 from blocker.settings import Settings
+from blocker.web.app import create_app
 from tests.distributed.conftest import wait_for, write_rules
 from tests.distributed.worker_main import libpq
 
@@ -100,9 +100,9 @@ def test_a_rules_change_queues_a_rebalance_per_calendar(db_url: str, runtime: Ru
 def test_the_web_app_in_this_mode_reports_the_enqueuer_and_runs_no_scheduler(
     settings: Settings,
 ) -> None:
-    app, enqueuer = build_enqueue_only_app(settings)
-    assert app.state.scheduler is enqueuer
-    enqueuer.start()
+    app = create_app(settings)
+    enqueuer = app.state.scheduler
+    assert isinstance(enqueuer, ProcrastinateEnqueuer)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
@@ -115,9 +115,9 @@ def test_the_web_app_in_this_mode_reports_the_enqueuer_and_runs_no_scheduler(
     finally:
         server.should_exit = True
         thread.join(timeout=30)
-        enqueuer.shutdown()
         sock.close()
     assert ready["scheduler"] == "running"
+    assert not enqueuer.running, "the app's lifespan stops the enqueuer on shutdown"
 
 
 def test_the_default_backend_enqueues_through_apscheduler(tmp_path: Path) -> None:
