@@ -49,10 +49,13 @@ def assemble() -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
-    parser.add_argument("sections", nargs="*", choices=SECTIONS, default=[])
+    parser.add_argument("sections", nargs="*", help=f"any of {', '.join(SECTIONS)} (default: all)")
     parser.add_argument("--quick", action="store_true", help="a fast, smaller run")
     parser.add_argument("--seed", type=int, default=2026, help="first generator seed")
     args = parser.parse_args(argv)
+    unknown = set(args.sections) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
     chosen = set(args.sections or SECTIONS)
     options = Options(quick=args.quick, seed=args.seed)
     done: set[str] = set()
