@@ -44,6 +44,9 @@ def assemble() -> str:
             parts.append(path.read_text())
         else:
             parts.append(f"## {section}\n\nNot run yet.\n")
+    reading = ROOT / "benchmarks" / "READING.md"
+    if reading.exists():
+        parts.append(reading.read_text())
     return "\n".join(parts)
 
 
