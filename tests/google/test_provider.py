@@ -214,6 +214,11 @@ def test_stale_sync_token_then_full_read(provider: GoogleCalendar, fake: FakeGoo
         provider.read(WEEK, sync_token=token)
     again = provider.read(WEEK)
     assert len(again.events) == 1 and again.sync_token
+    # Only tokens issued before the expiry are stale: the one the recovering full
+    # read handed out works at once, with nothing changed since.
+    assert again.sync_token
+    quiet = provider.read(WEEK, sync_token=again.sync_token)
+    assert quiet.incremental and quiet.events == () and quiet.removed == ()
 
 
 def test_a_week_of_blocks_is_one_or_two_requests(

@@ -96,6 +96,15 @@ class CalendarApi:
         self.seq += 1
         return self.seq
 
+    def expire_sync_tokens(self) -> None:
+        """Make every sync token issued so far stale, and only those.
+
+        Tokens carry the change sequence they were issued at, so the expiry takes a
+        sequence number of its own: older tokens fall below it, while a token issued
+        after it (even with no change since) carries it and stays valid.
+        """
+        self.min_sync_seq = self._next_seq()
+
     def _now(self) -> str:
         return _rfc3339(datetime.now(UTC))
 

@@ -84,7 +84,7 @@ class FakeGoogle:
 
     def expire_sync_tokens(self) -> None:
         """Every sync token issued so far becomes stale (410 on next use)."""
-        self.api.min_sync_seq = self.api.seq + 1
+        self.api.expire_sync_tokens()
 
     def requests(self, *, path_contains: str = "", method: str | None = None) -> list[Logged]:
         """Outer HTTP requests to the calendar API (not OAuth, not batch parts)."""
