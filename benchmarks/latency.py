@@ -9,9 +9,10 @@ calendar in the same process). The rules are config.example.yaml with
 figures.
 
 Each notification: a colleague books a meeting on top of one of our flexible,
-unprotected blocks (a protected ``keep`` block stays put by design), the calendar's push arrives (alternately Google's ``events.watch``
-headers and a Graph ``clientState`` notification), and the clock runs from
-just before the POST until the block's event has left the meeting's time.
+unprotected blocks (a protected ``keep`` block stays put by design), the
+calendar's push arrives (alternately Google's ``events.watch`` headers and a
+Graph ``clientState`` notification), and the clock runs from just before the
+POST until the block's event has left the meeting's time.
 The meeting is then removed again (quietly) so the week does not fill up.
 """
 
