@@ -1,21 +1,24 @@
 """Shared shape of the per-account trigger kinds (renewal, silent, health, go-live).
 
-One flexible request per account for the week, keyed by the account's slug (not
-its position in the list, so adding an account never re-keys the others).
+A kind only decides which accounts trigger and why (``Trigger``); turning each
+into one flexible request for the week is done here, once. Requests are keyed by
+the account's slug (not its position in the list, so adding an account never
+re-keys the others).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import Field
 
-from blocker.models import BlockRequest
-from rules.context import KindInfo, WeekContext, request
+from blocker.models import BlockRequest, Quadrant
+from rules.context import KindInfo, WeekContext
+from rules.kinds._common import week_request
 from rules.spec import Account, RuleSpec
-
-R = TypeVar("R", bound=RuleSpec)
 
 
 class AccountTriggerSpec(RuleSpec):
@@ -26,13 +29,32 @@ class AccountTriggerSpec(RuleSpec):
     """Prefer the first N working days of the week (act early on a trigger)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """One account a trigger fired for this week, and what its block should say."""
+
+    account: Account
+    ordinal: str
+    reason: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+    prefer: list[date] | None = None
+    deadline: date | None = None
+    quadrant: Quadrant | None = None
+    """Overrides the kind's default quadrant (the rule's own still wins)."""
+
+
 def eligible(rule: AccountTriggerSpec, account: Account) -> bool:
     return rule.tiers is None or account.tier in rule.tiers
 
 
+def candidates(rule: AccountTriggerSpec, ctx: WeekContext) -> list[Account]:
+    """The accounts ``rule`` may fire for, in slug order (a stable output order)."""
+    return [a for a in sorted(ctx.accounts(), key=lambda a: a.slug) if eligible(rule, a)]
+
+
 def account_request(
-    info: KindInfo[R],
-    rule: R,
+    info: KindInfo[Any],
+    rule: RuleSpec,
     ctx: WeekContext,
     account: Account,
     *,
@@ -40,41 +62,52 @@ def account_request(
     ordinal: str,
     prefer: list[date] | None = None,
     deadline: date | None = None,
-    values: dict[str, Any] | None = None,
+    values: Mapping[str, Any] | None = None,
     **extra: Any,
 ) -> BlockRequest | None:
-    """A flexible request for ``account`` somewhere in the working week.
+    """A flexible request for ``account`` somewhere in the working week, in one piece.
 
     ``prefer`` lists days whose working hours are preferred; ``deadline`` ends the
     window at the end of that working day (if it is in the week).
     """
-    days = ctx.days()
-    if not days:
-        return None
-    spans = ctx.working_spans(days)
-    latest = spans[-1].end
-    if deadline is not None:
-        before = ctx.working_spans([d for d in days if d <= deadline])
-        if before:
-            latest = before[-1].end
-    preferred = ctx.working_spans(prefer) if prefer else ()
-    return request(
+    return week_request(
         info,
         rule,
         ctx,
-        day=ctx.monday,
+        days=ctx.days(),
         ordinal=ordinal,
         minutes=minutes,
-        earliest=spans[0].start,
-        latest=latest,
-        fixed=False,
-        min_chunk=minutes,
-        preferred=preferred,
+        prefer=prefer or None,
+        deadline=deadline,
         tier=account.tier,
         account=account.name,
         values={"account": account.name, "tier": account.tier, **(values or {})},
         **extra,
     )
+
+
+def trigger_requests(
+    info: KindInfo[Any], rule: AccountTriggerSpec, ctx: WeekContext, triggers: Iterable[Trigger]
+) -> list[BlockRequest]:
+    """One ``rule.minutes`` request per trigger, in the order given."""
+    out: list[BlockRequest] = []
+    for trigger in triggers:
+        req = account_request(
+            info,
+            rule,
+            ctx,
+            trigger.account,
+            minutes=rule.minutes,
+            ordinal=trigger.ordinal,
+            prefer=trigger.prefer,
+            deadline=trigger.deadline,
+            values=trigger.values,
+            reason=trigger.reason,
+            quadrant=trigger.quadrant,
+        )
+        if req is not None:
+            out.append(req)
+    return out
 
 
 def early_days(ctx: WeekContext, count: int) -> list[date]:

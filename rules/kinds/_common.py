@@ -1,13 +1,16 @@
-"""Helpers shared by the template kinds: "at a time" (fixed) or "in a window" (flexible)."""
+"""Helpers shared by the kinds: a daily block "at a time" (fixed) or "in a window"
+(flexible), and a flexible request somewhere in the week (focus time, weekly
+blocks, the per-account triggers), so keys and windows are built one way."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, time, timedelta
 from typing import Any, TypeVar
 
 from pydantic import Field, model_validator
 
-from blocker.models import BlockRequest
+from blocker.models import BlockRequest, Interval
 from rules.context import KindInfo, Slot, WeekContext, request
 from rules.spec import HHMM, Day, RuleSpec, Window, WorkingHours
 from rules.timeparse import WEEKDAYS, TimeRange, Weekday, add_minutes
@@ -15,6 +18,10 @@ from rules.timeparse import WEEKDAYS, TimeRange, Weekday, add_minutes
 R = TypeVar("R", bound=RuleSpec)
 
 Minutes = int
+
+DefaultAt = Callable[[TimeRange, int], time]
+"""Where a daily block goes when the rule gives neither ``at`` nor ``window``:
+(the day's working hours, the block's minutes) -> its start."""
 
 
 def minutes_field(default: int) -> Any:
@@ -39,6 +46,9 @@ class TimedSpec(RuleSpec):
         if self.window is not None and self.window.minutes < self.minutes:
             raise ValueError(f"window {self.window} is shorter than {self.minutes} minutes")
         return self
+
+
+T = TypeVar("T", bound=TimedSpec)
 
 
 def working_weekdays(hours: WorkingHours, days: tuple[Weekday, ...] | None) -> list[Weekday]:
@@ -66,22 +76,13 @@ def timed_request(
     in one piece unless ``min_chunk`` allows splitting it."""
     if at is not None:
         start = ctx.at(day, at)
-        return request(
-            info,
-            rule,
-            ctx,
-            day=day,
-            ordinal=ordinal,
-            minutes=minutes,
-            earliest=start,
-            latest=start + timedelta(minutes=minutes),
-            fixed=True,
-            values=values,
-            **extra,
-        )
-    spans = ctx.working_spans([day], window)
-    if not spans:
-        return None
+        span = Interval(start, start + timedelta(minutes=minutes))
+    else:
+        spans = ctx.working_spans([day], window)
+        if not spans:
+            return None
+        span = spans[0]
+        extra["min_chunk"] = min(min_chunk or minutes, minutes)
     return request(
         info,
         rule,
@@ -89,10 +90,9 @@ def timed_request(
         day=day,
         ordinal=ordinal,
         minutes=minutes,
-        earliest=spans[0].start,
-        latest=spans[0].end,
-        fixed=False,
-        min_chunk=min(min_chunk or minutes, minutes),
+        earliest=span.start,
+        latest=span.end,
+        fixed=at is not None,
         values=values,
         **extra,
     )
@@ -107,3 +107,117 @@ def fixed_slots_at(
     return [
         Slot(day, TimeRange(at, add_minutes(at, minutes))) for day in working_weekdays(hours, days)
     ]
+
+
+def daily_requests(
+    info: KindInfo[T],
+    rule: T,
+    ctx: WeekContext,
+    *,
+    default_at: DefaultAt | None = None,
+    min_chunk: int | None = None,
+    **extra: Any,
+) -> list[BlockRequest]:
+    """One ``timed_request`` per chosen working day of a ``TimedSpec`` rule.
+
+    ``default_at`` places a rule with neither ``at`` nor ``window`` relative to the
+    day's working hours (start of day, end of day) instead of leaving it flexible.
+    """
+    out: list[BlockRequest] = []
+    for day in ctx.days(rule.days):
+        at = rule.at
+        if at is None and rule.window is None and default_at is not None:
+            at = default_at(ctx.workdays[day], rule.minutes)
+        req = timed_request(
+            info,
+            rule,
+            ctx,
+            day=day,
+            ordinal=0,
+            minutes=rule.minutes,
+            at=at,
+            window=rule.window,
+            min_chunk=min_chunk,
+            **extra,
+        )
+        if req is not None:
+            out.append(req)
+    return out
+
+
+def daily_slots(
+    rule: TimedSpec, hours: WorkingHours, default_at: DefaultAt | None = None
+) -> list[Slot]:
+    """The weekly fixed slots of what ``daily_requests`` makes (none when flexible)."""
+    if rule.at is not None:
+        return fixed_slots_at(hours, rule.days, rule.at, rule.minutes)
+    if rule.window is not None or default_at is None:
+        return []
+    out: list[Slot] = []
+    for day in working_weekdays(hours, rule.days):
+        span = hours.for_day(day)
+        if span is not None:
+            start = default_at(span, rule.minutes)
+            out.append(Slot(day, TimeRange(start, add_minutes(start, rule.minutes))))
+    return out
+
+
+def start_of_day(hours: TimeRange, minutes: int) -> time:
+    """``default_at`` for a block that opens the working day."""
+    return hours.start
+
+
+def end_of_day(hours: TimeRange, minutes: int) -> time:
+    """``default_at`` for a block that closes the working day."""
+    return add_minutes(hours.end, -minutes)
+
+
+def week_request(
+    info: KindInfo[R],
+    rule: R,
+    ctx: WeekContext,
+    *,
+    days: list[date],
+    ordinal: int | str,
+    minutes: int,
+    min_chunk: int | None = None,
+    window: TimeRange | None = None,
+    prefer: list[date] | None = None,
+    deadline: date | None = None,
+    values: dict[str, Any] | None = None,
+    **extra: Any,
+) -> BlockRequest | None:
+    """A flexible request for ``minutes`` anywhere in the working hours of ``days``
+    (None if none of them is a working day), keyed on the week's Monday.
+
+    ``deadline`` ends the window at the end of the last working day on or before
+    it (if there is one); the preferred windows are ``window`` on the ``prefer``
+    days (or on all ``days``), or the whole ``prefer`` days when ``window`` is
+    None. It comes in one piece unless ``min_chunk`` allows splitting it.
+    """
+    spans = ctx.working_spans(days)
+    if not spans:
+        return None
+    latest = spans[-1].end
+    if deadline is not None:
+        before = ctx.working_spans([d for d in days if d <= deadline])
+        if before:
+            latest = before[-1].end
+    preferred: tuple[Interval, ...] = ()
+    if prefer is not None or window is not None:
+        preferred = ctx.working_spans(days if prefer is None else prefer, window)
+    return request(
+        info,
+        rule,
+        ctx,
+        day=ctx.monday,
+        ordinal=ordinal,
+        minutes=minutes,
+        earliest=spans[0].start,
+        latest=latest,
+        fixed=False,
+        min_chunk=min(min_chunk or minutes, minutes),
+        preferred=preferred,
+        values=values,
+        **extra,
+    )

@@ -19,7 +19,8 @@ from datetime import date
 from pydantic import Field
 
 from blocker.models import BlockRequest
-from rules.context import KindDefaults, KindInfo, WeekContext, request
+from rules.context import KindDefaults, KindInfo, WeekContext
+from rules.kinds._common import week_request
 from rules.kinds._tier_budget import TierInput, budget, pool_order
 from rules.spec import Account, Cadence, Day, RuleSpec, Window
 
@@ -75,10 +76,8 @@ def _inputs(rule: AccountTime, ctx: WeekContext) -> list[TierInput]:
 
 def _expand(rule: AccountTime, ctx: WeekContext) -> list[BlockRequest]:
     days = ctx.days(rule.days)
-    spans = ctx.working_spans(days)
-    if not spans:
+    if not days:
         return []
-    preferred = ctx.working_spans(days, rule.preferred) if rule.preferred else ()
     hours = ctx.rules.account_hours_per_week * 60 * ctx.pro_rata(rule.days)
     alloc = budget(
         _inputs(rule, ctx),
@@ -91,26 +90,22 @@ def _expand(rule: AccountTime, ctx: WeekContext) -> list[BlockRequest]:
     for name, tier in ctx.rules.tiers.items():
         label = ctx.rules.tier_label(name)
         for account, minutes in sorted(alloc.get(name, []), key=lambda p: p[0].slug):
-            out.append(
-                request(
-                    KIND,
-                    rule,
-                    ctx,
-                    day=ctx.monday,
-                    ordinal=account.slug,
-                    minutes=minutes,
-                    earliest=spans[0].start,
-                    latest=spans[-1].end,
-                    fixed=False,
-                    min_chunk=minutes,
-                    preferred=preferred,
-                    tier=name,
-                    account=account.name,
-                    color=tier.color,
-                    values={"account": account.name, "tier": name, "tier_label": label},
-                    reason=f"{label} ({tier.cadence}): {account.name}",
-                )
+            req = week_request(
+                KIND,
+                rule,
+                ctx,
+                days=days,
+                ordinal=account.slug,
+                minutes=minutes,
+                window=rule.preferred,
+                tier=name,
+                account=account.name,
+                color=tier.color,
+                values={"account": account.name, "tier": name, "tier_label": label},
+                reason=f"{label} ({tier.cadence}): {account.name}",
             )
+            if req is not None:
+                out.append(req)
     return out
 
 

@@ -15,8 +15,8 @@ from typing import Any, Literal
 from pydantic import model_validator
 
 from blocker.models import BlockRequest, ConflictPolicy
-from rules.context import KindDefaults, KindInfo, Slot, WeekContext, request
-from rules.kinds._common import TimedSpec, fixed_slots_at, timed_request
+from rules.context import KindDefaults, KindInfo, Slot, WeekContext
+from rules.kinds._common import TimedSpec, daily_requests, daily_slots, week_request
 from rules.spec import WorkingHours
 
 
@@ -37,48 +37,24 @@ class GenericBlock(TimedSpec):
 
 def _expand(rule: GenericBlock, ctx: WeekContext) -> list[BlockRequest]:
     extra: dict[str, Any] = {"protected": rule.protected, "conflict_policy": rule.conflict_policy}
-    days = ctx.days(rule.days)
     if rule.per == "week":
-        spans = ctx.working_spans(days)
-        if not spans:
-            return []
-        return [
-            request(
-                KIND,
-                rule,
-                ctx,
-                day=ctx.monday,
-                ordinal=0,
-                minutes=rule.minutes,
-                earliest=spans[0].start,
-                latest=spans[-1].end,
-                fixed=False,
-                min_chunk=min(rule.min_chunk or rule.minutes, rule.minutes),
-                preferred=ctx.working_spans(days, rule.window) if rule.window else (),
-                **extra,
-            )
-        ]
-    out: list[BlockRequest] = []
-    for day in days:
-        req = timed_request(
+        req = week_request(
             KIND,
             rule,
             ctx,
-            day=day,
+            days=ctx.days(rule.days),
             ordinal=0,
             minutes=rule.minutes,
-            at=rule.at,
-            window=rule.window,
             min_chunk=rule.min_chunk,
+            window=rule.window,
             **extra,
         )
-        if req is not None:
-            out.append(req)
-    return out
+        return [req] if req is not None else []
+    return daily_requests(KIND, rule, ctx, min_chunk=rule.min_chunk, **extra)
 
 
 def _slots(rule: GenericBlock, hours: WorkingHours) -> list[Slot]:
-    return fixed_slots_at(hours, rule.days, rule.at, rule.minutes)
+    return daily_slots(rule, hours)
 
 
 KIND = KindInfo(

@@ -13,7 +13,8 @@ from datetime import time
 from pydantic import Field, model_validator
 
 from blocker.models import BlockRequest, ConflictPolicy
-from rules.context import KindDefaults, KindInfo, WeekContext, request
+from rules.context import KindDefaults, KindInfo, WeekContext
+from rules.kinds._common import week_request
 from rules.spec import Day, RuleSpec, Window
 from rules.timeparse import TimeRange
 
@@ -34,34 +35,25 @@ class FocusTime(RuleSpec):
 
 
 def _expand(rule: FocusTime, ctx: WeekContext) -> list[BlockRequest]:
-    days = ctx.days(rule.days)
-    if not days:
-        return []
-    spans = ctx.working_spans(days)
-    preferred = ctx.working_spans(days, rule.preferred) if rule.preferred else ()
     # pro rata, in half hours: a holiday week asks for its share of the weekly hours
     minutes = round(rule.hours * 60 * ctx.pro_rata(rule.days) / 30) * 30
     if minutes <= 0:
         return []
-    return [
-        request(
-            KIND,
-            rule,
-            ctx,
-            day=ctx.monday,
-            ordinal=0,
-            minutes=minutes,
-            earliest=spans[0].start,
-            latest=spans[-1].end,
-            fixed=False,
-            min_chunk=min(rule.min_chunk, minutes),
-            max_chunk=rule.max_chunk,
-            preferred=preferred,
-            protected=True,
-            conflict_policy=rule.conflict_policy,
-            values={"hours": rule.hours},
-        )
-    ]
+    req = week_request(
+        KIND,
+        rule,
+        ctx,
+        days=ctx.days(rule.days),
+        ordinal=0,
+        minutes=minutes,
+        min_chunk=rule.min_chunk,
+        window=rule.preferred,
+        max_chunk=rule.max_chunk,
+        protected=True,
+        conflict_policy=rule.conflict_policy,
+        values={"hours": rule.hours},
+    )
+    return [req] if req is not None else []
 
 
 KIND = KindInfo(

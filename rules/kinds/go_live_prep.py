@@ -6,13 +6,14 @@ weekly blocks (focus time can move to later in the week; the go-live cannot).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 from pydantic import Field
 
 from blocker.models import BlockRequest
 from rules.context import KindDefaults, KindInfo, WeekContext
-from rules.kinds._accounts import AccountTriggerSpec, account_request, eligible
+from rules.kinds._accounts import AccountTriggerSpec, Trigger, candidates, trigger_requests
 from rules.kinds._common import minutes_field
 
 
@@ -21,32 +22,27 @@ class GoLivePrep(AccountTriggerSpec):
     minutes: int = minutes_field(60)
 
 
-def _expand(rule: GoLivePrep, ctx: WeekContext) -> list[BlockRequest]:
-    out: list[BlockRequest] = []
+def _triggers(rule: GoLivePrep, ctx: WeekContext) -> Iterator[Trigger]:
     start = ctx.reference_day
     horizon = start + timedelta(days=rule.within_days)
     workdays = ctx.days()
-    for account in sorted(ctx.accounts(), key=lambda a: a.slug):
+    for account in candidates(rule, ctx):
         go_live = account.go_live
-        if go_live is None or not eligible(rule, account) or not start <= go_live <= horizon:
+        if go_live is None or not start <= go_live <= horizon:
             continue
         before = [d for d in workdays if d < go_live]
-        deadline = before[-1] if before else go_live
-        req = account_request(
-            KIND,
-            rule,
-            ctx,
+        yield Trigger(
             account,
-            minutes=rule.minutes,
-            ordinal=account.slug,
-            prefer=before[-2:] or None,
-            deadline=deadline,
+            account.slug,
+            f"{account.name} goes live on {go_live:%a %d %b %Y}",
             values={"go_live": f"{go_live:%a %d %b}"},
-            reason=f"{account.name} goes live on {go_live:%a %d %b %Y}",
+            prefer=before[-2:] or None,
+            deadline=before[-1] if before else go_live,
         )
-        if req is not None:
-            out.append(req)
-    return out
+
+
+def _expand(rule: GoLivePrep, ctx: WeekContext) -> list[BlockRequest]:
+    return trigger_requests(KIND, rule, ctx, _triggers(rule, ctx))
 
 
 KIND = KindInfo(

@@ -5,11 +5,19 @@ Urgent and important (Q1): the block prefers the first working days of the week.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from pydantic import Field
 
 from blocker.models import BlockRequest
 from rules.context import KindDefaults, KindInfo, WeekContext
-from rules.kinds._accounts import AccountTriggerSpec, account_request, early_days, eligible
+from rules.kinds._accounts import (
+    AccountTriggerSpec,
+    Trigger,
+    candidates,
+    early_days,
+    trigger_requests,
+)
 
 
 class HealthDrop(AccountTriggerSpec):
@@ -17,32 +25,28 @@ class HealthDrop(AccountTriggerSpec):
     drop: int = Field(default=15, ge=1, le=100)
 
 
-def _expand(rule: HealthDrop, ctx: WeekContext) -> list[BlockRequest]:
-    out: list[BlockRequest] = []
+def _triggers(rule: HealthDrop, ctx: WeekContext) -> Iterator[Trigger]:
     prefer = early_days(ctx, rule.prefer_days)
-    for account in sorted(ctx.accounts(), key=lambda a: a.slug):
+    for account in candidates(rule, ctx):
         health = account.health
-        if health is None or not eligible(rule, account):
+        if health is None:
             continue
         previous = account.previous_health
         dropped = previous is not None and previous - health >= rule.drop
         if not (health < rule.below or dropped):
             continue
         change = f"{health}, was {previous}" if previous is not None else f"{health}"
-        req = account_request(
-            KIND,
-            rule,
-            ctx,
+        yield Trigger(
             account,
-            minutes=rule.minutes,
-            ordinal=account.slug,
-            prefer=prefer,
+            account.slug,
+            f"health of {account.name} is {change}",
             values={"health": health, "previous": previous, "change": change},
-            reason=f"health of {account.name} is {change}",
+            prefer=prefer,
         )
-        if req is not None:
-            out.append(req)
-    return out
+
+
+def _expand(rule: HealthDrop, ctx: WeekContext) -> list[BlockRequest]:
+    return trigger_requests(KIND, rule, ctx, _triggers(rule, ctx))
 
 
 KIND = KindInfo(

@@ -9,7 +9,7 @@ from pydantic import model_validator
 
 from blocker.models import BlockRequest
 from rules.context import KindDefaults, KindInfo, Slot, WeekContext
-from rules.kinds._common import TimedSpec, fixed_slots_at, minutes_field, timed_request
+from rules.kinds._common import TimedSpec, daily_requests, daily_slots, minutes_field
 from rules.spec import HHMM, WorkingHours
 
 
@@ -27,25 +27,11 @@ class Lunch(TimedSpec):
 
 
 def _expand(rule: Lunch, ctx: WeekContext) -> list[BlockRequest]:
-    out: list[BlockRequest] = []
-    for day in ctx.days(rule.days):
-        req = timed_request(
-            KIND,
-            rule,
-            ctx,
-            day=day,
-            ordinal=0,
-            minutes=rule.minutes,
-            at=rule.at,
-            window=rule.window,
-        )
-        if req is not None:
-            out.append(req)
-    return out
+    return daily_requests(KIND, rule, ctx)
 
 
 def _slots(rule: Lunch, hours: WorkingHours) -> list[Slot]:
-    return fixed_slots_at(hours, rule.days, rule.at, rule.minutes)
+    return daily_slots(rule, hours)
 
 
 KIND = KindInfo(

@@ -6,13 +6,14 @@ urgent (Q1), the earlier ones important (Q2).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 from pydantic import Field
 
 from blocker.models import BlockRequest
 from rules.context import KindDefaults, KindInfo, WeekContext
-from rules.kinds._accounts import AccountTriggerSpec, account_request, eligible
+from rules.kinds._accounts import AccountTriggerSpec, Trigger, candidates, trigger_requests
 
 
 class RenewalPrep(AccountTriggerSpec):
@@ -21,32 +22,28 @@ class RenewalPrep(AccountTriggerSpec):
     """Renewals this close are Q1 unless the rule sets a quadrant."""
 
 
-def _expand(rule: RenewalPrep, ctx: WeekContext) -> list[BlockRequest]:
-    out: list[BlockRequest] = []
+def _triggers(rule: RenewalPrep, ctx: WeekContext) -> Iterator[Trigger]:
     week = set(ctx.dates)
-    for account in sorted(ctx.accounts(), key=lambda a: a.slug):
-        if account.renewal_date is None or not eligible(rule, account):
+    for account in candidates(rule, ctx):
+        renewal = account.renewal_date
+        if renewal is None:
             continue
         for days in sorted(set(rule.days_before), reverse=True):
-            target = account.renewal_date - timedelta(days=days)
+            target = renewal - timedelta(days=days)
             if target not in week:
                 continue
-            req = account_request(
-                KIND,
-                rule,
-                ctx,
+            yield Trigger(
                 account,
-                minutes=rule.minutes,
-                ordinal=f"{account.slug}-{days}",
+                f"{account.slug}-{days}",
+                f"renewal of {account.name} on {renewal:%d %b %Y} in {days} days",
+                values={"days": days, "renewal": renewal.isoformat()},
                 prefer=[target] if target in ctx.workdays else None,
-                values={"days": days, "renewal": account.renewal_date.isoformat()},
-                reason=f"renewal of {account.name} on {account.renewal_date:%d %b %Y} "
-                f"in {days} days",
                 quadrant=1 if days <= rule.urgent_within else 2,
             )
-            if req is not None:
-                out.append(req)
-    return out
+
+
+def _expand(rule: RenewalPrep, ctx: WeekContext) -> list[BlockRequest]:
+    return trigger_requests(KIND, rule, ctx, _triggers(rule, ctx))
 
 
 KIND = KindInfo(

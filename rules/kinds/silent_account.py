@@ -7,11 +7,20 @@ last contact date, not a day count, so it does not change every day.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import date
+
 from pydantic import Field
 
 from blocker.models import BlockRequest
 from rules.context import KindDefaults, KindInfo, WeekContext
-from rules.kinds._accounts import AccountTriggerSpec, account_request, early_days, eligible
+from rules.kinds._accounts import (
+    AccountTriggerSpec,
+    Trigger,
+    candidates,
+    early_days,
+    trigger_requests,
+)
 from rules.kinds._common import minutes_field
 from rules.spec import Account
 
@@ -23,38 +32,33 @@ class SilentAccount(AccountTriggerSpec):
     """Only the N longest-silent accounts (keeps a bad week plannable)."""
 
 
-def _expand(rule: SilentAccount, ctx: WeekContext) -> list[BlockRequest]:
+def _triggers(rule: SilentAccount, ctx: WeekContext) -> Iterator[Trigger]:
+    """The longest-silent accounts first (ties by slug), at most ``max_per_week``."""
     reference = ctx.reference_day
-    silent: list[tuple[int, str, Account]] = []
-    for account in ctx.accounts():
+    silent: list[tuple[int, str, Account, date]] = []
+    for account in candidates(rule, ctx):
         last = ctx.last_contact(account)
-        if last is None or not eligible(rule, account):
+        if last is None:
             continue
         gap = (reference - last).days
         if gap >= rule.after_days:
-            silent.append((-gap, account.slug, account))
+            silent.append((-gap, account.slug, account, last))
     silent.sort(key=lambda item: (item[0], item[1]))
     if rule.max_per_week is not None:
         silent = silent[: rule.max_per_week]
-    out: list[BlockRequest] = []
     prefer = early_days(ctx, rule.prefer_days)
-    for negative_gap, _, account in silent:
-        last = ctx.last_contact(account)
-        assert last is not None
-        req = account_request(
-            KIND,
-            rule,
-            ctx,
+    for negative_gap, _, account, last in silent:
+        yield Trigger(
             account,
-            minutes=rule.minutes,
-            ordinal=account.slug,
-            prefer=prefer,
+            account.slug,
+            f"no contact with {account.name} for {-negative_gap} days (since {last})",
             values={"days": -negative_gap, "last_contact": f"{last:%d %b}"},
-            reason=f"no contact with {account.name} for {-negative_gap} days (since {last})",
+            prefer=prefer,
         )
-        if req is not None:
-            out.append(req)
-    return out
+
+
+def _expand(rule: SilentAccount, ctx: WeekContext) -> list[BlockRequest]:
+    return trigger_requests(KIND, rule, ctx, _triggers(rule, ctx))
 
 
 KIND = KindInfo(

@@ -9,7 +9,7 @@ from pydantic import model_validator
 
 from blocker.models import BlockRequest
 from rules.context import KindDefaults, KindInfo, Slot, WeekContext
-from rules.kinds._common import TimedSpec, fixed_slots_at, minutes_field, timed_request
+from rules.kinds._common import TimedSpec, daily_requests, daily_slots, minutes_field
 from rules.spec import Day, Window, WorkingHours
 from rules.timeparse import TimeRange
 
@@ -29,25 +29,11 @@ class WeeklyReview(TimedSpec):
 
 
 def _expand(rule: WeeklyReview, ctx: WeekContext) -> list[BlockRequest]:
-    out: list[BlockRequest] = []
-    for day in ctx.days(rule.days):
-        req = timed_request(
-            KIND,
-            rule,
-            ctx,
-            day=day,
-            ordinal=0,
-            minutes=rule.minutes,
-            at=rule.at,
-            window=rule.window,
-        )
-        if req is not None:
-            out.append(req)
-    return out
+    return daily_requests(KIND, rule, ctx)
 
 
 def _slots(rule: WeeklyReview, hours: WorkingHours) -> list[Slot]:
-    return fixed_slots_at(hours, rule.days, rule.at, rule.minutes)
+    return daily_slots(rule, hours)
 
 
 KIND = KindInfo(

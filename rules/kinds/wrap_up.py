@@ -7,15 +7,8 @@ from __future__ import annotations
 
 from blocker.models import BlockRequest
 from rules.context import KindDefaults, KindInfo, Slot, WeekContext
-from rules.kinds._common import (
-    TimedSpec,
-    fixed_slots_at,
-    minutes_field,
-    timed_request,
-    working_weekdays,
-)
+from rules.kinds._common import TimedSpec, daily_requests, daily_slots, end_of_day, minutes_field
 from rules.spec import WorkingHours
-from rules.timeparse import TimeRange, add_minutes
 
 
 class WrapUp(TimedSpec):
@@ -23,31 +16,11 @@ class WrapUp(TimedSpec):
 
 
 def _expand(rule: WrapUp, ctx: WeekContext) -> list[BlockRequest]:
-    out: list[BlockRequest] = []
-    for day in ctx.days(rule.days):
-        hours = ctx.workdays[day]
-        at = rule.at
-        if at is None and rule.window is None:
-            at = add_minutes(hours.end, -rule.minutes)
-        req = timed_request(
-            KIND, rule, ctx, day=day, ordinal=0, minutes=rule.minutes, at=at, window=rule.window
-        )
-        if req is not None:
-            out.append(req)
-    return out
+    return daily_requests(KIND, rule, ctx, default_at=end_of_day)
 
 
 def _slots(rule: WrapUp, hours: WorkingHours) -> list[Slot]:
-    if rule.window is not None:
-        return []
-    if rule.at is not None:
-        return fixed_slots_at(hours, rule.days, rule.at, rule.minutes)
-    out: list[Slot] = []
-    for day in working_weekdays(hours, rule.days):
-        span = hours.for_day(day)
-        if span is not None:
-            out.append(Slot(day, TimeRange(add_minutes(span.end, -rule.minutes), span.end)))
-    return out
+    return daily_slots(rule, hours, end_of_day)
 
 
 KIND = KindInfo(
