@@ -343,12 +343,15 @@ class Runtime:
         )
         return Preview(plan=plan, spec=spec, busy=busy)
 
-    def report(self, calendar_id: str, week: str) -> dict[str, Any]:
+    def report(
+        self, calendar_id: str, week: str, *, preview: Preview | None = None
+    ) -> dict[str, Any]:
         """The scorecard JSON: planned (a preview, as ``GET /api/plan``) with, under
         ``actual``, the same figures counted from what the calendar holds (issue 11).
 
         One extra read covers the week and the cadence history before it; meetings
-        scheduled later in the week count as this period's touchpoints.
+        scheduled later in the week count as this period's touchpoints. A caller that
+        already holds this week's ``preview`` (the dashboard) passes it to save a read.
         """
         from blocker.actuals import (
             DomainIndex,
@@ -362,7 +365,7 @@ class Runtime:
         from blocker.report import actual_to_dict, compare, scorecard, scorecard_to_dict
 
         rules = self.rules
-        preview = self.preview(calendar_id, week)
+        preview = preview or self.preview(calendar_id, week)
         seen = observe(self.provider(calendar_id), history_window(week, rules.timezone))
         span = week_window(week, rules.timezone)
         index = DomainIndex(rules.accounts, rules.owner.email_domains)

@@ -3,7 +3,10 @@
 The dashboard's sidebar and ``blocker report --format html`` render the same
 ``_scorecard.html`` partial from the same view model, so the figures a user sees
 in the browser and in a mailed report can never disagree. Shares arrive as
-fractions (0..1) in the JSON form of :func:`blocker.report.scorecard_to_dict`.
+fractions (0..1) in the JSON form of :func:`blocker.report.scorecard_to_dict`;
+the planned-vs-actual figures (issue 11) under its ``actual`` key, in the form of
+:func:`blocker.report.actual_to_dict`. Without that key the scorecard shows the
+plan alone, as before.
 """
 
 from __future__ import annotations
@@ -17,10 +20,15 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 __all__ = [
+    "MEETING_KINDS",
     "STATIC_DIR",
     "TEMPLATES_DIR",
+    "AccountRow",
+    "ActualView",
+    "MissedRow",
     "Row",
     "ScorecardView",
+    "actual_view",
     "contrast_ratio",
     "hours",
     "jinja_env",
@@ -89,9 +97,22 @@ def readable_text_color(background: str) -> str:
     return white
 
 
+# Real meetings by kind, in the order and words the report shows them.
+MEETING_KINDS: dict[str, str] = {
+    "account": "With accounts",
+    "internal": "Internal (colleagues only)",
+    "external": "External, no account",
+    "solo": "On my own",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Row:
-    """One scorecard line; ``ok`` is None where the method sets no target."""
+    """One scorecard line; ``ok`` is None where the method sets no target.
+
+    The ``actual_*`` fields stay None when the card has no actual figures, so the
+    table shows the plan alone; ``actual_ok`` judges the actual share.
+    """
 
     name: str
     label: str
@@ -99,6 +120,42 @@ class Row:
     share: float
     target: str
     ok: bool | None
+    actual_minutes: int | None = None
+    actual_share: float | None = None
+    actual_ok: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRow:
+    """One account of the top or bottom ten: planned and actual minutes."""
+
+    name: str
+    tier: str
+    planned_minutes: int
+    actual_minutes: int
+    actual_share: float
+
+
+@dataclass(frozen=True, slots=True)
+class MissedRow:
+    """An account whose cadence asked for a touchpoint and got none."""
+
+    account: str
+    tier: str
+    cadence: str
+    last_contact: str
+
+
+@dataclass(frozen=True, slots=True)
+class ActualView:
+    """Where the time really went: the parts of the actual card that are not rows."""
+
+    total_minutes: int
+    top: tuple[AccountRow, ...]
+    bottom: tuple[AccountRow, ...]
+    meetings: tuple[tuple[str, str, int], ...]
+    missed: tuple[MissedRow, ...]
+    flags: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,10 +172,146 @@ class ScorecardView:
     flags: tuple[str, ...]
     conflicts: tuple[dict[str, Any], ...]
     shortfall: tuple[dict[str, Any], ...]
+    actual: ActualView | None = None
 
 
 def _range(low: float, high: float) -> str:
     return f"{low * 100:.0f}–{high * 100:.0f} %"
+
+
+def _judge(q: str, share: float, total: int) -> tuple[str, bool | None]:
+    """The method's goal for quadrant ``q`` and whether ``share`` meets it."""
+    _, bound, is_max = _QUADRANT_RULES[q]
+    if bound is None:
+        return "—", None
+    if is_max:
+        return f"≤ {bound * 100:.0f} %", (not total or share <= bound)
+    return f"≥ {bound * 100:.0f} %", (not total or share >= bound)
+
+
+def _actual_of(row: dict[str, Any] | None) -> tuple[int, float]:
+    if not row:
+        return 0, 0.0
+    return int(row.get("actual_minutes", 0)), float(row.get("actual_share", 0.0))
+
+
+def _tier_rows(card: dict[str, Any], actual: dict[str, Any] | None) -> tuple[Row, ...]:
+    """Planned tiers in the card's order, then tiers only the actual side has."""
+    planned: dict[str, Any] = card.get("tiers") or {}
+    compared: dict[str, Any] = (actual or {}).get("tiers") or {}
+    rows = []
+    for name in [*planned, *(n for n in compared if n not in planned)]:
+        p, a = planned.get(name), compared.get(name)
+        low = float((p or a or {}).get("target_min", 0.0))
+        high = float((p or a or {}).get("target_max", 1.0))
+        extra: dict[str, Any] = {}
+        if actual is not None:
+            minutes, share = _actual_of(a)
+            ok = a.get("ok") if a else None
+            extra = {"actual_minutes": minutes, "actual_share": share, "actual_ok": ok}
+        rows.append(
+            Row(
+                name=name,
+                label=name,
+                minutes=int(p["minutes"]) if p else 0,
+                share=float(p["share"]) if p else 0.0,
+                target=_range(low, high),
+                ok=bool(p["ok"]) if p else None,
+                **extra,
+            )
+        )
+    return tuple(rows)
+
+
+def _quadrant_rows(
+    shares: dict[str, float], total: int, actual: dict[str, Any] | None
+) -> list[Row]:
+    compared: dict[str, Any] = (actual or {}).get("quadrants") or {}
+    a_total = sum(_actual_of(compared.get(q))[0] for q in _QUADRANT_RULES)
+    rows: list[Row] = []
+    for q, (label, _, _) in _QUADRANT_RULES.items():
+        share = shares.get(q, 0.0)
+        target, ok = _judge(q, share, total)
+        extra: dict[str, Any] = {}
+        if actual is not None:
+            minutes, a_share = _actual_of(compared.get(q))
+            extra = {
+                "actual_minutes": minutes,
+                "actual_share": a_share,
+                "actual_ok": _judge(q, a_share, a_total)[1],
+            }
+        rows.append(Row(f"Q{q}", label, round(share * total), share, target, ok, **extra))
+    q12 = shares.get("1", 0.0) + shares.get("2", 0.0)
+    extra = {}
+    if actual is not None:
+        (m1, s1), (m2, s2) = _actual_of(compared.get("1")), _actual_of(compared.get("2"))
+        extra = {
+            "actual_minutes": m1 + m2,
+            "actual_share": s1 + s2,
+            "actual_ok": not a_total or s1 + s2 >= 0.7,
+        }
+    ok12 = not total or q12 >= 0.7
+    rows.append(Row("Q1+Q2", "Q1 + Q2 together", round(q12 * total), q12, "≥ 70 %", ok12, **extra))
+    return rows
+
+
+def _category_rows(categories: dict[str, Any], actual: dict[str, Any] | None) -> tuple[Row, ...]:
+    compared: dict[str, Any] = (actual or {}).get("categories") or {}
+    rows = []
+    for name in [*categories, *(n for n in compared if n not in categories)]:
+        c = categories.get(name) or {}
+        a = compared.get(name)
+        target = c.get("target", (a or {}).get("target"))
+        extra: dict[str, Any] = {}
+        if actual is not None:
+            minutes, share = _actual_of(a)
+            extra = {"actual_minutes": minutes, "actual_share": share}
+        rows.append(
+            Row(
+                name=name,
+                label=name,
+                minutes=int(c.get("minutes", 0)),
+                share=float(c.get("share", 0.0)),
+                target=percent(float(target)) if target is not None else "—",
+                ok=None,
+                **extra,
+            )
+        )
+    return tuple(rows)
+
+
+def _account_row(row: dict[str, Any]) -> AccountRow:
+    return AccountRow(
+        name=str(row["account"]),
+        tier=str(row.get("tier") or "—"),
+        planned_minutes=int(row.get("planned_minutes", 0)),
+        actual_minutes=int(row.get("actual_minutes", 0)),
+        actual_share=float(row.get("actual_share", 0.0)),
+    )
+
+
+def actual_view(actual: dict[str, Any]) -> ActualView:
+    """The non-tabular part of an ``actual`` card (accounts, meetings, missed, flags)."""
+    accounts = actual.get("accounts") or {}
+    meetings: dict[str, Any] = actual.get("meetings") or {}
+    kinds = [*MEETING_KINDS, *(k for k in meetings if k not in MEETING_KINDS)]
+    quadrants: dict[str, Any] = actual.get("quadrants") or {}
+    return ActualView(
+        total_minutes=sum(_actual_of(r)[0] for r in quadrants.values()),
+        top=tuple(_account_row(r) for r in accounts.get("top") or ()),
+        bottom=tuple(_account_row(r) for r in accounts.get("bottom") or ()),
+        meetings=tuple((k, MEETING_KINDS.get(k, k), int(meetings.get(k, 0))) for k in kinds),
+        missed=tuple(
+            MissedRow(
+                account=str(m["account"]),
+                tier=str(m.get("tier") or "—"),
+                cadence=str(m.get("cadence") or "—"),
+                last_contact=str(m.get("last_contact") or "never"),
+            )
+            for m in actual.get("missed_touchpoints") or ()
+        ),
+        flags=tuple(str(f) for f in actual.get("flags") or ()),
+    )
 
 
 def scorecard_view(
@@ -133,52 +326,19 @@ def scorecard_view(
 
     Quadrant minutes are not in the card: they are share x total, where the total is
     the sum of the category minutes (every timed block has exactly one category).
+    A card with an ``actual`` key gets actual figures on every row, judged with the
+    same goals, and the :class:`ActualView` beside them.
     """
     categories = card.get("categories") or {}
     total = sum(int(c.get("minutes", 0)) for c in categories.values())
-    tiers = tuple(
-        Row(
-            name=name,
-            label=name,
-            minutes=int(t["minutes"]),
-            share=float(t["share"]),
-            target=_range(float(t["target_min"]), float(t["target_max"])),
-            ok=bool(t["ok"]),
-        )
-        for name, t in (card.get("tiers") or {}).items()
-    )
+    actual: dict[str, Any] | None = card.get("actual")
     shares = {str(k): float(v) for k, v in (card.get("quadrants") or {}).items()}
-    quadrants: list[Row] = []
-    for q, (label, bound, is_max) in _QUADRANT_RULES.items():
-        share = shares.get(q, 0.0)
-        if bound is None:
-            target, ok = "—", None
-        elif is_max:
-            target, ok = f"≤ {bound * 100:.0f} %", (not total or share <= bound)
-        else:
-            target, ok = f"≥ {bound * 100:.0f} %", (not total or share >= bound)
-        quadrants.append(Row(f"Q{q}", label, round(share * total), share, target, ok))
-    q12 = shares.get("1", 0.0) + shares.get("2", 0.0)
-    quadrants.append(
-        Row("Q1+Q2", "Q1 + Q2 together", round(q12 * total), q12, "≥ 70 %", not total or q12 >= 0.7)
-    )
-    cats = tuple(
-        Row(
-            name=name,
-            label=name,
-            minutes=int(c.get("minutes", 0)),
-            share=float(c.get("share", 0.0)),
-            target=percent(float(c["target"])) if "target" in c else "—",
-            ok=None,
-        )
-        for name, c in categories.items()
-    )
     return ScorecardView(
         week=week,
         total_minutes=total,
-        tiers=tiers,
-        quadrants=tuple(quadrants),
-        categories=cats,
+        tiers=_tier_rows(card, actual),
+        quadrants=tuple(_quadrant_rows(shares, total, actual)),
+        categories=_category_rows(categories, actual),
         protected_minutes=int(card.get("protected_minutes", 0)),
         protected_target_minutes=(
             protected_target_minutes
@@ -188,6 +348,7 @@ def scorecard_view(
         flags=tuple(str(f) for f in card.get("flags") or ()),
         conflicts=tuple(conflicts if conflicts is not None else card.get("conflicts") or ()),
         shortfall=tuple(shortfall if shortfall is not None else card.get("shortfall") or ()),
+        actual=actual_view(actual) if actual is not None else None,
     )
 
 

@@ -107,7 +107,8 @@ def test_scorecard_figures_match_the_json_report(page: Any, shared_service: Live
         assert number(row.locator(".hours").inner_text()) == pytest.approx(
             tier["minutes"] / 60, abs=0.051
         )
-        assert ("off target" in row.inner_text()) is (not tier["ok"])
+        planned_status = row.locator(".status-planned").inner_text()
+        assert ("off target" in planned_status) is (not tier["ok"])
     for q, share in report["quadrants"].items():
         cell = page.locator(f'#sc-quadrants tr[data-quadrant="Q{q}"] .share')
         assert number(cell.inner_text()) == pytest.approx(share * 100, abs=0.051)
@@ -118,8 +119,78 @@ def test_scorecard_figures_match_the_json_report(page: Any, shared_service: Live
         )
     protected = page.locator("#sc-protected .hours").inner_text()
     assert number(protected) == pytest.approx(report["protected_minutes"] / 60, abs=0.051)
-    flags = page.locator(".flags .flag").all_inner_texts()
+    flags = page.locator("#sc-flags .flag").all_inner_texts()
     assert flags == report["flags"]
+
+
+def _hours_share(row: Any, prefix: str) -> tuple[float, float]:
+    return (
+        number(row.locator(f".{prefix}hours").inner_text()),
+        number(row.locator(f".{prefix}share").inner_text()),
+    )
+
+
+def test_actual_figures_match_the_json_report(page: Any, shared_service: LiveService) -> None:
+    """Every planned-vs-actual figure on the page is the one ``GET /api/report`` serves."""
+    actual = shared_service.client.get("/api/report", params={"week": NEXT_WEEK}).json()["actual"]
+    page.goto(f"{shared_service.base_url}/?week={NEXT_WEEK}")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.locator("aside.side").screenshot(path=str(ARTIFACTS / "scorecard-actual.png"))
+    assert actual["meetings"]["account"] > 0, "the example week should have account meetings"
+    approx = {"abs": 0.051}
+    tables = (
+        ("#sc-tiers", "tier", actual["tiers"], ""),
+        ("#sc-categories", "category", actual["categories"], ""),
+    )
+    for table, attr, rows, prefix in (
+        *tables,
+        ("#sc-quadrants", "quadrant", actual["quadrants"], "Q"),
+    ):
+        assert rows, table
+        for name, want in rows.items():
+            row = page.locator(f'{table} tr[data-{attr}="{prefix}{name}"]')
+            planned = _hours_share(row, "")
+            shown = _hours_share(row, "actual-")
+            assert shown[0] == pytest.approx(want["actual_minutes"] / 60, **approx), name
+            assert shown[1] == pytest.approx(want["actual_share"] * 100, **approx), name
+            assert planned[0] == pytest.approx(want["planned_minutes"] / 60, abs=0.051), name
+            if "ok" in want:
+                status = row.locator(".status-actual").inner_text()
+                assert ("off target" in status) is (not want["ok"]), name
+    for part in ("top", "bottom"):
+        shown_rows = page.locator(f"#sc-{part}-accounts tbody tr")
+        assert shown_rows.count() == len(actual["accounts"][part])
+        for i, want in enumerate(actual["accounts"][part]):
+            row = shown_rows.nth(i)
+            assert row.get_attribute("data-account") == want["account"]
+            assert row.locator(".tier").inner_text() == (want["tier"] or "—")
+            assert number(row.locator(".hours").inner_text()) == pytest.approx(
+                want["planned_minutes"] / 60, **approx
+            )
+            assert number(row.locator(".actual-hours").inner_text()) == pytest.approx(
+                want["actual_minutes"] / 60, **approx
+            )
+            assert number(row.locator(".actual-share").inner_text()) == pytest.approx(
+                want["actual_share"] * 100, **approx
+            )
+    meetings = page.eval_on_selector_all(
+        "#sc-meetings tr[data-kind]",
+        """els => Object.fromEntries(els.map(e =>
+            [e.dataset.kind, Number(e.querySelector('.hours').dataset.minutes)]))""",
+    )
+    assert meetings == actual["meetings"]
+    missed = page.eval_on_selector_all("#sc-missed li", "els => els.map(e => e.dataset.account)")
+    assert missed == [m["account"] for m in actual["missed_touchpoints"]]
+    for m in actual["missed_touchpoints"]:
+        text = page.locator(f'#sc-missed li[data-account="{m["account"]}"]').inner_text()
+        assert m["cadence"] in text and (m["last_contact"] or "never") in text
+    flags = page.locator("#sc-actual-flags .flag").all_inner_texts()
+    assert flags == actual["flags"]
+    # Planned and Actual head their own columns, for screen readers too.
+    groups = page.eval_on_selector_all(
+        "#sc-tiers thead th[scope=colgroup]", "els => els.map(e => e.textContent.trim())"
+    )
+    assert groups == ["Planned", "Actual"]
 
 
 def test_phone_width_lists_days_without_horizontal_scroll(

@@ -198,3 +198,159 @@ def test_grid_widens_to_a_meeting_outside_working_hours() -> None:
     assert (grid.first_hour, grid.last_hour) == (9, 21)
     item = next(d for d in grid.days if d.items).items[0]
     assert item.top == pytest.approx(10 / 12 * 100, abs=0.01)
+
+
+def _compared(pm: int, ps: float, am: int, ac: float, **extra: object) -> dict[str, object]:
+    return {
+        "planned_minutes": pm,
+        "planned_share": ps,
+        "actual_minutes": am,
+        "actual_share": ac,
+        **extra,
+    }
+
+
+def _actual_card() -> dict[str, object]:
+    """The plan of ``_card`` beside a hand-made actual side (the form of actual_to_dict)."""
+    card = _card(0.1, 0.6, 0.25, 0.05)
+    card["actual"] = {
+        "tiers": {
+            "high": _compared(300, 0.6, 90, 0.3, target_min=0.5, target_max=0.6, ok=False),
+            "low": _compared(200, 0.4, 210, 0.7, target_min=0.1, target_max=0.15, ok=False),
+            "mid": _compared(0, 0.0, 0, 0.0, target_min=0.2, target_max=0.4, ok=True),
+        },
+        "quadrants": {
+            "1": _compared(100, 0.1, 330, 0.55),
+            "2": _compared(600, 0.6, 150, 0.25),
+            "3": _compared(250, 0.25, 90, 0.15),
+            "4": _compared(50, 0.05, 30, 0.05),
+        },
+        "categories": {
+            "proactive": _compared(600, 0.6, 150, 0.25, target=0.5),
+            "reactive": _compared(400, 0.4, 450, 0.75),
+        },
+        "accounts": {
+            "top": [
+                {
+                    "account": "Acme <Corp>",
+                    "tier": "low",
+                    "planned_minutes": 120,
+                    "actual_minutes": 210,
+                    "actual_share": 0.7,
+                },
+                {
+                    "account": "Globex",
+                    "tier": "high",
+                    "planned_minutes": 300,
+                    "actual_minutes": 90,
+                    "actual_share": 0.3,
+                },
+            ],
+            "bottom": [
+                {
+                    "account": "Initech",
+                    "tier": None,
+                    "planned_minutes": 30,
+                    "actual_minutes": 0,
+                    "actual_share": 0.0,
+                }
+            ],
+        },
+        "meetings": {"account": 300, "internal": 45, "external": 0, "solo": 90},
+        "missed_touchpoints": [
+            {"account": "Initech", "tier": "low", "cadence": "monthly", "last_contact": None},
+            {
+                "account": "Globex",
+                "tier": "high",
+                "cadence": "weekly",
+                "last_contact": "2026-11-20",
+            },
+        ],
+        "flags": ["Q1 > 50 % (too reactive)", "tier high outside its target range"],
+    }
+    return card
+
+
+def _row(html: str, attr: str, name: str) -> str:
+    found = re.search(rf'<tr data-{attr}="{re.escape(name)}".*?</tr>', html, re.S)
+    assert found, (attr, name)
+    return found.group()
+
+
+def _cells(row: str, cls: str) -> str:
+    found = re.search(rf'<td class="[^"]*\b{cls}\b[^"]*"[^>]*>(.*?)</td>', row, re.S)
+    assert found, (cls, row)
+    return found.group(1).strip()
+
+
+def test_report_renders_planned_beside_actual() -> None:
+    html = render_report_html("2026-W49", _actual_card())
+    low = _row(html, "tier", "low")
+    assert [_cells(low, c) for c in ("hours", "share", "actual-hours", "actual-share")] == [
+        "3.3 h",
+        "40.0 %",
+        "3.5 h",
+        "70.0 %",
+    ]
+    assert re.search(r'class="status-actual"><span class="st st-bad">actual ', low)
+    assert re.search(r'class="status-planned"><span class="st st-bad">plan ', low)
+    # a tier only the actual side has still gets its row, with its target
+    mid = _row(html, "tier", "mid")
+    assert _cells(mid, "actual-hours") == "0.0 h" and "20–40 %" in mid
+    # quadrants are judged on the actual shares with the method's goals
+    q1 = _row(html, "quadrant", "Q1")
+    assert _cells(q1, "actual-share") == "55.0 %" and _cells(q1, "actual-hours") == "5.5 h"
+    assert re.search(r'class="status-actual"><span class="st st-bad">', q1)
+    assert re.search(r'class="status-planned"><span class="st st-ok">', q1)
+    q12 = _row(html, "quadrant", "Q1+Q2")
+    assert _cells(q12, "actual-share") == "80.0 %" and _cells(q12, "actual-hours") == "8.0 h"
+    q3 = _row(html, "quadrant", "Q3")  # planned 25 % is off, actual 15 % is on target
+    assert re.search(r'class="status-planned"><span class="st st-bad">', q3)
+    assert re.search(r'class="status-actual"><span class="st st-ok">', q3)
+    reactive = _row(html, "category", "reactive")
+    assert _cells(reactive, "actual-hours") == "7.5 h"
+    assert _cells(reactive, "actual-share") == "75.0 %"
+    # accounts, escaped; a missing tier shows as a dash
+    top = re.search(r'<table class="sc-table" id="sc-top-accounts">.*?</table>', html, re.S)
+    assert top
+    assert re.findall(r'<tr data-account="([^"]*)"', top.group()) == ["Acme &lt;Corp&gt;", "Globex"]
+    acme = _row(top.group(), "account", "Acme &lt;Corp&gt;")
+    assert [_cells(acme, c) for c in ("hours", "actual-hours", "actual-share")] == [
+        "2.0 h",
+        "3.5 h",
+        "70.0 %",
+    ]
+    initech = _row(html.split('id="sc-bottom-accounts"')[1], "account", "Initech")
+    assert _cells(initech, "tier") == "—" and _cells(initech, "actual-hours") == "0.0 h"
+    meetings = dict(re.findall(r'<tr data-kind="(\w+)">.*?data-minutes="(\d+)"', html, re.S))
+    assert meetings == {"account": "300", "internal": "45", "external": "0", "solo": "90"}
+    missed = re.search(r'<ul class="plain" id="sc-missed">.*?</ul>', html, re.S)
+    assert missed
+    text = re.sub(r"<[^>]+>", "", missed.group())
+    assert "Initech (low, monthly) — last contact never" in text
+    assert "Globex (high, weekly) — last contact 2026-11-20" in text
+    actual_flags = re.search(r'<ul class="flags" id="sc-actual-flags">.*?</ul>', html, re.S)
+    assert actual_flags
+    assert re.findall(r'<li class="flag">(.*?)</li>', actual_flags.group()) == [
+        "Q1 &gt; 50 % (too reactive)",
+        "tier high outside its target range",
+    ]
+    assert "20.0 h of counted time as it happened" not in html  # total is 10.0 h
+    assert "10.0 h of counted time as it happened" in html
+
+
+def test_headers_name_planned_and_actual_for_every_figure() -> None:
+    html = render_report_html("2026-W49", _actual_card())
+    tiers = re.search(r'<table class="sc-table" id="sc-tiers">.*?</thead>', html, re.S)
+    assert tiers
+    heads = re.findall(r'<th scope="(\w+)"[^>]*>(.*?)</th>', tiers.group(), re.S)
+    assert ("colgroup", "Planned") in heads and ("colgroup", "Actual") in heads
+    assert '<col span="2" class="c-plan"><col span="2" class="c-actual">' in tiers.group()
+    titles = re.findall(r'<abbr title="([^"]+)">', tiers.group())
+    assert titles == ["planned hours", "planned share", "actual hours", "actual share"]
+
+
+def test_a_card_without_actual_shows_the_plan_alone() -> None:
+    html = render_report_html("2026-W49", _card(0.1, 0.6, 0.25, 0.05))
+    assert "actual-hours" not in html and "Where the time really went" not in html
+    assert '<th scope="colgroup"' not in html

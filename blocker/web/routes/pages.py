@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import time
 from datetime import datetime
 from typing import Annotated, Any
@@ -23,7 +24,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from blocker.errors import BlockerError, RulesError
 from blocker.report import scorecard, scorecard_to_dict
-from blocker.runtime import Runtime
+from blocker.runtime import Preview, Runtime
 from blocker.web.deps import RuntimeDep, get_calendar, get_week
 from blocker.web.pages import build_grid
 from blocker.web.report_html import STATIC_DIR, jinja_env, scorecard_view
@@ -32,6 +33,7 @@ from blocker.web.schemas import OpOut, PlanOut, RunOut, SyncRequest
 from blocker.weeks import shift_week, week_dates
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger(__name__)
 
 COOKIE = "blocker_session"
 SESSION_SECONDS = 12 * 3600
@@ -229,6 +231,16 @@ def _moved(runtime: Runtime, calendar: str, week: str, tz: ZoneInfo) -> list[dic
     return out[:20]
 
 
+def _report(runtime: Runtime, calendar: str, week: str, result: Preview) -> dict[str, Any]:
+    """The same dict ``GET /api/report`` serves (planned + ``actual``), from the preview
+    already read; if the actual side cannot be read the plan is still shown."""
+    try:
+        return runtime.report(calendar, week, preview=result)
+    except BlockerError as exc:
+        log.warning("actual figures of %s not read: %s", calendar, exc.user_message())
+        return scorecard_to_dict(scorecard(result.plan, result.spec))
+
+
 def _dashboard(
     runtime: Runtime,
     session: str,
@@ -246,7 +258,7 @@ def _dashboard(
         error = f"Could not read the calendar: {exc.user_message()}"
         result = None
     if result is not None:
-        card = scorecard_to_dict(scorecard(result.plan, result.spec))
+        card = _report(runtime, calendar, week, result)
         plan = PlanOut.of(calendar, result.plan, card)
         sc = scorecard_view(
             week,
