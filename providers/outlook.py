@@ -5,12 +5,14 @@ so owned blocks carry their tag) preceded by a ``calendarView/delta`` round whos
 final ``@odata.deltaLink`` becomes the sync token. The delta round runs first so a
 change that lands between the two is reported again by the next incremental read
 rather than lost. Incremental reads follow the deltaLink; since Graph omits
-extended properties from delta answers, every changed event is looked up again
+extended properties from delta answers, a changed event is looked up again
 (``GET`` with ``$expand``, 20 per ``$batch``) so ``RemoteEvent.tag`` is always
-right and the ownership guard keeps working. ``@removed`` items and cancelled
-events are reported in ``removed``; a stale token (410 ``syncStateNotFound``)
-raises ``SyncTokenExpired``. The window of an incremental read is the one of the
-full read that produced the token.
+right and the ownership guard keeps working -- unless it is still at the etag our
+own write or a full read last saw, whose tag we know (``TagCache``): the echoes of
+our writes cost no lookup, so a no-op resync after a run is one request.
+``@removed`` items and cancelled events are reported in ``removed``; a stale token
+(410 ``syncStateNotFound``) raises ``SyncTokenExpired``. The window of an
+incremental read is the one of the full read that produced the token.
 
 Writing: ``transactionId`` = ``draft.event_id`` makes creates idempotent; PATCH and
 DELETE carry ``If-Match``; ``write_batch`` uses JSON batching, 20 per request.
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, tzinfo
 from typing import Any
 from urllib.parse import quote
@@ -42,6 +45,7 @@ from providers.outlook_graph import (
     limiter_for,
 )
 from providers.outlook_mapping import EXPAND, category_for, draft_body, event_from_graph
+from providers.outlook_tags import TagCache
 
 PAGE_SIZE = 200
 
@@ -100,6 +104,7 @@ class OutlookCalendar(CalendarProvider):
         )
         self._categories: dict[str, str] | None = None  # display name -> preset
         self._categories_lock = threading.Lock()
+        self.tags = TagCache()  # spares delta reads the lookup of our own writes' echoes
 
     def close(self) -> None:
         self.graph.close()
@@ -126,6 +131,7 @@ class OutlookCalendar(CalendarProvider):
                 event = event_from_graph(item, zone=self.zone, categories=self._known_categories())
                 if not event.cancelled:
                     events.append(event)
+                    self.tags.remember(event)
             url = body.get("@odata.nextLink")
         return ReadResult(events=tuple(events), complete=True, sync_token=token)
 
@@ -154,32 +160,31 @@ class OutlookCalendar(CalendarProvider):
     def _read_changes(self, sync_token: str) -> ReadResult:
         items, token = self._walk_delta(sync_token, None)
         removed: list[str] = []
-        changed: list[str] = []
+        latest: dict[str, dict[str, Any]] = {}  # changed id -> its last delta item
         for item in items:
             event_id = str(item["id"])
             if "@removed" in item or item.get("isCancelled"):
                 removed.append(event_id)
-            elif event_id not in changed:
-                changed.append(event_id)
-        events: list[RemoteEvent] = []
-        requests = [
-            SubRequest("GET", f"/me/events/{quote(i, safe='')}?$expand={quote(EXPAND)}")
-            for i in changed
-        ]
-        for event_id, answer in zip(changed, self.graph.batch(requests), strict=True):
-            error = answer.error()
-            if isinstance(error, EventNotFound):
-                removed.append(event_id)  # deleted between the delta and the lookup
-                continue
-            if error is not None:
-                raise error
-            event = event_from_graph(
-                answer.body, zone=self.zone, categories=self._known_categories()
-            )
-            if event.cancelled:
-                removed.append(event_id)
+                self.tags.forget(event_id)
             else:
-                events.append(event)
+                latest[event_id] = item
+        found: dict[str, RemoteEvent | None] = {}  # in delta order; None: look it up
+        for event_id, item in latest.items():
+            tag = self.tags.tag_at(event_id, item.get("@odata.etag"))
+            found[event_id] = (
+                None
+                if tag is None
+                else replace(
+                    event_from_graph(item, zone=self.zone, categories=self._known_categories()),
+                    tag=tag,
+                )
+            )
+        lookups = [i for i, event in found.items() if event is None]
+        for event_id, looked_up in zip(lookups, self._look_up(lookups), strict=True):
+            found[event_id] = looked_up
+            if looked_up is None:
+                removed.append(event_id)
+        events = [e for e in found.values() if e is not None]
         return ReadResult(
             events=tuple(events),
             complete=True,
@@ -187,6 +192,32 @@ class OutlookCalendar(CalendarProvider):
             incremental=True,
             removed=tuple(dict.fromkeys(removed)),
         )
+
+    def _look_up(self, event_ids: Sequence[str]) -> list[RemoteEvent | None]:
+        """Each event read again with our tag expanded; None when it is gone or cancelled."""
+        requests = [
+            SubRequest("GET", f"/me/events/{quote(i, safe='')}?$expand={quote(EXPAND)}")
+            for i in event_ids
+        ]
+        out: list[RemoteEvent | None] = []
+        for event_id, answer in zip(event_ids, self.graph.batch(requests), strict=True):
+            error = answer.error()
+            if isinstance(error, EventNotFound):
+                self.tags.forget(event_id)
+                out.append(None)  # deleted between the delta and the lookup
+                continue
+            if error is not None:
+                raise error
+            event = event_from_graph(
+                answer.body, zone=self.zone, categories=self._known_categories()
+            )
+            if event.cancelled:
+                self.tags.forget(event_id)
+                out.append(None)
+            else:
+                self.tags.remember(event)
+                out.append(event)
+        return out
 
     # -- categories -------------------------------------------------------------------
 
@@ -237,7 +268,7 @@ class OutlookCalendar(CalendarProvider):
     def _written(self, body: Any, draft: EventDraft) -> RemoteEvent:
         """The event Graph answered with; write answers do not expand our tag, so add it."""
         event = event_from_graph(body, zone=self.zone, categories=self._known_categories())
-        return RemoteEvent(
+        written = RemoteEvent(
             event_id=event.event_id,
             start=event.start,
             end=event.end,
@@ -252,6 +283,8 @@ class OutlookCalendar(CalendarProvider):
             organizer_domain=event.organizer_domain,
             color=event.color,
         )
+        self.tags.remember(written)
+        return written
 
     def _send(self, request: SubRequest) -> Any:
         return self.graph.json(
@@ -265,6 +298,7 @@ class OutlookCalendar(CalendarProvider):
         return self._written(self._send(self._update_request(current, draft)), draft)
 
     def _delete(self, current: RemoteEvent) -> None:
+        self.tags.forget(current.event_id)
         self._send(self._delete_request(current))
 
     def _write_batch(self, writes: Sequence[Write]) -> list[WriteResult]:
@@ -287,6 +321,8 @@ class OutlookCalendar(CalendarProvider):
         if error is not None:
             return error
         if write.action == "delete":
+            assert write.current is not None
+            self.tags.forget(write.current.event_id)
             return None
         assert write.draft is not None
         return self._written(answer.body, write.draft)

@@ -250,3 +250,52 @@ def test_whole_batch_replayed_after_a_crash_makes_no_duplicates(
     assert all(isinstance(r, RemoteEvent) for r in replay)
     assert ms_graph.mailbox.owned_count(PROPERTY_ID) == 25
     assert ms_graph.log.batched("POST") == 50  # every create was sent twice, kept once
+
+
+def test_echoes_of_our_writes_need_no_lookup_but_user_edits_do(
+    ms_graph: FakeGraph, graph_http: httpx.Client
+) -> None:
+    cal = calendar(ms_graph, graph_http)
+    ours, edited, created = (cal.create(d) for d in week_of_drafts(3))
+    token = cal.read(WEEK).sync_token
+    assert token
+    moved = draft(ours.tag.key, at(9, 15), title="Moved by us")  # type: ignore[union-attr]
+    updated = cal.update(ours, moved)
+    ms_graph.mailbox.patch(edited.event_id, {"subject": "renamed by the user"})
+    fresh = cal.create(draft("late:2026-12-10:0", at(10, 11)))
+    ms_graph.log.clear()
+
+    delta = cal.read(WEEK, token)
+
+    by_id = {e.event_id: e for e in delta.events}
+    assert set(by_id) == {ours.event_id, edited.event_id, fresh.event_id}
+    assert ms_graph.log.batched("GET") == 1, "only the user's edit is looked up"
+    echo = by_id[ours.event_id]
+    assert echo.tag == moved.tag and echo.etag == updated.etag
+    assert (echo.title, echo.start, echo.end) == ("Moved by us", at(9, 15), at(9, 16))
+    assert echo.observed_hash == moved.content_hash, "our echo reads as ours"
+    assert by_id[fresh.event_id].tag == fresh.tag
+    user = by_id[edited.event_id]
+    assert user.tag == edited.tag and user.title == "renamed by the user"
+    assert user.observed_hash != user.tag.content_hash  # type: ignore[union-attr]
+    assert created.event_id not in by_id
+
+    # A user edit landing on top of our write changes the etag: looked up again.
+    ms_graph.mailbox.patch(ours.event_id, {"subject": "the user's now"})
+    ms_graph.log.clear()
+    again = cal.read(WEEK, delta.sync_token)
+    assert [(e.title, e.tag) for e in again.events] == [("the user's now", moved.tag)]
+    assert ms_graph.log.batched("GET") == 1
+
+
+def test_a_fresh_provider_looks_every_change_up(
+    ms_graph: FakeGraph, graph_http: httpx.Client
+) -> None:
+    writer = calendar(ms_graph, graph_http)
+    token = writer.read(WEEK).sync_token
+    assert token
+    made = [writer.create(d) for d in week_of_drafts(2)]
+    ms_graph.log.clear()
+    delta = calendar(ms_graph, graph_http).read(WEEK, token)  # another process: no cache
+    assert {(e.event_id, e.tag) for e in delta.events} == {(m.event_id, m.tag) for m in made}
+    assert ms_graph.log.batched("GET") == 2

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
 
 import httplib2
 import httpx
@@ -37,15 +39,15 @@ __all__ = ["graph_http", "ms_graph", "ms_identity", "ms_session", "ms_tls"]
 class Fake:
     """A provider, its back door (the harness) and the fake's API request counter.
 
-    ``echo_lookups``: extra requests the first incremental read after a run that
-    wrote makes. Graph's delta omits extended properties, so OutlookCalendar looks
-    every changed event up again (one ``$batch`` per 20) to learn its tag; our own
-    writes echo back once that way. Google's sync reads carry the tag.
+    ``lookups``: events an incremental read fetched again to learn their tag. Graph's
+    delta omits extended properties, so OutlookCalendar looks a changed event up
+    (one ``$batch`` per 20) unless it is the echo of its own write; Google's sync
+    reads carry the tag, so it never looks anything up.
     """
 
     harness: GoogleHarness | OutlookHarness
     api_requests: Callable[[], int]
-    echo_lookups: int = 0
+    lookups: Callable[[], int] = lambda: 0
 
     @property
     def provider(self) -> CalendarProvider:
@@ -83,7 +85,8 @@ def fake(request: pytest.FixtureRequest) -> Iterator[Fake]:
         zone=TZ,
         sleeper=lambda seconds: None,
     )
-    yield Fake(OutlookHarness(outlook, graph), graph.log.http, echo_lookups=1)
+    lookups = partial(graph.log.batched, "GET")
+    yield Fake(OutlookHarness(outlook, graph), graph.log.http, lookups)
     outlook.close()
 
 
@@ -102,14 +105,46 @@ def test_a_no_op_resync_is_exactly_one_request(fake: Fake) -> None:
     state = MemoryState()
     first = run(fake, state)
     assert first.applied == 5 and first.errors == ()
+    lookups = fake.lookups()
     costs = []
     for _ in range(3):
         before = fake.api_requests()
         again = run(fake, state)
         costs.append(fake.api_requests() - before)
         assert again.ops == () and again.run.extra["incremental"] == 1 and again.complete
-    assert costs == [1 + fake.echo_lookups, 1, 1]
+    # The first resync reads the echoes of the five writes: it knows their tags
+    # (Outlook: from its writes, at the same etag), so it looks none of them up.
+    assert costs == [1, 1, 1] and fake.lookups() == lookups
     assert state.pins(CAL, WEEK) == []  # the echoes of our writes are no user edits
+
+
+def test_a_user_move_after_our_write_is_looked_up_and_kept(fake: Fake) -> None:
+    state = MemoryState()
+    first = run(fake, state)
+    admin = {b.key: b for b in first.plan.blocks}["admin:2026-W10"]
+    event_id = state.mappings(CAL, WEEK)[admin.key].event_id
+    start, end = admin.start + timedelta(hours=5), admin.end + timedelta(hours=5)
+    fake.harness.move(event_id, start, end)  # a new etag: the tag must be looked up
+    lookups = fake.lookups()
+
+    edited = run(fake, state)
+
+    assert edited.run.extra["incremental"] == 1 and edited.errors == ()
+    [pin] = state.pins(CAL, WEEK)
+    assert (pin.key, pin.start, pin.end) == (admin.key, start, end)
+    assert [(op.key, op.reason) for op in edited.ops] == [
+        (admin.key, "kept your change: its tag now records it")
+    ]
+    if isinstance(fake.provider, OutlookCalendar):
+        assert fake.lookups() == lookups + 1, "only the user's edit is looked up"
+    # the re-tag's echo is our own write: no lookup, no op, one request
+    before, lookups = fake.api_requests(), fake.lookups()
+    again = run(fake, state)
+    assert again.ops == () and again.run.extra["incremental"] == 1
+    assert fake.api_requests() - before == 1 and fake.lookups() == lookups
+    event = owned(fake)[admin.key]
+    assert (event.start, event.end) == (start, end)
+    assert event.tag is not None and event.tag.content_hash == event.observed_hash
 
 
 def test_meeting_then_user_delete_then_stale_token(fake: Fake) -> None:
