@@ -198,6 +198,48 @@ class ProviderContract:
         assert event.tag is not None and event.tag.key == made.tag.key  # type: ignore[union-attr]
         assert event.observed_hash != event.tag.content_hash, "a user edit shows in the hash"
 
+    def test_update_rewrites_the_tags_hash_to_the_drafts(self, harness: Harness) -> None:
+        """The sync engine's re-tag: after a user move it writes the event as it now is,
+        so only the tag's hash changes; if it did not stick, the re-tag would repeat
+        every run and moving the block back would read as our own echo."""
+        provider = harness.provider
+        made = provider.create(make_draft("focus:2026-03-24:0", at(24, 9), at(24, 11)))
+        harness.move(made.event_id, at(24, 16), at(24, 18))
+        current = find(provider.read(WINDOW), made.event_id)
+        assert current is not None and current.tag is not None
+        assert current.observed_hash != current.tag.content_hash, "the move shows in the hash"
+        retag = make_draft("focus:2026-03-24:0", at(24, 16), at(24, 18))
+        assert retag.content_hash == current.observed_hash
+        written = provider.update(current, retag)
+        assert written.tag is not None and written.tag.content_hash == retag.content_hash
+        event = find(provider.read(WINDOW), made.event_id)
+        assert event is not None and event.tag is not None
+        assert (event.start, event.end) == (at(24, 16), at(24, 18)), "the user's times stand"
+        assert event.tag.key == retag.key, event.tag
+        assert event.tag.content_hash == retag.content_hash, "update rewrote the tag's hash"
+        assert event.observed_hash == event.tag.content_hash, "re-tagged: no edit seen now"
+        assert event.etag == written.etag, "the etag returned by update is the one read back"
+
+    def test_all_day_owned_block_round_trips_as_all_day(self, harness: Harness) -> None:
+        provider = harness.provider
+        draft = make_draft("offsite:2026-03-27", at(27, 0), at(28, 0), "Offsite", all_day=True)
+        made = provider.create(draft)
+        assert made.all_day, made
+        assert made.tag is not None and made.tag.content_hash == draft.content_hash
+        event = find(provider.read(WINDOW), made.event_id)
+        assert event is not None and event.all_day, event
+        assert (event.start, event.end) == (draft.start, draft.end), (event.start, event.end)
+        assert event.tag is not None and event.tag.key == draft.key
+        assert event.observed_hash == event.tag.content_hash == draft.content_hash
+        # an all-day day across the DST change keeps its local midnights (23 real hours)
+        sunday = make_draft("offsite:2026-03-27", at(29, 0), at(30, 0), "Offsite", all_day=True)
+        moved = provider.update(event, sunday)
+        assert moved.all_day, moved
+        again = find(provider.read(WINDOW), made.event_id)
+        assert again is not None and again.all_day
+        assert (again.start, again.end) == (at(29, 0), at(30, 0)), (again.start, again.end)
+        assert again.tag is not None and again.observed_hash == again.tag.content_hash
+
     # -- delete ----------------------------------------------------------------------
 
     def test_delete_then_delete_again_is_not_found(self, harness: Harness) -> None:
