@@ -7,11 +7,13 @@ validate, so they still run (and report) when another section is broken.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from rules.accounts import tier_for_arr
+from rules.kinds.goals import Goals, find_account
 from rules.registry import KINDS
 from rules.spec import Account, CalendarSpec, Categories, RuleSpec, Schedule, Tier, WorkingHours
 from rules.timeparse import WEEKDAYS, minute_of_day
@@ -162,6 +164,40 @@ def rule_tier_names(
                     )
                 )
     return out
+
+
+def goals(rules: Sequence[tuple[int, RuleSpec]], accounts: Sequence[Account]) -> list[Issue]:
+    """Two goals of one rule with the same title would share a block key, and a
+    goal's ``account`` must be one of the accounts (else its time counts nowhere)."""
+    out: list[Issue] = []
+    for index, rule in rules:
+        if not isinstance(rule, Goals):
+            continue
+        seen: dict[str, int] = {}
+        for number, goal in enumerate(rule.goals):
+            loc = ("rules", index, "goals", number)
+            first = seen.setdefault(goal.slug, number)
+            if first != number:
+                out.append(
+                    Issue(
+                        (*loc, "title"),
+                        f"duplicate goal {goal.title!r}, first used by goal #{first + 1} "
+                        "(block keys use the title)",
+                    )
+                )
+            if goal.account is not None and find_account(accounts, goal.account) is None:
+                out.append(Issue((*loc, "account"), _unknown_account(goal.account, accounts)))
+    return out
+
+
+def _unknown_account(name: str, accounts: Sequence[Account]) -> str:
+    if not accounts:
+        return f"unknown account {name!r} (no accounts are defined)"
+    close = difflib.get_close_matches(name, [a.name for a in accounts], n=1, cutoff=0.6)
+    if close:
+        return f"unknown account {name!r} (did you mean {close[0]!r}?)"
+    names = ", ".join(a.name for a in accounts[:5])
+    return f"unknown account {name!r} (accounts: {names}{', ...' if len(accounts) > 5 else ''})"
 
 
 def calendars(specs: Sequence[CalendarSpec]) -> list[Issue]:

@@ -288,6 +288,8 @@ class _Load:
             issues += checks.rule_tier_names(rules, tiers)
             resolved, account_issues = checks.account_tiers(accounts, tiers)
             issues += self.remap_accounts(account_issues)
+        if accounts or "accounts_file" not in candidate:  # an unreadable file is reported once
+            issues += checks.goals(rules, accounts)
         steps: list[tuple[str, Callable[[Any], list[checks.Issue]]]] = [
             ("categories", checks.categories_total),
             ("calendars", checks.calendars),
