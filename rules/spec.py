@@ -43,6 +43,11 @@ def _hex_color(value: object) -> str:
 Color = Annotated[str, BeforeValidator(_hex_color)]
 
 
+def slugify(text: str) -> str:
+    """Key-safe lower-case form of a name or title ('' if nothing is left)."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
 class Strict(BaseModel):
     """Base of every rules model: unknown keys are errors, values are immutable."""
 
@@ -180,7 +185,7 @@ class Account(Strict):
     @property
     def slug(self) -> str:
         """Stable, key-safe form of the name (block keys use it, not a list position)."""
-        return re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-") or "account"
+        return slugify(self.name) or "account"
 
 
 class Schedule(Strict):

@@ -14,7 +14,6 @@ never moves a block.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import time
@@ -26,7 +25,7 @@ from blocker.models import BlockRequest, ConflictPolicy, Quadrant
 from blocker.weeks import parse_week
 from rules.context import KindDefaults, KindInfo, WeekContext
 from rules.kinds._common import week_request
-from rules.spec import Account, Day, RuleSpec, Strict, Window
+from rules.spec import Account, Day, RuleSpec, Strict, Window, slugify
 from rules.timeparse import WEEKDAYS, TimeRange
 
 
@@ -43,11 +42,6 @@ def _iso_week(value: object) -> str:
 
 
 IsoWeek = Annotated[str, BeforeValidator(_iso_week)]
-
-
-def slug(text: str) -> str:
-    """Key-safe form of a title or name (what block keys and look-ups use)."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "goal"
 
 
 class Goal(Strict):
@@ -85,7 +79,7 @@ class Goal(Strict):
 
     @property
     def slug(self) -> str:
-        return slug(self.title)
+        return slugify(self.title) or "goal"
 
 
 class Goals(RuleSpec):
@@ -100,7 +94,7 @@ class Goals(RuleSpec):
 
 def find_account(accounts: Sequence[Account], name: str) -> Account | None:
     """The account a goal names, matched on its slug ("acme corp" finds "Acme Corp")."""
-    wanted = slug(name)
+    wanted = slugify(name) or "account"
     return next((a for a in accounts if a.slug == wanted), None)
 
 
