@@ -1,4 +1,8 @@
-"""Users and calendar connections, with their tokens encrypted at rest."""
+"""Users and calendar connections, with their tokens encrypted at rest.
+
+A user is stored as a keyed hash of the address plus its domain
+(:mod:`blocker.store.identity`): every look-up by address hashes it first.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from blocker.errors import StoreError
 from blocker.store.base import StoreBase
+from blocker.store.identity import EMAIL_SALT, email_domain, email_hash, new_salt
 from blocker.store.records import (
     PROVIDERS,
     STATUSES,
@@ -17,7 +22,7 @@ from blocker.store.records import (
     ConnectionStatus,
     ProviderName,
 )
-from blocker.store.tables import CalendarConnection, User
+from blocker.store.tables import CalendarConnection, InstallSecret, User
 
 
 class UnknownCalendar(StoreError, LookupError):
@@ -29,7 +34,8 @@ class UnknownCalendar(StoreError, LookupError):
 def _connection(row: CalendarConnection) -> Connection:
     return Connection(
         calendar_id=row.calendar_id,
-        user_email=row.user.email,
+        user_hash=row.user.email_hash,
+        user_domain=row.user.email_domain,
         user_timezone=row.user.timezone,
         provider=cast(ProviderName, row.provider),
         account_label=row.account_label,
@@ -42,39 +48,61 @@ def _connection(row: CalendarConnection) -> Connection:
     )
 
 
-def _normal_email(email: str) -> str:
-    value = email.strip().lower()
-    if "@" not in value:
-        raise ValueError(f"not an email address: {email!r}")
-    return value
-
-
 class AccountStore(StoreBase):
     """Users, their calendar connections and each connection's token blob."""
 
-    def _ensure_user(self, s: Session, email: str, timezone: str | None) -> int:
+    _email_salt: str | None = None
+
+    def _salt(self) -> str:
+        """The install's email salt, in its own committed transaction, then cached.
+
+        The migration makes it; a database emptied since (tests) gets a new one.
+        """
+        if self._email_salt is None:
+            with self._tx() as s:
+                row = {"name": EMAIL_SALT, "value": new_salt()}
+                self._upsert(s, InstallSecret, row, ("name",), insert_only=("value",))
+                query = select(InstallSecret.value).where(InstallSecret.name == EMAIL_SALT)
+                salt = s.scalar(query)
+            assert salt is not None  # just upserted
+            self._email_salt = salt
+        return self._email_salt
+
+    def user_key(self, email: str) -> str:
+        """The stored form of ``email``: its keyed hash (hex). Raises on a non-address."""
+        return email_hash(self._salt(), email)
+
+    def _ensure_user(self, s: Session, hashed: str, email: str, timezone: str | None) -> int:
         if timezone is not None:
             try:
                 ZoneInfo(timezone)  # unknown zone names fail here, not at planning time
             except (ZoneInfoNotFoundError, ValueError) as exc:
                 raise ValueError(f"unknown time zone {timezone!r}") from exc
-        values = {"email": _normal_email(email), "created_at": self._now()}
-        values["timezone"] = timezone or "UTC"
+        values = {
+            "email_hash": hashed,
+            "email_domain": email_domain(email),
+            "timezone": timezone or "UTC",
+            "created_at": self._now(),
+        }
         self._upsert(
             s,
             User,
             values,
-            ("email",),
+            ("email_hash",),
             insert_only=("created_at",) if timezone else ("created_at", "timezone"),
         )
-        user_id = s.scalar(select(User.id).where(User.email == values["email"]))
+        user_id = s.scalar(select(User.id).where(User.email_hash == hashed))
         assert user_id is not None  # just upserted in this transaction
         return user_id
 
     def ensure_user(self, email: str, timezone: str | None = None) -> int:
-        """The user's id, creating the user (zone ``UTC`` unless given); updates the zone."""
+        """The user's id, creating the user (zone ``UTC`` unless given); updates the zone.
+
+        Only the address's keyed hash and its domain are stored.
+        """
+        hashed = self.user_key(email)
         with self._tx() as s:
-            return self._ensure_user(s, email, timezone)
+            return self._ensure_user(s, hashed, email, timezone)
 
     def upsert_connection(
         self,
@@ -95,8 +123,9 @@ class AccountStore(StoreBase):
         if provider not in PROVIDERS:
             raise ValueError(f"unknown provider {provider!r}; expected one of {PROVIDERS}")
         now = self._now()
+        hashed = self.user_key(user_email)
         with self._tx() as s:
-            user_id = self._ensure_user(s, user_email, user_timezone)
+            user_id = self._ensure_user(s, hashed, user_email, user_timezone)
             values: dict[str, object] = {
                 "calendar_id": calendar_id,
                 "user_id": user_id,
@@ -135,10 +164,10 @@ class AccountStore(StoreBase):
     ) -> list[Connection]:
         """Connections ordered by calendar id, optionally of one user or one status."""
         query = select(CalendarConnection).join(User).order_by(CalendarConnection.calendar_id)
-        if user_email is not None:
-            query = query.where(User.email == _normal_email(user_email))
         if status is not None:
             query = query.where(CalendarConnection.status == status)
+        if user_email is not None:
+            query = query.where(User.email_hash == self.user_key(user_email))
         with self._tx() as s:
             return [_connection(row) for row in s.scalars(query)]
 

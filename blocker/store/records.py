@@ -22,7 +22,9 @@ class Connection:
     """One calendar the service manages, and whether it can still reach it."""
 
     calendar_id: str
-    user_email: str
+    user_hash: str
+    """The owner's address as stored: a keyed hash (see ``Store.user_key``)."""
+    user_domain: str
     user_timezone: str
     provider: ProviderName
     account_label: str

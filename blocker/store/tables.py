@@ -46,11 +46,23 @@ class Base(DeclarativeBase):
     }
 
 
+class InstallSecret(Base):
+    """Per-install random values (the email salt); never leave the database."""
+
+    __tablename__ = "install_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
 class User(Base):
+    """A calendar owner, known by a keyed hash of the address and its domain only."""
+
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    email: Mapped[str] = mapped_column(String(320), unique=True)
+    email_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email_domain: Mapped[str] = mapped_column(String(255))
     timezone: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
 
@@ -199,6 +211,7 @@ __all__ = [
     "CalendarConnection",
     "CalendarSchedule",
     "EventMappingRow",
+    "InstallSecret",
     "PinRow",
     "PushChannel",
     "RulesVersionRow",
