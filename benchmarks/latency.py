@@ -29,6 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+from pydantic import SecretStr
 
 from benchmarks.common import ROOT, Options, ms, percentile, save, table
 from blocker.models import RemoteEvent
@@ -63,7 +64,7 @@ class Service:
         (workdir / "rules.yaml").write_text(_rules_text())
         settings = Settings(
             database_url=f"sqlite:///{workdir / 'blocker.db'}",
-            api_token=TOKEN,  # type: ignore[arg-type]
+            api_token=SecretStr(TOKEN),
             rules_path=workdir / "rules.yaml",
         )
         self.app = create_app(settings, clock=lambda: NOW, start_scheduler=True)

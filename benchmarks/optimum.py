@@ -129,7 +129,7 @@ def solve(
         by_request[req.key] = mine
         candidates.extend(mine)
         want = req.minutes // 15
-        model.Add(sum(c.size * c.var for c in mine) <= want)
+        model.add(sum(c.size * c.var for c in mine) <= want)
         preferred = merge(
             (_slot(p.start.timestamp(), origin), _slot(p.end.timestamp(), origin, up=True))
             for p in req.preferred
@@ -138,36 +138,45 @@ def solve(
             fit = _overlap(c.start, c.start + c.size, preferred)
             objective.append(SCALE * 15 * (req.priority * c.size + PREFERRED * fit) * c.var)
         if not req.holding and len(mine) > 1:
-            extra = model.NewIntVar(0, len(mine), "extra")
-            model.Add(extra >= sum(c.var for c in mine) - 1)
+            extra = model.new_int_var(0, len(mine), "extra")
+            model.add(extra >= sum(c.var for c in mine) - 1)
             objective.append(-SCALE * EXTRA_CHUNK * extra)
 
-    model.AddNoOverlap(
-        model.NewOptionalFixedSizeIntervalVar(c.start, c.size, c.var, "i") for c in candidates
+    model.add_no_overlap(
+        model.new_optional_fixed_size_interval_var(c.start, c.size, c.var, "i") for c in candidates
     )
     cover: dict[int, list[cp_model.IntVar]] = {}
     for c in candidates:
         for t in range(c.start, c.start + c.size):
             cover.setdefault(t, []).append(c.var)
-    for variables in cover.values():
-        if len(variables) > 1:
-            model.Add(sum(variables) <= 1)
+    for covering in cover.values():
+        if len(covering) > 1:
+            model.add(sum(covering) <= 1)
 
     shares = tier_shares(spec)
-    tier_slots: dict[str, list[cp_model.LinearExprT]] = {t: [] for t in shares}
+    tier_vars: dict[str, list[cp_model.IntVar]] = {t: [] for t in shares}
+    tier_sizes: dict[str, list[int]] = {t: [] for t in shares}
     for c in candidates:
-        if c.request.tier in tier_slots:
-            tier_slots[c.request.tier].append(c.size * c.var)
-    account = sum(s for slots in tier_slots.values() for s in slots)
+        if c.request.tier in tier_vars:
+            tier_vars[c.request.tier].append(c.var)
+            tier_sizes[c.request.tier].append(c.size)
     total_slots = sum(e - s for s, e in working_slots)
-    for tier, slots in tier_slots.items():
+    for tier in shares:
         permille = round(shares[tier] * SCALE)
-        # err (slots * 1000) >= |1000 * tier slots - permille * account slots|
-        err = model.NewIntVar(0, SCALE * total_slots, f"err-{tier}")
-        model.Add(err >= SCALE * sum(slots) - permille * account)
-        model.Add(err >= permille * account - SCALE * sum(slots))
+        # err (slots * 1000) >= |1000 * tier slots - permille * account slots|, as one
+        # weighted sum: this tier's chunks weigh 1000 - permille, the others' -permille
+        variables: list[cp_model.IntVar] = []
+        weights: list[int] = []
+        for other in shares:
+            factor = SCALE - permille if other == tier else -permille
+            variables.extend(tier_vars[other])
+            weights.extend(factor * size for size in tier_sizes[other])
+        gap = cp_model.LinearExpr.weighted_sum(variables, weights)
+        err = model.new_int_var(0, SCALE * total_slots, f"err-{tier}")
+        model.add(err >= gap)
+        model.add(err >= -gap)
         objective.append(-TIER_ERROR * 15 * err)
-    model.Maximize(sum(objective))
+    model.maximize(sum(objective))
     if hint is not None:
         _add_hint(model, by_request, hint, origin, spec)
 
@@ -175,17 +184,17 @@ def solve(
     solver.parameters.max_time_in_seconds = seconds
     solver.parameters.num_workers = workers
     began = time.perf_counter()
-    status = solver.Solve(model)
+    status = solver.solve(model)
     elapsed = time.perf_counter() - began
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return Optimum(0.0, 0.0, False, elapsed, (), solver.StatusName(status), len(candidates))
+        return Optimum(0.0, 0.0, False, elapsed, (), solver.status_name(status), len(candidates))
     return Optimum(
-        objective=solver.ObjectiveValue() / SCALE,
-        bound=solver.BestObjectiveBound() / SCALE,
+        objective=solver.objective_value / SCALE,
+        bound=solver.best_objective_bound / SCALE,
         optimal=status == cp_model.OPTIMAL,
         seconds=elapsed,
         blocks=tuple(_blocks(by_request, solver, origin)),
-        status=solver.StatusName(status),
+        status=solver.status_name(status),
         candidates=len(candidates),
     )
 
@@ -211,7 +220,7 @@ def _candidates(
     for r_start, r_end in runs:
         for size in range(min_len, min(max_len, r_end - r_start) + 1):
             for start in range(r_start, r_end - size + 1):
-                out.append(_Candidate(req, start, size, model.NewBoolVar("x")))
+                out.append(_Candidate(req, start, size, model.new_bool_var("x")))
     return out
 
 
@@ -231,7 +240,7 @@ def _add_hint(
             chosen.add((key, _slot(block.start.timestamp(), origin), block.minutes // 15))
     for key, mine in by_request.items():
         for c in mine:
-            model.AddHint(c.var, (key, c.start, c.size) in chosen)
+            model.add_hint(c.var, (key, c.start, c.size) in chosen)
 
 
 def _blocks(
@@ -240,7 +249,7 @@ def _blocks(
     """The solver's chunks as Blocks, so the same scorer checks the optimum."""
     out: list[Block] = []
     for key, mine in by_request.items():
-        present = sorted((c for c in mine if solver.BooleanValue(c.var)), key=lambda c: c.start)
+        present = sorted((c for c in mine if solver.boolean_value(c.var)), key=lambda c: c.start)
         for i, c in enumerate(present):
             req = c.request
             start = origin + c.start * SLOT
