@@ -1,7 +1,9 @@
 """Users and calendar connections, with their tokens encrypted at rest.
 
 A user is stored as a keyed hash of the address plus its domain
-(:mod:`blocker.store.identity`): every look-up by address hashes it first.
+(:mod:`blocker.store.identity`): every look-up by address hashes it first. A
+connection's account label (for Outlook the signed-in mailbox, a full address)
+is encrypted like the tokens; records carry it decrypted.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from blocker.errors import StoreError
+from blocker.errors import SettingsError, StoreError
 from blocker.store.base import StoreBase
 from blocker.store.identity import EMAIL_SALT, email_domain, email_hash, new_salt
 from blocker.store.records import (
@@ -31,21 +33,7 @@ class UnknownCalendar(StoreError, LookupError):
     hint = "connect the calendar first (dashboard or `blocker connect`)"
 
 
-def _connection(row: CalendarConnection) -> Connection:
-    return Connection(
-        calendar_id=row.calendar_id,
-        user_hash=row.user.email_hash,
-        user_domain=row.user.email_domain,
-        user_timezone=row.user.timezone,
-        provider=cast(ProviderName, row.provider),
-        account_label=row.account_label,
-        status=cast(ConnectionStatus, row.status),
-        status_reason=row.status_reason,
-        provider_calendar_id=row.provider_calendar_id,
-        has_tokens=row.token_blob is not None,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+_FERNET_PREFIX = "gAAAAA"  # every Fernet token starts so (version byte 0x80)
 
 
 class AccountStore(StoreBase):
@@ -71,6 +59,49 @@ class AccountStore(StoreBase):
     def user_key(self, email: str) -> str:
         """The stored form of ``email``: its keyed hash (hex). Raises on a non-address."""
         return email_hash(self._salt(), email)
+
+    def _seal_label(self, label: str) -> str:
+        """Encrypt a label for the table; an empty one stays empty (nothing to hide)."""
+        return self._cipher.encrypt(label.encode("utf-8")).decode("ascii") if label else ""
+
+    def _open_label(self, stored: str) -> str:
+        """The clear label; one stored before labels were encrypted is returned as is,
+        and one the key cannot open reads as empty (its tokens are unusable too)."""
+        if not stored.startswith(_FERNET_PREFIX):
+            return stored
+        try:
+            return self._cipher.decrypt(stored.encode("ascii")).decode("utf-8")
+        except SettingsError:
+            return ""
+
+    def seal_account_labels(self) -> int:
+        """Encrypt labels still stored in clear (rows from before 0005); how many were."""
+        with self._tx() as s:
+            rows = s.scalars(
+                select(CalendarConnection).where(
+                    CalendarConnection.account_label != "",
+                    CalendarConnection.account_label.not_like(f"{_FERNET_PREFIX}%"),
+                )
+            ).all()
+            for row in rows:
+                row.account_label = self._seal_label(row.account_label)
+            return len(rows)
+
+    def _connection(self, row: CalendarConnection) -> Connection:
+        return Connection(
+            calendar_id=row.calendar_id,
+            user_hash=row.user.email_hash,
+            user_domain=row.user.email_domain,
+            user_timezone=row.user.timezone,
+            provider=cast(ProviderName, row.provider),
+            account_label=self._open_label(row.account_label),
+            status=cast(ConnectionStatus, row.status),
+            status_reason=row.status_reason,
+            provider_calendar_id=row.provider_calendar_id,
+            has_tokens=row.token_blob is not None,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
 
     def _ensure_user(self, s: Session, hashed: str, email: str, timezone: str | None) -> int:
         if timezone is not None:
@@ -130,7 +161,7 @@ class AccountStore(StoreBase):
                 "calendar_id": calendar_id,
                 "user_id": user_id,
                 "provider": provider,
-                "account_label": account_label,
+                "account_label": self._seal_label(account_label),
                 "status": "connected",
                 "status_reason": "",
                 "provider_calendar_id": provider_calendar_id,
@@ -142,7 +173,7 @@ class AccountStore(StoreBase):
             self._upsert(
                 s, CalendarConnection, values, ("calendar_id",), insert_only=("created_at",)
             )
-            return _connection(self._row(s, calendar_id))
+            return self._connection(self._row(s, calendar_id))
 
     def _row(self, s: Session, calendar_id: str) -> CalendarConnection:
         row = s.scalars(
@@ -155,7 +186,7 @@ class AccountStore(StoreBase):
     def get_connection(self, calendar_id: str) -> Connection | None:
         with self._tx() as s:
             try:
-                return _connection(self._row(s, calendar_id))
+                return self._connection(self._row(s, calendar_id))
             except UnknownCalendar:
                 return None
 
@@ -169,7 +200,7 @@ class AccountStore(StoreBase):
         if user_email is not None:
             query = query.where(User.email_hash == self.user_key(user_email))
         with self._tx() as s:
-            return [_connection(row) for row in s.scalars(query)]
+            return [self._connection(row) for row in s.scalars(query)]
 
     def set_connection_status(
         self, calendar_id: str, status: ConnectionStatus, reason: str = ""

@@ -47,10 +47,13 @@ def _normalise(url: str) -> URL:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL lets readers run beside one writer; busy_timeout makes writers wait, not fail."""
+    """WAL lets readers run beside one writer; busy_timeout makes writers wait, not fail;
+    secure_delete zeroes what is deleted or overwritten, so replaced tokens and labels
+    do not linger in the file's free pages (some builds default it on, most off)."""
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
@@ -133,14 +136,25 @@ def schema_is_current(engine: Engine) -> bool:
 
 
 def open_store(url: str, cipher: TokenCipher, *, migrate_schema: bool = True) -> Store:
-    """Open the store at ``url``; migrate first, or refuse an out-of-date schema."""
+    """Open the store at ``url``; migrate first, or refuse an out-of-date schema.
+
+    Migrating also encrypts account labels stored in clear by older versions: that
+    needs the key, which only the store has, not the migration.
+    """
     engine = make_engine(url)
     if migrate_schema:
         migrate(engine)
     elif not schema_is_current(engine):
         engine.dispose()
         raise StoreError(f"the database schema at {describe_engine(engine)} is out of date")
-    return Store(engine, cipher)
+    store = Store(engine, cipher)
+    if migrate_schema:
+        try:
+            store.seal_account_labels()
+        except BaseException:
+            store.close()
+            raise
+    return store
 
 
 __all__ = [

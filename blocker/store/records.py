@@ -28,6 +28,7 @@ class Connection:
     user_timezone: str
     provider: ProviderName
     account_label: str
+    """Decrypted (stored encrypted: for Outlook it is the mailbox address)."""
     status: ConnectionStatus
     status_reason: str
     provider_calendar_id: str | None

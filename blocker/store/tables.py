@@ -82,7 +82,7 @@ class CalendarConnection(Base):
     calendar_id: Mapped[str] = mapped_column(String(255), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     provider: Mapped[str] = mapped_column(String(16))
-    account_label: Mapped[str] = mapped_column(String(255), default="")
+    account_label: Mapped[str] = mapped_column(Text, default="")  # encrypted, see accounts
     status: Mapped[str] = mapped_column(String(32), default="connected")
     status_reason: Mapped[str] = mapped_column(Text, default="")
     token_blob: Mapped[bytes | None] = mapped_column(LargeBinary)

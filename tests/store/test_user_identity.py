@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, text
 
-from blocker.store import Store, TokenCipher, make_engine, migrate
+from blocker.store import Store, TokenCipher, make_engine, migrate, open_store
 from blocker.store.db import downgrade
 from blocker.store.identity import email_domain, email_hash, normal_email
 from tests.store.pg import BACKENDS, fresh_pg_database
@@ -196,4 +196,61 @@ def test_sqlite_file_keeps_no_old_address_after_the_migration(tmp_path: Path) ->
     engine.dispose()
 
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("old.db*"))
+    assert EMAIL.findall(raw) == []
+
+
+MAILBOX = "ann.lee@contoso.example"
+
+
+def test_account_labels_are_encrypted_in_the_table(db_url: str, key: str) -> None:
+    store = Store(make_engine(db_url), TokenCipher(key))
+    stranger = Store(make_engine(db_url), TokenCipher(TokenCipher.generate_key()))
+    try:
+        conn = store.upsert_connection(
+            "work", user_email=MAILBOX, provider="outlook", account_label=MAILBOX
+        )
+        store.upsert_connection("home", user_email=MAILBOX, provider="local")
+        assert conn.account_label == MAILBOX
+        with store.engine.connect() as connection:
+            rows = connection.execute(text("SELECT * FROM calendar_connections")).all()
+        assert all(not EMAIL.search(repr(row).encode()) for row in rows)
+        labels = {c.calendar_id: c.account_label for c in store.list_connections()}
+        assert labels == {"home": "", "work": MAILBOX}
+        # a store with another key cannot read the label (nor the tokens)
+        other = stranger.get_connection("work")
+        assert other is not None and other.account_label == ""
+    finally:
+        store.close()
+        stranger.close()
+
+
+def test_open_store_encrypts_labels_stored_in_clear_before(tmp_path: Path, key: str) -> None:
+    url = f"sqlite:///{tmp_path / 'labels.db'}"
+    migrate(url, "0003")
+    engine = make_engine(url)
+    _fill_old(engine)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE calendar_connections SET account_label = :label WHERE calendar_id = 'work'"
+            ),
+            {"label": MAILBOX},
+        )
+    engine.dispose()
+
+    store = open_store(url, TokenCipher(key))
+    try:
+        with store.engine.connect() as connection:
+            stored = dict(
+                connection.execute(
+                    text("SELECT calendar_id, account_label FROM calendar_connections")
+                ).all()
+            )
+        assert stored["home"] == "" and MAILBOX not in stored["work"]
+        work = store.get_connection("work")
+        assert work is not None and work.account_label == MAILBOX
+        assert store.seal_account_labels() == 0  # nothing left in clear
+    finally:
+        store.close()
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("labels.db*"))
     assert EMAIL.findall(raw) == []
