@@ -12,9 +12,9 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,8 @@ from blocker.store import migrate
 from blocker.store.tables import Base
 from tests.distributed.worker_main import INTERVALS_DDL, libpq
 from tests.store.pg import fresh_pg_database
+from tests.support.rules import rules_yaml as shared_rules_yaml
+from tests.support.waiting import wait_for as shared_wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -44,37 +46,11 @@ END:VCALENDAR
 
 
 def rules_yaml(calendars: list[str], *, timezone: str = "America/New_York", poll: int = 60) -> str:
-    lines = "\n".join(
-        f"  - {{id: {c}, provider: local, path: out/{c}.ics, busy: [busy.ics]}}" for c in calendars
+    return shared_rules_yaml(
+        [f"{{id: {c}, provider: local, path: out/{c}.ics, busy: [busy.ics]}}" for c in calendars],
+        timezone=timezone,
+        poll=poll,
     )
-    return f"""\
-timezone: {timezone}
-owner:
-  name: Test CSM
-  email_domains: [mycorp.example]
-accounts:
-  - {{name: Acme, arr: 150000, domains: acme.example}}
-  - {{name: Globex, arr: 50000, domains: globex.example}}
-  - {{name: Initech, arr: 10000, domains: initech.example}}
-rules:
-  - kind: lunch
-    at: "12:00"
-  - kind: block
-    id: focus
-    title: Deep work
-    per: week
-    minutes: 120
-    window: "09:00-12:00"
-  - kind: wrap_up
-schedule:
-  generate_at: "fri 15:00"
-  poll_minutes: {poll}
-  debounce_seconds: 1
-  max_wait_seconds: 5
-  daily_rebalance_at: "07:00"
-calendars:
-{lines}
-"""
 
 
 @pytest.fixture(scope="session")
@@ -175,12 +151,4 @@ def workers(db_url: str, tmp_path: Path) -> Iterator[Callable[[Path], Workers]]:
         w.stop_all()
 
 
-def wait_for(condition: Callable[[], Any], *, what: str, limit: float = 60.0) -> Any:
-    """Poll ``condition`` until truthy; fails (does not measure) after ``limit`` s."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+wait_for = partial(shared_wait_for, limit=60.0, interval=0.1)

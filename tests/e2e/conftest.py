@@ -10,18 +10,14 @@ service's public URL onto its loopback address (a TLS-terminating proxy would).
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from blocker.runtime import Runtime
@@ -31,6 +27,9 @@ from blocker.store import TokenCipher
 from blocker.web.app import create_app
 from blocker.weeks import next_week
 from tests.fakes.microsoft.fixtures import ms_graph, ms_identity, ms_session, ms_tls
+from tests.support.rules import rules_yaml as shared_rules_yaml
+from tests.support.server import RunningServer, base_url_of, loopback_socket, start_server
+from tests.support.waiting import wait_for as shared_wait_for
 
 __all__ = ["ms_graph", "ms_identity", "ms_session", "ms_tls"]
 
@@ -40,45 +39,14 @@ TIMEZONE = "America/New_York"
 
 def rules_yaml(provider: str) -> str:
     """A small week: lunch, two hours of deep work, a daily wrap-up, on one remote calendar."""
-    return f"""\
-timezone: {TIMEZONE}
-owner:
-  name: Test CSM
-  email_domains: [mycorp.example]
-accounts:
-  - {{name: Acme, arr: 150000, domains: acme.example}}
-  - {{name: Globex, arr: 50000, domains: globex.example}}
-  - {{name: Initech, arr: 10000, domains: initech.example}}
-rules:
-  - kind: lunch
-    at: "12:00"
-  - kind: block
-    id: focus
-    title: Deep work
-    per: week
-    minutes: 120
-    window: "09:00-12:00"
-  - kind: wrap_up
-schedule:
-  generate_at: "fri 15:00"
-  poll_minutes: 60
-  debounce_seconds: 1
-  max_wait_seconds: 3
-  daily_rebalance_at: "07:00"
-calendars:
-  - {{id: work, provider: {provider}, calendar: primary}}
-"""
+    return shared_rules_yaml(
+        [f"{{id: work, provider: {provider}, calendar: primary}}"],
+        timezone=TIMEZONE,
+        max_wait=3,
+    )
 
 
-def wait_for(condition: Callable[[], Any], *, what: str, limit: float = 30.0) -> Any:
-    """Poll ``condition`` until truthy; fails (never measures) after ``limit`` s."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+wait_for = partial(shared_wait_for, limit=30.0)
 
 
 @dataclass
@@ -89,8 +57,7 @@ class Service:
     base_url: str
     public_url: str
     workdir: Path
-    server: uvicorn.Server
-    thread: threading.Thread
+    server: RunningServer
 
     @property
     def runtime(self) -> Runtime:
@@ -127,9 +94,7 @@ class Service:
         return [r for r in runs if trigger is None or r.trigger == trigger]
 
     def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
-        assert not self.thread.is_alive(), "server did not stop"
+        self.server.stop()
 
 
 class Browser:
@@ -166,19 +131,13 @@ class Browser:
         self.client.close()
 
 
-def free_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    return sock
-
-
 def start_service(
     workdir: Path, provider: str, *, public_url: str | None = None, **settings: Any
 ) -> Service:
     """Write the rules, bind a port, build the app for it, serve it in a thread."""
     (workdir / "rules.yaml").write_text(rules_yaml(provider))
-    sock = free_socket()
-    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    sock = loopback_socket()
+    base = base_url_of(sock)
     values: dict[str, Any] = {
         "database_url": f"sqlite:///{workdir / 'blocker.db'}",
         "api_token": TOKEN,
@@ -192,12 +151,8 @@ def start_service(
     except BaseException:
         sock.close()
         raise
-    config = uvicorn.Config(app, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    wait_for(lambda: server.started, what="server start")
-    return Service(app, base, public_url or base, workdir, server, thread)
+    server = start_server(app, sock=sock, limit=30.0)
+    return Service(app, base, public_url or base, workdir, server)
 
 
 @pytest.fixture

@@ -7,25 +7,25 @@ The clock is injected (Friday 2026-11-27 noon, New York) so "next week" is
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from blocker.runtime import Runtime
 from blocker.scheduler import BlockerScheduler
 from blocker.settings import Settings
 from blocker.web.app import create_app
+from tests.support.rules import rules_yaml as shared_rules_yaml
+from tests.support.server import RunningServer, start_server
+from tests.support.waiting import wait_for as shared_wait_for
 
 TOKEN = "t0ken-for-the-service-tests"
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=ZoneInfo("America/New_York"))
@@ -56,38 +56,17 @@ def rules_yaml(
 ) -> str:
     """A small valid rules file: lunch, a weekly focus block, a daily wrap-up."""
     calendar = (
-        "  - {id: local, provider: local, path: out/calendar.ics, busy: [busy.ics]}"
+        "{id: local, provider: local, path: out/calendar.ics, busy: [busy.ics]}"
         if provider == "local"
-        else "  - {id: mem, provider: memory}"
+        else "{id: mem, provider: memory}"
     )
-    return f"""\
-timezone: America/New_York
-owner:
-  name: Test CSM
-  email_domains: [mycorp.example]
-accounts:
-  - {{name: Acme, arr: 150000, domains: acme.example}}
-  - {{name: Globex, arr: 50000, domains: globex.example}}
-  - {{name: Initech, arr: 10000, domains: initech.example}}
-rules:
-  - kind: lunch
-    at: "{lunch_at}"
-  - kind: block
-    id: focus
-    title: Deep work
-    per: week
-    minutes: 120
-    window: "09:00-12:00"
-  - kind: wrap_up
-{extra_rules}schedule:
-  generate_at: "fri 15:00"
-  poll_minutes: 60
-  debounce_seconds: {debounce}
-  max_wait_seconds: {max_wait}
-  daily_rebalance_at: "07:00"
-calendars:
-{calendar}
-"""
+    return shared_rules_yaml(
+        [calendar],
+        lunch_at=lunch_at,
+        extra_rules=extra_rules,
+        debounce=debounce,
+        max_wait=max_wait,
+    )
 
 
 @pytest.fixture
@@ -114,8 +93,7 @@ class LiveService:
     app: FastAPI
     base_url: str
     client: httpx.Client
-    server: uvicorn.Server
-    thread: threading.Thread
+    server: RunningServer
 
     @property
     def runtime(self) -> Runtime:
@@ -130,35 +108,18 @@ class LiveService:
 
     def stop(self) -> None:
         self.client.close()
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
-        assert not self.thread.is_alive(), "server did not stop"
+        self.server.stop()
 
 
 def start_service(settings: Settings, *, start_scheduler: bool = True) -> LiveService:
     app = create_app(settings, clock=lambda: NOW, start_scheduler=start_scheduler)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    wait_for(lambda: server.started, what="server start")
-    base = f"http://127.0.0.1:{port}"
+    server = start_server(app)
+    base = server.base_url
     client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
-    return LiveService(app=app, base_url=base, client=client, server=server, thread=thread)
+    return LiveService(app=app, base_url=base, client=client, server=server)
 
 
-def wait_for(condition: Callable[[], Any], *, what: str, limit: float = 20.0) -> Any:
-    """Poll ``condition`` until truthy; fails (does not measure) after ``limit`` s."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+wait_for = partial(shared_wait_for, limit=20.0)
 
 
 @pytest.fixture
