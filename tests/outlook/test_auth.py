@@ -2,47 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
 from blocker.errors import ReconnectRequired, TransientError
-from providers.outlook_auth import MicrosoftAuth, MicrosoftSettings, account_of
-from tests.fakes.microsoft.identity import FakeIdentity, form_fields
-
-REDIRECT = "http://127.0.0.1:9/oauth/microsoft/callback"
-
-
-def _auth(identity: FakeIdentity, session: requests.Session) -> MicrosoftAuth:
-    settings = MicrosoftSettings(
-        client_id=identity.state.client_id,
-        client_secret=identity.state.client_secret,
-        redirect_uri=REDIRECT,
-        authority=identity.authority(),
-    )
-    return MicrosoftAuth(settings, http_client=session)
-
-
-def _sign_in(auth: MicrosoftAuth, session: requests.Session) -> bytes:
-    flow = auth.start()
-    action, params = _callback(flow, session)
-    assert action == REDIRECT
-    return auth.finish(flow, params)
-
-
-def _callback(flow: dict[str, Any], session: requests.Session) -> tuple[str, dict[str, str]]:
-    """Play the browser: open auth_uri, get the form it would POST to our callback."""
-    reply = session.get(flow["auth_uri"], allow_redirects=False)
-    assert reply.status_code == 200
-    return form_fields(reply.text)
+from providers.outlook_auth import account_of
+from tests.fakes.microsoft.identity import FakeIdentity
+from tests.fakes.microsoft.signin import REDIRECT, auth_for, callback, sign_in
 
 
 def test_start_asks_for_calendar_scope_with_pkce(
     ms_identity: FakeIdentity, ms_session: requests.Session
 ) -> None:
-    flow = _auth(ms_identity, ms_session).start()
+    flow = auth_for(ms_identity, ms_session).start()
     query = parse_qs(urlsplit(flow["auth_uri"]).query)
     assert query["code_challenge_method"] == ["S256"]
     assert query["response_mode"] == ["form_post"]
@@ -56,8 +30,8 @@ def test_full_flow_then_refresh_then_cached_token(
     ms_identity: FakeIdentity, ms_session: requests.Session
 ) -> None:
     ms_identity.state.expires_in = 60  # msal treats < 5 min left as expired
-    auth = _auth(ms_identity, ms_session)
-    blob = _sign_in(auth, ms_session)
+    auth = auth_for(ms_identity, ms_session)
+    blob = sign_in(auth, ms_session)
     account = account_of(blob)
     assert account is not None and account["username"] == ms_identity.state.user.email
     assert ms_identity.state.grants()["authorization_code"] == 1
@@ -78,8 +52,8 @@ def test_refresh_tokens_rotate_and_the_new_cache_must_be_kept(
     ms_identity: FakeIdentity, ms_session: requests.Session
 ) -> None:
     ms_identity.state.expires_in = 60
-    auth = _auth(ms_identity, ms_session)
-    blob = _sign_in(auth, ms_session)
+    auth = auth_for(ms_identity, ms_session)
+    blob = sign_in(auth, ms_session)
     _, new_blob = auth.access_token(blob)
     assert new_blob is not None
     _, newer = auth.access_token(new_blob)  # the rotated refresh token works
@@ -92,8 +66,8 @@ def test_revoked_grant_means_reconnect(
     ms_identity: FakeIdentity, ms_session: requests.Session
 ) -> None:
     ms_identity.state.expires_in = 60
-    auth = _auth(ms_identity, ms_session)
-    blob = _sign_in(auth, ms_session)
+    auth = auth_for(ms_identity, ms_session)
+    blob = sign_in(auth, ms_session)
     ms_identity.state.user.revoked = True
     with pytest.raises(ReconnectRequired):
         auth.access_token(blob)
@@ -102,9 +76,9 @@ def test_revoked_grant_means_reconnect(
 def test_forged_state_on_callback_is_refused(
     ms_identity: FakeIdentity, ms_session: requests.Session
 ) -> None:
-    auth = _auth(ms_identity, ms_session)
+    auth = auth_for(ms_identity, ms_session)
     flow = auth.start()
-    _, params = _callback(flow, ms_session)
+    _, params = callback(flow, ms_session)
     params["state"] = "forged"
     with pytest.raises(ReconnectRequired):
         auth.finish(flow, params)
@@ -114,9 +88,9 @@ def test_forged_state_on_callback_is_refused(
 def test_wrong_pkce_verifier_is_refused(
     ms_identity: FakeIdentity, ms_session: requests.Session
 ) -> None:
-    auth = _auth(ms_identity, ms_session)
+    auth = auth_for(ms_identity, ms_session)
     flow = auth.start()
-    _, params = _callback(flow, ms_session)
+    _, params = callback(flow, ms_session)
     flow = {**flow, "code_verifier": "x" * 43}
     with pytest.raises(ReconnectRequired, match="invalid_grant"):
         auth.finish(flow, params)
@@ -126,7 +100,7 @@ def test_empty_cache_means_reconnect(
     ms_identity: FakeIdentity, ms_session: requests.Session
 ) -> None:
     with pytest.raises(ReconnectRequired):
-        _auth(ms_identity, ms_session).access_token(b"")
+        auth_for(ms_identity, ms_session).access_token(b"")
 
 
 def test_untrusted_certificate_is_an_outage_not_a_reconnect(ms_identity: FakeIdentity) -> None:
@@ -134,7 +108,7 @@ def test_untrusted_certificate_is_an_outage_not_a_reconnect(ms_identity: FakeIde
     session = requests.Session()
     session.trust_env = False
     with pytest.raises(TransientError):
-        _auth(ms_identity, session).start()
+        auth_for(ms_identity, session).start()
     session.close()
 
 
@@ -142,8 +116,8 @@ def test_token_getter_reuses_token_and_saves_only_changes(
     ms_identity: FakeIdentity, ms_session: requests.Session
 ) -> None:
     ms_identity.state.expires_in = 60
-    auth = _auth(ms_identity, ms_session)
-    store = {"blob": _sign_in(auth, ms_session)}
+    auth = auth_for(ms_identity, ms_session)
+    store = {"blob": sign_in(auth, ms_session)}
     ms_identity.state.expires_in = 3600
     saves: list[bytes] = []
     now = [0.0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import requests
 
@@ -22,12 +23,17 @@ def auth_for(identity: FakeIdentity, session: requests.Session) -> MicrosoftAuth
     return MicrosoftAuth(settings, http_client=session)
 
 
+def callback(flow: dict[str, Any], session: requests.Session) -> tuple[str, dict[str, str]]:
+    """Play the browser: open auth_uri, get the form it would POST to our callback."""
+    reply = session.get(flow["auth_uri"], allow_redirects=False)
+    assert reply.status_code == 200, reply.text
+    return form_fields(reply.text)
+
+
 def sign_in(auth: MicrosoftAuth, session: requests.Session) -> bytes:
     """start -> the browser's trip to authorize -> the form POSTed back -> finish."""
     flow = auth.start()
-    reply = session.get(flow["auth_uri"], allow_redirects=False)
-    assert reply.status_code == 200, reply.text
-    action, params = form_fields(reply.text)
+    action, params = callback(flow, session)
     assert action == REDIRECT, action
     return auth.finish(flow, params)
 
