@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.dashboard.helpers import sign_in
 from tests.service.conftest import TOKEN, LiveService, make_settings, start_service
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,6 +34,19 @@ CHROMIUM_ARGS = [
 ]
 
 __all__ = ["ARTIFACTS", "TOKEN", "LiveService"]
+
+
+@contextmanager
+def signed_in_page(browser: Any, base_url: str) -> Iterator[Any]:
+    """A desktop-sized tab, signed in through the real form; its context closes after."""
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    context.set_default_timeout(10_000)
+    try:
+        tab = context.new_page()
+        sign_in(tab, base_url)
+        yield tab
+    finally:
+        context.close()
 
 
 def copy_example(target: Path) -> Path:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.dashboard.helpers import sign_in
+from tests.dashboard.conftest import signed_in_page
 from tests.service.conftest import NEXT_WEEK, LiveService
 
 pytestmark = pytest.mark.browser
@@ -18,14 +18,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def page(browser: Any, app_service: LiveService) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
-    context.set_default_timeout(10_000)
-    try:
-        tab = context.new_page()
-        sign_in(tab, app_service.base_url)
+    with signed_in_page(browser, app_service.base_url) as tab:
         yield tab
-    finally:
-        context.close()
 
 
 def test_invalid_rules_show_the_error_at_its_line_and_change_nothing(

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.dashboard.conftest import ARTIFACTS
+from tests.dashboard.conftest import ARTIFACTS, signed_in_page
 from tests.dashboard.helpers import number, rgb, sign_in
 from tests.service.conftest import NEXT_WEEK, TOKEN, LiveService
 
@@ -23,14 +23,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def page(browser: Any, shared_service: LiveService) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
-    context.set_default_timeout(10_000)
-    try:
-        tab = context.new_page()
-        sign_in(tab, shared_service.base_url)
+    with signed_in_page(browser, shared_service.base_url) as tab:
         yield tab
-    finally:
-        context.close()
 
 
 def test_week_grid_shows_every_block_on_its_day_in_its_colour(
