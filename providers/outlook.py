@@ -4,7 +4,11 @@ Reading: a full read is one ``calendarView`` pass (our extended property expande
 so owned blocks carry their tag) preceded by a ``calendarView/delta`` round whose
 final ``@odata.deltaLink`` becomes the sync token. The delta round runs first so a
 change that lands between the two is reported again by the next incremental read
-rather than lost. Incremental reads follow the deltaLink; since Graph omits
+rather than lost. Both go in ONE ``$batch`` (the view ``dependsOn`` the delta, and
+the master category list rides along until it is known), so a week that fits a
+page is read in one request. Reading with delta alone would cost more: delta
+omits our tag, so on a fresh instance every event would be looked up again
+(1 + ceil(n/20) requests instead of 1). Incremental reads follow the deltaLink; since Graph omits
 extended properties from delta answers, a changed event is looked up again
 (``GET`` with ``$expand``, 20 per ``$batch``) so ``RemoteEvent.tag`` is always
 right and the ownership guard keeps working -- unless it is still at the etag our
@@ -16,12 +20,12 @@ incremental read is the one of the full read that produced the token.
 
 Writing: ``transactionId`` = ``draft.event_id`` makes creates idempotent; PATCH and
 DELETE carry ``If-Match``; ``write_batch`` uses JSON batching, 20 per request.
-Colours are Outlook categories (``csm-blocker <Preset>``) created on first use.
+Colours are Outlook categories (``csm-blocker <Preset>``); the ones a write batch
+misses are created inside its ``$batch`` (see ``outlook_categories``).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, tzinfo
@@ -33,6 +37,7 @@ import httpx
 from blocker.errors import EventNotFound, SyncTokenExpired
 from blocker.models import Capabilities, EventDraft, Interval, ReadResult, RemoteEvent
 from providers.base import CalendarProvider, Write, WriteResult
+from providers.outlook_categories import MASTER, CategoryCache
 from providers.outlook_graph import (
     GRAPH_ROOT,
     MAX_BATCH,
@@ -48,6 +53,11 @@ from providers.outlook_mapping import EXPAND, category_for, draft_body, event_fr
 from providers.outlook_tags import TagCache
 
 PAGE_SIZE = 200
+
+
+def _query(params: dict[str, str]) -> str:
+    """A query string for a $batch member's relative URL (keys such as ``$expand`` kept)."""
+    return "&".join(f"{key}={quote(value, safe='')}" for key, value in params.items())
 
 
 def _iso(value: Any) -> str:
@@ -102,8 +112,7 @@ class OutlookCalendar(CalendarProvider):
             if calendar_id in (None, "", "primary")
             else f"/me/calendars/{quote(str(calendar_id), safe='')}"
         )
-        self._categories: dict[str, str] | None = None  # display name -> preset
-        self._categories_lock = threading.Lock()
+        self.categories = CategoryCache()  # master list: listed by full reads, no own requests
         self.tags = TagCache()  # spares delta reads the lookup of our own writes' echoes
 
     def close(self) -> None:
@@ -114,26 +123,79 @@ class OutlookCalendar(CalendarProvider):
     def read(self, window: Interval, sync_token: str | None = None) -> ReadResult:
         if sync_token:
             return self._read_changes(sync_token)
-        token = self._delta_round(window)
+        return self._full_read(window)
+
+    def _full_read(self, window: Interval) -> ReadResult:
+        """Delta round, calendarView (after it: ``dependsOn``) and categories in one $batch.
+
+        Anything unusual -- a failed member, a delta round longer than one page --
+        falls back to the same steps one request at a time, whose retries and
+        errors are the ones of every other request.
+        """
+        window_query = {"startDateTime": _iso(window.start), "endDateTime": _iso(window.end)}
+        subs = [
+            SubRequest(
+                "GET",
+                f"{self._base}/calendarView/delta?{_query(window_query)}",
+                headers=self._prefer,
+            ),
+            SubRequest(
+                "GET",
+                f"{self._base}/calendarView?{_query({**window_query, '$expand': EXPAND})}",
+                headers=self._prefer,
+                depends_on=(0,),
+            ),
+        ]
+        list_categories = not self.categories.fresh
+        if list_categories:
+            subs.append(SubRequest("GET", MASTER))
+        answers = self.graph.batch(subs)
+        if list_categories and answers[2].error() is None:
+            self.categories.listed(answers[2].body)
+        delta, view = answers[0], answers[1]
+        if delta.error() is not None or view.error() is not None:
+            return self._read_in_order(window)
+        token = delta.body.get("@odata.deltaLink")
+        if token is None:  # more delta pages: finish the round, then view after it
+            return self._read_in_order(window, delta.body.get("@odata.nextLink"))
+        return self._view(window, str(token), view.body)
+
+    def _read_in_order(self, window: Interval, delta_next: Any = None) -> ReadResult:
+        """The full read one request at a time: delta round to its end, then calendarView."""
+        if delta_next:
+            _, token = self._walk_delta(str(delta_next), None)
+        else:
+            token = self._delta_round(window)
+        return self._view(window, token, None)
+
+    def _view(self, window: Interval, token: str, first_page: Any) -> ReadResult:
+        """calendarView pages (``first_page`` already fetched, or None) -> the read."""
         params = {
             "startDateTime": _iso(window.start),
             "endDateTime": _iso(window.end),
             "$expand": EXPAND,
         }
-        headers = {"Prefer": f'odata.maxpagesize={self.page_size}, outlook.timezone="UTC"'}
         events: list[RemoteEvent] = []
         url: str | None = f"{self._base}/calendarView"
-        first = True
-        while url:
-            body = self.graph.json("GET", url, params=params if first else None, headers=headers)
-            first = False
+        body = first_page
+        while url or body is not None:
+            if body is None:
+                assert url is not None
+                first = url == f"{self._base}/calendarView"
+                body = self.graph.json(
+                    "GET", url, params=params if first else None, headers=self._prefer
+                )
             for item in body.get("value", []):
                 event = event_from_graph(item, zone=self.zone, categories=self._known_categories())
                 if not event.cancelled:
                     events.append(event)
                     self.tags.remember(event)
-            url = body.get("@odata.nextLink")
+            url, body = body.get("@odata.nextLink"), None
         return ReadResult(events=tuple(events), complete=True, sync_token=token)
+
+    @property
+    def _prefer(self) -> dict[str, str]:
+        return {"Prefer": f'odata.maxpagesize={self.page_size}, outlook.timezone="UTC"'}
 
     def _delta_round(self, window: Interval) -> str:
         """Walk a fresh delta to its end; only its deltaLink is kept (the token)."""
@@ -145,11 +207,10 @@ class OutlookCalendar(CalendarProvider):
     def _walk_delta(
         self, url: str, params: dict[str, str] | None
     ) -> tuple[list[dict[str, Any]], str]:
-        headers = {"Prefer": f'odata.maxpagesize={self.page_size}, outlook.timezone="UTC"'}
         items: list[dict[str, Any]] = []
         next_url: str | None = url
         while next_url:
-            body = self.graph.json("GET", next_url, params=params, headers=headers)
+            body = self.graph.json("GET", next_url, params=params, headers=self._prefer)
             params = None
             items.extend(body.get("value", []))
             if "@odata.deltaLink" in body:
@@ -222,39 +283,29 @@ class OutlookCalendar(CalendarProvider):
     # -- categories -------------------------------------------------------------------
 
     def _known_categories(self) -> dict[str, str]:
-        return dict(self._categories or {})
+        return self.categories.known()
 
     def _category(self, color: str) -> str:
-        """Name of the category for ``color``, created in the master list if missing."""
+        """Name of the category for ``color``; a single write creates a missing one itself."""
         name, preset = category_for(color)
-        with self._categories_lock:
-            if self._categories is None:
-                body = self.graph.json("GET", "/me/outlook/masterCategories")
-                self._categories = {
-                    str(c["displayName"]): str(c.get("color", "none"))
-                    for c in body.get("value", [])
-                }
-            if name not in self._categories:
-                # 409: another client created it since we listed them; just as good.
-                self.graph.request(
-                    "POST",
-                    "/me/outlook/masterCategories",
-                    json={"displayName": name, "color": preset},
-                    accept=frozenset({409}),
-                )
-                self._categories[name] = preset
+        for pair in self.categories.missing([(name, preset)]):
+            [request] = self.categories.create_requests([pair])
+            response = self.graph.request(
+                "POST", request.url, json=request.body, accept=frozenset({409})
+            )
+            self.categories.answered(*pair, SubResponse(response.status_code, {}, None))
         return name
 
     # -- writing ----------------------------------------------------------------------
 
     def _create_request(self, draft: EventDraft) -> SubRequest:
-        body = draft_body(draft, self._category(draft.color))
+        body = draft_body(draft, category_for(draft.color)[0])
         body["transactionId"] = draft.event_id
         return SubRequest("POST", f"{self._base}/events", body=body)
 
     def _update_request(self, current: RemoteEvent, draft: EventDraft) -> SubRequest:
         headers = {"If-Match": current.etag} if current.etag else {}
-        body = draft_body(draft, self._category(draft.color))
+        body = draft_body(draft, category_for(draft.color)[0])
         return SubRequest(
             "PATCH", f"/me/events/{quote(current.event_id, safe='')}", body=body, headers=headers
         )
@@ -292,9 +343,11 @@ class OutlookCalendar(CalendarProvider):
         )
 
     def _create(self, draft: EventDraft) -> RemoteEvent:
+        self._category(draft.color)
         return self._written(self._send(self._create_request(draft)), draft)
 
     def _update(self, current: RemoteEvent, draft: EventDraft) -> RemoteEvent:
+        self._category(draft.color)
         return self._written(self._send(self._update_request(current, draft)), draft)
 
     def _delete(self, current: RemoteEvent) -> None:
@@ -302,7 +355,11 @@ class OutlookCalendar(CalendarProvider):
         self._send(self._delete_request(current))
 
     def _write_batch(self, writes: Sequence[Write]) -> list[WriteResult]:
-        requests: list[SubRequest] = []
+        """The writes, led by the creation of the categories they miss, in as few $batch as fit."""
+        missing = self.categories.missing(
+            category_for(w.draft.color) for w in writes if w.draft is not None
+        )
+        requests: list[SubRequest] = self.categories.create_requests(missing)
         for write in writes:
             if write.action == "create":
                 assert write.draft is not None
@@ -314,7 +371,10 @@ class OutlookCalendar(CalendarProvider):
                 assert write.current is not None
                 requests.append(self._delete_request(write.current))
         answers = self.graph.batch(requests)
-        return [self._result(w, a) for w, a in zip(writes, answers, strict=True)]
+        for pair, answer in zip(missing, answers, strict=False):
+            self.categories.answered(*pair, answer)
+        written = answers[len(missing) :]
+        return [self._result(w, a) for w, a in zip(writes, written, strict=True)]
 
     def _result(self, write: Write, answer: SubResponse) -> WriteResult:
         error = answer.error()

@@ -77,12 +77,17 @@ def limiter_for(mailbox: str) -> Limiter:
 
 @dataclass(frozen=True, slots=True)
 class SubRequest:
-    """One member of a ``$batch``; ``url`` is relative to the Graph root (``/me/...``)."""
+    """One member of a ``$batch``; ``url`` is relative to the Graph root (``/me/...``).
+
+    ``depends_on`` lists indexes (into the same ``batch()`` call) of members that
+    must succeed first; Graph then runs this one after them, or answers 424.
+    """
 
     method: str
     url: str
     body: Any = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    depends_on: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,7 +231,9 @@ class GraphClient:
     def batch(self, requests: Sequence[SubRequest]) -> list[SubResponse]:
         """Run ``requests`` through ``$batch`` (20 per call), retrying throttled members.
 
-        Answers come back in the order asked, whatever order Graph used.
+        Answers come back in the order asked, whatever order Graph used. A member
+        whose ``depends_on`` member sits in an earlier chunk (or attempt) is sent
+        only if that one succeeded, else answered 424 here, as Graph would.
         """
         results: list[SubResponse | None] = [None] * len(requests)
         pending = list(range(len(requests)))
@@ -236,9 +243,13 @@ class GraphClient:
             wait: float | None = None
             for start in range(0, len(pending), MAX_BATCH):
                 chunk = pending[start : start + MAX_BATCH]
-                for index, answer in zip(
-                    chunk, self._one_batch([requests[i] for i in chunk]), strict=True
-                ):
+                failed = [i for i in chunk if _failed_dependency(requests[i], results, chunk)]
+                for index in failed:
+                    results[index] = _FAILED_DEPENDENCY
+                chunk = [i for i in chunk if i not in failed]
+                if not chunk:
+                    continue
+                for index, answer in zip(chunk, self._one_batch(requests, chunk), strict=True):
                     results[index] = answer
                     if answer.status in RETRY_STATUSES:
                         throttled.append(index)
@@ -252,20 +263,27 @@ class GraphClient:
             pending = throttled
         return [r for r in results if r is not None]
 
-    def _one_batch(self, chunk: Sequence[SubRequest]) -> list[SubResponse]:
+    def _one_batch(self, requests: Sequence[SubRequest], chunk: Sequence[int]) -> list[SubResponse]:
+        """One ``$batch`` call of ``requests[i] for i in chunk``; ids are chunk positions."""
+        ids = {index: str(n + 1) for n, index in enumerate(chunk)}
         payload = {
             "requests": [
                 {
-                    "id": str(i + 1),
-                    "method": sub.method,
-                    "url": sub.url,
-                    **({"body": sub.body} if sub.body is not None else {}),
+                    "id": ids[index],
+                    "method": requests[index].method,
+                    "url": requests[index].url,
+                    **_depends_on(requests[index], ids),
+                    **({"body": requests[index].body} if requests[index].body is not None else {}),
                     "headers": {
-                        **({"Content-Type": "application/json"} if sub.body is not None else {}),
-                        **sub.headers,
+                        **(
+                            {"Content-Type": "application/json"}
+                            if requests[index].body is not None
+                            else {}
+                        ),
+                        **requests[index].headers,
                     },
                 }
-                for i, sub in enumerate(chunk)
+                for index in chunk
             ]
         }
         body = self.json("POST", "/$batch", json=payload)
@@ -280,6 +298,30 @@ class GraphClient:
             500, {}, {"error": {"code": "MissingResponse", "message": "no answer"}}
         )
         return [by_id.get(str(i + 1), missing) for i in range(len(chunk))]
+
+
+_FAILED_DEPENDENCY = SubResponse(
+    424, {}, {"error": {"code": "FailedDependency", "message": "a request it depends on failed"}}
+)
+
+
+def _failed_dependency(
+    sub: SubRequest, results: Sequence[SubResponse | None], chunk: Sequence[int]
+) -> bool:
+    """A dependency answered earlier (not in this chunk) and not with success."""
+    for dep in sub.depends_on:
+        if dep in chunk:
+            continue
+        answer = results[dep]
+        if answer is None or answer.status >= 400:
+            return True
+    return False
+
+
+def _depends_on(sub: SubRequest, ids: Mapping[int, str]) -> dict[str, list[str]]:
+    """The ``dependsOn`` of one member: only those in the same call (earlier ones succeeded)."""
+    inside = [ids[dep] for dep in sub.depends_on if dep in ids]
+    return {"dependsOn": inside} if inside else {}
 
 
 def _json_or_none(response: httpx.Response) -> Any:

@@ -82,8 +82,10 @@ class GraphLog:
             if not batched and (method is None or m == method) and contains in p
         )
 
-    def batched(self, method: str | None = None) -> int:
-        return sum(1 for m, _, b in self.entries if b and (method is None or m == method))
+    def batched(self, method: str | None = None, contains: str = "") -> int:
+        return sum(
+            1 for m, p, b in self.entries if b and (method is None or m == method) and contains in p
+        )
 
     def counts(self) -> Counter[str]:
         return Counter(f"{m} {p}" for m, p, _ in self.entries)
@@ -421,11 +423,14 @@ class FakeGraph:
         ids = [str(r.get("id")) for r in requests]
         if len(set(ids)) != len(ids):
             return _err(400, "BadRequest", "Batch request ids must be unique.")
+        ordered = _dependency_order(requests)
+        if ordered is None:
+            return _err(400, "BadRequest", "dependsOn names an unknown id or forms a cycle.")
         statuses: dict[str, int] = {}
         responses: list[dict[str, Any]] = []
-        for item in requests:
+        for item in ordered:
             rid = str(item["id"])
-            failed = [d for d in item.get("dependsOn", []) if statuses.get(str(d), 500) >= 400]
+            failed = [d for d in item.get("dependsOn", []) if statuses[str(d)] >= 400]
             if failed:
                 status, headers, out = _err(424, "FailedDependency", "dependency failed")
             else:
@@ -595,6 +600,26 @@ class FakeGraph:
                 }
             ]
         }
+
+
+def _dependency_order(requests: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """Members so that each runs after everything it ``dependsOn`` (None: unknown id or cycle).
+
+    Graph runs a member only once its dependencies answered; members without
+    dependencies keep their listed order here (Graph promises no order at all).
+    """
+    done: set[str] = set()
+    out: list[dict[str, Any]] = []
+    remaining = list(requests)
+    while remaining:
+        ready = [r for r in remaining if all(str(d) in done for d in r.get("dependsOn", []))]
+        if not ready:  # an unknown id or a cycle: nothing can ever run
+            return None
+        for r in ready:
+            done.add(str(r["id"]))
+            out.append(r)
+        remaining = [r for r in remaining if str(r["id"]) not in done]
+    return out
 
 
 def _calendar_of(path: str) -> tuple[str | None, str]:
