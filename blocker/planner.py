@@ -10,11 +10,14 @@ The order of placement is what makes the plan predictable for the user:
    time order, and the meetings' time is not a shortfall: it is the window working;
 4. blocks of the previous plan that are still valid stay put (those starting
    before ``stability_until`` first), so a replan disturbs as little as possible;
-5. the rest of every flexible request by descending priority (ties: key), in
+5. the rest of every flexible request by descending priority (ties: the
+   narrower window first, most constrained, then key), in
    the best free time (see :mod:`blocker.planning.slots`); with no free room
    left, in the time of lower-priority blocks, fixed ones included, that are
    not pinned, protected or in the stability horizon
-   (see :mod:`blocker.planning.displace`): priority says who wins a full week.
+   (see :mod:`blocker.planning.displace`): priority says who wins a full week;
+6. a bounded improvement pass moves blocks placed in step 5 when that strictly
+   raises the week's objective (see :mod:`blocker.planning.improve`).
 
 Pins: a moved pin is placed exactly where the user put it, with its title,
 even outside working hours or on a meeting (recorded as a Conflict) or on
@@ -46,6 +49,7 @@ from blocker.models import (
 )
 from blocker.planning import text
 from blocker.planning.displace import displace
+from blocker.planning.improve import improve
 from blocker.planning.output import blocks_of, shortfall_of
 from blocker.planning.slots import choose
 from blocker.planning.state import Placed, RequestState, Week
@@ -91,9 +95,14 @@ def plan_week(
     flexible = [s for s in timed if not s.req.fixed]
     stable_s = to_seconds(stability_until) if stability_until is not None else None
     _keep_previous(week, flexible, prev, stable_s, now_s)
-    order = sorted(flexible, key=lambda s: (-s.req.priority, s.req.key))
+    order = sorted(
+        flexible,
+        key=lambda s: (-s.req.priority, s.req.latest - s.req.earliest, s.req.key),
+    )
     for state in order:
         _place_flexible(week, state, now_s, stable_s, order, timed)
+    settled = max((x for x in (now_s, stable_s) if x is not None), default=None)
+    improve(week, spec, timed, now_s, settled)
     blocks: list[Block] = []
     shortfall: list[Shortfall] = []
     for state in states.values():
@@ -343,7 +352,7 @@ def _place_flexible(
         if span is None:
             return
         key = state.next_key()
-        week.place(state, Placed(key, span, state.titles.get(key, req.title)))
+        week.place(state, Placed(key, span, state.titles.get(key, req.title), fresh=True))
 
 
 def _by_eviction(

@@ -28,6 +28,9 @@ class Placed:
     evictable: bool = False
     """Kept from the previous plan, after ``now`` and the stability horizon, and
     on no meeting: a higher-priority request with no free room may take it."""
+    fresh: bool = False
+    """Placed by this run for a flexible request (not kept, pinned or fixed): the
+    improvement pass (:mod:`blocker.planning.improve`) may move it."""
 
 
 @dataclass(slots=True)

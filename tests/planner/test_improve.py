@@ -1,0 +1,91 @@
+"""The improvement pass: moves after the greedy placement that raise the objective."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from blocker.models import BlockRequest, Interval, Pin, Plan
+from blocker.planner import plan_week
+from tests.planner.helpers import at, by_key, meeting, request, spec
+
+TZ = "Europe/Berlin"
+WEEK = "2026-W10"
+MON = date(2026, 3, 2)
+MORNING = (Interval(at(TZ, MON, 9), at(TZ, MON, 11)),)
+
+
+def _plan(*requests: BlockRequest, **kw: Any) -> Plan:
+    """Plan a week whose only working time is Monday 9:00-11:00."""
+    return plan_week(spec(WEEK, TZ, list(requests), working=MORNING), **kw)
+
+
+def _span(plan: Plan, key: str) -> tuple[datetime, datetime]:
+    block = by_key(plan)[key]
+    return block.start, block.end
+
+
+def _whole() -> BlockRequest:
+    """Priority 80, an hour anywhere in the morning: the greedy puts it at 9:00."""
+    return request("whole", 60, at(TZ, MON, 9), at(TZ, MON, 11), priority=80, min_chunk=60)
+
+
+def test_a_narrow_request_gets_its_only_hour_back() -> None:
+    # greedy: 'whole' (placed first) takes 9:00, the earliest fit, which is the only
+    # hour 'narrow' may use; the pass moves 'whole' to 10:00 and places 'narrow'
+    narrow = request("narrow", 60, at(TZ, MON, 9), at(TZ, MON, 10), priority=40, min_chunk=60)
+    plan = _plan(_whole(), narrow)
+    assert _span(plan, "whole") == (at(TZ, MON, 10), at(TZ, MON, 11))
+    assert _span(plan, "narrow") == (at(TZ, MON, 9), at(TZ, MON, 10))
+    assert plan.shortfall == ()
+
+
+def test_two_requests_are_interleaved_for_their_preferred_windows() -> None:
+    # 'late' prefers 9:00-10:00 but comes second; 'whole' is as happy at 10:00
+    late = request(
+        "late",
+        60,
+        at(TZ, MON, 9),
+        at(TZ, MON, 11),
+        priority=40,
+        min_chunk=60,
+        preferred=(Interval(at(TZ, MON, 9), at(TZ, MON, 10)),),
+    )
+    plan = _plan(_whole(), late)
+    assert _span(plan, "late") == (at(TZ, MON, 9), at(TZ, MON, 10))
+    assert _span(plan, "whole") == (at(TZ, MON, 10), at(TZ, MON, 11))
+
+
+def test_no_move_when_the_lifted_block_has_nowhere_to_go() -> None:
+    narrow = request("narrow", 60, at(TZ, MON, 9), at(TZ, MON, 10), priority=40, min_chunk=60)
+    busy = [meeting(at(TZ, MON, 10), 60)]
+    plan = _plan(_whole(), narrow, busy=busy)
+    assert _span(plan, "whole") == (at(TZ, MON, 9), at(TZ, MON, 10))
+    assert [s.key for s in plan.shortfall] == ["narrow"]
+
+
+def test_kept_and_pinned_blocks_are_not_moved() -> None:
+    narrow = request("narrow", 60, at(TZ, MON, 9), at(TZ, MON, 10), priority=40, min_chunk=60)
+    greedy = _plan(_whole(), narrow, busy=[meeting(at(TZ, MON, 10), 60)])
+    # the meeting is gone: a replan keeps last plan's 'whole' at 9:00 (stability)
+    kept = _plan(_whole(), narrow, previous=greedy.blocks)
+    assert _span(kept, "whole") == (at(TZ, MON, 9), at(TZ, MON, 10))
+    assert [s.key for s in kept.shortfall] == ["narrow"]
+    pin = Pin("whole", at(TZ, MON, 9), at(TZ, MON, 10))
+    pinned = _plan(_whole(), narrow, pins=[pin])
+    assert _span(pinned, "whole") == (at(TZ, MON, 9), at(TZ, MON, 10))
+    assert [s.key for s in pinned.shortfall] == ["narrow"]
+
+
+def test_blocks_before_the_stability_horizon_stay() -> None:
+    narrow = request("narrow", 60, at(TZ, MON, 9), at(TZ, MON, 10), priority=40, min_chunk=60)
+    plan = _plan(_whole(), narrow, stability_until=at(TZ, MON, 9, 30))
+    assert _span(plan, "whole") == (at(TZ, MON, 9), at(TZ, MON, 10))
+    assert [s.key for s in plan.shortfall] == ["narrow"]
+
+
+def test_an_improved_plan_is_stable_on_replan() -> None:
+    narrow = request("narrow", 60, at(TZ, MON, 9), at(TZ, MON, 10), priority=40, min_chunk=60)
+    first = _plan(_whole(), narrow)
+    again = _plan(_whole(), narrow, previous=first.blocks)
+    assert again.blocks == first.blocks
