@@ -57,12 +57,22 @@ def start_server(
     """
     sock = sock if sock is not None else loopback_socket()
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    exits: list[object] = []
+
+    def run() -> None:
+        # uvicorn sys.exit()s when startup fails; in a thread that is an unhandled
+        # exception (a warning, so an error, under pytest). Keep it for the message.
+        try:
+            server.run(sockets=[sock])
+        except SystemExit as exc:
+            exits.append(exc.code)
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     running = RunningServer(base_url_of(sock), server, thread, sock)
     try:
         wait_for(lambda: server.started or not thread.is_alive(), what="server start", limit=limit)
-        assert server.started, "server did not start (its thread ended)"
+        assert server.started, f"server did not start (uvicorn exited: {exits}; see its log)"
     except BaseException:
         running.stop()
         raise
