@@ -153,7 +153,7 @@ class OutlookCalendar(CalendarProvider):
         if list_categories and answers[2].error() is None:
             self.categories.listed(answers[2].body)
         delta, view = answers[0], answers[1]
-        if delta.error() is not None or view.error() is not None:
+        if not all(a.error() is None and isinstance(a.body, dict) for a in (delta, view)):
             return self._read_in_order(window)
         token = delta.body.get("@odata.deltaLink")
         if token is None:  # more delta pages: finish the round, then view after it
@@ -175,22 +175,22 @@ class OutlookCalendar(CalendarProvider):
             "endDateTime": _iso(window.end),
             "$expand": EXPAND,
         }
-        events: list[RemoteEvent] = []
-        url: str | None = f"{self._base}/calendarView"
         body = first_page
-        while url or body is not None:
-            if body is None:
-                assert url is not None
-                first = url == f"{self._base}/calendarView"
-                body = self.graph.json(
-                    "GET", url, params=params if first else None, headers=self._prefer
-                )
+        if body is None:
+            body = self.graph.json(
+                "GET", f"{self._base}/calendarView", params=params, headers=self._prefer
+            )
+        events: list[RemoteEvent] = []
+        while True:
             for item in body.get("value", []):
                 event = event_from_graph(item, zone=self.zone, categories=self._known_categories())
                 if not event.cancelled:
                     events.append(event)
                     self.tags.remember(event)
-            url, body = body.get("@odata.nextLink"), None
+            next_url = body.get("@odata.nextLink")
+            if not next_url:
+                break
+            body = self.graph.json("GET", str(next_url), headers=self._prefer)
         return ReadResult(events=tuple(events), complete=True, sync_token=token)
 
     @property
