@@ -10,6 +10,7 @@ service's public URL onto its loopback address (a TLS-terminating proxy would).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -23,7 +24,9 @@ from fastapi import FastAPI
 from blocker.runtime import Runtime
 from blocker.scheduler import BlockerScheduler
 from blocker.settings import Settings
+from blocker.state import EventMapping
 from blocker.store import TokenCipher
+from blocker.store.records import Connection
 from blocker.web.app import create_app
 from blocker.weeks import next_week
 from tests.fakes.microsoft.fixtures import ms_graph, ms_identity, ms_session, ms_tls
@@ -173,3 +176,50 @@ def db_bytes(workdir: Path) -> bytes:
         if path.exists():
             data += path.read_bytes()
     return data
+
+
+def assert_connected_and_sealed(service: Service, refresh_tokens: Iterable[str]) -> Connection:
+    """Connected with tokens; the one refresh token is in the store, never on disk in clear.
+
+    Returns the connection, for the provider-specific checks that follow.
+    """
+    store = service.runtime.store
+    conn = store.get_connection("work")
+    assert conn is not None and conn.status == "connected" and conn.has_tokens
+    [refresh] = list(refresh_tokens)
+    assert refresh in (store.connection_tokens("work") or b"").decode()
+    assert refresh.encode() not in db_bytes(service.workdir), "refresh token stored in clear"
+    return conn
+
+
+def sync_creates(service: Service) -> list[dict[str, Any]]:
+    """A first sync of the week: no errors, at least ten blocks created; the create ops."""
+    result = service.sync()
+    assert result["errors"] == []
+    creates = [op for op in result["ops"] if op["action"] == "create"]
+    assert len(creates) >= 10
+    return creates
+
+
+def wait_until_moved(service: Service, moved: Callable[[], bool]) -> None:
+    """The webhook's rebalance moves the block, and records a webhook run."""
+    wait_for(moved, what="the block to move off the meeting")
+    wait_for(lambda: service.runs("webhook"), what="the webhook run record")
+
+
+def assert_refused_and_kept(service: Service, mapped: dict[str, EventMapping]) -> None:
+    """A sync after a lost grant writes nothing, asks to reconnect, and keeps the mappings."""
+    result = service.sync()
+    assert result["ops"] == [] and result["errors"]
+    assert "connect it again" in result["errors"][0]
+    last = service.runs()[0]
+    assert last.errors and "connect it again" in last.errors[0]
+    assert service.runtime.store.mappings("work", service.week) == mapped
+
+
+def assert_reconnected_in_step(service: Service) -> None:
+    """After reconnecting: connected again, and the calendar already matches the plan."""
+    conn = service.runtime.store.get_connection("work")
+    assert conn is not None and conn.status == "connected"
+    result = service.sync()
+    assert result["errors"] == [] and result["ops"] == []

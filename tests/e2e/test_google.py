@@ -17,10 +17,13 @@ from tests.e2e.conftest import (
     TIMEZONE,
     Browser,
     Service,
-    db_bytes,
+    assert_connected_and_sealed,
+    assert_reconnected_in_step,
+    assert_refused_and_kept,
     overlaps,
     start_service,
-    wait_for,
+    sync_creates,
+    wait_until_moved,
 )
 from tests.fakes.google import FakeGoogle, run_fake_google
 
@@ -90,19 +93,12 @@ def test_connect_sync_and_defend_a_block(
     connect(browser)
 
     store = service.runtime.store
-    conn = store.get_connection("work")
-    assert conn is not None and conn.status == "connected" and conn.has_tokens
-    [refresh] = list(google.oauth.refresh_tokens)
-    assert refresh in (store.connection_tokens("work") or b"").decode()
-    assert refresh.encode() not in db_bytes(service.workdir), "refresh token stored in clear"
+    assert_connected_and_sealed(service, google.oauth.refresh_tokens)
     [channel] = store.channels_for("work")
     assert google.api.channels[channel.channel_id].address == f"{PUBLIC}/webhooks/google"
 
     google.clear_log()
-    result = service.sync()
-    assert result["errors"] == []
-    creates = [op for op in result["ops"] if op["action"] == "create"]
-    assert len(creates) >= 10
+    creates = sync_creates(service)
     writes = [r for r in google.requests() if r.method != "GET"]
     assert 1 <= len(writes) <= 2, writes
     assert sum(r.parts for r in writes) == len(creates)
@@ -135,8 +131,7 @@ def test_connect_sync_and_defend_a_block(
         event = google.calendar().events[target["id"]]
         return event["status"] != "cancelled" and when(event) != (start, end)
 
-    wait_for(moved, what="the block to move off the meeting")
-    wait_for(lambda: service.runs("webhook"), what="the webhook run record")
+    wait_until_moved(service, moved)
     window = week_window(service.week, TIMEZONE)
     after = [e for e in deep_work(google) if window.start <= when(e)[0] < window.end]
     assert not any(overlaps(when(e), (start, end)) for e in after)
@@ -160,19 +155,11 @@ def test_revoked_grant_asks_to_reconnect_and_loses_nothing(
     assert conn is not None and conn.status == "needs_reconnect"
     assert "connect" in conn.status_reason
 
-    result = service.sync()
-    assert result["ops"] == [] and result["errors"]
-    assert "connect it again" in result["errors"][0]
-    last = service.runs()[0]
-    assert last.errors and "connect it again" in last.errors[0]
-    assert store.mappings("work", service.week) == mapped
+    assert_refused_and_kept(service, mapped)
     assert len(google.live_events()) == len(mapped)
 
     connect(browser)  # a new grant; the cached provider must pick it up
-    conn = store.get_connection("work")
-    assert conn is not None and conn.status == "connected"
-    result = service.sync()
-    assert result["errors"] == [] and result["ops"] == []
+    assert_reconnected_in_step(service)
 
 
 def test_push_unavailable_without_public_https(

@@ -18,10 +18,13 @@ from tests.e2e.conftest import (
     TIMEZONE,
     Browser,
     Service,
-    db_bytes,
+    assert_connected_and_sealed,
+    assert_reconnected_in_step,
+    assert_refused_and_kept,
     overlaps,
     start_service,
-    wait_for,
+    sync_creates,
+    wait_until_moved,
 )
 from tests.fakes.microsoft.graph import FakeGraph
 from tests.fakes.microsoft.graph_store import StoredEvent
@@ -95,22 +98,15 @@ def test_connect_sync_and_defend_a_block(
     connect(browser)
 
     store = service.runtime.store
-    conn = store.get_connection("work")
-    assert conn is not None and conn.status == "connected" and conn.has_tokens
+    conn = assert_connected_and_sealed(service, ms_identity.state.refresh_tokens)
     assert conn.account_label == ms_identity.state.user.email
-    [refresh] = list(ms_identity.state.refresh_tokens)
-    assert refresh in (store.connection_tokens("work") or b"").decode()
-    assert refresh.encode() not in db_bytes(service.workdir), "refresh token stored in clear"
     [channel] = store.channels_for("work")
     sub = ms_graph.mailbox.subscriptions[channel.channel_id]
     assert sub["notificationUrl"] == f"{service.public_url}/webhooks/microsoft"
     assert ms_graph.log.http("POST", "/subscriptions") == validations + 1
 
     ms_graph.log.clear()
-    result = service.sync()
-    assert result["errors"] == []
-    creates = [op for op in result["ops"] if op["action"] == "create"]
-    assert len(creates) >= 10
+    creates = sync_creates(service)
     writes = ms_graph.log.http("POST", "/$batch") + ms_graph.log.http("PATCH", "/events")
     writes += ms_graph.log.http("POST", "/events")
     assert 1 <= writes <= 2, ms_graph.log.counts()
@@ -136,8 +132,7 @@ def test_connect_sync_and_defend_a_block(
         event = ms_graph.mailbox.events.get(target.id)
         return event is not None and (event.start, event.end) != (start, end)
 
-    wait_for(moved, what="the block to move off the meeting")
-    wait_for(lambda: service.runs("webhook"), what="the webhook run record")
+    wait_until_moved(service, moved)
     after = deep_work(ms_graph, service)
     assert not any(overlaps((e.start, e.end), (start, end)) for e in after)
     assert minutes(after) == 120
@@ -164,24 +159,16 @@ def test_revoked_grant_asks_to_reconnect_and_loses_nothing(
     ms_identity.state.user.revoked = True
     ms_identity.state.access_tokens.clear()  # what msal holds is expired too
     ms_identity.state.expires_in = 0
-    result = service.sync()
-    assert result["ops"] == [] and result["errors"]
-    assert "connect it again" in result["errors"][0]
+    assert_refused_and_kept(service, mapped)
     conn = store.get_connection("work")
     assert conn is not None and conn.status == "needs_reconnect"
-    last = service.runs()[0]
-    assert last.errors and "connect it again" in last.errors[0]
-    assert store.mappings("work", service.week) == mapped
     assert len(ms_graph.mailbox.events) == owned
     assert jobs.rebalance(service.runtime, "work") == []  # jobs wait for the user
 
     ms_identity.state.user.revoked = False
     ms_identity.state.expires_in = 3600
     connect(browser)
-    conn = store.get_connection("work")
-    assert conn is not None and conn.status == "connected"
-    result = service.sync()
-    assert result["errors"] == [] and result["ops"] == []
+    assert_reconnected_in_step(service)
 
 
 def test_subscription_renewal_and_disconnect(
