@@ -79,8 +79,11 @@ def shared_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSer
         live.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
+    # Package scope, not session: Playwright's sync API keeps an asyncio loop running
+    # in the main thread while it is open, which breaks any later test that calls
+    # asyncio.run() (procrastinate's worker in tests/distributed did).
     if not CHROMIUM.exists():
         pytest.skip(
             f"{CHROMIUM} is not installed (apt-get install chromium) — browser tests need it"
