@@ -150,7 +150,12 @@ def _book(draw: st.DrawFn) -> list[Account]:
     return out
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=40,
+    deadline=None,
+    # about 3 books in 4 are too trigger-heavy to be feasible and are assumed away
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 @given(st.data())
 def test_generated_books_land_in_range_whenever_the_triggers_allow(data: st.DataObject) -> None:
     example = load_rules(EXAMPLE)
