@@ -40,6 +40,7 @@ __all__ = [
     "DomainIndex",
     "Entry",
     "MeetingClass",
+    "MeetingKind",
     "MeetingMapping",
     "Missed",
     "Observed",
