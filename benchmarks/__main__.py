@@ -44,9 +44,12 @@ def assemble() -> str:
             parts.append(path.read_text())
         else:
             parts.append(f"## {section}\n\nNot run yet.\n")
-    reading = ROOT / "benchmarks" / "READING.md"
-    if reading.exists():
-        parts.append(reading.read_text())
+    # Hand-kept parts: the reading of the figures, and the "Past one node" section
+    # measured by tests/distributed/bench_past_one_node.py (PostgreSQL workers).
+    for name in ("READING.md", "PAST_ONE_NODE.md"):
+        extra = ROOT / "benchmarks" / name
+        if extra.exists():
+            parts.append(extra.read_text())
     return "\n".join(parts)
 
 
