@@ -182,6 +182,8 @@ def request(
         extra.pop(name, None)
     body = format_title(rule.title or defaults.title, values or {})
     title = body if show_as == "free" else TITLE_PREFIX + body
+    # Every block says why it exists (DESIGN.md principle 8); triggers pass their own.
+    extra.setdefault("reason", f"your weekly template: {body} (rule '{rule.rule_id}')")
     return BlockRequest(
         key=f"{rule.rule_id}/{day.isoformat()}/{ordinal}",
         rule=rule.rule_id,
