@@ -33,6 +33,7 @@ from blocker.models import (
     Pin,
     Plan,
     ReadResult,
+    RemoteEvent,
     RunRecord,
     WeekSpec,
 )
@@ -290,6 +291,13 @@ def _reconcile(
     foreign = [e for e in live if e.tag is None]
     mappings = state.mappings(calendar_id, week)
     previous = state.previous_blocks(calendar_id, week)
+    # An owned event the user edited, of a key this week never planned, mapped or
+    # recorded, is another week's block the user moved here: theirs, busy time, never
+    # deleted. (Unedited unknown ones are our own leftovers, e.g. after a crash.)
+    known = {r.key for r in spec.requests} | set(mappings) | set(pins)
+    known |= {b.key for b in previous}
+    strays = [e for e in owned if _moved_in(e, known)]
+    owned = [e for e in owned if not _moved_in(e, known)]
 
     edits = detect_edits(
         owned,
@@ -310,7 +318,7 @@ def _reconcile(
         for mapping in edits.accepted:
             state.save_mapping(calendar_id, mapping)
 
-    busy = tuple(e.as_busy() for e in (*foreign, *restored)) + tuple(extra_busy)
+    busy = tuple(e.as_busy() for e in (*foreign, *restored, *strays)) + tuple(extra_busy)
     plan = plan_week(
         spec,
         busy=busy,
@@ -392,6 +400,16 @@ def _keep_snapshot(
         state.drop_snapshot(calendar_id, week)
         return
     state.save_snapshot(calendar_id, week, snapshot.merged(result.written, result.removed))
+
+
+def _moved_in(event: RemoteEvent, known: set[str]) -> bool:
+    """True for an owned event the user changed whose key (or, for a chunk key
+    ``base#i``, whose request) this week does not know."""
+    if event.tag is None or event.observed_hash == event.tag.content_hash:
+        return False
+    key = event.tag.key
+    base, sep, index = key.rpartition("#")
+    return not (key in known or (sep and index.isdigit() and base in known))
 
 
 def _end_of_day(now: datetime, timezone: str) -> datetime:

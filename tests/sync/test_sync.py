@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 
@@ -13,7 +14,9 @@ from blocker.models import Interval, ReadResult, RemoteEvent, WeekSpec
 from blocker.state import SyncState
 from blocker.sync import SyncOutcome, calendar_lock, sync_calendar
 from providers.memory import MemoryCalendar, SimulatedCrash
-from tests.sync.helpers import CAL, NOW, WEEK, at, fixed, flexible, spec
+from tests.sync.helpers import CAL, NOW, TZ_NAME, WEEK, at, fixed, flexible, spec, working
+
+WEEK_LATER = timedelta(days=7)
 
 WRITES = ("create", "update", "delete", "batch")
 
@@ -318,3 +321,25 @@ def test_block_moved_away_and_back_by_the_user_stays_where_they_left_it(state: S
     [pin] = state.pins(CAL, WEEK)
     assert (pin.start, pin.end) == (original.start, original.end)
     assert sync(cal, state, base_spec()).ops == ()
+
+
+def test_block_the_user_moved_into_another_week_is_not_deleted_there(state: SyncState) -> None:
+    cal = MemoryCalendar()
+    sync(cal, state, base_spec())
+    key = "admin:2026-W10"
+    # the user moves Friday's admin block to the Monday of the next week
+    nxt_start, nxt_end = at(4, 10) + timedelta(days=3), at(4, 10, 30) + timedelta(days=3)
+    cal.move_event(owned(cal)[key].event_id, nxt_start, nxt_end)
+    next_week = WeekSpec(
+        week="2026-W11",
+        timezone=TZ_NAME,
+        working=tuple(Interval(w.start + WEEK_LATER, w.end + WEEK_LATER) for w in working()),
+        requests=(),
+    )
+    outcome = sync(cal, state, next_week)
+    assert all(op.key != key for op in outcome.ops)
+    assert (owned(cal)[key].start, owned(cal)[key].end) == (nxt_start, nxt_end)
+    assert any(b.start == nxt_start and b.end == nxt_end for b in outcome.busy)
+    # back in its own week it counts as gone (the user took it out of that week)
+    sync(cal, state, base_spec())
+    assert key in owned(cal)
