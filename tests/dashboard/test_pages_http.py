@@ -109,3 +109,16 @@ def test_saved_rules_keep_unix_line_ends(app_service: LiveService, crlf: bool) -
         assert app_service.client.get("/api/rules").text == text
         assert app_service.runtime.rules_path is not None
         assert app_service.runtime.rules_path.read_bytes() == text.encode()
+
+
+def test_forged_non_ascii_cookie_and_csrf_are_refused_not_a_server_error(
+    shared_service: LiveService,
+) -> None:
+    # hmac.compare_digest raises TypeError on non-ASCII str: that must mean "refused"
+    with httpx.Client(base_url=shared_service.base_url, follow_redirects=False) as anon:
+        forged = f"{COOKIE}=1.caf\xe9".encode("latin-1")
+        answer = anon.get(f"/?week={NEXT_WEEK}", headers={"Cookie": forged})  # type: ignore[dict-item]
+        assert answer.status_code == 303
+    with _signed_in(shared_service) as client:
+        refused = client.post("/logout", data={"csrf": "caf\xe9"})
+        assert refused.status_code == 403

@@ -80,8 +80,9 @@ def _session(request: Request, runtime: Runtime) -> str | None:
     """The valid session cookie, or None (missing, forged, or older than 12 hours)."""
     value = request.cookies.get(COOKIE, "")
     issued, _, mac = value.partition(".")
+    # bytes: compare_digest raises TypeError on non-ASCII str (a forged cookie = 500)
     if not issued.isdigit() or not hmac.compare_digest(
-        mac, _mac(_key(runtime), "session:" + issued)
+        mac.encode(), _mac(_key(runtime), "session:" + issued).encode()
     ):
         return None
     if not 0 <= time.time() - int(issued) <= SESSION_SECONDS:
@@ -96,7 +97,7 @@ def _csrf(runtime: Runtime, session: str) -> str:
 def _check_post(request: Request, runtime: Runtime, csrf: str) -> str:
     """A signed-in session whose form carries its CSRF token, else 403."""
     session = _session(request, runtime)
-    if session is None or not hmac.compare_digest(csrf, _csrf(runtime, session)):
+    if session is None or not hmac.compare_digest(csrf.encode(), _csrf(runtime, session).encode()):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "sign in again: the form has expired")
     return session
 
