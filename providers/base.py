@@ -67,12 +67,7 @@ class CalendarProvider(ABC):
         return self._create(draft)
 
     def update(self, current: RemoteEvent, draft: EventDraft) -> RemoteEvent:
-        self._guard(current)
-        if current.tag is not None and current.tag.key != draft.key:
-            raise OwnershipError(
-                f"event {current.event_id} belongs to block {current.tag.key}, not {draft.key}",
-                provider=self.name,
-            )
+        self._guard(current, draft)
         return self._update(current, draft)
 
     def delete(self, current: RemoteEvent) -> None:
@@ -82,19 +77,25 @@ class CalendarProvider(ABC):
     def write_batch(self, writes: Sequence[Write]) -> list[WriteResult]:
         """Apply several writes; default: one by one. Guarded like the single calls."""
         for write in writes:
+            if write.action in ("create", "update") and write.draft is None:
+                raise ValueError(f"{write.action} needs a draft")
             if write.action in ("update", "delete"):
                 if write.current is None:
                     raise ValueError(f"{write.action} needs the current event")
-                self._guard(write.current)
-            if write.action in ("create", "update") and write.draft is None:
-                raise ValueError(f"{write.action} needs a draft")
+                self._guard(write.current, write.draft if write.action == "update" else None)
         return self._write_batch(writes)
 
-    def _guard(self, current: RemoteEvent) -> None:
+    def _guard(self, current: RemoteEvent, draft: EventDraft | None = None) -> None:
+        """Refuse foreign events, and an update that would move one block's event to another."""
         if current.tag is None:
             raise OwnershipError(
                 f"refusing to modify event {current.event_id!r} ({current.title!r}): "
                 "it is not a csm-blocker block",
+                provider=self.name,
+            )
+        if draft is not None and current.tag.key != draft.key:
+            raise OwnershipError(
+                f"event {current.event_id} belongs to block {current.tag.key}, not {draft.key}",
                 provider=self.name,
             )
 

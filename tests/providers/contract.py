@@ -411,6 +411,25 @@ class ProviderContract:
         assert [e for e in read.events if e.owned] == [], "nothing written"
         assert find(read, foreign_id) == foreign
 
+    def test_write_batch_refuses_an_update_with_another_blocks_key(self, harness: Harness) -> None:
+        provider = harness.provider
+        made = provider.create(make_draft("focus:2026-03-24:0", at(24, 9), at(24, 11)))
+        writes = [
+            Write("create", draft=make_draft("a:2026-03-24:0", at(24, 8), at(24, 9))),
+            Write(
+                "update",
+                current=made,
+                draft=make_draft("lunch:2026-03-24:0", at(24, 12), at(24, 13)),
+            ),
+        ]
+        with pytest.raises(OwnershipError):
+            provider.write_batch(writes)
+        read = provider.read(WINDOW)
+        assert [e.tag.key for e in read.events if e.tag] == ["focus:2026-03-24:0"], (
+            "nothing written"
+        )
+        assert find(read, made.event_id) == made
+
 
 __all__ = [
     "CALENDAR_ID",
