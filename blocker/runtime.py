@@ -327,21 +327,28 @@ class Runtime:
         return last_contacts(seen.foreign, index, before=now, timezone=rules.timezone)
 
     def preview(self, calendar_id: str, week: str) -> Preview:
-        """Plan ``week`` from what the calendar shows now, writing nothing anywhere."""
-        from blocker.planner import plan_week
+        """Plan ``week`` exactly as a sync would, writing nothing anywhere.
+
+        A dry run of the sync engine without a run record, so the preview and the
+        next sync agree: same user edits, same blocks kept where they are now,
+        same stability horizon for today.
+        """
+        from blocker.sync import sync_calendar
 
         spec = self.expand(week, self.calendar_contacts(calendar_id))
-        provider = self.provider(calendar_id)
-        result = provider.read(week_window(week, spec.timezone))
-        busy = tuple(e.as_busy() for e in result.events if not e.owned and not e.cancelled)
-        plan = plan_week(
-            spec,
-            busy=busy,
-            pins=self.store.pins(calendar_id, week),
-            previous=self.store.previous_blocks(calendar_id, week),
+        cal = self.calendar(calendar_id)
+        outcome = sync_calendar(
+            calendar_id=calendar_id,
+            provider=self.provider(calendar_id),
+            state=self.store,
+            spec=spec,
             now=self.now(),
+            trigger="preview",
+            dry_run=True,
+            private_titles=bool(getattr(cal, "private_titles", False)),
+            record=False,
         )
-        return Preview(plan=plan, spec=spec, busy=busy)
+        return Preview(plan=outcome.plan, spec=spec, busy=tuple(outcome.busy))
 
     def report(
         self, calendar_id: str, week: str, *, preview: Preview | None = None

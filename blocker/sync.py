@@ -95,8 +95,13 @@ def sync_calendar(
     extra_busy: Sequence[Busy] = (),
     clock: Clock | None = None,
     full_read_every: timedelta | None = FULL_READ_EVERY,
+    record: bool = True,
 ) -> SyncOutcome:
     """Reconcile one calendar with the plan for ``spec.week``.
+
+    ``record=False`` (dry runs only) leaves no run record: a preview that plans
+    exactly as a sync would (user edits, where blocks are now, today's stability)
+    without showing up in the run history.
 
     ``now`` is the planning time (nothing placed before it; today's blocks stay
     put unless a meeting lands on them); ``clock`` times the run record (the
@@ -110,6 +115,8 @@ def sync_calendar(
     incomplete), when the snapshot is older than ``full_read_every`` (by
     ``clock``; None disables that safety net), or when the provider cannot.
     """
+    if not record and not dry_run:
+        raise ValueError("only a dry run may skip its run record")
     tick = clock or _wall_clock
     with calendar_lock(calendar_id):
         started = tick()
@@ -124,17 +131,18 @@ def sync_calendar(
                 full_read_every=full_read_every,
             )
         except ProviderError as exc:
-            state.record_run(
-                RunRecord(
-                    calendar_id=calendar_id,
-                    trigger=trigger,
-                    week=spec.week,
-                    started_at=started,
-                    finished_at=tick(),
-                    errors=(f"read failed, nothing written: {exc.user_message()}",),
-                    dry_run=dry_run,
+            if record:
+                state.record_run(
+                    RunRecord(
+                        calendar_id=calendar_id,
+                        trigger=trigger,
+                        week=spec.week,
+                        started_at=started,
+                        finished_at=tick(),
+                        errors=(f"read failed, nothing written: {exc.user_message()}",),
+                        dry_run=dry_run,
+                    )
                 )
-            )
             raise
         return _reconcile(
             observed,
@@ -149,6 +157,7 @@ def sync_calendar(
             extra_busy=extra_busy,
             started=started,
             tick=tick,
+            record=record,
         )
 
 
@@ -279,6 +288,7 @@ def _reconcile(
     extra_busy: Sequence[Busy],
     started: datetime,
     tick: Clock,
+    record: bool = True,
 ) -> SyncOutcome:
     week = spec.week
     read = observed.read
@@ -374,7 +384,8 @@ def _reconcile(
             "duration_ms": int((finished - started).total_seconds() * 1000),
         },
     )
-    state.record_run(run)
+    if record:
+        state.record_run(run)
     return SyncOutcome(
         plan=plan,
         ops=tuple(ops),

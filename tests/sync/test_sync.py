@@ -343,3 +343,25 @@ def test_block_the_user_moved_into_another_week_is_not_deleted_there(state: Sync
     # back in its own week it counts as gone (the user took it out of that week)
     sync(cal, state, base_spec())
     assert key in owned(cal)
+
+
+def test_a_preview_plans_as_the_sync_will_and_leaves_no_trace(state: SyncState) -> None:
+    cal = MemoryCalendar()
+    first = sync(cal, state, base_spec())
+    by_key = {b.key: b for b in first.plan.blocks}
+    acme, review = by_key["renewal-acme:2026-W10"], by_key["account-review:2026-W10"]
+    cal.move_event(owned(cal)[acme.key].event_id, review.start, review.end)
+    runs, writes = len(state.runs(CAL)), write_requests(cal)
+
+    preview = sync(cal, state, base_spec(), dry_run=True, record=False)
+
+    assert len(state.runs(CAL)) == runs, "a preview is not a run"
+    assert write_requests(cal) == writes and state.pins(CAL, WEEK) == []
+    real = sync(cal, state, base_spec())
+    assert preview.plan == real.plan
+    assert [(op.action, op.key) for op in preview.ops] == [(op.action, op.key) for op in real.ops]
+
+
+def test_only_a_dry_run_may_skip_its_run_record(state: SyncState) -> None:
+    with pytest.raises(ValueError, match="dry run"):
+        sync(MemoryCalendar(), state, base_spec(), record=False)
