@@ -92,6 +92,7 @@ class Runtime:
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self._providers: dict[str, tuple[tuple[Any, ...], CalendarProvider]] = {}
+        self._providers_guard = threading.Lock()
         self._rules_listeners: list[Callable[[Rules], None]] = []
 
     # -- construction -----------------------------------------------------------
@@ -265,17 +266,19 @@ class Runtime:
             tuple(str(b) for b in getattr(cal, "busy", ()) or ()),
             getattr(cal, "calendar", None),
         )
-        cached = self._providers.get(calendar_id)
-        if cached is not None and cached[0] == signature:
-            return cached[1]
-        if cached is not None:
-            cached[1].close()
         from blocker.provider_factory import build_provider
 
-        inner = build_provider(self, cal)
-        provider = CountingProvider(inner, self.metrics)
-        self._providers[calendar_id] = (signature, provider)
-        return provider
+        # Scheduler threads and request handlers ask at once: build (and close the
+        # outdated one) under a lock so no provider is built twice and leaked.
+        with self._providers_guard:
+            cached = self._providers.get(calendar_id)
+            if cached is not None and cached[0] == signature:
+                return cached[1]
+            if cached is not None:
+                cached[1].close()
+            provider = CountingProvider(build_provider(self, cal), self.metrics)
+            self._providers[calendar_id] = (signature, provider)
+            return provider
 
     def resolve(self, path: str | Path) -> Path:
         """A path from the rules, relative to the rules file's folder."""
