@@ -72,6 +72,8 @@ def test_graph_validation_and_client_state(memservice: LiveService) -> None:
     forged = httpx.post(url, json={"value": [{**item, "clientState": "nope"}]})
     assert forged.status_code == 202
     assert httpx.post(url, content=b"not json").status_code == 400
+    hostile = b"[" * 100_000 + b"]" * 100_000  # deep enough to exhaust the JSON parser
+    assert httpx.post(url, content=hostile).status_code == 400
     assert _nothing_triggered(memservice)
     ok = httpx.post(url, json={"value": [{**item, "clientState": SECRET}]})
     assert ok.status_code == 202

@@ -71,7 +71,7 @@ async def microsoft(request: Request, runtime: RuntimeDep, scheduler: SchedulerD
         return PlainTextResponse(token)
     try:
         data: Any = json.loads(await request.body())
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deep enough to be hostile
         return Response(status_code=400)
     await run_in_threadpool(_handle_graph, data, runtime, scheduler, parse_notifications)
     return Response(status_code=202)
