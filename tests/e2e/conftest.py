@@ -21,8 +21,6 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from blocker.runtime import Runtime
-from blocker.scheduler import BlockerScheduler
 from blocker.settings import Settings
 from blocker.state import EventMapping
 from blocker.store import TokenCipher
@@ -30,6 +28,7 @@ from blocker.store.records import Connection
 from blocker.web.app import create_app
 from blocker.weeks import next_week
 from tests.fakes.microsoft.fixtures import ms_graph, ms_identity, ms_session, ms_tls
+from tests.support.app_state import AppStateAccess
 from tests.support.rules import rules_yaml as shared_rules_yaml
 from tests.support.server import RunningServer, base_url_of, loopback_socket, start_server
 from tests.support.waiting import wait_for as shared_wait_for
@@ -53,7 +52,7 @@ wait_for = partial(shared_wait_for, limit=30.0)
 
 
 @dataclass
-class Service:
+class Service(AppStateAccess):
     """One running app and how to reach it."""
 
     app: FastAPI
@@ -61,17 +60,6 @@ class Service:
     public_url: str
     workdir: Path
     server: RunningServer
-
-    @property
-    def runtime(self) -> Runtime:
-        runtime: Runtime = self.app.state.runtime
-        return runtime
-
-    @property
-    def scheduler(self) -> BlockerScheduler:
-        scheduler: BlockerScheduler | None = self.app.state.scheduler
-        assert scheduler is not None
-        return scheduler
 
     @property
     def week(self) -> str:

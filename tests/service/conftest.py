@@ -19,10 +19,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from blocker.runtime import Runtime
-from blocker.scheduler import BlockerScheduler
 from blocker.settings import Settings
 from blocker.web.app import create_app
+from tests.support.app_state import AppStateAccess
 from tests.support.rules import rules_yaml as shared_rules_yaml
 from tests.support.server import RunningServer, start_server
 from tests.support.waiting import wait_for as shared_wait_for
@@ -87,24 +86,13 @@ def make_settings(workdir: Path, **overrides: Any) -> Settings:
 
 
 @dataclass
-class LiveService:
+class LiveService(AppStateAccess):
     """One running app: its base URL, an authorised client, and its parts."""
 
     app: FastAPI
     base_url: str
     client: httpx.Client
     server: RunningServer
-
-    @property
-    def runtime(self) -> Runtime:
-        runtime: Runtime = self.app.state.runtime
-        return runtime
-
-    @property
-    def scheduler(self) -> BlockerScheduler:
-        scheduler: BlockerScheduler | None = self.app.state.scheduler
-        assert scheduler is not None
-        return scheduler
 
     def stop(self) -> None:
         self.client.close()
