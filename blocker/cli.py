@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.console import Console
 
+from blocker.clock import Clock, fixed_clock, parse_now, system_clock
 from blocker.errors import BlockerError, InvalidInput, RulesError, SettingsError
 from blocker.models import Busy
 from blocker.weeks import next_week, parse_week, week_window
@@ -35,6 +36,16 @@ ConfigOpt = Annotated[
 ]
 WeekOpt = Annotated[
     str | None, typer.Option("--week", help="ISO week, e.g. 2026-W49 (default: next week).")
+]
+NowOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--now",
+        help="Run as if it were this moment (ISO 8601 with a UTC offset, e.g. "
+        "2026-12-04T15:00:00-05:00): what is past, today's stability, which triggers fire, "
+        "which week is next and the run record all follow it. Default: the system clock.",
+        show_default=False,
+    ),
 ]
 
 
@@ -54,13 +65,18 @@ def _load(config: Path) -> Any:
     return load_rules(config)
 
 
-def _today(timezone: str) -> date:
-    return datetime.now(ZoneInfo(timezone)).date()
+def _clock(now: str | None) -> Clock:
+    """The run's clock: ``--now`` pinned, else the system clock."""
+    return system_clock if now is None else fixed_clock(parse_now(now))
 
 
-def _week(rules: Any, week: str | None) -> str:
+def _today(clock: Clock, timezone: str) -> date:
+    return clock().astimezone(ZoneInfo(timezone)).date()
+
+
+def _week(rules: Any, week: str | None, clock: Clock) -> str:
     if week is None:
-        return next_week(_today(rules.timezone))
+        return next_week(_today(clock, rules.timezone))
     try:
         parse_week(week)
     except ValueError as exc:
@@ -90,7 +106,7 @@ def _busy(config: Path, rules: Any, week: str, files: list[Path]) -> list[Busy]:
     ]
 
 
-def _contacts(config: Path, rules: Any, files: list[Path]) -> dict[str, date]:
+def _contacts(config: Path, rules: Any, files: list[Path], clock: Clock) -> dict[str, date]:
     """Last contact per account from the past meetings in the .ics files (issue 11)."""
     from blocker.actuals import HISTORY_DAYS, DomainIndex, last_contacts
     from blocker.models import Interval
@@ -101,7 +117,7 @@ def _contacts(config: Path, rules: Any, files: list[Path]) -> dict[str, date]:
             if cal.provider == "local":
                 files.extend(_resolve(config, b) for b in cal.busy)
                 files.append(_resolve(config, cal.path))
-    now = datetime.now(ZoneInfo(rules.timezone))
+    now = clock().astimezone(ZoneInfo(rules.timezone))
     window = Interval(now - timedelta(days=HISTORY_DAYS), now)
     domains = tuple(rules.owner.email_domains)
     past = read_busy([f for f in files if f.exists()], window, owner_domains=domains)
@@ -131,6 +147,7 @@ def plan(
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="table, json or ics.")] = "table",
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
+    now: NowOpt = None,
 ) -> None:
     """Plan a week (no calendar is written) and print it."""
     from blocker.planner import plan_week
@@ -142,12 +159,13 @@ def plan(
         err.print(f"error: unknown format {fmt!r}: use table, json or ics")
         raise typer.Exit(2)
     try:
+        clock = _clock(now)
         rules = _load(config)
-        wk = _week(rules, week)
+        wk = _week(rules, week, clock)
         events = _busy(config, rules, wk, list(busy or []))
-        contacts = _contacts(config, rules, list(busy or []))
-        spec = expand_week(rules, wk, today=_today(rules.timezone), contacts=contacts)
-        result = plan_week(spec, busy=events)
+        contacts = _contacts(config, rules, list(busy or []), clock)
+        spec = expand_week(rules, wk, today=_today(clock, rules.timezone), contacts=contacts)
+        result = plan_week(spec, busy=events, now=clock())
         card = scorecard_to_dict(scorecard(result, spec))
     except BlockerError as exc:
         raise _fail(exc) from exc
@@ -200,6 +218,7 @@ def sync(
         bool, typer.Option("--dry-run", help="Print the ops, write nothing.")
     ] = False,
     calendar: Annotated[str | None, typer.Option(help="Only this calendar id.")] = None,
+    now: NowOpt = None,
 ) -> None:
     """Reconcile the configured calendars with the plan (the main job)."""
     from blocker.render import print_ops, scorecard_tables, week_table
@@ -208,9 +227,10 @@ def sync(
     from blocker.settings import Settings
 
     try:
+        clock = _clock(now)
         rules = _load(config)
-        wk = _week(rules, week)
-        runtime = Runtime.open(Settings(), config)
+        wk = _week(rules, week, clock)
+        runtime = Runtime.open(Settings(), config, clock=clock)
     except BlockerError as exc:
         raise _fail(exc) from exc
     failed = False
@@ -246,6 +266,7 @@ def report(
     fmt: Annotated[str, typer.Option("--format", help="table, json or html.")] = "table",
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
     calendar: Annotated[str | None, typer.Option(help="Calendar id (default: the first).")] = None,
+    now: NowOpt = None,
 ) -> None:
     """The scorecard, planned beside actual: per tier, account, quadrant, category; red flags."""
     from blocker.render import scorecard_tables
@@ -253,11 +274,12 @@ def report(
     from blocker.settings import Settings
 
     try:
+        clock = _clock(now)
         rules = _load(config)
-        wk = _week(rules, week)
+        wk = _week(rules, week, clock)
         if not rules.calendars:
             raise BlockerError("no calendar to report on", hint="add one under `calendars:`")
-        runtime = Runtime.open(Settings(), config)
+        runtime = Runtime.open(Settings(), config, clock=clock)
         try:
             card = runtime.report(calendar or rules.calendars[0].id, wk)
         finally:

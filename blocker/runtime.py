@@ -21,11 +21,12 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from blocker.clock import Clock, system_clock
 from blocker.errors import BlockerError, ProviderError, ReconnectRequired, SettingsError
 from blocker.metrics import CountingProvider, Metrics
 from blocker.models import Busy, Interval, Op, Plan, RunRecord, WeekSpec
@@ -38,12 +39,6 @@ if TYPE_CHECKING:
     from rules import Rules
 
 log = logging.getLogger("blocker.runtime")
-
-Clock = Callable[[], datetime]
-
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +108,7 @@ class Runtime:
             else TokenCipher.generate_key()
         )
         cipher = TokenCipher(key)
-        store = open_store(settings.database_url, cipher)
+        store = open_store(settings.database_url, cipher, clock=clock or system_clock)
         runtime = cls(settings, store, rules_path=Path(path) if path else None, clock=clock)
         try:
             runtime._load_initial_rules()
@@ -346,6 +341,7 @@ class Runtime:
             state=self.store,
             spec=spec,
             now=self.now(),
+            clock=self.now,
             trigger="preview",
             dry_run=True,
             private_titles=bool(getattr(cal, "private_titles", False)),
@@ -448,6 +444,7 @@ class Runtime:
                     state=self.store,
                     spec=spec,
                     now=now,
+                    clock=self.now,
                     trigger=trigger,
                     dry_run=dry_run,
                     private_titles=bool(getattr(cal, "private_titles", False)),

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from blocker.apply import ApplyResult, apply_ops, blocks_on_calendar
+from blocker.clock import Clock, system_clock
 from blocker.diff import diff
 from blocker.edits import adopted_mappings, detect_edits, where_they_are
 from blocker.errors import ProviderError, SyncTokenExpired
@@ -41,8 +42,6 @@ from blocker.planner import plan_week
 from blocker.state import Snapshot, SyncState
 from blocker.weeks import week_window
 from providers.base import CalendarProvider
-
-Clock = Callable[[], datetime]
 
 FULL_READ_EVERY = timedelta(days=1)
 """Default safety net: a week's window is read in full at least this often."""
@@ -117,7 +116,7 @@ def sync_calendar(
     """
     if not record and not dry_run:
         raise ValueError("only a dry run may skip its run record")
-    tick = clock or _wall_clock
+    tick = clock or system_clock
     with calendar_lock(calendar_id):
         started = tick()
         try:
@@ -159,10 +158,6 @@ def sync_calendar(
             tick=tick,
             record=record,
         )
-
-
-def _wall_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ statements, atomic on SQLite and PostgreSQL alike, rather than read-then-write.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -19,15 +19,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
+from blocker.clock import Clock, system_clock
 from blocker.errors import StoreError
 from blocker.store.crypto import TokenCipher
 from blocker.store.tables import Base
-
-Clock = Callable[[], datetime]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def describe_engine(engine: Engine) -> str:
@@ -44,7 +39,7 @@ def unreachable(engine: Engine, exc: Exception) -> StoreError:
 class StoreBase:
     """Engine, sessions, clock and cipher shared by the repository's parts."""
 
-    def __init__(self, engine: Engine, cipher: TokenCipher, *, clock: Clock = _utc_now) -> None:
+    def __init__(self, engine: Engine, cipher: TokenCipher, *, clock: Clock = system_clock) -> None:
         if engine.dialect.name not in {"sqlite", "postgresql"}:
             raise StoreError(f"unsupported database dialect {engine.dialect.name!r}")
         self.engine = engine

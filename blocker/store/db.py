@@ -19,6 +19,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 from sqlalchemy.pool import StaticPool
 
+from blocker.clock import Clock, system_clock
 from blocker.errors import StoreError
 from blocker.store.crypto import TokenCipher
 from blocker.store.repository import Store, describe_engine, unreachable
@@ -135,7 +136,9 @@ def schema_is_current(engine: Engine) -> bool:
     return current == heads
 
 
-def open_store(url: str, cipher: TokenCipher, *, migrate_schema: bool = True) -> Store:
+def open_store(
+    url: str, cipher: TokenCipher, *, migrate_schema: bool = True, clock: Clock = system_clock
+) -> Store:
     """Open the store at ``url``; migrate first, or refuse an out-of-date schema.
 
     Migrating also encrypts account labels stored in clear by older versions: that
@@ -147,7 +150,7 @@ def open_store(url: str, cipher: TokenCipher, *, migrate_schema: bool = True) ->
     elif not schema_is_current(engine):
         engine.dispose()
         raise StoreError(f"the database schema at {describe_engine(engine)} is out of date")
-    store = Store(engine, cipher)
+    store = Store(engine, cipher, clock=clock)
     if migrate_schema:
         try:
             store.seal_account_labels()

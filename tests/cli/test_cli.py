@@ -13,17 +13,24 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
 
+from blocker.weeks import week_dates
+from tests.support.clock import next_week, now_arg
+
 ROOT = Path(__file__).resolve().parents[2]
 BLOCKER = Path(sys.executable).parent / "blocker"
 WEEK = "2026-W49"
 TZ = ZoneInfo("America/New_York")
+GENERATED = "2026-11-27T15:00:00-05:00"
+"""The Friday before WEEK at 15:00, when the service generates it: the example's
+meetings are in WEEK, so commands that name it run as of then (``--now``)."""
+CLOCKED = ("plan", "sync", "report")
 
 
 @pytest.fixture()
@@ -34,6 +41,10 @@ def workdir(tmp_path: Path) -> Path:
 
 
 def run(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The console script in ``workdir``; clock-taking commands run at ``GENERATED``
+    unless the test gives its own ``--now`` (no test may depend on the day it runs)."""
+    if args and args[0] in CLOCKED and "--now" not in args:
+        args = (*args, "--now", GENERATED)
     env = {
         **os.environ,
         "BLOCKER_DATABASE_URL": f"sqlite:///{workdir / 'state.db'}",
@@ -230,3 +241,61 @@ def test_report_json(workdir: Path) -> None:
     data = json.loads(result.stdout)
     assert data["week"] == WEEK
     assert set(data["quadrants"]) == {"1", "2", "3", "4"}
+
+
+def test_sync_without_a_week_plans_the_week_after_now_and_settles(workdir: Path) -> None:
+    """The quick start's path (no --week) on the pinned day, whatever day the suite runs."""
+    now = now_arg()
+    first = run(workdir, "sync", "--config", "config.yaml", "--now", now)
+    assert first.returncode == 0, first.stderr
+    assert f"week {next_week()}" in first.stdout
+    calendar = workdir / "out" / "calendar.ics"
+    written = calendar.read_bytes()
+    events = list(icalendar.Calendar.from_ical(written).walk("VEVENT"))
+    assert len(events) > 30
+    monday = week_dates(next_week())[0]
+
+    def day(value: date | datetime) -> date:
+        return value.astimezone(TZ).date() if isinstance(value, datetime) else value
+
+    assert all(day(e.decoded("DTSTART")) >= monday for e in events)
+
+    second = run(workdir, "sync", "--config", "config.yaml", "--now", now)
+    assert second.returncode == 0, second.stderr
+    assert "nothing to write" in second.stdout
+    assert calendar.read_bytes() == written
+
+
+def test_now_inside_the_week_plans_nothing_before_it(workdir: Path) -> None:
+    """Replaying Thursday 15:00 of WEEK: no block starts before that moment."""
+    thursday = "2026-12-03T15:00:00-05:00"
+    result = run(
+        workdir,
+        "plan",
+        "--config",
+        "config.yaml",
+        "--week",
+        WEEK,
+        "--format",
+        "json",
+        "--now",
+        thursday,
+    )
+    assert result.returncode == 0, result.stderr
+    blocks = [b for b in json.loads(result.stdout)["blocks"] if not b.get("all_day")]
+    assert blocks, "Thursday afternoon and Friday still have room"
+    cutoff = datetime.fromisoformat(thursday)
+    assert all(datetime.fromisoformat(b["start"]) >= cutoff for b in blocks)
+    earlier = _plan_json(workdir)["blocks"]
+    assert len(earlier) > len(blocks)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("2026-12-04T15:00:00", "no UTC offset"), ("next friday", "not an ISO 8601 time")],
+)
+def test_now_must_be_an_instant(workdir: Path, value: str, message: str) -> None:
+    result = run(workdir, "sync", "--config", "config.yaml", "--dry-run", "--now", value)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert not (workdir / "out" / "calendar.ics").exists()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import time
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -72,7 +71,7 @@ def _mac(key: bytes, message: str) -> str:
 
 
 def _new_session(runtime: Runtime) -> str:
-    issued = str(int(time.time()))
+    issued = str(int(runtime.now().timestamp()))
     return f"{issued}.{_mac(_key(runtime), 'session:' + issued)}"
 
 
@@ -85,7 +84,7 @@ def _session(request: Request, runtime: Runtime) -> str | None:
         mac.encode(), _mac(_key(runtime), "session:" + issued).encode()
     ):
         return None
-    if not 0 <= time.time() - int(issued) <= SESSION_SECONDS:
+    if not 0 <= runtime.now().timestamp() - int(issued) <= SESSION_SECONDS:
         return None
     return value
 
