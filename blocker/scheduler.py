@@ -99,6 +99,13 @@ def parse_daily(value: Any) -> time:
     return time(int(match.group(1)), int(match.group(2)))
 
 
+def engine_now() -> datetime:
+    """APScheduler's own time frame: it fires ``date`` jobs by the wall clock, so the
+    times handed to it (debounce, "run now") are wall-clock times. What a job *does*
+    (which week, what is past) follows the runtime's injectable clock instead."""
+    return datetime.now(UTC)
+
+
 def debounce_run_at(
     now: datetime, burst_start: datetime, debounce_seconds: float, max_wait_seconds: float
 ) -> datetime:
@@ -271,7 +278,7 @@ class BlockerScheduler:
     ) -> datetime:
         """Debounced rebalance of one calendar; returns when it is due to run."""
         cfg = ScheduleConfig.from_rules(self.runtime.rules)
-        moment = now or datetime.now(UTC)
+        moment = now or engine_now()
         with self._bursts_lock:
             first = self._bursts.setdefault(calendar_id, moment)
             run_at = debounce_run_at(moment, first, cfg.debounce_seconds, cfg.max_wait_seconds)
@@ -310,7 +317,7 @@ class BlockerScheduler:
         job = self._scheduler.get_job(job_id)
         if job is None:
             raise KeyError(job_id)
-        job.modify(next_run_time=datetime.now(UTC))
+        job.modify(next_run_time=engine_now())
         self._scheduler.wakeup()
 
 

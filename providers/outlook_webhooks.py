@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from blocker.clock import system_clock
 from blocker.errors import EventNotFound
 from providers.outlook_graph import GraphClient
 
@@ -84,7 +85,7 @@ def create_subscription(
         "changeType": change_type,
         "notificationUrl": notification_url,
         "resource": resource,
-        "expirationDateTime": _expiry(now or datetime.now(UTC), lifetime),
+        "expirationDateTime": _expiry(now or system_clock(), lifetime),
         "clientState": client_state,
     }
     if lifecycle_url:
@@ -99,7 +100,7 @@ def renew_subscription(
     lifetime: timedelta = DEFAULT_LIFETIME,
     now: datetime | None = None,
 ) -> Subscription:
-    body = {"expirationDateTime": _expiry(now or datetime.now(UTC), lifetime)}
+    body = {"expirationDateTime": _expiry(now or system_clock(), lifetime)}
     return _subscription(graph.json("PATCH", f"/subscriptions/{subscription_id}", json=body))
 
 

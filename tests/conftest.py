@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from datetime import datetime, tzinfo
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 import blocker.clock
 from tests.support.clock import TEST_NOW, ticking_clock
+from tests.support.skips import CAPABILITY
 
 # The shared provider contract lives in a helper module imported by several test
 # packages: register it before any of them imports it so its asserts are rewritten.
@@ -29,6 +31,33 @@ settings.register_profile("dev", print_blob=True, deadline=None)
 settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
 )
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+_other_skips: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and isinstance(report.longrepr, tuple):
+        reason = str(report.longrepr[2]).removeprefix("Skipped: ")
+        if not reason.startswith(CAPABILITY):
+            _other_skips.append(f"{report.nodeid}: {reason}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI a skip that is not a capability skip fails the run: CI runs all it claims."""
+    if _in_ci() and _other_skips and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _in_ci() and _other_skips:
+        terminalreporter.section("skips CI does not accept", red=True)
+        for line in _other_skips:
+            terminalreporter.line(f"{line} (only {CAPABILITY!r} skips may pass in CI)")
 
 
 class _PinnedDatetime(datetime):

@@ -43,6 +43,7 @@ from blocker.models import (
     event_id_for,
 )
 from providers.base import CalendarProvider, Write
+from tests.support.skips import capability_skip
 
 TZ = ZoneInfo("Europe/Berlin")
 WINDOW = Interval(datetime(2026, 3, 23, tzinfo=TZ), datetime(2026, 3, 30, tzinfo=TZ))
@@ -326,7 +327,7 @@ class ProviderContract:
 
     def _require_incremental(self, harness: Harness) -> None:
         if not (harness.supports_incremental and harness.provider.capabilities.incremental):
-            pytest.skip(f"{harness.provider.name} declares no incremental reads")
+            capability_skip(f"{harness.provider.name} declares no incremental reads")
 
     def test_incremental_read_returns_changes_and_removals(self, harness: Harness) -> None:
         self._require_incremental(harness)
