@@ -103,11 +103,11 @@ def test_the_users_move_survives_a_copy_of_the_block_left_at_the_old_place(
 
     outcome = run(cal, state)
 
-    [pin] = state.pins(CAL, WEEK)
-    assert (pin.key, pin.start, pin.end) == (REVIEW, at(3, 14), at(3, 15))
     assert [(e.event_id, e.start, e.end) for e in events_of(cal, REVIEW)] == [
         (ours.event_id, at(3, 14), at(3, 15))
     ]
+    [pin] = state.pins(CAL, WEEK)
+    assert (pin.key, pin.start, pin.end) == (REVIEW, at(3, 14), at(3, 15))
     assert {(op.action, op.reason) for op in outcome.ops} == {
         ("delete", REASON_DUPLICATE),
         ("update", "kept your change: its tag now records it"),
