@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import datetime, tzinfo
+from datetime import datetime
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-import blocker.clock
-from tests.support.clock import TEST_NOW, ticking_clock
+from tests.support.clock import TEST_NOW, pin_system_clock
 from tests.support.skips import CAPABILITY
 
 # The shared provider contract lives in a helper module imported by several test
@@ -60,25 +59,15 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             terminalreporter.line(f"{line} (only {CAPABILITY!r} skips may pass in CI)")
 
 
-class _PinnedDatetime(datetime):
-    """``datetime`` whose ``now()`` follows the suite's pinned, ticking clock."""
-
-    @classmethod
-    def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
-        moment = ticking_clock()
-        return moment.astimezone(tz) if tz is not None else moment.replace(tzinfo=None)
-
-
 @pytest.fixture(autouse=True, scope="session")
 def _pin_system_clock() -> Iterator[None]:
     """The product's system clock answers the pinned date (``BLOCKER_TEST_TODAY``) for the
     whole session, so nothing in-process plans against the day the suite runs."""
-    original = blocker.clock.datetime
-    blocker.clock.datetime = _PinnedDatetime  # type: ignore[misc]
+    undo = pin_system_clock()
     try:
         yield
     finally:
-        blocker.clock.datetime = original  # type: ignore[misc]
+        undo()
 
 
 @pytest.fixture()

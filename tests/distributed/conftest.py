@@ -25,6 +25,7 @@ from blocker.store import migrate
 from blocker.store.tables import Base
 from tests.distributed.worker_main import INTERVALS_DDL, libpq
 from tests.store.pg import fresh_pg_database
+from tests.support.clock import subprocess_env
 from tests.support.rules import rules_yaml as shared_rules_yaml
 from tests.support.waiting import wait_for as shared_wait_for
 
@@ -92,6 +93,7 @@ def base_env(db_url: str, rules: Path) -> dict[str, str]:
             "BLOCKER_JOBS_BACKEND": "procrastinate",
             "BLOCKER_RULES_PATH": str(rules),
             "PYTHONPATH": str(REPO),
+            **subprocess_env(),  # the workers share the suite's pinned clock
         }
     )
     return env

@@ -21,6 +21,7 @@ from blocker.distributed.app import WorkerOptions, WorkerRuntime
 from blocker.distributed.worker import run_worker
 from blocker.runtime import Clock, RunOutcome, Runtime
 from blocker.settings import Settings
+from tests.support.clock import pin_system_clock
 
 INTERVALS_DDL = """
 CREATE TABLE IF NOT EXISTS test_run_intervals (
@@ -80,6 +81,7 @@ def _factory(settings: Settings, config: Path | None, clock: Clock | None = None
 
 
 def main() -> None:
+    pin_system_clock()  # the parent's pinned, ticking clock (subprocess_env)
     settings = Settings()
     options = WorkerOptions(
         concurrency=int(os.environ.get("TEST_CONCURRENCY", "4")),

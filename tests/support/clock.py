@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import date, datetime, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from blocker.weeks import next_week as _next_week
@@ -53,12 +54,47 @@ def _parse(text: str) -> datetime:
 TEST_NOW: datetime = _parse(os.environ.get(ENV) or DEFAULT)
 """The pinned instant of this test session."""
 
-_STARTED = time.monotonic()
+EPOCH_ENV = "TEST_CLOCK_MONOTONIC_EPOCH"
+_STARTED = float(os.environ.setdefault(EPOCH_ENV, repr(time.monotonic())))
+"""The monotonic reading at which the ticking clock showed ``TEST_NOW``. Linux's
+monotonic clock is machine-wide, so subprocesses given :func:`subprocess_env` tick
+in step with this process."""
 
 
 def ticking_clock() -> datetime:
     """``TEST_NOW`` plus the real time elapsed since the session started."""
     return TEST_NOW + timedelta(seconds=time.monotonic() - _STARTED)
+
+
+def subprocess_env() -> dict[str, str]:
+    """What a helper subprocess needs to share this session's clock (see
+    :func:`pin_system_clock`)."""
+    return {ENV: TEST_NOW.isoformat(), EPOCH_ENV: repr(_STARTED)}
+
+
+class _PinnedDatetime(datetime):
+    """``datetime`` whose ``now()`` follows the pinned, ticking clock."""
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
+        moment = ticking_clock()
+        return moment.astimezone(tz) if tz is not None else moment.replace(tzinfo=None)
+
+
+def pin_system_clock() -> Callable[[], None]:
+    """Point :func:`blocker.clock.system_clock` at :func:`ticking_clock`; returns the undo.
+
+    In-process code that falls back to "the system clock" then sees the pinned date.
+    """
+    import blocker.clock
+
+    original = blocker.clock.datetime
+    blocker.clock.datetime = _PinnedDatetime  # type: ignore[misc]
+
+    def undo() -> None:
+        blocker.clock.datetime = original  # type: ignore[misc]
+
+    return undo
 
 
 def now_arg(moment: datetime | None = None) -> str:
@@ -85,6 +121,8 @@ __all__ = [
     "TEST_NOW",
     "next_week",
     "now_arg",
+    "pin_system_clock",
+    "subprocess_env",
     "this_week",
     "ticking_clock",
     "today",
