@@ -4,7 +4,7 @@ Public API::
 
     load_rules(path) -> Rules
     parse_rules(text, *, filename="rules.yaml", base_dir=None) -> Rules
-    expand_week(rules, week, *, today=None, contacts=None) -> WeekSpec
+    expand_week(rules, week, *, today, contacts=None) -> WeekSpec
     tier_targets(rules) -> tuple[TierTarget, ...]
 
 Invalid files raise ``blocker.errors.RulesError`` with every problem located.

@@ -77,7 +77,7 @@ def week_context(
     rules: Rules,
     week: str,
     *,
-    today: date | None = None,
+    today: date,
     contacts: Mapping[str, date] | None = None,
 ) -> WeekContext:
     """The context every kind expands against (also handy for tests and the report)."""
@@ -90,7 +90,7 @@ def week_context(
         week=week,
         dates=dates,
         workdays=work,
-        today=today if today is not None else date.today(),
+        today=today,
         contacts=dict(contacts or {}),
         meeting_free=meeting_free,
     )
@@ -146,13 +146,14 @@ def expand_week(
     rules: Rules,
     week: str,
     *,
-    today: date | None = None,
+    today: date,
     contacts: Mapping[str, date] | None = None,
 ) -> WeekSpec:
     """Everything the planner needs for ``week`` (``2026-W49``).
 
-    ``today`` (default: the system date) anchors the silent-account and go-live
-    triggers when it falls inside the week; ``contacts`` maps account name -> last
+    ``today`` (from the caller's clock, never the system date: the engine is pure)
+    anchors the silent-account and go-live triggers when it falls inside the week;
+    ``contacts`` maps account name -> last
     contact seen on the calendar, merged with the accounts file (latest wins).
     """
     ctx = week_context(rules, week, today=today, contacts=contacts)
