@@ -2,8 +2,9 @@
 
 The plan says where time *should* go; the calendar says where it *went*. A
 foreign event counts when the owner did not decline it, it is not shown as free
-and it is not an all-day note. Its attendee (and organizer) email domains decide
-what it was:
+and it is not all-day (a busy all-day entry, such as an offsite, counts no
+meeting hours but takes its days: blocks on them are not time worked). Its
+attendee (and organizer) email domains decide what it was:
 
 - any domain of an account (``acme.com``, or a sub-domain such as ``eu.acme.com``)
   -> an account meeting; with several accounts its minutes are split evenly;
@@ -44,6 +45,7 @@ __all__ = [
     "MeetingMapping",
     "Missed",
     "Observed",
+    "away",
     "classify",
     "counts",
     "history_window",
@@ -141,9 +143,19 @@ class DomainIndex:
 
 
 def counts(event: Busy) -> bool:
-    """Whether a foreign event is time the owner really spent: not declined, not
-    shown as free, not an all-day note, not empty."""
-    return event.blocks_time and event.interval.minutes > 0
+    """Whether a foreign event is meeting time the owner really spent: not declined,
+    not shown as free, not all-day, not empty.
+
+    An all-day event has no hours to count (midnight to midnight is not a 24-hour
+    meeting), but a busy one still takes its days: see :func:`away`.
+    """
+    return event.blocks_time and not event.all_day and event.interval.minutes > 0
+
+
+def away(event: Busy) -> bool:
+    """Whether a foreign event is a busy all-day entry (an offsite, out of office):
+    blocks on its days were not worked, though the entry itself is no meeting time."""
+    return event.blocks_time and event.all_day and event.interval.minutes > 0
 
 
 def classify(event: Busy, index: DomainIndex) -> MeetingClass:
@@ -232,7 +244,8 @@ def measure(
     mapping: MeetingMapping = MeetingMapping(),
 ) -> Actuals:
     """Actual time of the week: ``blocks`` (ours, as the calendar holds them) minus the
-    meetings that landed on them, plus every counted meeting by account/kind.
+    meetings that landed on them and the days of busy all-day entries (a block on an
+    accepted offsite was not worked), plus every counted meeting by account/kind.
 
     Only the parts inside ``week_span`` count, so a read of a wider window can be
     passed as is.
@@ -240,6 +253,7 @@ def measure(
     counted = [(m, classify(m, index)) for m in meetings if counts(m)]
     in_week = [(m, c) for m, c in counted if _clip(m.interval, week_span) is not None]
     busy = [span for m, _ in in_week if (span := _clip(m.interval, week_span)) is not None]
+    busy += [span for m in meetings if away(m) and (span := _clip(m.interval, week_span))]
     entries: list[Entry] = []
     for block in blocks:
         span = _clip(block.interval, week_span)

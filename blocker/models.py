@@ -32,6 +32,10 @@ ConflictPolicy = Literal["keep", "yield"]
 Response = Literal["accepted", "declined", "tentative", "needs_action", "organizer", "none"]
 """The calendar owner's response to a foreign event (``none``: no attendees at all)."""
 
+TentativeAs = Literal["busy", "free"]
+"""How a meeting the owner answered tentatively counts (rules ``owner.tentative``).
+Providers apply it where they read: with ``free`` such a meeting reads as transparent."""
+
 
 def _require_aware(*values: datetime) -> None:
     for value in values:
@@ -233,8 +237,14 @@ class Busy:
 
     @property
     def blocks_time(self) -> bool:
-        """Whether this event makes the owner unavailable for planning."""
-        return not (self.all_day or self.transparent or self.response == "declined")
+        """Whether this event makes the owner unavailable for planning.
+
+        An event blocks unless it is shown as free (transparent) or the owner
+        declined it. All-day events follow the same rule: an accepted, opaque
+        two-day offsite blocks both days (its span is local midnight to
+        midnight); a holiday, birthday or reminder shown as free does not.
+        """
+        return not (self.transparent or self.response == "declined")
 
 
 @dataclass(frozen=True, slots=True)
@@ -472,6 +482,7 @@ __all__ = [
     "RemoteEvent",
     "RunRecord",
     "Shortfall",
+    "TentativeAs",
     "TierTarget",
     "WeekSpec",
     "content_hash",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from rich.console import Console, Group
@@ -85,6 +85,16 @@ def _order(block: Block) -> tuple[Any, ...]:
     return (block.start, not block.all_day, block.key)
 
 
+def _days(event: Busy) -> list[date]:
+    """The days a busy event is shown on: each day an all-day entry covers (its end
+    is the next day's midnight), else its start day."""
+    first = event.start.date()
+    if not event.all_day:
+        return [first]
+    last = max(first, (event.end - timedelta(microseconds=1)).date())
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
 def week_table(plan: Plan, busy: Sequence[Busy] = ()) -> Group:
     """One table per day: our blocks in their colour, the user's meetings in grey."""
     by_day: dict[date, list[tuple[Any, ...]]] = defaultdict(list)
@@ -92,7 +102,8 @@ def week_table(plan: Plan, busy: Sequence[Busy] = ()) -> Group:
         by_day[block.start.date()].append(("block", block))
     for event in busy:
         if event.blocks_time:
-            by_day[event.start.date()].append(("busy", event))
+            for day in _days(event):
+                by_day[day].append(("busy", event))
     tables = []
     for day in sorted(by_day):
         table = Table(title=f"{day:%A %d %B}", title_justify="left", expand=False)
@@ -105,7 +116,7 @@ def week_table(plan: Plan, busy: Sequence[Busy] = ()) -> Group:
         for kind, item in rows:
             if kind == "busy":
                 table.add_row(
-                    f"{item.start:%H:%M}-{item.end:%H:%M}",
+                    "all day" if item.all_day else f"{item.start:%H:%M}-{item.end:%H:%M}",
                     Text(f"▌ {item.title}", style="grey50"),
                     "busy",
                     "",

@@ -126,6 +126,27 @@ def test_blocks_that_stayed_count_minus_the_meetings_on_them(rules: Rules) -> No
     assert block_minutes == [60.0]
 
 
+@pytest.mark.parametrize("source", sorted(SOURCES))
+def test_blocks_on_a_busy_all_day_offsite_are_not_time_worked(
+    source: str, rules: Rules, tmp_path: Path
+) -> None:
+    """Fri 4 Dec is the accepted, opaque all-day "Acme offsite" (helpers): the blocks
+    planned on it were not worked, and the offsite itself is no 24-hour meeting."""
+    span = week_window(WEEK, rules.timezone)
+    seen = observe(SOURCES[source](tmp_path), span)
+    (offsite,) = [m for m in seen.foreign if m.title == "Acme offsite"]
+    assert offsite.all_day and offsite.blocks_time
+    on_offsite = Block(
+        "review/2026-12-04/0", "review", "weekly_review", "Review", t(4, 14), t(4, 15)
+    )
+    thursday = Block("focus/2026-12-03/0", "focus", "focus_time", "Focus", t(3, 12), t(3, 14))
+    actuals = measure(span, [on_offsite, thursday], seen.foreign, _index(rules))
+    worked = {e.title: e.minutes for e in actuals.entries if e.source == "block"}
+    assert worked == {"Focus": 120.0}
+    assert actuals.minutes("account") == 210, "the offsite adds no account meeting hours"
+    assert "Acme offsite" not in {e.title for e in actuals.entries}
+
+
 def test_a_block_the_user_moved_counts_where_it_is_now(rules: Rules) -> None:
     block = Block("k/1", "r", "block", "Busy · X", t(30, 9), t(30, 10))
     moved = RemoteEvent("e", t(1, 9), t(1, 11), "Busy · X", tag=OwnershipTag("k/1", "old"))

@@ -169,7 +169,7 @@ def test_full_read_pages_and_reduces_foreign_events(
     assert qbr.organizer_domain == "globex.com"
     offsite = by_title["Offsite"]
     assert offsite.all_day and offsite.start == MONDAY + timedelta(days=1)
-    assert not offsite.as_busy().blocks_time
+    assert offsite.as_busy().blocks_time, "all-day without transparency is opaque: busy"
     assert not by_title["FYI"].as_busy().blocks_time
     assert not by_title["Office"].as_busy().blocks_time
     call = by_title["Call"]

@@ -80,15 +80,19 @@ def test_fixed_outside_working_hours_or_in_the_past_is_reported() -> None:
 def test_only_time_blocking_events_block_time() -> None:
     req = request("review", 60, t(MON, 9), t(MON, 10))
     for soft in (
-        meeting(t(MON, 9), 60, "Holiday", all_day=True),
+        meeting(t(MON, 0), 24 * 60, "Holiday", all_day=True, transparent=True),
         meeting(t(MON, 9), 60, "FYI", transparent=True),
         meeting(t(MON, 9), 60, "Declined", response="declined"),
     ):
         plan = plan_week(spec(WEEK, TZ, [req]), busy=[soft])
         assert [(b.start, b.end) for b in plan.blocks] == [(t(MON, 9), t(MON, 10))]
-    hard = plan_week(spec(WEEK, TZ, [req]), busy=[meeting(t(MON, 9), 60, "Accepted")])
-    assert hard.blocks == ()
-    assert hard.shortfall[0].reason.startswith("only 0 of 60 min fit")
+    for busy in (
+        meeting(t(MON, 9), 60, "Accepted"),
+        meeting(t(MON, 0), 24 * 60, "Offsite", all_day=True, response="accepted"),
+    ):
+        hard = plan_week(spec(WEEK, TZ, [req]), busy=[busy])
+        assert hard.blocks == ()
+        assert hard.shortfall[0].reason.startswith("only 0 of 60 min fit")
 
 
 def test_flexible_prefers_its_preferred_window_then_earliest_fit() -> None:
@@ -254,7 +258,10 @@ def test_all_day_markers_neither_take_time_nor_are_blocked() -> None:
     review = request("review", 60, t(TUE, 9), t(TUE, 10))
     plan = plan_week(
         spec(WEEK, TZ, [marker, review]),
-        busy=[meeting(t(TUE, 0), 60 * 24, "Offsite", all_day=True)],
+        busy=[
+            meeting(t(TUE, 0), 60 * 24, "Team day (FYI)", all_day=True, transparent=True),
+            meeting(t(TUE, 12), 60, "Lunch with Acme"),
+        ],
     )
     blocks = by_key(plan)
     assert blocks["golive:acme"].all_day
