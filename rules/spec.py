@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
 
-from blocker.models import Category, ConflictPolicy, Quadrant, ShowAs
+from blocker.models import Category, ConflictPolicy, Quadrant, ShowAs, TentativeAs
 from rules.timeparse import (
     TimeRange,
     Weekday,
@@ -54,11 +54,40 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _one_or_many(value: Any) -> Any:
+    if isinstance(value, str):
+        return (value,)
+    return value
+
+
+_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
 class Owner(Strict):
-    """The calendar owner; their own email domains mark internal meetings."""
+    """The calendar owner.
+
+    ``email_domains`` mark internal meetings. ``email`` (one address or a list) is
+    how a local .ics calendar finds the owner's own ATTENDEE line, whose PARTSTAT
+    decides whether a meeting is busy (Google and Outlook say which answer is the
+    owner's themselves). ``tentative`` says how a tentative answer counts.
+    """
 
     name: str = ""
+    email: Annotated[tuple[str, ...], BeforeValidator(_one_or_many)] = ()
     email_domains: tuple[str, ...] = ()
+    tentative: TentativeAs = "busy"
+
+    @field_validator("email")
+    @classmethod
+    def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        out: list[str] = []
+        for raw in value:
+            address = raw.strip().lower().removeprefix("mailto:")
+            if not _ADDRESS.match(address):
+                raise ValueError(f"expected an email address like 'me@example.com', got {raw!r}")
+            if address not in out:
+                out.append(address)
+        return tuple(out)
 
     @field_validator("email_domains")
     @classmethod
