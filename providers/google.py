@@ -23,7 +23,14 @@ from google.oauth2.credentials import Credentials
 from googleapiclient.errors import HttpError
 
 from blocker.errors import OwnershipError, ProviderError, TransientError
-from blocker.models import Capabilities, EventDraft, Interval, ReadResult, RemoteEvent
+from blocker.models import (
+    Capabilities,
+    EventDraft,
+    Interval,
+    ReadResult,
+    RemoteEvent,
+    TentativeAs,
+)
 from providers.base import CalendarProvider, Write, WriteResult
 from providers.google_client import (
     GoogleSettings,
@@ -89,6 +96,7 @@ class GoogleCalendar(CalendarProvider):
         backoff: Backoff | None = None,
         page_size: int = 250,
         time_zone: str | None = None,
+        tentative: TentativeAs = "busy",
     ) -> None:
         if credentials is None:
             if refresh_token is None:
@@ -102,6 +110,8 @@ class GoogleCalendar(CalendarProvider):
         self.backoff = backoff or Backoff()
         self.page_size = page_size
         self.time_zone = time_zone
+        self.tentative: TentativeAs = tentative
+        """How the owner's tentative answer counts (rules ``owner.tentative``)."""
         self.focus_refused = False
 
     @classmethod
@@ -138,7 +148,7 @@ class GoogleCalendar(CalendarProvider):
                     if sync_token is not None:
                         removed.append(str(item["id"]))
                     continue
-                events.append(remote_event(item, zone))
+                events.append(remote_event(item, zone, tentative=self.tentative))
             page_token = data.get("nextPageToken")
             if not page_token:
                 next_sync = data.get("nextSyncToken")
@@ -256,7 +266,7 @@ class GoogleCalendar(CalendarProvider):
         if exc is None:
             if step.kind == "delete":
                 return None
-            event = remote_event(response, self._zone(None))
+            event = remote_event(response, self._zone(None), tentative=self.tentative)
             if step.kind == "fetch":
                 return self._adopt(step, response, event)
             return event

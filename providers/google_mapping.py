@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from blocker.models import EventDraft, OwnershipTag, RemoteEvent, Response
+from blocker.models import EventDraft, OwnershipTag, RemoteEvent, Response, TentativeAs
 
 KEY_PROPERTY = "csmBlockerKey"
 HASH_PROPERTY = "csmBlockerHash"
@@ -30,6 +30,8 @@ _RESPONSES: dict[str, Response] = {
     "needsAction": "needs_action",
 }
 _NOT_BUSY_TYPES = frozenset({"workingLocation", "birthday", "fromGmail"})
+_BUSY_TYPES = frozenset({"outOfOffice"})
+"""Always busy, whatever ``transparency`` says (out of office takes the whole span)."""
 
 
 def _rgb(color: str) -> tuple[int, int, int]:
@@ -123,6 +125,7 @@ def _tag(resource: dict[str, Any]) -> OwnershipTag | None:
 
 
 def _response(resource: dict[str, Any]) -> Response:
+    """The owner's answer: the attendee marked ``self`` (never a colleague's line)."""
     attendees = resource.get("attendees") or []
     for attendee in attendees:
         if attendee.get("self"):
@@ -134,8 +137,23 @@ def _response(resource: dict[str, Any]) -> Response:
     return "none"
 
 
-def remote_event(resource: dict[str, Any], zone: ZoneInfo) -> RemoteEvent:
-    """A Google event as the diff and planner see it (``zone`` places all-day dates)."""
+def _transparent(resource: dict[str, Any], response: Response, tentative: TentativeAs) -> bool:
+    """Shown as free: ``transparency: transparent`` (the API omits it when opaque, its
+    default, all-day events included; the UI sets it on all-day notes), a type that
+    never takes time, or a tentative answer read as free. Out of office is busy."""
+    event_type = str(resource.get("eventType") or "default")
+    if event_type in _BUSY_TYPES:
+        return False
+    if resource.get("transparency") == "transparent" or event_type in _NOT_BUSY_TYPES:
+        return True
+    return response == "tentative" and tentative == "free"
+
+
+def remote_event(
+    resource: dict[str, Any], zone: ZoneInfo, *, tentative: TentativeAs = "busy"
+) -> RemoteEvent:
+    """A Google event as the diff and planner see it (``zone`` places all-day dates;
+    ``tentative`` is how the owner's tentative answer counts)."""
     start, all_day = _parse_when(resource["start"], zone)
     end, _ = _parse_when(resource["end"], zone)
     attendees = resource.get("attendees") or []
@@ -148,7 +166,7 @@ def remote_event(resource: dict[str, Any], zone: ZoneInfo) -> RemoteEvent:
             if d is not None
         }
     )
-    event_type = str(resource.get("eventType") or "default")
+    response = _response(resource)
     color_id = resource.get("colorId")
     return RemoteEvent(
         event_id=str(resource["id"]),
@@ -158,9 +176,9 @@ def remote_event(resource: dict[str, Any], zone: ZoneInfo) -> RemoteEvent:
         etag=resource.get("etag"),
         tag=_tag(resource),
         all_day=all_day,
-        transparent=resource.get("transparency") == "transparent" or event_type in _NOT_BUSY_TYPES,
+        transparent=_transparent(resource, response, tentative),
         cancelled=resource.get("status") == "cancelled",
-        response=_response(resource),
+        response=response,
         attendee_domains=tuple(domains),
         organizer_domain=_domain((resource.get("organizer") or {}).get("email")),
         color=EVENT_PALETTE.get(str(color_id)) if color_id is not None else None,

@@ -35,7 +35,14 @@ from urllib.parse import quote
 import httpx
 
 from blocker.errors import EventNotFound, SyncTokenExpired
-from blocker.models import Capabilities, EventDraft, Interval, ReadResult, RemoteEvent
+from blocker.models import (
+    Capabilities,
+    EventDraft,
+    Interval,
+    ReadResult,
+    RemoteEvent,
+    TentativeAs,
+)
 from providers.base import CalendarProvider, Write, WriteResult
 from providers.outlook_categories import MASTER, CategoryCache
 from providers.outlook_graph import (
@@ -92,8 +99,10 @@ class OutlookCalendar(CalendarProvider):
         zone: tzinfo = UTC,
         max_retries: int = 5,
         page_size: int = PAGE_SIZE,
+        tentative: TentativeAs = "busy",
     ) -> None:
-        """``mailbox`` names the account so every client of it shares one 4-slot limiter."""
+        """``mailbox`` names the account so every client of it shares one 4-slot limiter;
+        ``tentative`` is how a tentative answer (or ``showAs: tentative``) counts."""
         extra: dict[str, Any] = {} if sleeper is None else {"sleeper": sleeper}
         self.graph = GraphClient(
             token,
@@ -106,6 +115,7 @@ class OutlookCalendar(CalendarProvider):
         )
         self.calendar_id = calendar_id
         self.zone = zone
+        self.tentative: TentativeAs = tentative
         self.page_size = page_size
         self._base = (
             "/me/calendar"
@@ -183,7 +193,7 @@ class OutlookCalendar(CalendarProvider):
         events: list[RemoteEvent] = []
         while True:
             for item in body.get("value", []):
-                event = event_from_graph(item, zone=self.zone, categories=self._known_categories())
+                event = self._event(item)
                 if not event.cancelled:
                     events.append(event)
                     self.tags.remember(event)
@@ -236,7 +246,7 @@ class OutlookCalendar(CalendarProvider):
                 None
                 if tag is None
                 else replace(
-                    event_from_graph(item, zone=self.zone, categories=self._known_categories()),
+                    self._event(item),
                     tag=tag,
                 )
             )
@@ -269,9 +279,7 @@ class OutlookCalendar(CalendarProvider):
                 continue
             if error is not None:
                 raise error
-            event = event_from_graph(
-                answer.body, zone=self.zone, categories=self._known_categories()
-            )
+            event = self._event(answer.body)
             if event.cancelled:
                 self.tags.forget(event_id)
                 out.append(None)
@@ -279,6 +287,12 @@ class OutlookCalendar(CalendarProvider):
                 self.tags.remember(event)
                 out.append(event)
         return out
+
+    def _event(self, item: Any) -> RemoteEvent:
+        """One Graph event as read under this calendar's zone, categories and policy."""
+        return event_from_graph(
+            item, zone=self.zone, categories=self._known_categories(), tentative=self.tentative
+        )
 
     # -- categories -------------------------------------------------------------------
 
@@ -318,7 +332,7 @@ class OutlookCalendar(CalendarProvider):
 
     def _written(self, body: Any, draft: EventDraft) -> RemoteEvent:
         """The event Graph answered with; write answers do not expand our tag, so add it."""
-        event = event_from_graph(body, zone=self.zone, categories=self._known_categories())
+        event = self._event(body)
         written = RemoteEvent(
             event_id=event.event_id,
             start=event.start,

@@ -12,7 +12,14 @@ from datetime import UTC, datetime, time, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from blocker.models import TAG_NAMESPACE, EventDraft, OwnershipTag, RemoteEvent, Response
+from blocker.models import (
+    TAG_NAMESPACE,
+    EventDraft,
+    OwnershipTag,
+    RemoteEvent,
+    Response,
+    TentativeAs,
+)
 
 PROPERTY_ID = "String {0c62d3b6-3b98-4b27-bf84-72f246ab232f} Name csmBlockerTag"
 """Our one single-value extended property: holds ``csm-blocker:v1:<hash>:<key>``."""
@@ -58,7 +65,8 @@ _RESPONSES: dict[str, Response] = {
     "notresponded": "needs_action",
 }
 
-# showAs values that leave the owner available (``tentative`` and ``oof`` still block).
+# showAs values that leave the owner available; ``busy``, ``oof`` and ``unknown`` block,
+# ``tentative`` as the rules' ``owner.tentative`` says (busy by default).
 _TRANSPARENT = frozenset({"free", "workingelsewhere"})
 
 
@@ -162,6 +170,7 @@ def _domain(address: Any) -> str | None:
 
 
 def _response(item: Mapping[str, Any]) -> Response:
+    """The owner's answer: the event's own ``responseStatus`` (the mailbox owner's)."""
     raw = str((item.get("responseStatus") or {}).get("response", "none")).lower()
     if raw in _RESPONSES:
         return _RESPONSES[raw]
@@ -177,10 +186,26 @@ def find_tag(item: Mapping[str, Any]) -> OwnershipTag | None:
     return None
 
 
+def _transparent(item: Mapping[str, Any], response: Response, tentative: TentativeAs) -> bool:
+    """Shown as free: ``showAs`` free/workingElsewhere, all-day (``isAllDay``) or not;
+    a tentative hold (``showAs: tentative`` or the owner's tentative answer) only when
+    ``tentative`` is ``free``."""
+    show_as = str(item.get("showAs") or "busy").lower()
+    if show_as in _TRANSPARENT:
+        return True
+    held = show_as == "tentative" or response == "tentative"
+    return held and tentative == "free"
+
+
 def event_from_graph(
-    item: Mapping[str, Any], *, zone: tzinfo = UTC, categories: Mapping[str, str] | None = None
+    item: Mapping[str, Any],
+    *,
+    zone: tzinfo = UTC,
+    categories: Mapping[str, str] | None = None,
+    tentative: TentativeAs = "busy",
 ) -> RemoteEvent:
-    """One Graph event -> RemoteEvent; ``categories`` maps category name -> preset."""
+    """One Graph event -> RemoteEvent; ``categories`` maps category name -> preset,
+    ``tentative`` is how a tentative hold counts (rules ``owner.tentative``)."""
     all_day = bool(item.get("isAllDay"))
     attendees = [(a.get("emailAddress") or {}).get("address") for a in item.get("attendees") or []]
     domains = sorted({d for d in (_domain(a) for a in attendees) if d})
@@ -191,6 +216,7 @@ def event_from_graph(
         if preset in PRESETS:
             color = PRESETS[preset][1]
             break
+    response = _response(item)
     return RemoteEvent(
         event_id=str(item["id"]),
         start=parse_graph_time(item["start"], all_day=all_day, zone=zone),
@@ -199,9 +225,9 @@ def event_from_graph(
         etag=item.get("@odata.etag"),
         tag=find_tag(item),
         all_day=all_day,
-        transparent=str(item.get("showAs", "busy")).lower() in _TRANSPARENT,
+        transparent=_transparent(item, response, tentative),
         cancelled=bool(item.get("isCancelled")),
-        response=_response(item),
+        response=response,
         attendee_domains=tuple(domains),
         organizer_domain=organizer,
         color=color,

@@ -9,6 +9,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from blocker.errors import SettingsError
+from blocker.models import TentativeAs
 from blocker.settings import Settings
 from providers.google_client import GoogleSettings, discovery_document
 from providers.google_mapping import EVENT_PALETTE, draft_body, nearest_color_id, remote_event
@@ -67,6 +68,83 @@ def test_owner_as_organizer_and_out_of_office() -> None:
     assert event.response == "organizer" and event.attendee_domains == ("acme.com",)
     assert event.as_busy().blocks_time, "out of office keeps the planner away"
     assert event.tag is None and not event.owned
+
+
+def _all_day(event_id: str, first: str, end: str, **fields: object) -> dict[str, object]:
+    return {"id": event_id, "start": {"date": first}, "end": {"date": end}, **fields}
+
+
+def test_an_opaque_all_day_offsite_blocks_both_days_a_transparent_one_does_not() -> None:
+    """The API omits ``transparency`` when opaque (its default); the UI sets
+    ``transparent`` on all-day notes (holidays, birthdays, reminders)."""
+    offsite = remote_event(
+        _all_day(
+            "o1",
+            "2026-03-30",
+            "2026-04-01",
+            summary="Offsite",
+            attendees=[{"email": "me@example.com", "self": True, "responseStatus": "accepted"}],
+        ),
+        BERLIN,
+    ).as_busy()
+    assert offsite.all_day and offsite.response == "accepted" and offsite.blocks_time
+    assert (offsite.start, offsite.end) == (
+        datetime(2026, 3, 30, tzinfo=BERLIN),
+        datetime(2026, 4, 1, tzinfo=BERLIN),
+    )
+    holiday = remote_event(
+        _all_day("h1", "2026-04-03", "2026-04-04", transparency="transparent"), BERLIN
+    ).as_busy()
+    assert holiday.all_day and holiday.transparent and not holiday.blocks_time
+    birthday = remote_event(
+        _all_day("b1", "2026-04-02", "2026-04-03", eventType="birthday"), BERLIN
+    ).as_busy()
+    assert not birthday.blocks_time
+
+
+def test_out_of_office_is_busy_even_if_marked_transparent() -> None:
+    away = remote_event(
+        _all_day(
+            "ooo", "2026-03-30", "2026-04-04", eventType="outOfOffice", transparency="transparent"
+        ),
+        BERLIN,
+    )
+    assert away.all_day and not away.transparent and away.as_busy().blocks_time
+
+
+def _meeting(*attendees: dict[str, object]) -> dict[str, object]:
+    return {
+        "id": "m1",
+        "summary": "Acme sync",
+        "start": {"dateTime": "2026-03-31T10:00:00+02:00"},
+        "end": {"dateTime": "2026-03-31T11:00:00+02:00"},
+        "organizer": {"email": "ann@acme.com"},
+        "attendees": list(attendees),
+    }
+
+
+COLLEAGUE_DECLINED = {"email": "pal@example.com", "responseStatus": "declined"}
+COLLEAGUE_ACCEPTED = {"email": "pal@example.com", "responseStatus": "accepted"}
+
+
+def _me(answer: str) -> dict[str, object]:
+    return {"email": "me@example.com", "self": True, "responseStatus": answer}
+
+
+def test_the_self_attendee_decides_not_a_colleague_listed_first() -> None:
+    kept = remote_event(_meeting(COLLEAGUE_DECLINED, _me("accepted")), BERLIN).as_busy()
+    assert kept.response == "accepted" and kept.blocks_time
+    freed = remote_event(_meeting(COLLEAGUE_ACCEPTED, _me("declined")), BERLIN).as_busy()
+    assert freed.response == "declined" and not freed.blocks_time
+
+
+@pytest.mark.parametrize(("policy", "blocks"), [("busy", True), ("free", False)])
+def test_tentative_counts_as_the_rules_say(policy: TentativeAs, blocks: bool) -> None:
+    event = remote_event(_meeting(COLLEAGUE_DECLINED, _me("tentative")), BERLIN, tentative=policy)
+    assert event.response == "tentative"
+    assert event.as_busy().blocks_time is blocks
+    accepted = remote_event(_meeting(_me("accepted")), BERLIN, tentative=policy)
+    assert accepted.as_busy().blocks_time, "only tentative answers follow the policy"
 
 
 def test_partial_tag_is_not_ownership() -> None:

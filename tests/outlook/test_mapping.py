@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
 import httpx
 import pytest
 
-from blocker.models import OwnershipTag
+from blocker.models import OwnershipTag, TentativeAs
 from providers.outlook_mapping import (
     PRESETS,
     PROPERTY_ID,
     category_for,
+    event_from_graph,
     nearest_preset,
     parse_tag,
     tag_value,
@@ -146,3 +151,69 @@ def test_category_created_meanwhile_by_someone_else_is_fine(
     made = cal.create(draft("b:2026-12-08:0", at(8, 11), color="#E74856"))  # POST -> 409
     assert ms_graph.mailbox.events[made.event_id].data["categories"] == [name]
     assert [c["displayName"] for c in ms_graph.mailbox.categories].count(name) == 1
+
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def _graph_event(show_as: str, response: str, *, all_day: bool = False) -> dict[str, Any]:
+    """A Graph event as calendarView returns it (``Prefer: outlook.timezone="UTC"``)."""
+    if all_day:  # floating dates: midnight of the local dates
+        start, end = "2026-03-30T00:00:00.0000000", "2026-04-01T00:00:00.0000000"
+    else:
+        start, end = "2026-03-31T08:00:00.0000000", "2026-03-31T09:00:00.0000000"
+    return {
+        "id": f"{show_as}-{response}-{all_day}",
+        "subject": "Offsite" if all_day else "Acme sync",
+        "isAllDay": all_day,
+        "showAs": show_as,
+        "isOrganizer": False,
+        "start": {"dateTime": start, "timeZone": "UTC"},
+        "end": {"dateTime": end, "timeZone": "UTC"},
+        "organizer": {"emailAddress": {"address": "hr@example.com"}},
+        "attendees": [
+            {"emailAddress": {"address": "pal@example.com"}, "status": {"response": "declined"}},
+            {"emailAddress": {"address": "me@example.com"}, "status": {"response": "none"}},
+        ],
+        "responseStatus": {"response": response, "time": "2026-03-01T00:00:00Z"},
+    }
+
+
+@pytest.mark.parametrize("show_as", ["busy", "oof", "tentative", "unknown"])
+def test_a_busy_all_day_event_blocks_its_whole_days(show_as: str) -> None:
+    event = event_from_graph(_graph_event(show_as, "accepted", all_day=True), zone=BERLIN)
+    busy = event.as_busy()
+    assert busy.all_day and busy.blocks_time, show_as
+    assert (busy.start, busy.end) == (
+        datetime(2026, 3, 30, tzinfo=BERLIN),
+        datetime(2026, 4, 1, tzinfo=BERLIN),
+    )
+
+
+@pytest.mark.parametrize("show_as", ["free", "workingElsewhere"])
+def test_a_free_all_day_event_does_not_block(show_as: str) -> None:
+    event = event_from_graph(_graph_event(show_as, "accepted", all_day=True), zone=BERLIN)
+    assert event.all_day and not event.as_busy().blocks_time
+
+
+def test_the_owners_response_status_decides_not_an_attendee_line() -> None:
+    """A colleague's ``declined`` line listed first is not the owner's answer."""
+    kept = event_from_graph(_graph_event("busy", "accepted"), zone=BERLIN)
+    assert kept.response == "accepted" and kept.as_busy().blocks_time
+    freed = event_from_graph(_graph_event("busy", "declined"), zone=BERLIN)
+    assert freed.response == "declined" and not freed.as_busy().blocks_time
+
+
+@pytest.mark.parametrize(("policy", "blocks"), [("busy", True), ("free", False)])
+def test_tentative_counts_as_the_rules_say(policy: TentativeAs, blocks: bool) -> None:
+    answered = event_from_graph(
+        _graph_event("tentative", "tentativelyAccepted"), zone=BERLIN, tentative=policy
+    )
+    assert answered.response == "tentative"
+    assert answered.as_busy().blocks_time is blocks
+    held = event_from_graph(
+        _graph_event("tentative", "organizer", all_day=True), zone=BERLIN, tentative=policy
+    )
+    assert held.as_busy().blocks_time is blocks, "showAs tentative is a tentative hold too"
+    accepted = event_from_graph(_graph_event("busy", "accepted"), zone=BERLIN, tentative=policy)
+    assert accepted.as_busy().blocks_time
