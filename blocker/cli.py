@@ -99,11 +99,17 @@ def _busy(config: Path, rules: Any, week: str, files: list[Path]) -> list[Busy]:
                 files.append(_resolve(config, cal.path))
     existing = [f for f in files if f.exists()]
     window = week_window(week, rules.timezone)
-    return [
-        b
-        for b in read_busy(existing, window, owner_domains=tuple(rules.owner.email_domains))
-        if b.blocks_time
-    ]
+    return [b for b in read_busy(existing, window, **_owner(rules)) if b.blocks_time]
+
+
+def _owner(rules: Any) -> dict[str, Any]:
+    """How .ics reads find the owner's own answer (rules ``owner``)."""
+    owner = rules.owner
+    return {
+        "owner_emails": tuple(owner.email),
+        "owner_domains": tuple(owner.email_domains),
+        "tentative": owner.tentative,
+    }
 
 
 def _contacts(config: Path, rules: Any, files: list[Path], clock: Clock) -> dict[str, date]:
@@ -119,9 +125,8 @@ def _contacts(config: Path, rules: Any, files: list[Path], clock: Clock) -> dict
                 files.append(_resolve(config, cal.path))
     now = clock().astimezone(ZoneInfo(rules.timezone))
     window = Interval(now - timedelta(days=HISTORY_DAYS), now)
-    domains = tuple(rules.owner.email_domains)
-    past = read_busy([f for f in files if f.exists()], window, owner_domains=domains)
-    index = DomainIndex(rules.accounts, domains)
+    past = read_busy([f for f in files if f.exists()], window, **_owner(rules))
+    index = DomainIndex(rules.accounts, tuple(rules.owner.email_domains))
     return last_contacts(past, index, before=now, timezone=rules.timezone)
 
 

@@ -53,10 +53,13 @@ def build_provider(runtime: Runtime, cal: Any) -> CalendarProvider:
         if not getattr(cal, "path", None):
             raise SettingsError(f"calendar {cal.id!r}: a local calendar needs a `path`")
         busy = [runtime.resolve(b) for b in (getattr(cal, "busy", None) or ())]
+        owner = runtime.rules.owner
         return LocalCalendar(
             runtime.resolve(cal.path),
             busy,
-            owner_domains=tuple(runtime.rules.owner.email_domains),
+            owner_emails=tuple(owner.email),
+            owner_domains=tuple(owner.email_domains),
+            tentative=owner.tentative,
         )
     if kind in ("google", "outlook"):
         return StoredConnection(runtime, cal.id, kind, cal.calendar or "primary")
@@ -172,7 +175,11 @@ class StoredConnection(CalendarProvider):
             from providers.google import GoogleCalendar
 
             return GoogleCalendar.from_token_json(
-                google_settings(settings), blob, calendar_id=self.remote_id, time_zone=zone
+                google_settings(settings),
+                blob,
+                calendar_id=self.remote_id,
+                time_zone=zone,
+                tentative=self.runtime.rules.owner.tentative,
             )
         from providers.outlook import OutlookCalendar
 
@@ -183,6 +190,7 @@ class StoredConnection(CalendarProvider):
             graph_root=settings.microsoft_graph_root,
             mailbox=account or self.calendar_id,
             zone=ZoneInfo(zone),
+            tentative=self.runtime.rules.owner.tentative,
         )
 
     def _load(self) -> bytes:

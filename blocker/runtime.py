@@ -155,6 +155,8 @@ class Runtime:
         """Whose calendars these are: the setting, else one derived from the rules."""
         if self.settings.owner_email:
             return self.settings.owner_email
+        if self.rules.owner.email:
+            return self.rules.owner.email[0]
         domains = self.rules.owner.email_domains
         return f"owner@{domains[0]}" if domains else "owner@localhost"
 
@@ -255,11 +257,14 @@ class Runtime:
     def provider(self, calendar_id: str) -> CalendarProvider:
         """The provider of a calendar, built once per configuration and reused."""
         cal = self.calendar(calendar_id)
+        owner = self.rules.owner
         signature = (
             cal.provider,
             str(getattr(cal, "path", "")),
             tuple(str(b) for b in getattr(cal, "busy", ()) or ()),
             getattr(cal, "calendar", None),
+            # providers read the owner's answer with these: a change rebuilds them
+            (tuple(owner.email), tuple(owner.email_domains), owner.tentative),
         )
         from blocker.provider_factory import build_provider
 

@@ -30,6 +30,7 @@ from blocker.models import (
     Plan,
     RemoteEvent,
     Response,
+    TentativeAs,
 )
 
 UID_SUFFIX = "@csm-blocker"
@@ -113,16 +114,27 @@ def nearest_css_color(color: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Owner:
-    """Who the calendar belongs to, to find their attendee line and its PARTSTAT."""
+    """Who the calendar belongs to, to find their attendee line and its PARTSTAT.
+
+    ``tentative`` is the rules' ``owner.tentative``: with ``free`` a meeting the
+    owner answered TENTATIVE reads as transparent.
+    """
 
     emails: frozenset[str] = frozenset()
     domains: frozenset[str] = frozenset()
+    tentative: TentativeAs = "busy"
 
     @classmethod
-    def of(cls, emails: Iterable[str] = (), domains: Iterable[str] = ()) -> Owner:
+    def of(
+        cls,
+        emails: Iterable[str] = (),
+        domains: Iterable[str] = (),
+        tentative: TentativeAs = "busy",
+    ) -> Owner:
         return cls(
-            frozenset(e.strip().lower() for e in emails),
+            frozenset(e.strip().lower().removeprefix("mailto:") for e in emails),
             frozenset(d.strip().lower().lstrip("@") for d in domains),
+            tentative,
         )
 
 
@@ -212,7 +224,7 @@ def owned_event(component: icalendar.Component, etag: str, zone: tzinfo) -> Remo
         etag=etag,
         tag=OwnershipTag(str(component.get(KEY_PROP)), str(component.get(HASH_PROP, ""))),
         all_day=all_day,
-        transparent=str(component.get("TRANSP", "OPAQUE")).upper() == "TRANSPARENT",
+        transparent=_transparent(component),
         color=str(color) if color is not None else None,
     )
 
@@ -228,7 +240,9 @@ def foreign_events(
 
     ``zone`` gives floating times and all-day dates their instants. Occurrences
     of a recurring series get ids ``{uid}_{original start}`` like Google's
-    instances, so each stays identifiable when moved.
+    instances, so each stays identifiable when moved. Busyness follows the data:
+    TRANSP (absent means OPAQUE, RFC 5545 3.8.2.7, all-day events included) and
+    the owner's own PARTSTAT (see :func:`_response`).
     """
     recurring = _recurring_uids(calendar)
     occurrences = recurring_ical_events.of(calendar).between(
@@ -247,6 +261,7 @@ def foreign_events(
             event_id = f"{uid}_{_instance_suffix(component, zone)}"
         attendees = _addresses(component.get("ATTENDEE"))
         organizer = _addresses(component.get("ORGANIZER"))
+        response = _response(attendees, organizer, owner)
         color = component.get("COLOR")
         events.append(
             RemoteEvent(
@@ -256,8 +271,9 @@ def foreign_events(
                 title=str(component.get("SUMMARY", "Busy")),
                 etag=(etags or {}).get(uid),
                 all_day=all_day,
-                transparent=str(component.get("TRANSP", "OPAQUE")).upper() == "TRANSPARENT",
-                response=_response(attendees, organizer, owner),
+                transparent=_transparent(component)
+                or (response == "tentative" and owner.tentative == "free"),
+                response=response,
                 attendee_domains=tuple(sorted({a.domain for a in attendees})),
                 organizer_domain=organizer[0].domain if organizer else None,
                 color=str(color) if color is not None else None,
@@ -273,6 +289,7 @@ def read_busy(
     *,
     owner_domains: Sequence[str] = (),
     owner_emails: Sequence[str] = (),
+    tentative: TentativeAs = "busy",
     timezone: str | None = None,
 ) -> list[Busy]:
     """Foreign events of .ics files as busy times (``blocker plan --busy FILE.ics``).
@@ -282,7 +299,7 @@ def read_busy(
     ``timezone`` (default: the window start's zone).
     """
     zone = _zone(timezone) if timezone else window.start.tzinfo or UTC
-    owner = Owner.of(owner_emails, owner_domains)
+    owner = Owner.of(owner_emails, owner_domains, tentative)
     busy: list[Busy] = []
     for path in paths:
         try:
@@ -385,20 +402,43 @@ def _addresses(value: Any) -> list[_Address]:
     return found
 
 
+_BUSIEST: tuple[Response, ...] = ("accepted", "tentative", "needs_action")
+
+
+def _busiest(lines: list[_Address]) -> Response:
+    """The answer that keeps the most time: accepted, tentative, needs-action, declined."""
+    answers = {_PARTSTAT.get(line.partstat, "needs_action") for line in lines}
+    return next((a for a in _BUSIEST if a in answers), "declined")
+
+
 def _response(attendees: list[_Address], organizer: list[_Address], owner: Owner) -> Response:
-    """The owner's answer; ``none`` when there is nobody or the owner is not identifiable."""
+    """The owner's answer; ``none`` when there is nobody or the owner is not listed.
+
+    With the owner's addresses known, only their own lines count: the organizer
+    line makes it ``organizer``, else their ATTENDEE line's PARTSTAT (``none``, so
+    busy, when they are not listed: invited through a list, say). Knowing only the
+    owner's domains, every same-domain attendee may be the owner, so a colleague's
+    decline must not free the owner's meeting: the busiest same-domain answer
+    counts, and a same-domain organizer (possibly the owner) keeps it busy.
+    """
     if not attendees and not organizer:
         return "none"
-    if organizer and organizer[0].address in owner.emails:
-        return "organizer"
-    mine = [a for a in attendees if a.address in owner.emails] or [
-        a for a in attendees if a.domain in owner.domains
-    ]
-    if mine:
-        return _PARTSTAT.get(mine[0].partstat, "needs_action")
-    if organizer and organizer[0].domain in owner.domains:
-        return "organizer"
-    return "none"
+    if owner.emails:
+        if organizer and organizer[0].address in owner.emails:
+            return "organizer"
+        own = [a for a in attendees if a.address in owner.emails]
+        return _busiest(own) if own else "none"
+    called_by_us = bool(organizer) and organizer[0].domain in owner.domains
+    same_domain = [a for a in attendees if a.domain in owner.domains]
+    if same_domain:
+        answer = _busiest(same_domain)
+        return "organizer" if answer == "declined" and called_by_us else answer
+    return "organizer" if called_by_us else "none"
+
+
+def _transparent(component: icalendar.Component) -> bool:
+    """TRANSP:TRANSPARENT; a missing TRANSP is OPAQUE (RFC 5545), all-day or not."""
+    return str(component.get("TRANSP", "OPAQUE")).strip().upper() == "TRANSPARENT"
 
 
 def _folded_text_line(name: str, value: str) -> str:

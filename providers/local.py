@@ -44,7 +44,14 @@ from blocker.errors import (
     ProviderError,
     SyncTokenExpired,
 )
-from blocker.models import Capabilities, EventDraft, Interval, ReadResult, RemoteEvent
+from blocker.models import (
+    Capabilities,
+    EventDraft,
+    Interval,
+    ReadResult,
+    RemoteEvent,
+    TentativeAs,
+)
 from providers.base import CalendarProvider, Write, WriteResult
 from providers.ics import (
     KEY_PROP,
@@ -167,9 +174,12 @@ class LocalCalendar(CalendarProvider):
         timezone: str | None = None,
         owner_emails: Sequence[str] = (),
         owner_domains: Sequence[str] = (),
+        tentative: TentativeAs = "busy",
         batch_size: int = 500,
     ) -> None:
-        """``timezone`` places floating times and all-day dates (default: the read window's)."""
+        """``timezone`` places floating times and all-day dates (default: the read window's);
+        ``owner_emails``/``owner_domains`` find the owner's answer, ``tentative`` says how
+        a tentative one counts (rules ``owner``)."""
         self.name = name
         self.path = Path(path)
         self.busy_files = tuple(Path(p) for p in busy_files)
@@ -179,7 +189,7 @@ class LocalCalendar(CalendarProvider):
         self._zone: tzinfo | None = None
         if timezone is not None:
             self._zone = ZoneInfo(timezone)
-        self._owner = Owner.of(owner_emails, owner_domains)
+        self._owner = Owner.of(owner_emails, owner_domains, tentative)
         self._identity = hashlib.sha256(
             "\x1f".join(str(p.resolve()) for p in (self.path, *self.busy_files)).encode()
         ).hexdigest()[:12]
