@@ -53,7 +53,7 @@ def test_an_account_met_last_tuesday_is_not_silent(tmp_path: Path) -> None:
     try:
         # every account's file contact is 2026-10-01: only the calendar tells Acme apart
         assert _silent(runtime) == {"Globex", "Initech"}
-        assert runtime.calendar_contacts("local")["Acme"].isoformat() == "2026-11-24"
+        assert runtime.calendar_contacts("local", WEEK)["Acme"].isoformat() == "2026-11-24"
         preview = runtime.preview("local", WEEK)
         assert not any(r.account == "Acme" for r in preview.spec.requests)
     finally:
@@ -129,6 +129,7 @@ calendars:
   - {id: local, provider: local, path: calendar.ics, busy: [meetings.ics]}
 """
 CLI_WEEK = "2030-W20"
+CLI_NOW = "2030-05-10T15:00:00-04:00"  # the Friday before CLI_WEEK, when it is generated
 
 
 def test_dry_run_names_the_meeting_that_landed_on_a_block(tmp_path: Path) -> None:
@@ -136,7 +137,7 @@ def test_dry_run_names_the_meeting_that_landed_on_a_block(tmp_path: Path) -> Non
     (tmp_path / "meetings.ics").write_text(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nEND:VCALENDAR\r\n", newline=""
     )
-    first = _run(tmp_path, "sync", "--config", "rules.yaml", "--week", CLI_WEEK)
+    first = _run(tmp_path, "sync", "--config", "rules.yaml", "--week", CLI_WEEK, "--now", CLI_NOW)
     assert first.returncode == 0, first.stderr
     cal = icalendar.Calendar.from_ical((tmp_path / "calendar.ics").read_bytes())
     [block] = [e for e in cal.walk("VEVENT") if str(e.get("SUMMARY")).endswith("Deep work")]
@@ -154,7 +155,17 @@ def test_dry_run_names_the_meeting_that_landed_on_a_block(tmp_path: Path) -> Non
     (tmp_path / "meetings.ics").write_text(meeting, newline="")
     before = (tmp_path / "calendar.ics").read_bytes()
 
-    dry = _run(tmp_path, "sync", "--config", "rules.yaml", "--week", CLI_WEEK, "--dry-run")
+    dry = _run(
+        tmp_path,
+        "sync",
+        "--config",
+        "rules.yaml",
+        "--week",
+        CLI_WEEK,
+        "--dry-run",
+        "--now",
+        CLI_NOW,
+    )
 
     assert dry.returncode == 0, dry.stderr
     assert "Would apply" in dry.stdout

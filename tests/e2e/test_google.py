@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from tests.e2e.conftest import (
     wait_until_moved,
 )
 from tests.fakes.google import FakeGoogle, run_fake_google
+from tests.support.clock import ticking_clock
 
 PUBLIC = "https://blocker.e2e.test"
 
@@ -208,7 +209,7 @@ def test_channel_renewal_and_disconnect(
     token = google.api.channels[old.channel_id].token
     assert token is not None
     # The channel now expires within the day: the renewal job replaces it.
-    soon = datetime.now(UTC) + timedelta(hours=3)
+    soon = ticking_clock() + timedelta(hours=3)
     store.save_channel("work", "google", old.channel_id, token, soon, old.resource_id)
     assert jobs.renew_channels(service.runtime) == 1
     [new] = store.channels_for("work")

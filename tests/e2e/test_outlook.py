@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from tests.fakes.microsoft.graph import FakeGraph
 from tests.fakes.microsoft.graph_store import StoredEvent
 from tests.fakes.microsoft.identity import FakeIdentity, form_fields
 from tests.fakes.microsoft.server import TLSFiles
+from tests.support.clock import ticking_clock
 
 
 @pytest.fixture
@@ -180,7 +181,7 @@ def test_subscription_renewal_and_disconnect(
     [old] = store.channels_for("work")
     before = ms_graph.mailbox.subscriptions[old.channel_id]["expirationDateTime"]
     state = ms_graph.mailbox.subscriptions[old.channel_id]["clientState"]
-    soon = datetime.now(UTC) + timedelta(hours=2)
+    soon = ticking_clock() + timedelta(hours=2)
     store.save_channel("work", "outlook", old.channel_id, state, soon, old.resource_id)
 
     assert jobs.renew_channels(service.runtime) == 1

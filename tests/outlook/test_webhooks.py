@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -24,6 +24,7 @@ from providers.outlook_auth import (
 from providers.outlook_graph import GraphClient
 from tests.fakes.microsoft.graph import FakeGraph
 from tests.fakes.microsoft.server import serve
+from tests.support.clock import ticking_clock
 
 
 class Receiver:
@@ -62,7 +63,7 @@ def test_create_performs_the_validation_handshake(
     receiver: tuple[Receiver, str], graph: GraphClient, ms_graph: FakeGraph
 ) -> None:
     hook, url = receiver
-    now = datetime.now(UTC)
+    now = ticking_clock()
     sub = create_subscription(
         graph, notification_url=url, client_state="s3cret", lifecycle_url=url, now=now
     )

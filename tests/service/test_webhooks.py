@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.service.conftest import LiveService, make_settings, rules_yaml, start_service, wait_for
+from tests.support.clock import ticking_clock
 
 SECRET = "channel-secret-1234"
 
@@ -18,7 +19,7 @@ SECRET = "channel-secret-1234"
 def memservice(tmp_path: Path) -> Iterator[LiveService]:
     (tmp_path / "rules.yaml").write_text(rules_yaml(provider="memory"))
     live = start_service(make_settings(tmp_path))
-    expires = datetime.now(UTC) + timedelta(days=2)
+    expires = ticking_clock() + timedelta(days=2)
     live.runtime.store.save_channel("mem", "google", "g-chan", SECRET, expires, "res-1")
     live.runtime.store.save_channel("mem", "outlook", "sub-1", SECRET, expires)
     try:

@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tests.fakes.google.errors import Reply, empty_reply, error_reply, json_reply
+from tests.support.clock import ticking_clock
 
 EVENT_ID = re.compile(r"^[a-v0-9]{5,1024}$")
 NOT_WITH_SYNC_TOKEN = (
@@ -106,7 +107,7 @@ class CalendarApi:
         self.min_sync_seq = self._next_seq()
 
     def _now(self) -> str:
-        return _rfc3339(datetime.now(UTC))
+        return _rfc3339(ticking_clock())
 
     def _bounds(self, cal: FakeCalendar, ev: dict[str, Any]) -> tuple[datetime, datetime]:
         def one(part: dict[str, Any]) -> datetime:
@@ -282,7 +283,7 @@ class CalendarApi:
         if body.get("id") in self.channels:
             return error_reply(400, "channelIdNotUnique", "Channel id not unique.")
         ttl = int(body.get("params", {}).get("ttl", 604800))
-        expiration = datetime.now(UTC) + timedelta(seconds=min(ttl, 2592000))
+        expiration = ticking_clock() + timedelta(seconds=min(ttl, 2592000))
         channel = FakeChannel(
             id=str(body["id"]),
             resource_id=f"res-{cal.id}-{uuid.uuid4().hex[:8]}",

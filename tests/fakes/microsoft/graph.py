@@ -19,7 +19,7 @@ import threading
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -31,6 +31,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from tests.fakes.microsoft.graph_store import Mailbox, parse_graph_time, parse_query_time
+from tests.support.clock import ticking_clock
 
 Reply = tuple[int, dict[str, str], Any]
 
@@ -504,7 +505,7 @@ class FakeGraph:
             when = parse_query_time(str(body["expirationDateTime"]))
         except (KeyError, ValueError):
             return _err(400, "ExtensionError", "expirationDateTime is required")
-        now = datetime.now(UTC)
+        now = ticking_clock()
         if when <= now or when > now + self.mailbox.subscription_expiry_limit():
             return _err(
                 400,
@@ -648,5 +649,5 @@ def _expand_ids(query: dict[str, str]) -> set[str]:
 
 def later(minutes: int) -> str:
     """An expirationDateTime ``minutes`` from now, in Graph's format (test helper)."""
-    when = datetime.now(UTC) + timedelta(minutes=minutes)
+    when = ticking_clock() + timedelta(minutes=minutes)
     return when.strftime("%Y-%m-%dT%H:%M:%S.0000000Z")
