@@ -112,7 +112,9 @@ def _owner(rules: Any) -> dict[str, Any]:
     }
 
 
-def _contacts(config: Path, rules: Any, files: list[Path], clock: Clock) -> dict[str, date]:
+def _contacts(
+    config: Path, rules: Any, week: str, files: list[Path], clock: Clock
+) -> dict[str, date]:
     """Last contact per account from the past meetings in the .ics files (issue 11)."""
     from blocker.actuals import HISTORY_DAYS, DomainIndex, last_contacts
     from blocker.models import Interval
@@ -123,7 +125,8 @@ def _contacts(config: Path, rules: Any, files: list[Path], clock: Clock) -> dict
             if cal.provider == "local":
                 files.extend(_resolve(config, b) for b in cal.busy)
                 files.append(_resolve(config, cal.path))
-    now = clock().astimezone(ZoneInfo(rules.timezone))
+    # up to the week's Monday at the latest, as a sync judges it (Runtime.calendar_contacts)
+    now = min(clock(), week_window(week, rules.timezone).start)
     window = Interval(now - timedelta(days=HISTORY_DAYS), now)
     past = read_busy([f for f in files if f.exists()], window, **_owner(rules))
     index = DomainIndex(rules.accounts, tuple(rules.owner.email_domains))
@@ -168,7 +171,7 @@ def plan(
         rules = _load(config)
         wk = _week(rules, week, clock)
         events = _busy(config, rules, wk, list(busy or []))
-        contacts = _contacts(config, rules, list(busy or []), clock)
+        contacts = _contacts(config, rules, wk, list(busy or []), clock)
         spec = expand_week(rules, wk, today=_today(clock, rules.timezone), contacts=contacts)
         result = plan_week(spec, busy=events, now=clock())
         card = scorecard_to_dict(scorecard(result, spec))

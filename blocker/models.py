@@ -464,6 +464,16 @@ class WeekSpec:
         ("reactive", 0.3),
         ("admin", 0.2),
     )
+    rule_ids: frozenset[str] | None = None
+    """Every rule the rules define, asking for time this week or not (None: those of
+    ``requests``). A trigger that stops firing leaves its rule here; a rule the user
+    removed does not: only the second is a cause to take back today's blocks."""
+
+    @property
+    def live_rules(self) -> frozenset[str]:
+        if self.rule_ids is not None:
+            return self.rule_ids
+        return frozenset(r.rule for r in self.requests)
 
 
 __all__ = [

@@ -306,6 +306,7 @@ class Runtime:
     def calendar_contacts(
         self,
         calendar_id: str,
+        week: str,
         rules: Rules | None = None,
         now: datetime | None = None,
         *,
@@ -313,11 +314,15 @@ class Runtime:
     ) -> dict[str, date]:
         """Last contact per account from the calendar's past meetings (issue 11), fed to
         the silent-account trigger. A failed read loses only this hint, unless ``strict``
-        (a sync run: a failed read aborts it, as the sync engine's own read would)."""
+        (a sync run: a failed read aborts it, as the sync engine's own read would).
+
+        Read up to the start of ``week`` at the latest: a week's triggers are judged on
+        its Monday (fixed when it is generated), so the meetings of the week itself
+        must not reshuffle its account time morning after morning."""
         from blocker.actuals import HISTORY_DAYS, DomainIndex, last_contacts, observe
 
         rules = rules or self.rules
-        now = now or self.now()
+        now = min(now or self.now(), week_window(week, rules.timezone).start)
         window = Interval(now - timedelta(days=HISTORY_DAYS), now)
         try:
             seen = observe(self.provider(calendar_id), window)
@@ -338,7 +343,7 @@ class Runtime:
         """
         from blocker.sync import sync_calendar
 
-        spec = self.expand(week, self.calendar_contacts(calendar_id))
+        spec = self.expand(week, self.calendar_contacts(calendar_id, week))
         cal = self.calendar(calendar_id)
         outcome = sync_calendar(
             calendar_id=calendar_id,
@@ -427,7 +432,7 @@ class Runtime:
                 now = self.now()
                 today = now.astimezone(ZoneInfo(rules.timezone)).date()
                 try:
-                    contacts = self.calendar_contacts(calendar_id, rules, now, strict=True)
+                    contacts = self.calendar_contacts(calendar_id, week, rules, now, strict=True)
                 except ProviderError as exc:
                     self.store.record_run(
                         RunRecord(

@@ -39,6 +39,7 @@ from blocker.models import (
     WeekSpec,
 )
 from blocker.planner import plan_week
+from blocker.record import take_record, with_record
 from blocker.state import Snapshot, SyncState
 from blocker.weeks import week_window
 from providers.base import CalendarProvider
@@ -324,14 +325,26 @@ def _reconcile(
             state.save_mapping(calendar_id, mapping)
 
     busy = tuple(e.as_busy() for e in (*foreign, *restored, *strays)) + tuple(extra_busy)
+    here = where_they_are(previous, owned)
+    stable_until = _end_of_day(now, spec.timezone)
+    the_record = take_record(
+        here,
+        shown=_unedited_keys(owned),
+        requested={r.key for r in spec.requests},
+        rules=spec.live_rules,
+        busy=busy,
+        now=now,
+        stable_until=stable_until,
+    )
     plan = plan_week(
         spec,
-        busy=busy,
+        busy=busy + the_record.busy,
         pins=list(pins.values()),
-        previous=where_they_are(previous, owned),
+        previous=here,
         now=now,
-        stability_until=_end_of_day(now, spec.timezone),
+        stability_until=stable_until,
     )
+    plan = with_record(plan, the_record)
     ops = diff(plan, owned, mappings, busy=busy, previous=previous, read_complete=read.complete)
     if ops and not dry_run:
         # Until apply is known to have finished, the next run must read in full
@@ -351,9 +364,10 @@ def _reconcile(
         for mapping in adopted_mappings(plan, owned, ops, mappings, week):
             state.save_mapping(calendar_id, mapping)
         dismissed_now = [key for key, pin in pins.items() if pin.dismissed]
-        state.save_blocks(
-            calendar_id, week, blocks_on_calendar(plan, previous, result, dismissed_now)
+        on_calendar = blocks_on_calendar(
+            plan, previous, result, dismissed_now, read_complete=read.complete
         )
+        state.save_blocks(calendar_id, week, on_calendar)
         if read.sync_token is not None:
             state.save_sync_token(calendar_id, read.sync_token)
         _keep_snapshot(state, calendar_id, week, observed.snapshot, result)
@@ -416,6 +430,15 @@ def _moved_in(event: RemoteEvent, known: set[str]) -> bool:
     key = event.tag.key
     base, sep, index = key.rpartition("#")
     return not (key in known or (sep and index.isdigit() and base in known))
+
+
+def _unedited_keys(owned: Sequence[RemoteEvent]) -> dict[str, str]:
+    """Key -> content hash of our events that show exactly what we last wrote."""
+    return {
+        e.tag.key: e.tag.content_hash
+        for e in owned
+        if e.tag is not None and e.observed_hash == e.tag.content_hash
+    }
 
 
 def _end_of_day(now: datetime, timezone: str) -> datetime:

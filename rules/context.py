@@ -95,8 +95,15 @@ class WeekContext:
 
     @property
     def reference_day(self) -> date:
-        """The day triggers are judged on: the week's Monday, or today inside the week."""
-        return min(max(self.today, self.dates[0]), self.dates[-1])
+        """The day triggers are judged on: always the week's Monday.
+
+        A week's triggers are fixed when it is generated (DESIGN principle 13): judged
+        on "today", the set changed every morning (Thursday's go-live prep vanished on
+        Friday, a silent account's "N days" title changed daily) and every run rewrote
+        the calendar with no cause. They change only when the accounts, the rules or
+        the calendar's contacts do.
+        """
+        return self.dates[0]
 
     def at(self, day: date, when: time) -> datetime:
         """Local wall time -> aware datetime (zoneinfo picks the right offset, DST too)."""

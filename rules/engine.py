@@ -164,4 +164,5 @@ def expand_week(
         requests=expand_requests(ctx),
         tiers=tier_targets(rules),
         category_targets=category_targets(rules),
+        rule_ids=frozenset(r.rule_id for r in rules.rules),
     )

@@ -1,0 +1,95 @@
+"""The shipped example lived through a week, as the service would run it (issue 15).
+
+Generation on Friday 15:00 for next week, the same run again, then the 07:00
+rebalance every morning, all through the console script with ``--now``: with no
+calendar change no run after the first may write, and nothing that has already
+ended is ever deleted or moved (DESIGN principles 13 and 14).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BLOCKER = Path(sys.executable).parent / "blocker"
+TZ = ZoneInfo("America/New_York")
+WEEK = "2026-W49"
+GENERATE = "2026-11-27T15:00:00-05:00"
+MORNINGS = [f"2026-{d}T07:00:00-05:00" for d in ("11-30", "12-01", "12-02", "12-03", "12-04")]
+
+
+@pytest.fixture()
+def workdir(tmp_path: Path) -> Path:
+    shutil.copy(ROOT / "config.example.yaml", tmp_path / "config.yaml")
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    return tmp_path
+
+
+def sync(workdir: Path, now: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("BLOCKER_")},
+        "BLOCKER_DATABASE_URL": f"sqlite:///{workdir / 'state.db'}",
+        "COLUMNS": "200",
+        "NO_COLOR": "1",
+    }
+    result = subprocess.run(
+        [str(BLOCKER), "sync", "--config", "config.yaml", "--now", now, *extra],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def events(workdir: Path) -> dict[str, tuple[datetime | date, datetime | date, str]]:
+    """Our blocks on the local calendar: UID -> (start, end, title)."""
+    cal = icalendar.Calendar.from_ical((workdir / "out" / "calendar.ics").read_bytes())
+    return {
+        str(e["UID"]): (e.decoded("DTSTART"), e.decoded("DTEND"), str(e["SUMMARY"]))
+        for e in cal.walk("VEVENT")
+    }
+
+
+def ended_before(value: datetime | date, moment: datetime) -> bool:
+    if isinstance(value, datetime):
+        return value <= moment
+    return value <= moment.astimezone(TZ).date()
+
+
+def test_a_week_with_nothing_happening_changes_nothing_after_generation(workdir: Path) -> None:
+    first = sync(workdir, GENERATE)
+    assert f"week {WEEK}" in first.stdout and "Applied" in first.stdout
+    generated = (workdir / "out" / "calendar.ics").read_bytes()
+    assert len(events(workdir)) > 30
+
+    again = sync(workdir, GENERATE)
+    assert "nothing to write" in again.stdout, again.stdout
+    for morning in MORNINGS:
+        result = sync(workdir, morning, "--week", WEEK)
+        assert "nothing to write" in result.stdout, f"{morning}:\n{result.stdout}"
+    assert (workdir / "out" / "calendar.ics").read_bytes() == generated
+
+
+def test_blocks_that_have_ended_are_never_deleted_or_moved(workdir: Path) -> None:
+    sync(workdir, GENERATE)
+    for morning in MORNINGS:
+        before = events(workdir)
+        moment = datetime.fromisoformat(morning)
+        sync(workdir, morning, "--week", WEEK)
+        after = events(workdir)
+        for uid, (start, end, title) in before.items():
+            if ended_before(end, moment):
+                assert after.get(uid) == (start, end, title), f"{morning}: {title} {start}"
