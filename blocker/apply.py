@@ -11,6 +11,18 @@ run; 404 on a delete means it is gone already; 404 on an update leaves the
 mapping, so the next complete read records the user's deletion; a rate limit, a
 transient failure or a revoked connection stops the run (the rest is retried
 next time) with the state still consistent.
+
+A delete that fails is retried next run, and its key stays known to the week
+(issue 14): the mapping dropped before the write comes back when the error
+proves nothing was deleted (412, 429, a revoked connection, any refusal); after
+a timeout or a 5xx the delete may have landed, so the mapping stays dropped (a
+restored one would turn our own delete into a "user deletion") and the block
+stays in the week's saved blocks instead (:func:`blocks_on_calendar`). Either
+way a user edit of the left-over event before the retry is an edit of a block of
+this week whose rule no longer asks for it, not "a block moved in from another
+week" (sync keeps those): like any user-moved block whose rule went away, it is
+deleted. Pins keep a block where the user put it for as long as a rule asks for
+it; they do not outlive the rule.
 """
 
 from __future__ import annotations
@@ -22,6 +34,7 @@ from blocker.errors import (
     EventNotFound,
     PreconditionFailed,
     ProviderError,
+    RateLimited,
     ReconnectRequired,
     TransientError,
 )
@@ -87,9 +100,12 @@ def apply_ops(
     for start in range(0, len(ops), size):
         chunk = ops[start : start + size]
         writes = []
+        forgotten: list[EventMapping | None] = []
         for op in chunk:
+            dropped = None
             if op.action == "delete":
-                _forget_before_delete(op, mapped, state, calendar_id)
+                dropped = _forget_before_delete(op, mapped, state, calendar_id)
+            forgotten.append(dropped)
             writes.append(_write_for(op, calendar_id, private))
         try:
             results: Sequence[WriteResult] = provider.write_batch(writes)
@@ -97,7 +113,7 @@ def apply_ops(
             results = [exc] * len(chunk)
         stop: str | None = None
         done: list[EventMapping] = []
-        for op, result in zip(chunk, results, strict=True):
+        for op, result, dropped in zip(chunk, results, forgotten, strict=True):
             why = _record(op, result, done, week)
             if why is None:
                 applied.append(op)
@@ -107,6 +123,8 @@ def apply_ops(
                     removed.append(op.current.event_id)
                 continue
             failed.append((op, why))
+            if dropped is not None and _surely_not_deleted(result):
+                done.append(dropped)  # still on the calendar: the next run retries it
             if isinstance(result, TransientError | ReconnectRequired):
                 stop = why
         if done:  # the whole batch's mappings in one transaction
@@ -131,11 +149,26 @@ def _write_for(op: Op, calendar_id: str, private: bool) -> Write:
 
 def _forget_before_delete(
     op: Op, mapped: dict[str, EventMapping], state: SyncState, calendar_id: str
-) -> None:
-    """Drop the mapping first: a vanished *mapped* event means the user deleted it."""
+) -> EventMapping | None:
+    """Drop the mapping first: a vanished *mapped* event means the user deleted it.
+
+    Returns the mapping dropped (None if the event was not the mapped one), to be
+    restored if the delete fails without a doubt that it did not happen.
+    """
     mapping = mapped.get(op.key)
     if op.current is not None and mapping is not None and mapping.event_id == op.current.event_id:
         state.drop_mapping(calendar_id, op.key)
+        return mapping
+    return None
+
+
+def _surely_not_deleted(result: WriteResult) -> bool:
+    """True when a failed delete's error proves the event is still there: a refusal
+    (412, 429, 401/403, ownership). A timeout or a 5xx may come after the delete
+    landed: then the event's mapping must stay dropped (see the module docstring)."""
+    if not isinstance(result, ProviderError) or isinstance(result, EventNotFound):
+        return False
+    return isinstance(result, RateLimited) or not isinstance(result, TransientError)
 
 
 def _record(op: Op, result: WriteResult, done: list[EventMapping], week: str) -> str | None:
@@ -167,17 +200,31 @@ def _record(op: Op, result: WriteResult, done: list[EventMapping], week: str) ->
 
 
 def blocks_on_calendar(
-    plan: Plan, previous: Sequence[Block], result: ApplyResult, dismissed: Iterable[str]
+    plan: Plan,
+    previous: Sequence[Block],
+    result: ApplyResult,
+    dismissed: Iterable[str],
+    *,
+    read_complete: bool = True,
 ) -> list[Block]:
     """The blocks as the calendar now holds them: planned ones, except where the
     write failed or was not attempted (then what was there before, if anything).
 
     Dismissed keys keep their last block: the planner sizes a dismissal from it
-    (the minutes the user gave back are not re-placed elsewhere).
+    (the minutes the user gave back are not re-placed elsewhere). So does a key
+    whose delete failed or was not attempted, and after a read cut short (which
+    deletes nothing) every key no longer planned: the block is still on the
+    calendar, and its key stays known to the week, so the next run deletes it even
+    if the user edits it meanwhile (without it, and without a mapping, as after a
+    crash between dropping the mapping and the delete, sync would take the edited
+    block for one the user moved in from another week).
     """
     before = {block.key: block for block in previous}
     not_done = [op for op, _ in result.failed] + list(result.skipped)
     unwritten = {op.key for op in not_done if op.action != "delete"}
+    undeleted = {op.key for op in not_done if op.action == "delete"}
+    if not read_complete:
+        undeleted |= set(before)
     blocks: list[Block] = []
     for block in plan.blocks:
         if block.key not in unwritten:
@@ -185,7 +232,8 @@ def blocks_on_calendar(
         elif block.key in before:
             blocks.append(before[block.key])
     planned = {block.key for block in plan.blocks}
-    blocks.extend(before[k] for k in sorted(set(dismissed)) if k in before and k not in planned)
+    still_there = (set(dismissed) | undeleted) - planned
+    blocks.extend(before[k] for k in sorted(still_there) if k in before)
     return blocks
 
 

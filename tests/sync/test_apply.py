@@ -6,16 +6,19 @@ from dataclasses import replace
 
 import pytest
 
-from blocker.apply import apply_ops
+from blocker.apply import ApplyResult, apply_ops, blocks_on_calendar
 from blocker.diff import diff
 from blocker.errors import (
     EventNotFound,
+    OwnershipError,
     PreconditionFailed,
+    ProviderError,
     RateLimited,
     ReconnectRequired,
     TransientError,
 )
 from blocker.models import Block, Plan, event_id_for
+from blocker.state import SyncState
 from blocker.state_memory import MemoryState
 from providers.memory import MemoryCalendar
 from tests.sync.helpers import CAL, TZ_NAME, WEEK, at
@@ -173,14 +176,99 @@ def test_a_failed_batch_request_fails_all_its_items() -> None:
     assert observe(cal) == [] and state.mappings(CAL, WEEK) == {}
 
 
-def test_delete_forgets_the_mapping_even_when_the_write_then_fails() -> None:
-    """So the still-present event is deleted next run, never taken for a user dismissal."""
+@pytest.mark.parametrize(
+    "error", [TransientError("timeout"), TransientError("503")], ids=["timeout", "5xx"]
+)
+def test_delete_forgets_the_mapping_when_the_write_may_have_landed(error: Exception) -> None:
+    """A timeout or a 5xx may come after the delete happened: a kept mapping would make
+    the next run take our own delete for a user dismissal. The still-present event is
+    deleted next run, and the block stays in the week's saved blocks meanwhile."""
     cal, state = MemoryCalendar(), MemoryState()
     [b] = blocks(1)
     apply_ops(diff(plan([b]), [], {}), provider=cal, state=state, calendar_id=CAL, week=WEEK)
     ops = diff(plan([]), observe(cal), state.mappings(CAL, WEEK))
-    cal.fail_next("delete", TransientError("timeout"))
-    apply_ops(ops, provider=cal, state=state, calendar_id=CAL, week=WEEK)
+    cal.fail_next("delete", error)  # type: ignore[arg-type]
+    result = apply_ops(ops, provider=cal, state=state, calendar_id=CAL, week=WEEK)
     assert state.mappings(CAL, WEEK) == {} and len(observe(cal)) == 1
+    assert blocks_on_calendar(plan([]), [b], result, dismissed=()) == [b]
     again = diff(plan([]), observe(cal), state.mappings(CAL, WEEK))
     assert [op.action for op in again] == ["delete"]
+
+
+def test_a_delete_answered_412_keeps_its_mapping_and_the_next_run_retries_it(
+    state: SyncState,
+) -> None:
+    """Issue 14: the user moves the block between our read and our delete; the
+    conditional delete answers 412. Nothing was deleted, so the mapping comes back
+    (the key stays this week's, the move is a user edit of it), and the next run
+    deletes the event as it now is."""
+    cal = MemoryCalendar()
+    [b] = blocks(1)
+    apply_ops(diff(plan([b]), [], {}), provider=cal, state=state, calendar_id=CAL, week=WEEK)
+    before = state.mappings(CAL, WEEK)
+    ops = diff(plan([]), observe(cal), before)
+    assert [(op.action, op.key) for op in ops] == [("delete", b.key)]
+    cal.move_event(before[b.key].event_id, at(3, 14), at(3, 15))  # the user, meanwhile
+    result = apply_ops(ops, provider=cal, state=state, calendar_id=CAL, week=WEEK)
+    assert result.applied == () and "retried next run" in result.errors[0]
+    assert state.mappings(CAL, WEEK) == before and cal.writes["delete"] == 0
+    assert blocks_on_calendar(plan([]), [b], result, dismissed=()) == [b]
+
+    retry = diff(plan([]), observe(cal), state.mappings(CAL, WEEK))
+    assert [(op.action, op.key) for op in retry] == [("delete", b.key)]
+    result = apply_ops(retry, provider=cal, state=state, calendar_id=CAL, week=WEEK)
+    assert result.clean and result.removed == (before[b.key].event_id,)
+    assert observe(cal) == [] and state.mappings(CAL, WEEK) == {}
+    assert blocks_on_calendar(plan([]), [b], result, dismissed=()) == []
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        RateLimited("429", retry_after=3.0),
+        ReconnectRequired("revoked"),
+        OwnershipError("not ours"),
+        ProviderError("400 bad request"),
+    ],
+    ids=["429", "reconnect", "ownership", "other"],
+)
+def test_a_refused_delete_keeps_its_mapping(error: Exception) -> None:
+    """A refusal proves nothing was deleted: the mapping stays and the next run retries."""
+    cal, state = MemoryCalendar(), MemoryState()
+    [b] = blocks(1)
+    apply_ops(diff(plan([b]), [], {}), provider=cal, state=state, calendar_id=CAL, week=WEEK)
+    before = state.mappings(CAL, WEEK)
+    ops = diff(plan([]), observe(cal), before)
+    cal.fail_next("delete", error)  # type: ignore[arg-type]
+    result = apply_ops(ops, provider=cal, state=state, calendar_id=CAL, week=WEEK)
+    assert len(result.failed) == 1 and state.mappings(CAL, WEEK) == before
+    retry = diff(plan([]), observe(cal), state.mappings(CAL, WEEK))
+    assert [op.action for op in retry] == ["delete"]
+    apply_ops(retry, provider=cal, state=state, calendar_id=CAL, week=WEEK)
+    assert observe(cal) == [] and state.mappings(CAL, WEEK) == {}
+
+
+def test_a_delete_left_undone_by_a_stop_keeps_its_block_and_mapping() -> None:
+    """A rate limit stops the run: the deletes not attempted keep their mapping and
+    their block (still on the calendar), like the one that failed."""
+    cal, state = MemoryCalendar(batch_size=1), MemoryState()
+    want = blocks(3)
+    apply_ops(diff(plan(want), [], {}), provider=cal, state=state, calendar_id=CAL, week=WEEK)
+    before = state.mappings(CAL, WEEK)
+    ops = diff(plan([]), observe(cal), before)
+    cal.fail_next("delete", RateLimited("429", retry_after=1.0))
+    result = apply_ops(ops, provider=cal, state=state, calendar_id=CAL, week=WEEK)
+    assert len(result.failed) == 1 and len(result.skipped) == 2
+    assert state.mappings(CAL, WEEK) == before
+    assert blocks_on_calendar(plan([]), want, result, dismissed=()) == want
+
+
+def test_a_read_cut_short_keeps_the_blocks_no_longer_planned() -> None:
+    """Such a run deletes nothing: the blocks the plan dropped are still on the
+    calendar, so the week keeps them (and their keys) until a complete run."""
+    kept, planned = blocks(2)
+    result = ApplyResult()
+    assert blocks_on_calendar(plan([planned]), [kept, planned], result, dismissed=()) == [planned]
+    assert blocks_on_calendar(
+        plan([planned]), [kept, planned], result, dismissed=(), read_complete=False
+    ) == [planned, kept]

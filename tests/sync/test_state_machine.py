@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -25,6 +27,7 @@ from hypothesis.stateful import (
     rule,
 )
 
+from blocker.diff import REASON_NOT_REQUESTED
 from blocker.errors import PreconditionFailed, ProviderError, RateLimited, TransientError
 from blocker.models import BlockRequest, Interval, RemoteEvent, WeekSpec
 from blocker.state_memory import MemoryState
@@ -69,6 +72,8 @@ class SyncMachine(RuleBasedStateMachine):
         self.user_deleted: set[str] = set()
         self.user_put: dict[str, tuple[object, object]] = {}
         self.user_titled: dict[str, str] = {}
+        self.lost_records: set[str] = set()
+        self.edited_unrecorded: set[str] = set()
         self.now = NOW
         self.wall = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
@@ -79,6 +84,13 @@ class SyncMachine(RuleBasedStateMachine):
 
     def owned(self) -> dict[str, RemoteEvent]:
         return {e.tag.key: e for e in self.cal.snapshot() if e.tag is not None}
+
+    def unrecorded(self, key: str) -> bool:
+        """The state has no trace of ``key`` this week (no mapping, saved block or pin):
+        a write that landed but whose record a crash lost, and no run has seen since."""
+        known = set(self.state.mappings(CAL, WEEK)) | {p.key for p in self.state.pins(CAL, WEEK)}
+        known |= {b.key for b in self.state.previous_blocks(CAL, WEEK)}
+        return key not in known
 
     def writes(self) -> int:
         return sum(self.cal.requests[m] for m in WRITE_METHODS)
@@ -165,6 +177,8 @@ class SyncMachine(RuleBasedStateMachine):
         end = start + (event.end - event.start)
         if (start, end) == (event.start, event.end):
             return
+        if key in self.lost_records and self.unrecorded(key):
+            self.edited_unrecorded.add(key)
         self.cal.move_event(event.event_id, start, end)
         self.user_put[key] = (start, end)
 
@@ -174,6 +188,8 @@ class SyncMachine(RuleBasedStateMachine):
         owned = self.owned()
         key = data.draw(st.sampled_from(sorted(owned)))
         title = f"mine: {owned[key].title}"
+        if key in self.lost_records and self.unrecorded(key):
+            self.edited_unrecorded.add(key)
         self.cal.retitle_event(owned[key].event_id, title)
         self.user_titled[key] = title
 
@@ -187,6 +203,11 @@ class SyncMachine(RuleBasedStateMachine):
         if key in self.state.mappings(CAL, WEEK):
             self.dismissed.add(key)
         self.user_deleted.add(key)
+        # If it comes back (not dismissed: see above), it is a new block the planner
+        # places; the user's earlier edits were of the one they deleted.
+        self.user_put.pop(key, None)
+        self.user_titled.pop(key, None)
+        self.edited_unrecorded.discard(key)
         self.cal.remove_event(owned[key].event_id)
 
     # -- syncing --------------------------------------------------------------------------
@@ -197,7 +218,17 @@ class SyncMachine(RuleBasedStateMachine):
         outcome = self.run()
         assert outcome.errors == () and outcome.complete
         owned = self.owned()
-        assert set(owned) == {b.key for b in outcome.plan.blocks}
+        planned = {b.key for b in outcome.plan.blocks}
+        assert planned <= set(owned)
+        # Known limit: a block whose write landed but was never recorded (crash), that
+        # the user edited before any run saw it and whose rule then went away, cannot be
+        # told from a block the user moved in from another week: kept as their busy time.
+        # (A delete that merely failed is not this case: its key stays known, see apply.)
+        kept = set(owned) - planned
+        theirs = {k for k in self.edited_unrecorded if self.unrecorded(k)}
+        assert kept <= theirs, kept - theirs
+        busy = {(b.start, b.end) for b in outcome.busy}
+        assert all((owned[k].start, owned[k].end) in busy for k in kept)
         for block in outcome.plan.blocks:
             event = owned[block.key]
             assert (event.start, event.end, event.title) == (block.start, block.end, block.title)
@@ -243,6 +274,7 @@ class SyncMachine(RuleBasedStateMachine):
         try:
             self.run()
         except SimulatedCrash:
+            self.lost_records |= {key for key in self.owned() if self.unrecorded(key)}
             return
         raise AssertionError("the armed crash did not happen")
 
@@ -291,3 +323,132 @@ SyncMachine.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 TestSyncMachine = SyncMachine.TestCase
+
+
+# -- counterexamples, replayed step by step ------------------------------------------------
+#
+# Hypothesis replays a state machine as plain code: build it, call its rules in order,
+# tear it down. ``_Draws`` stands in for ``st.data()`` (the values the rule would draw);
+# the invariants run after every step, as under Hypothesis.
+
+
+class _Draws:
+    def __init__(self, *values: object) -> None:
+        self.values = list(values)
+
+    def draw(self, strategy: object, label: object = None) -> object:
+        return self.values.pop(0)
+
+
+def _draws(*values: object) -> st.DataObject:
+    return cast(st.DataObject, _Draws(*values))
+
+
+def _check(machine: SyncMachine) -> None:
+    machine.no_duplicate_keys()
+    machine.foreign_events_never_modified()
+    machine.dismissals_never_resurrected()
+    machine.dismissals_only_after_a_user_deletion()
+
+
+@pytest.mark.parametrize("error", ["412", "429", "timeout", "5xx"])
+def test_replay_a_block_whose_delete_failed_is_deleted_next_run_even_after_the_user_moved_it(
+    error: str,
+) -> None:
+    """Issue 14: (1) sync with a rule, (2) remove the rule and sync while the delete
+    fails, (3) the user moves the left-over block, (4) sync. It used to stay for ever,
+    taken for a block the user moved in from another week. The failed run promised
+    "retried next run"; the rule no longer asks for the block, and a user edit does
+    not outlive the rule (as when the user moves it before the rule goes): deleted.
+    A 412 or a 429 proves the delete did not happen (apply restores the mapping);
+    after a timeout or a 5xx it may have, and the week's saved blocks keep the key."""
+    key = f"admin:{WEEK}"
+    machine = SyncMachine()
+    machine.start(names={"admin"})
+    _check(machine)
+    machine.remove_request(data=_draws("admin"))
+    _check(machine)
+    machine.resync_with_a_failure(method="write", error=error)
+    _check(machine)
+    [failed] = machine.state.runs(CAL, limit=1)
+    assert failed.errors[0].startswith(f"delete {key}: ")
+    if error == "412":
+        assert "retried next run" in failed.errors[0]
+    assert key in machine.owned() and machine.cal.writes["delete"] == 0
+    machine.user_moves_a_block(data=_draws(key), day=0, quarter=40)
+    _check(machine)
+    machine.resync()
+    _check(machine)
+    assert key not in machine.owned() and machine.cal.writes["delete"] == 1
+    retried = machine.state.runs(CAL, limit=2)[1]
+    assert [(op.action, op.key, op.reason) for op in retried.ops] == [
+        ("delete", key, REASON_NOT_REQUESTED)
+    ]
+    machine.teardown()
+
+
+def test_replay_an_unrecorded_block_the_user_moved_and_whose_rule_went_away_is_theirs() -> None:
+    """Seed 12 (the known limit in ``resync``): a crash loses the record of a create
+    that landed, the user moves that block, its rule goes before any run saw it. The
+    state has no trace of the key, so it reads as a block moved in from another week:
+    kept as the user's busy time, never deleted."""
+    key = f"office-hours:{WEEK}"
+    machine = SyncMachine()
+    machine.start(names={"admin", "account-review", "learning", "deep-work"})
+    _check(machine)
+    machine.add_request(name="office-hours")
+    machine.resync_that_crashes(after=0, lands=True)
+    _check(machine)
+    assert key in machine.owned() and machine.unrecorded(key)
+    machine.meeting_arrives(day=0, minutes=30, quarter=36)
+    machine.user_moves_a_block(data=_draws(key), day=0, quarter=32)
+    _check(machine)
+    machine.remove_request(data=_draws("office-hours"))
+    machine.resync()
+    _check(machine)
+    assert (machine.owned()[key].start, machine.owned()[key].end) == machine.user_put[key]
+    machine.teardown()
+
+
+def test_replay_an_unrecorded_block_the_user_moved_then_deleted_comes_back_as_planned() -> None:
+    """Seed 12: the same lost record, the user moves the block and then deletes it.
+    Without a mapping the deletion reads as a lost write (the known limit in
+    ``user_deletes_a_block``): the block is created again, where the planner puts it,
+    not where the user had moved the one they deleted."""
+    key = f"office-hours:{WEEK}"
+    machine = SyncMachine()
+    machine.start(names={"qbr-prep"})
+    machine.add_request(name="office-hours")
+    machine.resync_that_crashes(after=0, lands=True)
+    _check(machine)
+    machine.meeting_arrives(day=0, minutes=30, quarter=36)
+    machine.user_moves_a_block(data=_draws(key), day=0, quarter=32)
+    machine.user_deletes_a_block(data=_draws(key))
+    _check(machine)
+    machine.resync()
+    _check(machine)
+    assert key in machine.owned() and key not in machine.dismissed
+    machine.teardown()
+
+
+def test_replay_a_delete_lost_to_a_crash_then_a_partial_read_is_still_done_after_a_move() -> None:
+    """Seed 40: the rule goes; the run crashes after dropping the mapping, before the
+    delete; the next run's read is cut short (it deletes nothing); the user moves the
+    left-over block. The key must stay known to the week (the saved blocks keep it
+    across the cut-short run), so a complete run deletes it."""
+    key = f"admin:{WEEK}"
+    machine = SyncMachine()
+    machine.start(names={"admin", "account-review"})
+    machine.remove_request(data=_draws("admin"))
+    machine.resync_that_crashes(after=0, lands=False)
+    _check(machine)
+    assert key in machine.owned() and key not in machine.state.mappings(CAL, WEEK)
+    machine.resync_with_a_partial_read()
+    _check(machine)
+    assert key in {b.key for b in machine.state.previous_blocks(CAL, WEEK)}
+    machine.user_moves_a_block(data=_draws(key), day=0, quarter=32)
+    _check(machine)
+    machine.resync()
+    _check(machine)
+    assert key not in machine.owned()
+    machine.teardown()
