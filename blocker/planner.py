@@ -81,7 +81,7 @@ def plan_week(
     _apply_pins(week, states, pins, prev)
     markers = [s for s in states.values() if s.req.all_day and not s.all_dismissed]
     for state in markers:
-        _place_marker(state)
+        _place_marker(week, state)
     timed = [s for s in states.values() if not s.req.all_day and not s.all_dismissed]
     fixed = sorted(
         (s for s in timed if s.req.fixed and (s.req.holding or not s.placed)),
@@ -178,13 +178,18 @@ def _default_len(req: BlockRequest) -> timedelta:
     return timedelta(minutes=minutes)
 
 
-def _place_marker(state: RequestState) -> None:
+def _place_marker(week: Week, state: RequestState) -> None:
     """All-day markers cover their window (or ``minutes`` from ``earliest``)."""
     if state.placed:
         return
     req = state.req
     start = to_seconds(req.earliest)
     end = to_seconds(req.latest) if req.latest > req.earliest else start + req.minutes * 60
+    away = [a for a in week.away if a[0] <= start and end <= a[1]]
+    if away:  # a whole day away (an offsite): no marker for it
+        a_start, _, title = away[0]
+        state.notes.append(text.meeting_takes(title, a_start, week.tz))
+        return
     state.placed.append(Placed(req.key, (start, end), state.titles.get(req.key, req.title)))
 
 
@@ -195,7 +200,7 @@ def _place_fixed(
     req = state.req
     span = (to_seconds(req.earliest), to_seconds(req.earliest) + req.minutes * 60)
     keep = req.protected and req.conflict_policy == "keep"
-    room = week.ours.free(span) if keep else week.blocked.free(span)
+    room = week.without_away(week.ours.free(span)) if keep else week.blocked.free(span)
     before = prev.get(req.key)
     was_there = before is not None and (to_seconds(before.start), to_seconds(before.end)) == span
     if now_s is not None and not was_there:
@@ -312,6 +317,9 @@ def _keep_one(week: Week, state: RequestState, key: str, block: Block, movable: 
         return
     meetings = week.meetings_on(span)
     keep = req.protected and req.conflict_policy == "keep"
+    if week.away_on(span):
+        meetings = week.away_on(span)  # the owner is away: even a `keep` block goes
+        keep = False
     if meetings and not keep:
         start, _end, title = meetings[0]
         state.notes.append(text.meeting_took(title, start, week.tz))

@@ -15,9 +15,11 @@ def shortfall_of(week: Week, state: RequestState, now_s: int | None) -> Shortfal
     # a holding window's meetings count as its time (see BlockRequest.holding)
     placed = (state.placed_seconds + state.held) // 60
     if req.all_day:
-        if not state.all_dismissed:
-            return None
-        return Shortfall(req.rule, req.key, req.minutes, 0, text.DISMISSED)
+        if state.all_dismissed:
+            return Shortfall(req.rule, req.key, req.minutes, 0, text.DISMISSED)
+        if not state.placed and state.notes:  # not placed: a day away
+            return Shortfall(req.rule, req.key, req.minutes, 0, "; ".join(state.notes))
+        return None
     if state.all_dismissed:
         return Shortfall(req.rule, req.key, req.minutes, 0, text.DISMISSED)
     if state.remaining == 0 and not state.dismissed:

@@ -92,6 +92,14 @@ class Week:
         )
         for start, end, _ in self.busy:
             self.blocked.take((start, end))
+        self.away = [
+            (to_seconds(b.start), to_seconds(b.end), b.title)
+            for b in busy
+            if b.all_day and b.blocks_time and b.end > b.start
+        ]
+        """All-day busy entries (an offsite, out of office): the owner is not there, so
+        not even a protected ``keep`` block, which holds its ground against meetings,
+        is placed on them."""
         self.titled: list[tuple[Span, str]] = []
         self.conflicts: list[Conflict] = []
 
@@ -100,6 +108,25 @@ class Week:
         self.blocked.release(placed.span)
         self.ours.release(placed.span)
         self.titled.remove((placed.span, placed.title))
+
+    def away_on(self, span: Span) -> list[tuple[int, int, str]]:
+        return [a for a in self.away if overlaps((a[0], a[1]), span)]
+
+    def without_away(self, room: list[Span]) -> list[Span]:
+        """``room`` minus the all-day busy entries."""
+        out = room
+        for start, end, _ in self.away:
+            cut: list[Span] = []
+            for a, b in out:
+                if b <= start or end <= a:
+                    cut.append((a, b))
+                    continue
+                if a < start:
+                    cut.append((a, start))
+                if end < b:
+                    cut.append((end, b))
+            out = cut
+        return out
 
     def meetings_on(self, span: Span) -> list[tuple[int, int, str]]:
         return [m for m in self.busy if overlaps((m[0], m[1]), span)]
