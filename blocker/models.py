@@ -464,6 +464,8 @@ class WeekSpec:
         ("reactive", 0.3),
         ("admin", 0.2),
     )
+    category_margin: float = 0.1
+    """How far (as a fraction) a category's share may stray from its target unflagged."""
     rule_ids: frozenset[str] | None = None
     """Every rule the rules define, asking for time this week or not (None: those of
     ``requests``). A trigger that stops firing leaves its rule here; a rule the user

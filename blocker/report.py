@@ -116,7 +116,10 @@ def scorecard(plan: Plan, spec: WeekSpec) -> Scorecard:
         protected_minutes=sum(b.minutes for b in blocks if b.protected),
         conflicts=plan.conflicts,
         shortfall=plan.shortfall,
-        flags=_flags(dict(quadrants), total, tiers),
+        flags=_flags(dict(quadrants), total, tiers)
+        + _category_flags(
+            [(r.name, r.target, r.planned) for r in categories], total, spec.category_margin
+        ),
     )
 
 
@@ -153,6 +156,23 @@ def _flags(
             flags.append("Q1+Q2 < 70 %")
     flags.extend(f"tier {row.name} outside its target range" for row in tiers if not row.ok)
     return tuple(flags)
+
+
+def _category_flags(
+    rows: Sequence[tuple[str, float | None, Measure]], total: float, margin: float
+) -> tuple[str, ...]:
+    """The proactive / reactive / admin split off its target by more than ``margin``.
+
+    The reactive share is held as buffer: too little of it means escalations will
+    eat the proactive work, too much means the week is run by the inbox.
+    """
+    if not total:
+        return ()
+    return tuple(
+        f"{name} {measure.share:.0%} (target {target:.0%} ± {margin:.0%})"
+        for name, target, measure in rows
+        if target is not None and abs(measure.share - target) > margin + _EPS
+    )
 
 
 def scorecard_to_dict(card: Scorecard) -> dict[str, Any]:
@@ -293,7 +313,10 @@ def compare(
         bottom_accounts=bottom,
         meetings=tuple((k, round(actuals.minutes(k))) for k in kinds),
         missed=tuple(missed),
-        flags=_flags(a_quads, round(a_total), judged),
+        flags=_flags(a_quads, round(a_total), judged)
+        + _category_flags(
+            [(c.name, c.target_min, c.actual) for c in categories], a_total, spec.category_margin
+        ),
     )
 
 

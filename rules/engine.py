@@ -165,4 +165,5 @@ def expand_week(
         tiers=tier_targets(rules),
         category_targets=category_targets(rules),
         rule_ids=frozenset(r.rule_id for r in rules.rules),
+        category_margin=rules.categories.margin / 100,
     )

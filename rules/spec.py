@@ -167,6 +167,8 @@ class Categories(Strict):
     proactive: float = Field(default=50, ge=0, le=100)
     reactive: float = Field(default=30, ge=0, le=100)
     admin: float = Field(default=20, ge=0, le=100)
+    margin: float = Field(default=10, ge=0, le=100)
+    """Percentage points a share may stray from its target before it is a red flag."""
 
 
 def _split_domains(value: Any) -> Any:

@@ -21,6 +21,8 @@ TIERS = (
     TierTarget("low", 0.12, 0.15),
 )
 SPEC = WeekSpec(WEEK, "Europe/Berlin", (), (), tiers=TIERS)
+QUADRANTS_ONLY = WeekSpec(WEEK, "Europe/Berlin", (), (), tiers=TIERS, category_targets=())
+"""The quadrant and tier flag tests leave the 50/30/20 split out of the judgement."""
 
 
 def _block(n: int, minutes: int, **kw: Any) -> Block:
@@ -146,7 +148,7 @@ def test_shares_are_rounded_to_four_digits() -> None:
     ],
 )
 def test_each_red_flag_alone(minutes: dict[str, int], flag: str) -> None:
-    card = scorecard(_quadrant_plan(**minutes), SPEC)
+    card = scorecard(_quadrant_plan(**minutes), QUADRANTS_ONLY)
     assert card.flags == (flag,)
 
 
@@ -159,12 +161,12 @@ def test_each_red_flag_alone(minutes: dict[str, int], flag: str) -> None:
     ],
 )
 def test_flags_need_the_threshold_to_be_crossed(minutes: dict[str, int]) -> None:
-    assert scorecard(_quadrant_plan(**minutes), SPEC).flags == ()
+    assert scorecard(_quadrant_plan(**minutes), QUADRANTS_ONLY).flags == ()
 
 
 def test_tier_above_its_range_is_flagged() -> None:
     plan = _plan(_block(0, 70, tier="high"), _block(1, 20, tier="mid"), _block(2, 10, tier="low"))
-    card = scorecard(plan, SPEC)
+    card = scorecard(plan, QUADRANTS_ONLY)
     assert [r.ok for r in card.tiers] == [False, False, False]
     assert card.flags == (
         "tier high outside its target range",
@@ -196,3 +198,26 @@ def test_category_without_a_target_has_no_target_key() -> None:
         "proactive": {"minutes": 30, "share": 0.5, "target": 0.7},
         "admin": {"minutes": 30, "share": 0.5},
     }
+
+
+def _split(proactive: int, reactive: int, admin: int) -> Plan:
+    return _plan(
+        _block(0, proactive, category="proactive", quadrant=2),
+        _block(1, reactive, category="reactive", quadrant=2),
+        _block(2, admin, category="admin", quadrant=2),
+    )
+
+
+def test_a_split_off_target_by_more_than_the_margin_is_flagged() -> None:
+    """Reactive at 15 % against 30 % (± 10 points): the buffer is too thin to say nothing."""
+    card = scorecard(_split(65, 15, 20), SPEC)
+    assert card.flags == (
+        "proactive 65% (target 50% ± 10%)",
+        "reactive 15% (target 30% ± 10%)",
+    )
+
+
+def test_a_split_within_the_margin_is_not_flagged() -> None:
+    assert scorecard(_split(60, 20, 20), SPEC).flags == ()
+    wide = WeekSpec(WEEK, "Europe/Berlin", (), (), tiers=TIERS, category_margin=0.2)
+    assert scorecard(_split(65, 15, 20), wide).flags == ()
