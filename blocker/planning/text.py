@@ -1,8 +1,14 @@
-"""Human wording of the planner's reasons (shown in shortfall lists and the CLI)."""
+"""Human wording of the planner's and the diff's reasons (shortfall lists, op lines).
+
+Every time shown to the user is in the rules' time zone (``tz``), whatever zone a
+meeting was written in; an all-day entry says "all day", never 00:00-00:00; and
+nothing here ever prints a block key: blocks and meetings are named by title.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Collection
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from blocker.planning.timeline import Span
@@ -11,6 +17,9 @@ DISMISSED = "dismissed by you"
 PAST = "already past"
 OUTSIDE = "outside working hours"
 SHORTENED = "you moved it to a shorter slot"
+
+_BUMPED = "its time went to '"
+_BUMPED_END = "' (higher priority)"
 
 
 def at(seconds: int, tz: ZoneInfo) -> datetime:
@@ -22,11 +31,70 @@ def when(seconds: int, tz: ZoneInfo) -> str:
     return f"{at(seconds, tz):%a %H:%M}"
 
 
-def meeting_takes(title: str, start: int, tz: ZoneInfo) -> str:
+def local(moment: datetime, tz: ZoneInfo) -> datetime:
+    """``moment`` on the user's wall clock (a meeting written in another zone too)."""
+    return moment.astimezone(tz)
+
+
+def _all_day_dates(start: datetime, end: datetime) -> tuple[date, date]:
+    """First and last day of an all-day entry. Its bounds are midnights of the zone
+    it was written in (its dates, not instants): read as written, never shifted."""
+    first = start.date()
+    last = max(first, (end - timedelta(microseconds=1)).date())
+    return first, last
+
+
+def day_time(start: datetime, tz: ZoneInfo, *, all_day: bool = False) -> str:
+    """A meeting's start as the user reads it: "Tue 14:00", or "Tue, all day"."""
+    if all_day:
+        return f"{start:%a}, all day"
+    return f"{local(start, tz):%a %H:%M}"
+
+
+def span(start: datetime, end: datetime, tz: ZoneInfo, *, all_day: bool = False) -> str:
+    """A block's or an event's time: "Tue 01 Dec 09:30-10:00", "Fri 04 Dec, all day",
+    "Mon 07 Dec-Tue 08 Dec, all day"; ends on another day show that day too."""
+    if all_day:
+        first, last = _all_day_dates(start, end)
+        if first == last:
+            return f"{first:%a %d %b}, all day"
+        return f"{first:%a %d %b}-{last:%a %d %b}, all day"
+    a, b = local(start, tz), local(end, tz)
+    ends_at_midnight = b - a < timedelta(days=1) and b.time() == datetime.min.time()
+    if b.date() != a.date() and not ends_at_midnight:
+        return f"{a:%a %d %b %H:%M}-{b:%a %d %b %H:%M}"
+    return f"{a:%a %d %b %H:%M}-{b:%H:%M}"
+
+
+def short_span(start: datetime, end: datetime, tz: ZoneInfo, *, all_day: bool = False) -> str:
+    """Like :func:`span` without the date: "Tue 09:30-10:00", "Fri, all day"."""
+    if all_day:
+        return f"{start:%a}, all day"
+    a, b = local(start, tz), local(end, tz)
+    return f"{a:%a %H:%M}-{b:%H:%M}"
+
+
+def meeting(title: str, start: datetime, tz: ZoneInfo, *, all_day: bool = False) -> str:
+    """A meeting named for the user: "'QBR Globex' (Tue 14:00)"."""
+    return f"'{title}' ({day_time(start, tz, all_day=all_day)})"
+
+
+def block(
+    title: str, start: datetime, end: datetime, tz: ZoneInfo, *, all_day: bool = False
+) -> str:
+    """One of our blocks named for the user: "'Busy · Lunch' (Tue 12:00-12:45)"."""
+    return f"'{title}' ({short_span(start, end, tz, all_day=all_day)})"
+
+
+def meeting_takes(title: str, start: int, tz: ZoneInfo, *, all_day: bool = False) -> str:
+    if all_day:
+        return f"'{title}' ({at(start, tz):%a}, all day) takes this time"
     return f"'{title}' at {when(start, tz)} takes this time"
 
 
-def meeting_took(title: str, start: int, tz: ZoneInfo) -> str:
+def meeting_took(title: str, start: int, tz: ZoneInfo, *, all_day: bool = False) -> str:
+    if all_day:
+        return f"'{title}' ({at(start, tz):%a}, all day) took its time"
     return f"'{title}' at {when(start, tz)} took its time"
 
 
@@ -42,4 +110,29 @@ def no_room(requested: int, placed: int, min_len: int, window: Span, tz: ZoneInf
 
 
 def bumped_by(title: str) -> str:
-    return f"its time went to '{title}' (higher priority)"
+    return f"{_BUMPED}{title}{_BUMPED_END}"
+
+
+def bumped_to(title: str, start: datetime, end: datetime, tz: ZoneInfo) -> str:
+    """:func:`bumped_by` with the time the block now holds, in ``tz``."""
+    return f"{_BUMPED}{title}' ({short_span(start, end, tz)}, higher priority)"
+
+
+def bumped_title(note: str) -> str | None:
+    """The block a :func:`bumped_by` note names, or None for any other note."""
+    if note.startswith(_BUMPED) and note.endswith(_BUMPED_END):
+        return note[len(_BUMPED) : -len(_BUMPED_END)]
+    return None
+
+
+def parts(reason: str) -> list[str]:
+    """The separate causes of a joined reason ("a; b")."""
+    return [p for p in (x.strip() for x in reason.split("; ")) if p]
+
+
+def naming_only(reason: str, titles: Collection[str]) -> str:
+    """``reason`` without the "its time went to 'X'" parts whose X is not one of
+    ``titles`` (the blocks of the plan shown with it): a block that is not on the
+    calendar is never given as the cause. The rest is kept in order."""
+    kept = [p for p in parts(reason) if bumped_title(p) is None or bumped_title(p) in titles]
+    return "; ".join(dict.fromkeys(kept))

@@ -170,5 +170,6 @@ def test_dry_run_names_the_meeting_that_landed_on_a_block(tmp_path: Path) -> Non
     assert dry.returncode == 0, dry.stderr
     assert "Would apply" in dry.stdout
     moves = [line for line in dry.stdout.splitlines() if line.strip().startswith("update")]
-    assert any("moved: 'Escalation with Acme' landed on it" in line for line in moves), dry.stdout
+    named = f"moved: 'Escalation with Acme' ({start.astimezone(TZ):%a %H:%M}) landed on it"
+    assert any(named in line for line in moves), dry.stdout
     assert (tmp_path / "calendar.ics").read_bytes() == before

@@ -79,7 +79,7 @@ def test_move_is_an_update_of_the_same_event_naming_the_meeting() -> None:
     op = ops[0]
     assert (op.action, op.key, op.block) == ("update", "a:1", moved)
     assert op.current is not None and op.current.event_id == "ev-a:1"
-    assert op.reason == "moved: 'QBR Globex' landed on it"
+    assert op.reason == "moved: 'QBR Globex' (Mon 10:00) landed on it"
 
 
 def test_declined_meeting_is_not_named_as_the_cause() -> None:
@@ -184,5 +184,7 @@ def test_a_stale_tag_on_matching_content_is_retagged() -> None:
     """The user's edit, planned as is: one quiet update so the tag names it."""
     users = replace(A, start=at(0, 12), end=at(0, 13))
     event = event_of(A, start=users.start, end=users.end)
-    [op] = diff(plan(users), [event], {})
-    assert (op.action, op.reason) == ("update", "kept your change: its tag now records it")
+    [op] = diff(plan(users), [event], {}, previous=[A])
+    assert (op.action, op.reason) == ("update", "kept your change: you moved it")
+    [op] = diff(plan(users), [event], {})  # nothing to compare with: no guess
+    assert (op.action, op.reason) == ("update", "kept your change")

@@ -110,7 +110,7 @@ def test_the_users_move_survives_a_copy_of_the_block_left_at_the_old_place(
     assert (pin.key, pin.start, pin.end) == (REVIEW, at(3, 14), at(3, 15))
     assert {(op.action, op.reason) for op in outcome.ops} == {
         ("delete", REASON_DUPLICATE),
-        ("update", "kept your change: its tag now records it"),
+        ("update", "kept your change: you moved it"),
     }
     assert run(cal, state).ops == ()
 

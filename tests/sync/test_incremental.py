@@ -94,7 +94,7 @@ def test_foreign_meeting_arriving_moves_the_block_on_an_incremental_run(state: S
     assert (op.action, op.key, op.reason) == (
         "update",
         review.key,
-        "moved: 'QBR Globex' landed on it",
+        f"moved: 'QBR Globex' ({review.start:%a %H:%M}) landed on it",
     )
     assert [b.title for b in outcome.busy] == ["QBR Globex"]  # the later meeting is filtered
     assert_calendar_matches(cal, outcome)
@@ -133,9 +133,7 @@ def test_user_move_seen_incrementally_is_pinned(state: SyncState) -> None:
     [pin] = state.pins(CAL, WEEK)
     assert (pin.key, pin.start, pin.end) == (key, start, start + timedelta(minutes=30))
     assert owned(cal)[key].start == start
-    assert [(op.key, op.reason) for op in outcome.ops] == [
-        (key, "kept your change: its tag now records it")
-    ]
+    assert [(op.key, op.reason) for op in outcome.ops] == [(key, "kept your change: you moved it")]
     assert run(cal, state).ops == ()
 
 
@@ -163,7 +161,10 @@ def test_stale_token_means_a_full_read_and_the_same_result(state: SyncState) -> 
     assert cal.requests["read"] == reads + 2  # the 410, then the full read
     assert outcome.run.extra["incremental"] == 0 and outcome.complete
     [op] = outcome.ops
-    assert (op.key, op.reason) == (review.key, "moved: 'QBR Globex' landed on it")
+    assert (op.key, op.reason) == (
+        review.key,
+        f"moved: 'QBR Globex' ({review.start:%a %H:%M}) landed on it",
+    )
     assert_calendar_matches(cal, outcome)
     assert_snapshot_is_the_calendar(cal, state)
     after = run(cal, state)  # and incremental again from the fresh token

@@ -133,7 +133,7 @@ def test_a_user_move_after_our_write_is_looked_up_and_kept(fake: Fake) -> None:
     [pin] = state.pins(CAL, WEEK)
     assert (pin.key, pin.start, pin.end) == (admin.key, start, end)
     assert [(op.key, op.reason) for op in edited.ops] == [
-        (admin.key, "kept your change: its tag now records it")
+        (admin.key, "kept your change: you moved it")
     ]
     if isinstance(fake.provider, OutlookCalendar):
         assert fake.lookups() == lookups + 1, "only the user's edit is looked up"
@@ -155,7 +155,7 @@ def test_meeting_then_user_delete_then_stale_token(fake: Fake) -> None:
     moved = run(fake, state)
     assert moved.run.extra["incremental"] == 1
     assert [(op.key, op.reason) for op in moved.ops] == [
-        (review.key, "moved: 'QBR Globex' landed on it")
+        (review.key, f"moved: 'QBR Globex' ({review.start:%a %H:%M}) landed on it")
     ]
     assert owned(fake)[review.key].start != review.start and state.pins(CAL, WEEK) == []
 

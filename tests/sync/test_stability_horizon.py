@@ -91,6 +91,9 @@ def test_a_meeting_landing_on_a_block_of_today_still_moves_it(state: SyncState) 
     outcome = run(cal, state, 0, HALF_AN_HOUR_LATER)
 
     [op] = [op for op in outcome.ops if op.key == admin.key]
-    assert (op.action, op.reason) == ("update", "moved: 'Customer outage call' landed on it")
+    assert (op.action, op.reason) == (
+        "update",
+        f"moved: 'Customer outage call' ({admin.start:%a %H:%M}) landed on it",
+    )
     [now_at] = shown(cal, admin.key)
     assert now_at != (admin.start, admin.end)

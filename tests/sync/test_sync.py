@@ -169,7 +169,10 @@ def test_user_moved_block_stays_pinned_and_others_plan_around_it(state: SyncStat
     # the user's block stays where they put it; only its tag learns the new content
     by_op = {op.key: op for op in outcome.ops}
     assert set(by_op) == {acme.key, review.key}
-    assert by_op[acme.key].reason == "kept your change: its tag now records it"
+    assert by_op[acme.key].reason == "kept your change: you moved it"
+    assert by_op[review.key].reason == (
+        f"moved: its place went to 'Renewal Acme' ({review.start:%a %H:%M}-{review.end:%H:%M})"
+    )
     event = owned(cal)[acme.key]
     assert event.tag is not None and event.tag.content_hash == event.observed_hash
     assert_calendar_matches(cal, outcome)
@@ -205,7 +208,7 @@ def test_retitled_block_keeps_the_users_title_even_when_moved(state: SyncState) 
     [pin] = state.pins(CAL, WEEK)
     assert (pin.key, pin.title, pin.start) == (key, "Acme: prep the renewal deck", None)
     assert [(op.key, op.reason) for op in outcome.ops] == [
-        (key, "kept your change: its tag now records it")
+        (key, "kept your change: you renamed it")
     ]
     assert sync(cal, state, base_spec()).ops == ()
     # a meeting lands on it: it moves, with the user's title
@@ -213,7 +216,8 @@ def test_retitled_block_keeps_the_users_title_even_when_moved(state: SyncState) 
     cal.add_foreign(old.start, old.end, title="QBR Globex")
     moved = sync(cal, state, base_spec())
     [op] = [op for op in moved.ops if op.key == key]
-    assert op.action == "update" and op.reason == "moved: 'QBR Globex' landed on it"
+    assert op.action == "update"
+    assert op.reason == f"moved: 'QBR Globex' ({old.start:%a %H:%M}) landed on it"
     event = owned(cal)[key]
     assert event.title == "Acme: prep the renewal deck" and event.start != old.start
 
@@ -227,7 +231,7 @@ def test_meeting_on_a_flexible_block_moves_it_and_names_the_meeting(state: SyncS
     outcome = sync(cal, state, base_spec())
     [op] = outcome.ops
     assert (op.action, op.key) == ("update", review.key)
-    assert op.reason == "moved: 'QBR Globex' landed on it"
+    assert op.reason == f"moved: 'QBR Globex' ({review.start:%a %H:%M}) landed on it"
     event = owned(cal)[review.key]
     assert event.event_id == before_id  # a PATCH, not delete + create
     assert not Interval(event.start, event.end).overlaps(Interval(meeting.start, meeting.end))
