@@ -93,3 +93,60 @@ def test_blocks_that_have_ended_are_never_deleted_or_moved(workdir: Path) -> Non
         for uid, (start, end, title) in before.items():
             if ended_before(end, moment):
                 assert after.get(uid) == (start, end, title), f"{morning}: {title} {start}"
+
+
+def add_meeting(workdir: Path, uid: str, start: datetime, end: datetime, title: str) -> None:
+    """A meeting arrives on the user's calendar (the example's busy .ics)."""
+    busy = workdir / "examples" / "busy.ics"
+    event = (
+        f"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261101T000000Z\r\n"
+        f"DTSTART:{start.astimezone(ZoneInfo('UTC')):%Y%m%dT%H%M%SZ}\r\n"
+        f"DTEND:{end.astimezone(ZoneInfo('UTC')):%Y%m%dT%H%M%SZ}\r\n"
+        f"SUMMARY:{title}\r\nORGANIZER:mailto:ann@globex.example\r\nEND:VEVENT\r\n"
+    )
+    text = busy.read_text().replace("END:VCALENDAR", event + "END:VCALENDAR")
+    busy.write_text(text, newline="")
+
+
+def changes(result: subprocess.CompletedProcess[str]) -> list[str]:
+    return [
+        line.strip()
+        for line in result.stdout.splitlines()
+        if line.strip().startswith(("create ", "update ", "delete "))
+    ]
+
+
+def block_titled(workdir: Path, prefix: str, day: date) -> tuple[datetime, datetime]:
+    for start, end, title in sorted(events(workdir).values(), key=lambda e: str(e[0])):
+        on_day = isinstance(start, datetime) and start.astimezone(TZ).date() == day
+        if on_day and title.startswith(prefix):
+            assert isinstance(start, datetime) and isinstance(end, datetime)
+            return start, end
+    raise AssertionError(f"no {prefix!r} block on {day}")
+
+
+def test_a_meeting_on_a_block_moves_that_block_and_nothing_else(workdir: Path) -> None:
+    sync(workdir, GENERATE)
+    start, end = block_titled(workdir, "Busy · Account time", date(2026, 12, 1))
+    add_meeting(workdir, "landed-1", start, end, "Quick sync with Globex")
+
+    monday = sync(workdir, MORNINGS[0], "--week", WEEK)
+
+    [line] = changes(monday)
+    assert line.startswith("update Busy · Account time") and "Quick sync with Globex" in line
+    for morning in MORNINGS[1:]:
+        assert changes(sync(workdir, morning, "--week", WEEK)) == [], morning
+
+
+def test_a_meeting_on_part_of_a_protected_focus_block_keeps_the_block(workdir: Path) -> None:
+    """`conflict_policy: keep`: the focus block stays, the overlap is reported."""
+    sync(workdir, GENERATE)
+    start, end = block_titled(workdir, "Busy · Focus time", date(2026, 12, 4))
+    add_meeting(workdir, "landed-2", start, start + (end - start) / 2, "Escalation call")
+    before = events(workdir)
+
+    monday = sync(workdir, MORNINGS[0], "--week", WEEK)
+
+    assert changes(monday) == [] and events(workdir) == before
+    [conflict] = [line for line in monday.stdout.splitlines() if "conflict" in line]
+    assert "Escalation call" in conflict and "kept" in conflict
