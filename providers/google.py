@@ -11,7 +11,8 @@ of at most 50 calls, so a week of blocks is one or two HTTP requests.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -71,6 +72,24 @@ class _Step:
 _Outcome = tuple[Any, BaseException | None]
 
 
+def is_primary(calendar_id: str) -> bool:
+    """Whether ``calendar_id`` names a user's primary calendar (``primary`` or the
+    owner's address) rather than a secondary one Google ids ``...@group.calendar...``."""
+    return calendar_id == "primary" or (
+        "@" in calendar_id and not calendar_id.endswith("calendar.google.com")
+    )
+
+
+def _reason(exc: HttpError) -> str:
+    """Google's own words for a refusal, short (they go into the run record)."""
+    try:
+        body = json.loads(exc.content)
+        message = str(body["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        message = f"HTTP {exc.resp.status}"
+    return message[:200]
+
+
 class GoogleCalendar(CalendarProvider):
     """One Google calendar (``primary`` or a dedicated one) of one user."""
 
@@ -97,6 +116,8 @@ class GoogleCalendar(CalendarProvider):
         page_size: int = 250,
         time_zone: str | None = None,
         tentative: TentativeAs = "busy",
+        focus_allowed: Callable[[], bool] | None = None,
+        on_refused: Callable[[str, str], None] | None = None,
     ) -> None:
         if credentials is None:
             if refresh_token is None:
@@ -113,6 +134,12 @@ class GoogleCalendar(CalendarProvider):
         self.tentative: TentativeAs = tentative
         """How the owner's tentative answer counts (rules ``owner.tentative``)."""
         self.focus_refused = False
+        """Google refused ``focusTime`` on this calendar during this instance's life."""
+        self.focus_allowed = focus_allowed
+        """Asked before each batch of creates: False while a persisted refusal stands
+        (the factory retries a week after it), so a CLI run does not pay a 400 each time."""
+        self.on_refused = on_refused
+        """Told ``(capability, reason)`` when Google refuses one, to persist it."""
 
     @classmethod
     def from_token_json(
@@ -191,7 +218,7 @@ class GoogleCalendar(CalendarProvider):
     # -- writing -----------------------------------------------------------------
 
     def _create(self, draft: EventDraft) -> RemoteEvent:
-        return self._single(self._step(0, Write("create", draft=draft)))
+        return self._single(self._step(0, Write("create", draft=draft), self._may_try_focus()))
 
     def _update(self, current: RemoteEvent, draft: EventDraft) -> RemoteEvent:
         return self._single(_Step(0, "update", draft=draft, current=current))
@@ -209,15 +236,28 @@ class GoogleCalendar(CalendarProvider):
         return result
 
     def _write_batch(self, writes: Sequence[Write]) -> list[WriteResult]:
-        return self._run([self._step(i, w) for i, w in enumerate(writes)])
+        focus = self._may_try_focus()
+        return self._run([self._step(i, w, focus) for i, w in enumerate(writes)])
 
-    def _step(self, index: int, write: Write) -> _Step:
-        """First call of a write; a create tries ``focusTime`` unless it was refused before."""
+    def _may_try_focus(self) -> bool:
+        """``focusTime`` exists only on a user's primary calendar (not on a dedicated
+        ``...@group.calendar.google.com`` one) and not after a refusal that stands."""
+        if self.focus_refused or not is_primary(self.calendar_id):
+            return False
+        return self.focus_allowed is None or self.focus_allowed()
+
+    def _step(self, index: int, write: Write, focus_ok: bool) -> _Step:
+        """First call of a write; a timed create of a focus block tries ``focusTime``.
+
+        All-day entries (the meeting-free day) never do: Google's focus time is a timed
+        working-hours event, and an all-day one is refused.
+        """
         focus = (
-            write.action == "create"
+            focus_ok
+            and write.action == "create"
             and write.draft is not None
             and write.draft.focus
-            and not self.focus_refused
+            and not write.draft.all_day
         )
         return _Step(index, write.action, draft=write.draft, current=write.current, focus=focus)
 
@@ -275,6 +315,8 @@ class GoogleCalendar(CalendarProvider):
             if step.kind in ("create", "create_plain") and status == 409:
                 return _Step(step.index, "fetch", draft=step.draft)
             if step.kind == "create" and status == 400 and step.focus:
+                if not self.focus_refused and self.on_refused is not None:
+                    self.on_refused("focus_time", _reason(exc))
                 self.focus_refused = True
                 return _Step(step.index, "create_plain", draft=step.draft)
         return translate(exc, what=self._what(step))

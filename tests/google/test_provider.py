@@ -338,3 +338,56 @@ def test_dedicated_calendar(provider: GoogleCalendar, fake: FakeGoogle) -> None:
 
 def test_palette_matches_the_api(provider: GoogleCalendar) -> None:
     assert provider.palette() == EVENT_PALETTE
+
+
+def test_an_all_day_focus_block_is_never_sent_as_focus_time(
+    provider: GoogleCalendar, fake: FakeGoogle
+) -> None:
+    """The meeting-free day is an all-day entry: Google refuses all-day focusTime, so it
+    is written as an ordinary event at once and focusTime stays on for timed blocks."""
+    from dataclasses import replace
+
+    day = draft("free-friday", day=4, focus=True)
+    made = provider.create(replace(day, all_day=True, start=day.start, end=day.start))
+    assert [r.status for r in fake.requests()] == [200]
+    assert fake.calendar().events[made.event_id]["eventType"] == "default"
+    assert not provider.focus_refused
+    timed = provider.create(draft("deep", day=1, focus=True))
+    assert fake.calendar().events[timed.event_id]["eventType"] == "focusTime"
+
+
+def test_a_refusal_is_reported_once_and_a_standing_one_is_not_retried(
+    provider: GoogleCalendar, fake: FakeGoogle
+) -> None:
+    """The factory persists the refusal (per calendar) and says when to try again."""
+    told: list[tuple[str, str]] = []
+    provider.on_refused = lambda capability, reason: told.append((capability, reason))
+    fake.refuse_focus_time()
+    provider.write_batch(
+        [Write("create", draft=draft(f"deep{i}", day=i, focus=True)) for i in range(2)]
+    )
+    assert told == [("focus_time", "Focus time events cannot be created on this calendar.")]
+
+    fresh = GoogleCalendar(
+        provider.settings,
+        credentials=provider.credentials,
+        backoff=provider.backoff,
+        focus_allowed=lambda: False,
+    )
+    fake.clear_log()
+    fresh.create(draft("deep-next-week", day=3, focus=True))
+    assert [r.status for r in fake.requests()] == [200]  # no doomed focusTime attempt
+    fresh.close()
+
+
+def test_a_dedicated_calendar_never_tries_focus_time(
+    provider: GoogleCalendar, fake: FakeGoogle
+) -> None:
+    cal_id = provider.create_calendar("Time blocks", "Europe/Berlin")
+    dedicated = GoogleCalendar(
+        provider.settings, credentials=provider.credentials, calendar_id=cal_id
+    )
+    fake.clear_log()
+    dedicated.create(draft("deep", focus=True, calendar=cal_id))
+    assert [r.status for r in fake.requests()] == [200]
+    dedicated.close()

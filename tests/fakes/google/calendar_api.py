@@ -236,6 +236,10 @@ class CalendarApi:
             return error_reply(409, "duplicate", "The requested identifier already exists.")
         if "start" not in body or "end" not in body:
             return error_reply(400, "required", "Missing end time.")
+        # https://developers.google.com/calendar/api/guides/calendar-status: focus time is
+        # a timed event on the user's primary calendar; an all-day one is refused too.
+        if body.get("eventType") == "focusTime" and "date" in body.get("start", {}):
+            return error_reply(400, "invalid", "Focus time events cannot be all-day events.")
         if body.get("eventType") == "focusTime" and (self.refuse_focus_time or not cal.primary):
             return error_reply(
                 400, "invalid", "Focus time events cannot be created on this calendar."
