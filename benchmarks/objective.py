@@ -41,9 +41,8 @@ __all__ = [
     "violations",
 ]
 
-PREFERRED = 10
-TIER_ERROR = 20
-EXTRA_CHUNK = 300
+# the planner's own weights (one source: the improvement pass aims at what is measured)
+from blocker.planning.objective import EXTRA_CHUNK, PREFERRED, TIER_ERROR
 
 
 @dataclass(frozen=True, slots=True)

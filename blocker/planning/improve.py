@@ -12,8 +12,8 @@ free time (:func:`blocker.planning.slots.choose`, the greedy's own rule), and
 keep the result only when the week's objective strictly rises; otherwise put
 everything back exactly.
 
-The objective is the one the plans are benchmarked by (benchmarks/objective.py,
-not imported: the planner does not depend on the benchmarks): priority-weighted
+The objective is the one the plans are benchmarked by (its weights live in
+:mod:`blocker.planning.objective`, which benchmarks/objective.py imports): priority-weighted
 placed minutes, plus :data:`PREFERRED` a minute inside preferred windows, minus
 :data:`TIER_ERROR` a minute of tier-share error, minus :data:`EXTRA_CHUNK` per
 extra piece of a request.
@@ -33,15 +33,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from blocker.models import WeekSpec
+from blocker.planning import objective
 from blocker.planning.slots import choose
 from blocker.planning.state import Placed, RequestState, Week
 from blocker.planning.timeline import Span, clip, to_seconds
 
 __all__ = ["BUDGET", "improve"]
 
-PREFERRED = 10
-TIER_ERROR = 20
-EXTRA_CHUNK = 300 * 60
+PREFERRED = objective.PREFERRED
+TIER_ERROR = objective.TIER_ERROR
+EXTRA_CHUNK = objective.EXTRA_CHUNK * 60
 """Points per extra piece, in the pass's unit (points x 60: scores use seconds)."""
 MAX_LIFTED = 2
 """Blocks lifted by one move: one is the brief's move, two frees a span between them."""
