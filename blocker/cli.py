@@ -188,7 +188,7 @@ def plan(
         target = Console(file=out.open("w"), width=120) if out else console
         target.print(f"[bold]Week {result.week}[/bold] ({result.timezone})")
         target.print(week_table(result, events))
-        _print_shortfall(target, result)
+        _print_shortfall(target, result, spec, events)
         target.print(scorecard_tables(card))
 
 
@@ -203,19 +203,10 @@ def _emit(data: bytes, out: Path | None) -> None:
         err.print(f"wrote {out}")
 
 
-def _print_shortfall(target: Console, result: Any) -> None:
-    if result.shortfall:
-        target.print("[bold yellow]Could not place everything:[/bold yellow]")
-        for s in result.shortfall:
-            target.print(
-                f"  {s.key}: {s.placed_minutes}/{s.requested_minutes} min — {s.reason}",
-                markup=False,
-            )
-    for c in result.conflicts:
-        target.print(
-            f"  [red]conflict[/red] {c.key}: '{c.meeting}' at {c.start:%a %H:%M} "
-            "lands on a protected block (kept)"
-        )
+def _print_shortfall(target: Console, result: Any, spec: Any, busy: Any) -> None:
+    from blocker.render import print_problems
+
+    print_problems(target, result, spec.requests, busy)
 
 
 @app.command()
@@ -254,8 +245,8 @@ def sync(
                 continue
             console.print(f"[bold]{cal.id}[/bold] ({cal.provider}) — week {wk}")
             console.print(week_table(outcome.plan, outcome.busy))
-            _print_shortfall(console, outcome.plan)
-            print_ops(console, outcome.ops, dry_run=dry_run)
+            _print_shortfall(console, outcome.plan, outcome.spec, outcome.busy)
+            print_ops(console, outcome.ops, dry_run=dry_run, timezone=outcome.plan.timezone)
             for problem in outcome.errors:
                 err.print(f"  {problem}", markup=False)
                 failed = True

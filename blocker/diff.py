@@ -249,7 +249,11 @@ class _Why:
         short = next((s for s in self.plan.shortfall if s.key == base), None)
         if short is not None:
             titles = {b.title for b in self.plan.blocks}
-            notes = text.parts(text.naming_only(short.reason, titles))
+            all_day = {b.title for b in self.busy if b.all_day and b.blocks_time}
+            notes = [
+                text.as_all_day(p, all_day)
+                for p in text.parts(text.naming_only(short.reason, titles))
+            ]
             causes = [p for p in notes if p not in (text.DISMISSED, text.PAST)]
             if causes:
                 return "deleted: " + "; ".join(causes)

@@ -7,6 +7,7 @@ nothing here ever prints a block key: blocks and meetings are named by title.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -36,18 +37,26 @@ def local(moment: datetime, tz: ZoneInfo) -> datetime:
     return moment.astimezone(tz)
 
 
-def _all_day_dates(start: datetime, end: datetime) -> tuple[date, date]:
-    """First and last day of an all-day entry. Its bounds are midnights of the zone
-    it was written in (its dates, not instants): read as written, never shifted."""
-    first = start.date()
-    last = max(first, (end - timedelta(microseconds=1)).date())
+def _all_day_bound(moment: datetime, tz: ZoneInfo) -> datetime:
+    """An all-day bound as its date's midnight: in the zone it was written in when it
+    is a midnight there (its dates as written, never shifted), else in ``tz`` (a
+    provider that read it back as UTC instants)."""
+    if moment.time() == datetime.min.time():
+        return moment
+    return moment.astimezone(tz)
+
+
+def all_day_dates(start: datetime, end: datetime, tz: ZoneInfo) -> tuple[date, date]:
+    """First and last day of an all-day entry (its end is the next day's midnight)."""
+    first = _all_day_bound(start, tz).date()
+    last = max(first, (_all_day_bound(end, tz) - timedelta(microseconds=1)).date())
     return first, last
 
 
 def day_time(start: datetime, tz: ZoneInfo, *, all_day: bool = False) -> str:
     """A meeting's start as the user reads it: "Tue 14:00", or "Tue, all day"."""
     if all_day:
-        return f"{start:%a}, all day"
+        return f"{_all_day_bound(start, tz):%a}, all day"
     return f"{local(start, tz):%a %H:%M}"
 
 
@@ -55,7 +64,7 @@ def span(start: datetime, end: datetime, tz: ZoneInfo, *, all_day: bool = False)
     """A block's or an event's time: "Tue 01 Dec 09:30-10:00", "Fri 04 Dec, all day",
     "Mon 07 Dec-Tue 08 Dec, all day"; ends on another day show that day too."""
     if all_day:
-        first, last = _all_day_dates(start, end)
+        first, last = all_day_dates(start, end, tz)
         if first == last:
             return f"{first:%a %d %b}, all day"
         return f"{first:%a %d %b}-{last:%a %d %b}, all day"
@@ -69,7 +78,8 @@ def span(start: datetime, end: datetime, tz: ZoneInfo, *, all_day: bool = False)
 def short_span(start: datetime, end: datetime, tz: ZoneInfo, *, all_day: bool = False) -> str:
     """Like :func:`span` without the date: "Tue 09:30-10:00", "Fri, all day"."""
     if all_day:
-        return f"{start:%a}, all day"
+        first, last = all_day_dates(start, end, tz)
+        return f"{first:%a}, all day" if first == last else f"{first:%a}-{last:%a}, all day"
     a, b = local(start, tz), local(end, tz)
     return f"{a:%a %H:%M}-{b:%H:%M}"
 
@@ -123,6 +133,21 @@ def bumped_title(note: str) -> str | None:
     if note.startswith(_BUMPED) and note.endswith(_BUMPED_END):
         return note[len(_BUMPED) : -len(_BUMPED_END)]
     return None
+
+
+_AT_MIDNIGHT = re.compile(
+    r"'(?P<title>.*)' at (?P<day>\w{3}) 00:00 (?P<rest>takes this time|took its time)"
+)
+
+
+def as_all_day(part: str, all_day_titles: Collection[str]) -> str:
+    """A :func:`meeting_takes` / :func:`meeting_took` note written without ``all_day``
+    for an all-day entry ("'Offsite' at Thu 00:00 takes this time") in its all-day
+    words ("'Offsite' (Thu, all day) takes this time"); any other note as it is."""
+    match = _AT_MIDNIGHT.fullmatch(part)
+    if match is None or match["title"] not in all_day_titles:
+        return part
+    return f"'{match['title']}' ({match['day']}, all day) {match['rest']}"
 
 
 def parts(reason: str) -> list[str]:
