@@ -122,3 +122,31 @@ def test_forged_non_ascii_cookie_and_csrf_are_refused_not_a_server_error(
     with _signed_in(shared_service) as client:
         refused = client.post("/logout", data={"csrf": "caf\xe9"})
         assert refused.status_code == 403
+
+
+_KEY = re.compile(r"[a-z_]+/\d{4}-\d{2}-\d{2}/\d+")
+
+
+def _section(html: str, start: str) -> str:
+    """The visible text of the list that follows ``start`` (tags dropped)."""
+    at = html.index(start)
+    body = html[at : html.index("</ul>", at)]
+    return re.sub(r"<[^>]+>", "", body)
+
+
+def test_preview_and_scorecard_name_blocks_by_title_in_local_time(
+    app_service: LiveService,
+) -> None:
+    """Issue 15.5: no internal key in what the page shows, all-day blocks say "all day"."""
+    with _signed_in(app_service) as client:
+        page = client.get(f"/?week={NEXT_WEEK}")
+        form = {"csrf": _csrf(page.text), "week": NEXT_WEEK, "calendar": "local"}
+        shown = client.post("/preview", data=form)
+        assert shown.status_code == 200, shown.text[:500]
+    ops = _section(shown.text, '<ul class="ops">')
+    short = _section(shown.text, 'id="sc-shortfall"')
+    for text in (ops, short):
+        assert not _KEY.search(text), _KEY.search(text)
+        assert "00:00–00:00" not in text and "+00:00" not in text
+    assert "Busy · Meeting-free day Fri 04 Dec, all day — created: " in ops
+    assert "Busy · Focus time</strong>: 225 of 240 min" in shown.text
