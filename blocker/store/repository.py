@@ -12,10 +12,13 @@ from blocker.store.base import describe_engine, unreachable
 from blocker.store.channels import ChannelStore
 from blocker.store.rules_versions import RulesVersionNotFound, RulesVersionStore
 from blocker.store.schedule import ScheduleStore
+from blocker.store.sessions import SessionStore
 from blocker.store.sync_state import SyncStateStore
 
 
-class Store(SyncStateStore, AccountStore, ChannelStore, RulesVersionStore, ScheduleStore):
+class Store(
+    SyncStateStore, AccountStore, ChannelStore, RulesVersionStore, ScheduleStore, SessionStore
+):
     """SQLAlchemy-backed state; every method is one short, thread-safe transaction."""
 
 

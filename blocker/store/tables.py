@@ -196,6 +196,15 @@ class PushChannel(Base):
     created_at: Mapped[datetime]
 
 
+class RevokedSession(Base):
+    """Dashboard sessions signed out before they expired (by a hash of their id)."""
+
+    __tablename__ = "revoked_sessions"
+
+    session_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class CalendarSchedule(Base):
     __tablename__ = "calendar_schedules"
 
@@ -214,6 +223,7 @@ __all__ = [
     "InstallSecret",
     "PinRow",
     "PushChannel",
+    "RevokedSession",
     "RulesVersionRow",
     "RunRow",
     "SyncSnapshotRow",

@@ -52,3 +52,33 @@ def test_restore_unknown_version(store: Store) -> None:
         store.restore_rules_version(999)
     current = store.current_rules()
     assert current is not None and current.text == V1
+
+
+def test_saving_the_text_in_force_adds_no_version(store: Store) -> None:
+    """Issue 17.2: identical saves are deduplicated (the current version's id answers)."""
+    first = store.save_rules_version(V1)
+    assert store.save_rules_version(V1) == first
+    assert [v.id for v in store.rules_versions()] == [first]
+    second = store.save_rules_version(V2)
+    store.restore_rules_version(first)
+    assert store.save_rules_version(V1) == first  # the restored one is in force
+    assert [v.id for v in store.rules_versions()] == [second, first]
+
+
+def test_only_the_newest_versions_are_kept(
+    store: Store,
+) -> None:
+    """Issue 17.2: 25 saves of big rules kept every version; now only the last N."""
+    ids = [store.save_rules_version(f"{V1}# edit {n}\n", keep=3) for n in range(6)]
+    assert [v.id for v in store.rules_versions(limit=100)] == ids[:-4:-1]
+    store.restore_rules_version(ids[3])  # the oldest kept one back in force
+    newest = store.save_rules_version(V2, keep=2)
+    current = store.current_rules()
+    assert current is not None and current.id == newest
+    assert [v.id for v in store.rules_versions(limit=100)] == [newest, ids[5]]
+    # the listing the API serves carries no texts
+    listed = store.rules_version_list(limit=10)
+    assert [(v.id, v.text, v.is_current) for v in listed] == [
+        (newest, "", True),
+        (ids[5], "", False),
+    ]
