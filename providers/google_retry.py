@@ -19,7 +19,8 @@ from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import httplib2
-from google.auth.exceptions import RefreshError, TransportError
+from google.auth.exceptions import GoogleAuthError, RefreshError, TransportError
+from googleapiclient.errors import Error as GoogleApiError
 from googleapiclient.errors import HttpError
 
 from blocker.errors import (
@@ -108,8 +109,24 @@ def is_retryable(exc: BaseException) -> bool:
     )
 
 
+LIBRARY_ERRORS: tuple[type[BaseException], ...] = (
+    GoogleApiError,
+    GoogleAuthError,
+    httplib2.HttpLib2Error,
+    OSError,
+    json.JSONDecodeError,
+    UnicodeDecodeError,
+)
+"""What the Google client stack raises for a failed call (API, auth, transport, a
+reply that does not parse); only these are translated."""
+
+
 def translate(exc: BaseException, *, what: str = "") -> ProviderError:
-    """Map a client-library exception onto the product's error tree."""
+    """Map a client-library exception onto the product's error tree.
+
+    Raises ``exc`` itself when it is not one the client library raises: a
+    programming error is not a provider failure (issue 18).
+    """
     prefix = f"{what}: " if what else ""
     if isinstance(exc, ProviderError):
         return exc
@@ -140,7 +157,11 @@ def translate(exc: BaseException, *, what: str = "") -> ProviderError:
         return ProviderError(message, provider=PROVIDER)
     if is_retryable(exc):
         return TransientError(f"{prefix}network error talking to Google: {exc}", provider=PROVIDER)
-    return ProviderError(f"{prefix}{exc}", provider=PROVIDER)
+    if isinstance(exc, LIBRARY_ERRORS):
+        return ProviderError(f"{prefix}{exc}", provider=PROVIDER)
+    # Anything else is a bug on our side (a TypeError in a mapping, a KeyError): it
+    # must surface as itself, not as "Google failed" that a run retries for ever.
+    raise exc
 
 
 def call(fn: Callable[[], T], backoff: Backoff, *, what: str = "") -> T:

@@ -6,11 +6,12 @@ from datetime import timedelta
 
 import pytest
 
-from blocker.errors import RateLimited, ReconnectRequired, TransientError
+from blocker.errors import ProviderError, RateLimited, ReconnectRequired, TransientError
 from blocker.models import Interval
 from providers.base import Write
 from providers.google import GoogleCalendar
 from providers.google_client import GoogleSettings
+from providers.google_retry import Backoff, call
 from tests.fakes.google import FakeGoogle
 from tests.google.conftest import MONDAY, Sleeper, draft, make_provider
 
@@ -151,3 +152,22 @@ def test_expired_access_token_is_refreshed_once(
     assert fake.oauth.refresh_count == refreshes + 1
     assert [r.status for r in fake.requests()][-2:] == [401, 200]
     assert sleeper.calls == []
+
+
+def test_a_bug_in_our_code_is_not_dressed_up_as_a_google_failure() -> None:
+    """A TypeError inside a call is ours: it surfaces as itself, never as ProviderError
+    (which a run would record as "Google failed" and retry for ever)."""
+
+    def broken() -> None:
+        raise TypeError("unsupported operand type(s)")
+
+    with pytest.raises(TypeError):
+        call(broken, Backoff(attempts=3, sleep=lambda _s: None))
+
+
+def test_a_transport_error_is_still_translated() -> None:
+    def refused() -> None:
+        raise ConnectionRefusedError("connection refused")
+
+    with pytest.raises(ProviderError):
+        call(refused, Backoff(attempts=2, sleep=lambda _s: None))
