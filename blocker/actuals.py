@@ -246,6 +246,8 @@ def measure(
     """Actual time of the week: ``blocks`` (ours, as the calendar holds them) minus the
     meetings that landed on them and the days of busy all-day entries (a block on an
     accepted offsite was not worked), plus every counted meeting by account/kind.
+    Holding windows ("book calls here") count nothing themselves: an empty one was
+    not work, and the calls booked into one count as meetings.
 
     Only the parts inside ``week_span`` count, so a read of a wider window can be
     passed as is.
@@ -257,8 +259,8 @@ def measure(
     entries: list[Entry] = []
     for block in blocks:
         span = _clip(block.interval, week_span)
-        if block.all_day or span is None:
-            continue
+        if block.all_day or block.holding or span is None:
+            continue  # a holding window's work is the meetings booked into it
         left = _minus(span, busy)
         if left > 0:
             entries.append(

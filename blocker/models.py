@@ -145,6 +145,9 @@ class Block:
     conflict_policy: ConflictPolicy = "keep"
     reason: str = ""
     all_day: bool = False
+    holding: bool = False
+    """A window that holds meetings (call window, QBR day): its own time is an offer,
+    not work; what counts is the meetings booked into it."""
 
     def __post_init__(self) -> None:
         _require_aware(self.start, self.end)
@@ -376,6 +379,9 @@ class ReadResult:
     ``complete`` is False when the read was cut short (a page failed, a limit was
     hit): the caller must then not infer any deletion from it. For an incremental
     read, ``events`` holds only what changed and ``removed`` the ids that went away.
+    ``skipped`` names the foreign events left out because they could not be read
+    (no start, an overflowing duration, a rule recurring every second): one bad
+    event is left out and named, it never fails the read.
     """
 
     events: tuple[RemoteEvent, ...]
@@ -383,6 +389,7 @@ class ReadResult:
     sync_token: str | None = None
     incremental: bool = False
     removed: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
 
 
 OpAction = Literal["create", "update", "delete"]

@@ -70,6 +70,7 @@ def blocks_of(week: Week, state: RequestState) -> list[Block]:
                 conflict_policy=req.conflict_policy,
                 reason=req.reason,
                 all_day=req.all_day,
+                holding=req.holding,
             )
         )
     return out

@@ -80,6 +80,7 @@ def encode_block(block: Block) -> JSON:
         "conflict_policy": block.conflict_policy,
         "reason": block.reason,
         "all_day": block.all_day,
+        "holding": block.holding,
     }
 
 
@@ -108,6 +109,7 @@ def decode_block(data: JSON) -> Block:
         ),
         reason=str(data.get("reason", "")),
         all_day=bool(data.get("all_day", False)),
+        holding=bool(data.get("holding", False)),
     )
 
 

@@ -199,3 +199,27 @@ def test_missed_touchpoints_follow_each_tiers_cadence(rules: Rules) -> None:
     missed = missed_touchpoints(rules.accounts, cadences, contacts, end)
     assert [m.account for m in missed] == ["Globex"]
     assert missed[0].last_contact == date(2026, 10, 27)
+
+
+def test_an_empty_call_window_is_not_work_and_calls_in_one_count_as_meetings(
+    rules: Rules,
+) -> None:
+    """A "book calls here" window is an offer: empty, it adds no proactive time; the
+    calls booked into it count once, as meetings with their accounts."""
+    window = Block(
+        key="call_window/2026-12-01/0",
+        rule="call_window",
+        kind="call_window",
+        title="Busy · Customer calls",
+        start=t(1, 13),
+        end=t(1, 17),
+        quadrant=2,
+        category="proactive",
+        holding=True,
+    )
+    span = week_window(WEEK, rules.timezone)
+    empty = measure(span, [window], [], _index(rules))
+    assert empty.entries == ()
+    call = Busy(t(1, 14), t(1, 15), "Acme call", attendee_domains=("acme.example",))
+    booked = measure(span, [window], [call], _index(rules))
+    assert [(e.source, e.account, e.minutes) for e in booked.entries] == [("meeting", "Acme", 60.0)]
