@@ -4,28 +4,36 @@ Reading: a full read is one ``calendarView`` pass (our extended property expande
 so owned blocks carry their tag) preceded by a ``calendarView/delta`` round whose
 final ``@odata.deltaLink`` becomes the sync token. The delta round runs first so a
 change that lands between the two is reported again by the next incremental read
-rather than lost. Both go in ONE ``$batch`` (the view ``dependsOn`` the delta, and
-the master category list rides along until it is known), so a week that fits a
-page is read in one request. Reading with delta alone would cost more: delta
-omits our tag, so on a fresh instance every event would be looked up again
-(1 + ceil(n/20) requests instead of 1). Incremental reads follow the deltaLink; since Graph omits
-extended properties from delta answers, a changed event is looked up again
-(``GET`` with ``$expand``, 20 per ``$batch``) so ``RemoteEvent.tag`` is always
-right and the ownership guard keeps working -- unless it is still at the etag our
-own write or a full read last saw, whose tag we know (``TagCache``): the echoes of
-our writes cost no lookup, so a no-op resync after a run is one request.
-``@removed`` items and cancelled events are reported in ``removed``; a stale token
-(410 ``syncStateNotFound``) raises ``SyncTokenExpired``. The window of an
-incremental read is the one of the full read that produced the token.
+rather than lost. Both go in ONE sequential ``$batch`` (each member ``dependsOn``
+the one before: Graph refuses a batch that is neither fully sequential nor fully
+parallel), with the master category list after them until it is known, so a week
+that fits a page is read in one request. Reading with delta alone would cost more:
+delta omits our tag, so on a fresh instance every event would be looked up again
+(1 + ceil(n/20) requests instead of 1). Incremental reads follow the deltaLink;
+since Graph omits extended properties from delta answers, a changed event is
+looked up again (``GET`` with ``$expand``, 20 per parallel ``$batch``) so
+``RemoteEvent.tag`` is always right and the ownership guard keeps working --
+unless it is still at the etag our own write or a full read last saw, whose tag
+is recorded (``TagCache``, kept in the store through ``OutlookState``): the echoes
+of our writes cost no lookup, so a no-op resync after a run is one request from
+any process. ``@removed`` items and cancelled events are reported in ``removed``;
+a delta link answered 410 (whatever its message) or a ``syncStateNotFound`` code
+raises ``SyncTokenExpired``. The window of an incremental read is the one of the
+full read that produced the token.
 
 Writing: ``transactionId`` = ``draft.event_id`` makes creates idempotent; PATCH and
-DELETE carry ``If-Match``; ``write_batch`` uses JSON batching, 20 per request.
+DELETE carry ``If-Match``; ``write_batch`` uses parallel JSON batches, 20 per request.
 Colours are Outlook categories (``csm-blocker <Preset>``); the ones a write batch
-misses are created inside its ``$batch`` (see ``outlook_categories``).
+misses are created in free members of its ``$batch`` (see ``outlook_categories``).
+They need ``MailboxSettings.ReadWrite``: when Graph answers 403 for the category
+list (or the connection was never granted it), the calendar's blocks are written
+without categories from then on, and ``OutlookState.turn_colours_off`` records why
+(the store keeps it until the calendar is connected again).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, tzinfo
@@ -57,9 +65,16 @@ from providers.outlook_graph import (
     limiter_for,
 )
 from providers.outlook_mapping import EXPAND, category_for, draft_body, event_from_graph
-from providers.outlook_tags import TagCache
+from providers.outlook_tags import MemoryState, OutlookState, TagCache
 
 PAGE_SIZE = 200
+COLOURS_REFUSED = (
+    "Outlook colours are off for this calendar: Microsoft Graph refused the category "
+    "list (it needs the MailboxSettings.ReadWrite permission), so blocks are written "
+    "without colour. Connect the calendar again and allow that permission to get them back."
+)
+
+log = logging.getLogger(__name__)
 
 
 def _query(params: dict[str, str]) -> str:
@@ -100,9 +115,13 @@ class OutlookCalendar(CalendarProvider):
         max_retries: int = 5,
         page_size: int = PAGE_SIZE,
         tentative: TentativeAs = "busy",
+        state: OutlookState | None = None,
+        colours: bool = True,
     ) -> None:
         """``mailbox`` names the account so every client of it shares one 4-slot limiter;
-        ``tentative`` is how a tentative answer (or ``showAs: tentative``) counts."""
+        ``tentative`` is how a tentative answer (or ``showAs: tentative``) counts;
+        ``state`` is what the calendar remembers between processes (the tag record,
+        whether colours were refused); ``colours`` False never touches categories."""
         extra: dict[str, Any] = {} if sleeper is None else {"sleeper": sleeper}
         self.graph = GraphClient(
             token,
@@ -122,8 +141,15 @@ class OutlookCalendar(CalendarProvider):
             if calendar_id in (None, "", "primary")
             else f"/me/calendars/{quote(str(calendar_id), safe='')}"
         )
-        self.categories = CategoryCache()  # master list: listed by full reads, no own requests
-        self.tags = TagCache()  # spares delta reads the lookup of our own writes' echoes
+        self.state: OutlookState = state or MemoryState()
+        self.categories = CategoryCache()  # master list: listed by reads, no own requests
+        self.tags = TagCache(state)  # spares delta reads the lookup of our own writes' echoes
+        self._colours = colours and self.state.colours_off() is None
+
+    @property
+    def colours(self) -> bool:
+        """Whether blocks are written with their colour's category."""
+        return self._colours
 
     def close(self) -> None:
         self.graph.close()
@@ -136,7 +162,7 @@ class OutlookCalendar(CalendarProvider):
         return self._full_read(window)
 
     def _full_read(self, window: Interval) -> ReadResult:
-        """Delta round, calendarView (after it: ``dependsOn``) and categories in one $batch.
+        """Delta round, then calendarView, then categories: one sequential $batch.
 
         Anything unusual -- a failed member, a delta round longer than one page --
         falls back to the same steps one request at a time, whose retries and
@@ -153,16 +179,20 @@ class OutlookCalendar(CalendarProvider):
                 "GET",
                 f"{self._base}/calendarView?{_query({**window_query, '$expand': EXPAND})}",
                 headers=self._prefer,
-                depends_on=(0,),
             ),
         ]
-        list_categories = not self.categories.fresh
+        list_categories = self._colours and not self.categories.fresh
         if list_categories:
             subs.append(SubRequest("GET", MASTER))
-        answers = self.graph.batch(subs)
-        if list_categories and answers[2].error() is None:
-            self.categories.listed(answers[2].body)
-        delta, view = answers[0], answers[1]
+        owed = self.categories.owed()[: MAX_BATCH - len(subs)] if self._colours else []
+        subs.extend(self.categories.create_requests(owed))
+        answers = self.graph.batch(subs, sequential=True)
+        delta, view, rest = answers[0], answers[1], answers[2:]
+        if list_categories:
+            self._categories_listed(rest[0])
+            rest = rest[1:]
+        for pair, answer in zip(owed, rest, strict=True):
+            self._category_answered(pair, answer)
         if not all(a.error() is None and isinstance(a.body, dict) for a in (delta, view)):
             return self._read_in_order(window)
         token = delta.body.get("@odata.deltaLink")
@@ -196,11 +226,11 @@ class OutlookCalendar(CalendarProvider):
                 event = self._event(item)
                 if not event.cancelled:
                     events.append(event)
-                    self.tags.remember(event)
             next_url = body.get("@odata.nextLink")
             if not next_url:
                 break
             body = self.graph.json("GET", str(next_url), headers=self._prefer)
+        self.tags.remember(events)
         return ReadResult(events=tuple(events), complete=True, sync_token=token)
 
     @property
@@ -215,41 +245,69 @@ class OutlookCalendar(CalendarProvider):
         return token
 
     def _walk_delta(
-        self, url: str, params: dict[str, str] | None
+        self, url: str, params: dict[str, str] | None, first_page: Any = None
     ) -> tuple[list[dict[str, Any]], str]:
+        """Every item of a delta round from ``url`` (``first_page`` already fetched)."""
         items: list[dict[str, Any]] = []
         next_url: str | None = url
+        body = first_page
         while next_url:
-            body = self.graph.json("GET", next_url, params=params, headers=self._prefer)
-            params = None
+            if body is None:
+                body = self.graph.json(
+                    "GET", next_url, params=params, headers=self._prefer, delta=True
+                )
+                params = None
             items.extend(body.get("value", []))
             if "@odata.deltaLink" in body:
                 return items, str(body["@odata.deltaLink"])
             next_url = body.get("@odata.nextLink")
+            body = None
         raise SyncTokenExpired("delta ended without a deltaLink", provider=self.name)
 
+    def _first_changes(self, sync_token: str) -> Any:
+        """The first delta page, fetched with the category list while that is unknown
+        and with the creation of owed categories (one sequential $batch: still one
+        request); None: fetch it the usual way."""
+        relative = self._relative(sync_token)
+        list_categories = self._colours and not self.categories.fresh
+        owed = self.categories.owed()[: MAX_BATCH - 2] if self._colours else []
+        if relative is None or not (list_categories or owed):
+            return None
+        subs = [SubRequest("GET", relative, headers=self._prefer)]
+        if list_categories:
+            subs.append(SubRequest("GET", MASTER))
+        subs.extend(self.categories.create_requests(owed))
+        page, *rest = self.graph.batch(subs, sequential=True)
+        if list_categories:
+            self._categories_listed(rest.pop(0))
+        for pair, answer in zip(owed, rest, strict=True):
+            self._category_answered(pair, answer)
+        error = page.error(delta=True)
+        if error is not None:
+            raise error
+        return page.body if isinstance(page.body, dict) else None
+
+    def _relative(self, url: str) -> str | None:
+        """``url`` as a $batch member URL (relative to the Graph root), if it is one."""
+        root = self.graph.root
+        return url[len(root) :] if url.startswith(root + "/") else None
+
     def _read_changes(self, sync_token: str) -> ReadResult:
-        items, token = self._walk_delta(sync_token, None)
+        items, token = self._walk_delta(sync_token, None, self._first_changes(sync_token))
         removed: list[str] = []
         latest: dict[str, dict[str, Any]] = {}  # changed id -> its last delta item
         for item in items:
             event_id = str(item["id"])
             if "@removed" in item or item.get("isCancelled"):
                 removed.append(event_id)
-                self.tags.forget(event_id)
             else:
                 latest[event_id] = item
-        found: dict[str, RemoteEvent | None] = {}  # in delta order; None: look it up
-        for event_id, item in latest.items():
-            tag = self.tags.tag_at(event_id, item.get("@odata.etag"))
-            found[event_id] = (
-                None
-                if tag is None
-                else replace(
-                    self._event(item),
-                    tag=tag,
-                )
-            )
+        self.tags.forget(removed)
+        known = self.tags.tags_at({i: item.get("@odata.etag") for i, item in latest.items()})
+        found: dict[str, RemoteEvent | None] = {  # in delta order; None: look it up
+            event_id: replace(self._event(item), tag=known[event_id]) if event_id in known else None
+            for event_id, item in latest.items()
+        }
         lookups = [i for i, event in found.items() if event is None]
         for event_id, looked_up in zip(lookups, self._look_up(lookups), strict=True):
             found[event_id] = looked_up
@@ -271,21 +329,23 @@ class OutlookCalendar(CalendarProvider):
             for i in event_ids
         ]
         out: list[RemoteEvent | None] = []
+        gone: list[str] = []
         for event_id, answer in zip(event_ids, self.graph.batch(requests), strict=True):
             error = answer.error()
             if isinstance(error, EventNotFound):
-                self.tags.forget(event_id)
+                gone.append(event_id)
                 out.append(None)  # deleted between the delta and the lookup
                 continue
             if error is not None:
                 raise error
             event = self._event(answer.body)
             if event.cancelled:
-                self.tags.forget(event_id)
+                gone.append(event_id)
                 out.append(None)
             else:
-                self.tags.remember(event)
                 out.append(event)
+        self.tags.forget(gone)
+        self.tags.remember(e for e in out if e is not None)
         return out
 
     def _event(self, item: Any) -> RemoteEvent:
@@ -297,29 +357,56 @@ class OutlookCalendar(CalendarProvider):
     # -- categories -------------------------------------------------------------------
 
     def _known_categories(self) -> dict[str, str]:
-        return self.categories.known()
+        return self.categories.known() if self._colours else {}
 
-    def _category(self, color: str) -> str:
-        """Name of the category for ``color``; a single write creates a missing one itself."""
+    def _categories_listed(self, answer: SubResponse) -> None:
+        """The answer of a ``GET masterCategories`` member (424: it never ran)."""
+        if answer.status == 403:
+            self._colours_refused(answer)
+        elif answer.error() is None:
+            self.categories.listed(answer.body)
+
+    def _category_answered(self, pair: tuple[str, str], answer: SubResponse) -> None:
+        if answer.status == 403:
+            self._colours_refused(answer)
+        else:
+            self.categories.answered(*pair, answer)
+
+    def _colours_refused(self, answer: SubResponse) -> None:
+        """Graph refused the category list: write uncoloured from now on, and record it."""
+        if not self._colours:
+            return
+        self._colours = False
+        log.warning("Outlook categories refused (%s): colours off", answer.error())
+        self.state.turn_colours_off(COLOURS_REFUSED)
+
+    def _category_name(self, draft: EventDraft) -> str | None:
+        return category_for(draft.color)[0] if self._colours else None
+
+    def _category(self, color: str) -> None:
+        """A single write creates its own missing category first (one request)."""
+        if not self._colours:
+            return
         name, preset = category_for(color)
-        for pair in self.categories.missing([(name, preset)]):
-            [request] = self.categories.create_requests([pair])
-            response = self.graph.request(
-                "POST", request.url, json=request.body, accept=frozenset({409})
-            )
-            self.categories.answered(*pair, SubResponse(response.status_code, {}, None))
-        return name
+        if name in self.categories.known():
+            return
+        [request] = self.categories.create_requests([(name, preset)])
+        response = self.graph.request(
+            "POST", request.url, json=request.body, accept=frozenset({403, 409})
+        )
+        answer = SubResponse(response.status_code, dict(response.headers), None)
+        self._category_answered((name, preset), answer)
 
     # -- writing ----------------------------------------------------------------------
 
     def _create_request(self, draft: EventDraft) -> SubRequest:
-        body = draft_body(draft, category_for(draft.color)[0])
+        body = draft_body(draft, self._category_name(draft))
         body["transactionId"] = draft.event_id
         return SubRequest("POST", f"{self._base}/events", body=body)
 
     def _update_request(self, current: RemoteEvent, draft: EventDraft) -> SubRequest:
         headers = {"If-Match": current.etag} if current.etag else {}
-        body = draft_body(draft, category_for(draft.color)[0])
+        body = draft_body(draft, self._category_name(draft))
         return SubRequest(
             "PATCH", f"/me/events/{quote(current.event_id, safe='')}", body=body, headers=headers
         )
@@ -348,7 +435,6 @@ class OutlookCalendar(CalendarProvider):
             organizer_domain=event.organizer_domain,
             color=event.color,
         )
-        self.tags.remember(written)
         return written
 
     def _send(self, request: SubRequest) -> Any:
@@ -358,22 +444,24 @@ class OutlookCalendar(CalendarProvider):
 
     def _create(self, draft: EventDraft) -> RemoteEvent:
         self._category(draft.color)
-        return self._written(self._send(self._create_request(draft)), draft)
+        written = self._written(self._send(self._create_request(draft)), draft)
+        self.tags.remember([written])
+        return written
 
     def _update(self, current: RemoteEvent, draft: EventDraft) -> RemoteEvent:
         self._category(draft.color)
-        return self._written(self._send(self._update_request(current, draft)), draft)
+        written = self._written(self._send(self._update_request(current, draft)), draft)
+        self.tags.remember([written])
+        return written
 
     def _delete(self, current: RemoteEvent) -> None:
-        self.tags.forget(current.event_id)
+        self.tags.forget([current.event_id])
         self._send(self._delete_request(current))
 
     def _write_batch(self, writes: Sequence[Write]) -> list[WriteResult]:
-        """The writes, led by the creation of the categories they miss, in as few $batch as fit."""
-        missing = self.categories.missing(
-            category_for(w.draft.color) for w in writes if w.draft is not None
-        )
-        requests: list[SubRequest] = self.categories.create_requests(missing)
+        """The writes in as few parallel $batch as fit, with the categories they miss
+        in the members left free (the rest are owed to a later batch with room)."""
+        requests: list[SubRequest] = []
         for write in writes:
             if write.action == "create":
                 assert write.draft is not None
@@ -384,19 +472,33 @@ class OutlookCalendar(CalendarProvider):
             else:
                 assert write.current is not None
                 requests.append(self._delete_request(write.current))
-        answers = self.graph.batch(requests)
-        for pair, answer in zip(missing, answers, strict=False):
-            self.categories.answered(*pair, answer)
-        written = answers[len(missing) :]
-        return [self._result(w, a) for w, a in zip(writes, written, strict=True)]
+        create: list[tuple[str, str]] = []
+        if self._colours:
+            missing = self.categories.missing(
+                category_for(w.draft.color) for w in writes if w.draft is not None
+            )
+            room = -len(requests) % MAX_BATCH
+            create = missing[:room]
+            self.categories.owe(missing[room:])
+        answers = self.graph.batch([*self.categories.create_requests(create), *requests])
+        for pair, answer in zip(create, answers, strict=False):
+            self._category_answered(pair, answer)
+        results = [self._result(w, a) for w, a in zip(writes, answers[len(create) :], strict=True)]
+        self.tags.remember(r for r in results if isinstance(r, RemoteEvent))
+        self.tags.forget(
+            [
+                w.current.event_id
+                for w, r in zip(writes, results, strict=True)
+                if w.action == "delete" and r is None and w.current is not None
+            ]
+        )
+        return results
 
     def _result(self, write: Write, answer: SubResponse) -> WriteResult:
         error = answer.error()
         if error is not None:
             return error
         if write.action == "delete":
-            assert write.current is not None
-            self.tags.forget(write.current.event_id)
             return None
         assert write.draft is not None
         return self._written(answer.body, write.draft)

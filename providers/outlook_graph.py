@@ -5,6 +5,16 @@ answers 429/503/504 with ``Retry-After``: every request here goes through one
 retry loop that honours it (the sleeper is injected so tests never wait) and
 through a per-mailbox limiter. Errors leave this module as ``blocker.errors``
 classes only, so the provider above never sees httpx.
+
+JSON batching (https://learn.microsoft.com/graph/json-batching): a batch is either
+fully parallel (no member ``dependsOn`` another) or fully sequential (each member
+``dependsOn`` the one before); Graph refuses a mixed one. Outlook runs up to four
+members of a parallel batch at a time and one of a sequential batch
+(https://learn.microsoft.com/graph/throttling-limits#outlook-service-limits), so
+the limiter counts a parallel batch as up to four of the mailbox's four slots and
+a sequential one as one. Members are throttled individually: a 429 member carries
+its own ``Retry-After`` and only those members are sent again, in a new batch
+after the longest wait (https://learn.microsoft.com/graph/throttling#throttling-and-batching).
 """
 
 from __future__ import annotations
@@ -40,7 +50,11 @@ Sleeper = Callable[[float], None]
 
 
 class Limiter:
-    """A counting semaphore that also says how many callers wait (for tests and metrics)."""
+    """A counting semaphore that also says how many callers wait (for tests and metrics).
+
+    A caller may take several slots at once (``weight``): a parallel ``$batch``
+    occupies as many of the mailbox's slots as Outlook runs of it at a time.
+    """
 
     def __init__(self, limit: int = MAX_CONCURRENT) -> None:
         self.limit = limit
@@ -49,20 +63,21 @@ class Limiter:
         self._cond = threading.Condition()
 
     @contextmanager
-    def slot(self) -> Iterator[None]:
+    def slot(self, weight: int = 1) -> Iterator[None]:
+        weight = max(1, min(weight, self.limit))
         with self._cond:
             self.waiting += 1
             try:
-                self._cond.wait_for(lambda: self.active < self.limit)
+                self._cond.wait_for(lambda: self.active + weight <= self.limit)
             finally:
                 self.waiting -= 1
-            self.active += 1
+            self.active += weight
         try:
             yield
         finally:
             with self._cond:
-                self.active -= 1
-                self._cond.notify()
+                self.active -= weight
+                self._cond.notify_all()
 
 
 _LIMITERS: dict[str, Limiter] = {}
@@ -77,17 +92,12 @@ def limiter_for(mailbox: str) -> Limiter:
 
 @dataclass(frozen=True, slots=True)
 class SubRequest:
-    """One member of a ``$batch``; ``url`` is relative to the Graph root (``/me/...``).
-
-    ``depends_on`` lists indexes (into the same ``batch()`` call) of members that
-    must succeed first; Graph then runs this one after them, or answers 424.
-    """
+    """One member of a ``$batch``; ``url`` is relative to the Graph root (``/me/...``)."""
 
     method: str
     url: str
     body: Any = None
     headers: Mapping[str, str] = field(default_factory=dict)
-    depends_on: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,10 +106,11 @@ class SubResponse:
     headers: Mapping[str, str]
     body: Any
 
-    def error(self) -> ProviderError | None:
+    def error(self, *, delta: bool = False) -> ProviderError | None:
+        """The product's error for a failed answer (``delta``: it answered a delta link)."""
         if self.status < 400:
             return None
-        return error_for(self.status, self.headers, self.body)
+        return error_for(self.status, self.headers, self.body, delta=delta)
 
 
 def _error_code(body: Any) -> tuple[str, str]:
@@ -120,19 +131,29 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
     return None
 
 
-def error_for(status: int, headers: Mapping[str, str], body: Any) -> ProviderError:
-    """Translate one Graph error answer into the product's error tree."""
+# Codes that say "this delta state is gone, start over", on any 4xx: Graph names
+# ``syncStateNotFound`` for an expired token (https://learn.microsoft.com/graph/delta-query-overview#token-duration).
+SYNC_STATE_CODES = frozenset({"syncstatenotfound", "syncstateinvalid", "resyncrequired"})
+
+
+def error_for(
+    status: int, headers: Mapping[str, str], body: Any, *, delta: bool = False
+) -> ProviderError:
+    """Translate one Graph error answer into the product's error tree.
+
+    A delta link answered 410 means a full resync whatever the body says (Graph
+    documents a bare 410 with a ``Location`` header for a reset, and 40X with
+    ``syncStateNotFound`` for an expired token); the message text is never read.
+    """
     code, message = _error_code(body)
     text = f"Graph {status} {code}: {message}".strip()
     if status == 429:
         return RateLimited(text, retry_after=_retry_after(headers), provider=PROVIDER)
+    if (status == 410 and delta) or (400 <= status < 500 and code.lower() in SYNC_STATE_CODES):
+        return SyncTokenExpired(text, provider=PROVIDER)
     if status in (401, 403):
         return ReconnectRequired(text, provider=PROVIDER)
-    if status == 404:
-        return EventNotFound(text, provider=PROVIDER)
-    if status == 410:
-        if code.lower().startswith("syncstate") or "sync" in message.lower():
-            return SyncTokenExpired(text, provider=PROVIDER)
+    if status in (404, 410):
         return EventNotFound(text, provider=PROVIDER)
     if status == 412 or (status == 409 and code == "ErrorIrresolvableConflict"):
         return PreconditionFailed(text, provider=PROVIDER)
@@ -193,13 +214,19 @@ class GraphClient:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         accept: frozenset[int] = frozenset(),
+        delta: bool = False,
+        slots: int = 1,
     ) -> httpx.Response:
-        """One request with retries; a 2xx (or ``accept``-ed) response, else a ProviderError."""
+        """One request with retries; a 2xx (or ``accept``-ed) response, else a ProviderError.
+
+        ``delta``: the URL is a delta link (a 410 then means "read in full");
+        ``slots``: how many of the mailbox's concurrent slots the request occupies.
+        """
         attempt = 0
         while True:
             merged = {"Authorization": f"Bearer {self._token()}", **(headers or {})}
             try:
-                with self.limiter.slot():
+                with self.limiter.slot(slots):
                     response = self._http.request(
                         method, self.url(path_or_url), params=params, json=json, headers=merged
                     )
@@ -215,7 +242,7 @@ class GraphClient:
                 if response.status_code < 400 or response.status_code in accept:
                     return response
                 body = _json_or_none(response)
-                failure = error_for(response.status_code, response.headers, body)
+                failure = error_for(response.status_code, response.headers, body, delta=delta)
                 if response.status_code not in RETRY_STATUSES:
                     raise failure
                 retry_after = _retry_after(response.headers)
@@ -228,65 +255,74 @@ class GraphClient:
         response = self.request(method, path_or_url, **kwargs)
         return _json_or_none(response)
 
-    def batch(self, requests: Sequence[SubRequest]) -> list[SubResponse]:
-        """Run ``requests`` through ``$batch`` (20 per call), retrying throttled members.
+    def batch(
+        self, requests: Sequence[SubRequest], *, sequential: bool = False
+    ) -> list[SubResponse]:
+        """Run ``requests`` through ``$batch`` (20 per call); answers in the order asked.
 
-        Answers come back in the order asked, whatever order Graph used. A member
-        whose ``depends_on`` member sits in an earlier chunk (or attempt) is sent
-        only if that one succeeded, else answered 424 here, as Graph would.
+        Parallel (the default): no member depends on another; Outlook runs up to
+        four at a time. ``sequential``: each member ``dependsOn`` the one before,
+        so they run in order, one at a time, and a member after a failed one is
+        answered 424 without running -- final after a real failure (its
+        predecessor's answer explains it), sent again after a throttled one.
+
+        Throttled members (429/503/504) are sent again, alone, in a new batch
+        after the longest ``Retry-After`` among them; the calls after a throttled
+        one wait for that round too.
         """
         results: list[SubResponse | None] = [None] * len(requests)
         pending = list(range(len(requests)))
         attempt = 0
         while pending:
-            throttled: list[int] = []
+            again: list[int] = []
             wait: float | None = None
-            for start in range(0, len(pending), MAX_BATCH):
-                chunk = pending[start : start + MAX_BATCH]
-                failed = [i for i in chunk if _failed_dependency(requests[i], results, chunk)]
-                for index in failed:
-                    results[index] = _FAILED_DEPENDENCY
-                chunk = [i for i in chunk if i not in failed]
-                if not chunk:
-                    continue
-                for index, answer in zip(chunk, self._one_batch(requests, chunk), strict=True):
+            chunks = [pending[i : i + MAX_BATCH] for i in range(0, len(pending), MAX_BATCH)]
+            for number, chunk in enumerate(chunks):
+                answers = self._one_batch(requests, chunk, sequential=sequential)
+                throttled = failed = False
+                for position, (index, answer) in enumerate(zip(chunk, answers, strict=True)):
                     results[index] = answer
                     if answer.status in RETRY_STATUSES:
-                        throttled.append(index)
+                        throttled = True
+                        again.append(index)
                         hint = _retry_after(answer.headers)
                         if hint is not None:
                             wait = max(wait or 0.0, hint)
-            if not throttled or attempt >= self.max_retries:
+                        if sequential:  # the rest of the chain never ran: with it
+                            again.extend(chunk[position + 1 :])
+                            break
+                    elif sequential and answer.status >= 400:
+                        failed = True  # a real failure ends the chain: 424s are final
+                        break
+                if throttled:  # wait before sending anything more to this mailbox
+                    again.extend(i for later in chunks[number + 1 :] for i in later)
+                    break
+                if failed:
+                    break
+            if not again or attempt >= self.max_retries:
                 break
             self._sleep(self.delay(attempt, wait))
             attempt += 1
-            pending = throttled
-        return [r for r in results if r is not None]
+            pending = again
+        return [r if r is not None else _NOT_RUN for r in results]
 
-    def _one_batch(self, requests: Sequence[SubRequest], chunk: Sequence[int]) -> list[SubResponse]:
+    def _one_batch(
+        self, requests: Sequence[SubRequest], chunk: Sequence[int], *, sequential: bool
+    ) -> list[SubResponse]:
         """One ``$batch`` call of ``requests[i] for i in chunk``; ids are chunk positions."""
-        ids = {index: str(n + 1) for n, index in enumerate(chunk)}
-        payload = {
-            "requests": [
-                {
-                    "id": ids[index],
-                    "method": requests[index].method,
-                    "url": requests[index].url,
-                    **_depends_on(requests[index], ids),
-                    **({"body": requests[index].body} if requests[index].body is not None else {}),
-                    "headers": {
-                        **(
-                            {"Content-Type": "application/json"}
-                            if requests[index].body is not None
-                            else {}
-                        ),
-                        **requests[index].headers,
-                    },
-                }
-                for index in chunk
-            ]
-        }
-        body = self.json("POST", "/$batch", json=payload)
+        members: list[dict[str, Any]] = []
+        for n, index in enumerate(chunk):
+            sub = requests[index]
+            member: dict[str, Any] = {"id": str(n + 1), "method": sub.method, "url": sub.url}
+            if sequential and n > 0:
+                member["dependsOn"] = [str(n)]
+            if sub.body is not None:
+                member["body"] = sub.body
+            content = {"Content-Type": "application/json"} if sub.body is not None else {}
+            member["headers"] = {**content, **sub.headers}
+            members.append(member)
+        slots = 1 if sequential else min(MAX_CONCURRENT, len(chunk))
+        body = self.json("POST", "/$batch", json={"requests": members}, slots=slots)
         by_id: dict[str, SubResponse] = {}
         for item in (body or {}).get("responses", []):
             by_id[str(item.get("id"))] = SubResponse(
@@ -300,28 +336,9 @@ class GraphClient:
         return [by_id.get(str(i + 1), missing) for i in range(len(chunk))]
 
 
-_FAILED_DEPENDENCY = SubResponse(
+_NOT_RUN = SubResponse(
     424, {}, {"error": {"code": "FailedDependency", "message": "a request it depends on failed"}}
 )
-
-
-def _failed_dependency(
-    sub: SubRequest, results: Sequence[SubResponse | None], chunk: Sequence[int]
-) -> bool:
-    """A dependency answered earlier (not in this chunk) and not with success."""
-    for dep in sub.depends_on:
-        if dep in chunk:
-            continue
-        answer = results[dep]
-        if answer is None or answer.status >= 400:
-            return True
-    return False
-
-
-def _depends_on(sub: SubRequest, ids: Mapping[int, str]) -> dict[str, list[str]]:
-    """The ``dependsOn`` of one member: only those in the same call (earlier ones succeeded)."""
-    inside = [ids[dep] for dep in sub.depends_on if dep in ids]
-    return {"dependsOn": inside} if inside else {}
 
 
 def _json_or_none(response: httpx.Response) -> Any:

@@ -2,12 +2,35 @@
 
 The request logic is one synchronous ``handle`` that both the HTTP endpoint and
 ``$batch`` call, so a batched request behaves exactly like a direct one. Faithful
-details the provider must cope with: calendarView pages of 10 unless
-``Prefer: odata.maxpagesize``; delta pages end in ``@odata.deltaLink``, carry
-``@removed`` items and NO extended properties; a stale delta token is 410
-``syncStateNotFound``; ``$batch`` takes at most 20 requests and answers them out of
-order; more than 4 concurrent requests per mailbox get 429; POST with a known
-``transactionId`` returns the existing event; PATCH/DELETE honour ``If-Match``.
+details the provider must cope with, each from Microsoft's documentation:
+
+* calendarView pages of 10 unless ``Prefer: odata.maxpagesize``; delta pages end in
+  ``@odata.deltaLink``, carry ``@removed`` items and NO extended properties
+  (https://learn.microsoft.com/graph/delta-query-events).
+* A delta state that is gone answers 410 or another 40X with ``syncStateNotFound``;
+  a reset is a bare 410 with a ``Location`` header, whatever the message
+  (https://learn.microsoft.com/graph/delta-query-overview#synchronization-reset and
+  #token-duration). ``expire_delta_tokens`` picks the answer.
+* ``$batch`` (https://learn.microsoft.com/graph/json-batching): at most 20 members,
+  unique ids, answered out of order; "Batch should be either fully sequential or
+  fully parallel": every member ``dependsOn`` the one listed before it, or none
+  does -- anything else is a 400 here; a member after a failed one is 424.
+* Outlook allows 4 concurrent requests per app and mailbox
+  (https://learn.microsoft.com/graph/throttling-limits#outlook-service-limits). A
+  plain request over it is a 429; of a batch, Outlook runs up to four members of
+  a parallel batch at a time and one of a sequential batch ("Outlook service
+  limits for JSON batching"), so a batch holds that many of the mailbox's slots,
+  and members that find no free slot get 429 individually, each with its own
+  ``Retry-After`` (https://learn.microsoft.com/graph/throttling#throttling-and-batching:
+  "Requests in a batch are evaluated individually against throttling limits").
+* ``/me/outlook/masterCategories`` needs ``MailboxSettings.Read`` (list) or
+  ``MailboxSettings.ReadWrite`` (list, create)
+  (https://learn.microsoft.com/graph/api/outlookuser-list-mastercategories,
+  https://learn.microsoft.com/graph/api/outlookuser-post-mastercategories); without
+  them: 403 ``ErrorAccessDenied``. Which scopes a token carries comes from
+  ``token_scopes`` (wire it to the identity fake; the default grants all).
+* POST with a known ``transactionId`` returns the existing event; PATCH/DELETE
+  honour ``If-Match``.
 """
 
 from __future__ import annotations
@@ -18,6 +41,8 @@ import secrets
 import threading
 import uuid
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -37,6 +62,7 @@ Reply = tuple[int, dict[str, str], Any]
 
 MAX_BATCH = 20
 MAX_CONCURRENT = 4
+CONCURRENCY_RETRY_AFTER = 1
 COLORS = {f"preset{i}" for i in range(25)} | {"none"}
 _EXPAND = re.compile(r"singleValueExtendedProperties\(\$filter=id eq '([^']+)'\)", re.I)
 
@@ -104,9 +130,19 @@ class FakeGraph:
         self.log = GraphLog()
         self.throttles: list[Throttle] = []
         self.token_ok: Any = lambda token: bool(token)
-        self.in_flight = 0
+        # token -> the scopes it carries (lowercase), or None: every scope
+        self.token_scopes: Callable[[str], frozenset[str] | None] = lambda token: None
+        self.in_flight = 0  # top-level HTTP requests being handled
         self.max_in_flight = 0
-        self.concurrency_rejections = 0
+        self.slots_in_use = 0  # the mailbox's concurrent slots taken (at most 4)
+        self.max_slots_in_use = 0
+        self.concurrency_rejections = 0  # requests and batch members answered 429 for it
+        self.concurrency_retry_after = CONCURRENCY_RETRY_AFTER
+        self._gone: tuple[int, str, str] = (
+            410,
+            "syncStateNotFound",
+            "The sync state generation is not found.",
+        )
         self.hold = threading.Event()
         self.hold.set()
         self.subscription_timeout = 10.0
@@ -138,10 +174,36 @@ class FakeGraph:
             Throttle(times, retry_after, status, path_contains, method, skip, lose)
         )
 
-    def expire_delta_tokens(self) -> None:
-        """Forget every delta state, as Graph does after a while: next use is 410."""
+    def expire_delta_tokens(
+        self,
+        status: int = 410,
+        code: str = "syncStateNotFound",
+        message: str = "The sync state generation is not found.",
+    ) -> None:
+        """Forget every delta state, as Graph does after a while; the next use of a
+        delta or skip token is answered ``status`` with ``code`` and ``message`` (a
+        reset, by default an expiry; any 410 carries a ``Location`` to start over)."""
         with self._lock:
             self.delta_generation += 1
+            self._gone = (status, code, message)
+
+    @contextmanager
+    def busy_elsewhere(self, slots: int) -> Iterator[Callable[[], None]]:
+        """Hold ``slots`` of the mailbox's concurrent slots, as another client's requests
+        in flight would; yields ``release`` to free them early (from a sleeper, say)."""
+        held = [slots]
+        with self._lock:
+            self.slots_in_use += slots
+
+        def release() -> None:
+            with self._lock:
+                self.slots_in_use -= held[0]
+                held[0] = 0
+
+        try:
+            yield release
+        finally:
+            release()
 
     @property
     def root(self) -> str:
@@ -169,30 +231,51 @@ class FakeGraph:
     def _top_level(
         self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: Any
     ) -> Reply:
+        batch = path == "/v1.0/$batch" and method == "POST"
+        problem = _batch_problem(body) if batch else None
+        width = 0 if problem else _batch_width(body) if batch else 1
         with self._lock:
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
-            too_many = self.in_flight > MAX_CONCURRENT
+            granted = max(0, min(width, MAX_CONCURRENT - self.slots_in_use))
+            self.slots_in_use += granted
+            self.max_slots_in_use = max(self.max_slots_in_use, self.slots_in_use)
+            too_many = not batch and granted == 0
+            if too_many:
+                self.concurrency_rejections += 1
         try:
             self.hold.wait(30)
             if too_many:
-                with self._lock:
-                    self.concurrency_rejections += 1
-                return _err(
-                    429,
-                    "ApplicationThrottled",
-                    "Application is over its MailboxConcurrency limit.",
-                    {"Retry-After": "1"},
-                )
+                return self._over_concurrency()
             auth = headers.get("authorization", "")
             if not auth.startswith("Bearer ") or not self.token_ok(auth[7:]):
                 return _err(401, "InvalidAuthenticationToken", "Access token is empty or invalid.")
             if not path.startswith("/v1.0/"):
                 return _err(404, "BadRequest", f"Invalid version in {path}")
-            return self.handle(method, path[len("/v1.0") :], query, headers, body, batched=False)
+            scopes = self.token_scopes(auth[7:])
+            if batch:
+                self.log.entries.append(("POST", "/$batch", False))
+                throttled = self._throttled("POST", "/$batch", lose=False)
+                if throttled is not None:
+                    return throttled
+                if problem is not None:
+                    return _err(400, "BadRequest", problem)
+                return self._batch(body, scopes, width=width, granted=granted)
+            return self.handle(
+                method, path[len("/v1.0") :], query, headers, body, batched=False, scopes=scopes
+            )
         finally:
             with self._lock:
                 self.in_flight -= 1
+                self.slots_in_use -= granted
+
+    def _over_concurrency(self) -> Reply:
+        return _err(
+            429,
+            "ApplicationThrottled",
+            "Application is over its MailboxConcurrency limit.",
+            {"Retry-After": str(self.concurrency_retry_after)},
+        )
 
     # -- the one request handler -----------------------------------------------------
 
@@ -205,12 +288,13 @@ class FakeGraph:
         body: Any,
         *,
         batched: bool,
+        scopes: frozenset[str] | None = None,
     ) -> Reply:
         self.log.entries.append((method, path, batched))
         throttled = self._throttled(method, path, lose=False)
         if throttled is not None:
             return throttled
-        reply = self._route(method, path, query, headers, body, batched=batched)
+        reply = self._route(method, path, query, headers, body, scopes)
         lost = self._throttled(method, path, lose=True)
         return lost if lost is not None else reply
 
@@ -221,18 +305,19 @@ class FakeGraph:
         query: dict[str, str],
         headers: dict[str, str],
         body: Any,
-        *,
-        batched: bool,
+        scopes: frozenset[str] | None,
     ) -> Reply:
-        if path == "/$batch" and method == "POST" and not batched:
-            return self._batch(body)
         if path.startswith("/subscriptions"):
             return self._subscriptions(method, path, body)
         if path == "/me/outlook/masterCategories":
-            return self._categories(method, body)
+            needed = MAILBOX_READ if method == "GET" else MAILBOX_WRITE
+            return _denied(scopes, needed) or self._categories(method, body)
         calendar, rest = _calendar_of(path)
         if calendar is None:
             return _err(400, "BadRequest", f"Unsupported path {path}")
+        denied = _denied(scopes, CALENDARS_READ if method == "GET" else CALENDARS_WRITE)
+        if denied is not None:
+            return denied
         if rest == "/calendarView" and method == "GET":
             return self._calendar_view(calendar, path, query, headers)
         if rest == "/calendarView/delta" and method == "GET":
@@ -363,13 +448,13 @@ class FakeGraph:
             with self._lock:
                 state = self._skip.pop(query["$skiptoken"], None)
             if state is None or state["generation"] != self.delta_generation:
-                return _err(410, "syncStateNotFound", "The sync state generation is not found.")
+                return self._delta_gone(path, state)
             items = state["items"]
         elif "$deltatoken" in query:
             with self._lock:
                 token = self._delta.get(query["$deltatoken"])
             if token is None or token["generation"] != self.delta_generation:
-                return _err(410, "syncStateNotFound", "The sync state generation is not found.")
+                return self._delta_gone(path, token)
             if token["calendar"] != calendar:
                 return _err(400, "ErrorInvalidParameter", "delta token of another calendar")
             with self.mailbox.lock:
@@ -410,33 +495,53 @@ class FakeGraph:
             out["@odata.deltaLink"] = self._link(link_path, {"$deltatoken": delta})
         return 200, {"Preference-Applied": f"odata.maxpagesize={size}"}, out
 
+    def _delta_gone(self, path: str, state: dict[str, Any] | None) -> Reply:
+        """The delta state is gone: the answer ``expire_delta_tokens`` chose. A 410
+        names where to start over (the initial query, an empty ``$deltatoken``)."""
+        status, code, message = self._gone
+        headers: dict[str, str] = {}
+        if status == 410:
+            start = (
+                {}
+                if state is None
+                else {
+                    "startDateTime": state["start"].strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "endDateTime": state["end"].strftime("%Y-%m-%dT%H:%M:%SZ"),
+                }
+            )
+            headers["Location"] = self._link(path, {**start, "$deltatoken": ""})
+        return _err(status, code, message, headers)
+
     def _link(self, path: str, query: dict[str, str]) -> str:
         return f"{self.root}{path}?{urlencode(query, safe='$')}"
 
     # -- $batch -------------------------------------------------------------------------
 
-    def _batch(self, body: Any) -> Reply:
-        requests = (body or {}).get("requests")
-        if not isinstance(requests, list) or not requests:
-            return _err(400, "BadRequest", "Invalid batch payload format.")
-        if len(requests) > MAX_BATCH:
-            return _err(400, "BadRequest", "The number of batch requests exceeds the limit of 20.")
-        ids = [str(r.get("id")) for r in requests]
-        if len(set(ids)) != len(ids):
-            return _err(400, "BadRequest", "Batch request ids must be unique.")
+    def _batch(
+        self, body: dict[str, Any], scopes: frozenset[str] | None, *, width: int, granted: int
+    ) -> Reply:
+        """Run a well-formed batch (see ``_batch_problem``) holding ``granted`` of the
+        ``width`` slots Outlook runs it on: in each wave of ``width`` members, those
+        past ``granted`` find the mailbox busy and are answered 429."""
+        requests: list[dict[str, Any]] = body["requests"]
         ordered = _dependency_order(requests)
-        if ordered is None:
-            return _err(400, "BadRequest", "dependsOn names an unknown id or forms a cycle.")
+        assert ordered is not None  # _batch_problem refused cycles and unknown ids
         statuses: dict[str, int] = {}
         responses: list[dict[str, Any]] = []
-        for item in ordered:
+        for position, item in enumerate(ordered):
             rid = str(item["id"])
             failed = [d for d in item.get("dependsOn", []) if statuses[str(d)] >= 400]
             if failed:
                 status, headers, out = _err(424, "FailedDependency", "dependency failed")
+            elif position % width >= granted:
+                with self._lock:
+                    self.concurrency_rejections += 1
+                status, headers, out = self._over_concurrency()
             else:
                 url = urlsplit(str(item["url"]))
                 sub_path = url.path if url.path.startswith("/") else "/" + url.path
+                if sub_path.startswith("/v1.0/"):
+                    sub_path = sub_path[len("/v1.0") :]
                 sub_query = dict(parse_qsl(url.query, keep_blank_values=True))
                 sub_headers = {k.lower(): v for k, v in (item.get("headers") or {}).items()}
                 status, headers, out = self.handle(
@@ -446,6 +551,7 @@ class FakeGraph:
                     sub_headers,
                     item.get("body"),
                     batched=True,
+                    scopes=scopes,
                 )
             statuses[rid] = status
             entry: dict[str, Any] = {"id": rid, "status": status, "headers": headers}
@@ -601,6 +707,56 @@ class FakeGraph:
                 }
             ]
         }
+
+
+def _batch_problem(body: Any) -> str | None:
+    """Why Graph would refuse this ``$batch`` body with a 400, or None."""
+    requests = body.get("requests") if isinstance(body, dict) else None
+    if not isinstance(requests, list) or not requests:
+        return "Invalid batch payload format."
+    if len(requests) > MAX_BATCH:
+        return "The number of batch requests exceeds the limit of 20."
+    if not all(isinstance(r, dict) for r in requests):
+        return "Invalid batch payload format."
+    ids = [str(r.get("id")) for r in requests]
+    if len(set(ids)) != len(ids):
+        return "Batch request ids must be unique."
+    if _dependency_order(requests) is None:
+        return "dependsOn names an unknown id or forms a cycle."
+    if _shape(requests) is None:
+        return "Batch requests must be either fully sequential or fully parallel."
+    return None
+
+
+def _shape(requests: list[dict[str, Any]]) -> str | None:
+    """``parallel`` (no member depends on another), ``sequential`` (each depends on the
+    one listed before it, the first on none), else None: a mixed batch."""
+    depends = [[str(d) for d in r.get("dependsOn") or []] for r in requests]
+    if not any(depends):
+        return "parallel"
+    chain = all(
+        deps == ([] if n == 0 else [str(requests[n - 1]["id"])]) for n, deps in enumerate(depends)
+    )
+    return "sequential" if chain else None
+
+
+def _batch_width(body: dict[str, Any]) -> int:
+    """How many members of a (well-formed) batch Outlook runs at a time."""
+    requests = body["requests"]
+    return 1 if _shape(requests) == "sequential" else min(MAX_CONCURRENT, len(requests))
+
+
+CALENDARS_READ = frozenset({"calendars.read", "calendars.readwrite"})
+CALENDARS_WRITE = frozenset({"calendars.readwrite"})
+MAILBOX_READ = frozenset({"mailboxsettings.read", "mailboxsettings.readwrite"})
+MAILBOX_WRITE = frozenset({"mailboxsettings.readwrite"})
+
+
+def _denied(scopes: frozenset[str] | None, needed: frozenset[str]) -> Reply | None:
+    """403 unless the token carries one of ``needed`` (None: a token with every scope)."""
+    if scopes is None or scopes & needed:
+        return None
+    return _err(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
 
 
 def _dependency_order(requests: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
