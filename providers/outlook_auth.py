@@ -7,6 +7,14 @@ the callback's query parameters -> a serialized token cache to store encrypted;
 the new cache blob only when msal changed it. msal's ``acquire_token_silent``
 returns None on any failure; ``acquire_token_silent_with_error`` is used instead
 so a revoked grant (reconnect needed) is told apart from an outage (try later).
+
+Scopes: sign-in asks for ``Calendars.ReadWrite`` and, when colours are on,
+``MailboxSettings.ReadWrite`` (Outlook categories live in the mailbox settings).
+Consent on the Microsoft identity platform is additive and a token carries every
+scope consented so far, so silent renewal asks only for ``Calendars.ReadWrite``: a
+connection made before colours needed the second scope keeps working (asking for
+a scope never consented would be ``consent_required``), and :func:`granted_scopes`
+tells from the stored cache what it may do.
 """
 
 from __future__ import annotations
@@ -33,7 +41,10 @@ from providers.outlook_webhooks import (
 
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com/common"
 SCOPES = ("Calendars.ReadWrite",)
+COLOUR_SCOPE = "MailboxSettings.ReadWrite"
+SIGN_IN_SCOPES = (*SCOPES, COLOUR_SCOPE)
 PROVIDER = "outlook"
+_GRAPH_RESOURCE = "https://graph.microsoft.com/"
 
 # Errors after which only the user can help: the grant is gone or needs consent again.
 _RECONNECT_ERRORS = frozenset(
@@ -47,7 +58,8 @@ class MicrosoftSettings:
     client_secret: str
     redirect_uri: str
     authority: str = DEFAULT_AUTHORITY
-    scopes: tuple[str, ...] = SCOPES
+    scopes: tuple[str, ...] = SIGN_IN_SCOPES  # asked for at sign-in (consent)
+    token_scopes: tuple[str, ...] = SCOPES  # asked for when renewing silently
 
 
 class MicrosoftAuth:
@@ -133,7 +145,9 @@ class MicrosoftAuth:
         if not accounts:
             raise ReconnectRequired("no Microsoft account connected", provider=PROVIDER)
         try:
-            result = app.acquire_token_silent_with_error(list(self.settings.scopes), accounts[0])
+            result = app.acquire_token_silent_with_error(
+                list(self.settings.token_scopes), accounts[0]
+            )
         except (requests.RequestException, msal.exceptions.MsalServiceError) as exc:
             raise TransientError(
                 f"Microsoft sign-in unavailable: {exc}", provider=PROVIDER
@@ -189,6 +203,31 @@ def _unavailable(exc: Exception) -> TransientError:
     return TransientError(f"Microsoft sign-in unavailable: {exc}", provider=PROVIDER)
 
 
+def granted_scopes(cache_blob: bytes) -> frozenset[str] | None:
+    """The Graph scopes (lowercase) of the access tokens in a cache blob; None: none there.
+
+    msal keeps each token under the scopes the token response granted, which on
+    the Microsoft identity platform are all those consented, not only those asked.
+    """
+    cache = msal.SerializableTokenCache()
+    cache.deserialize(cache_blob.decode())
+    tokens = list(cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN))
+    if not tokens:
+        return None
+    scopes: set[str] = set()
+    for token in tokens:
+        for scope in str(token.get("target") or "").split():
+            scope = scope.lower()
+            scopes.add(scope.removeprefix(_GRAPH_RESOURCE))
+    return frozenset(scopes)
+
+
+def colours_granted(cache_blob: bytes) -> bool | None:
+    """Whether the connection may list and create Outlook categories (None: unknown)."""
+    scopes = granted_scopes(cache_blob)
+    return None if scopes is None else COLOUR_SCOPE.lower() in scopes
+
+
 def account_of(cache_blob: bytes) -> dict[str, Any] | None:
     """The connected account (``username``, ``home_account_id``) in a cache blob, if any."""
     cache = msal.SerializableTokenCache()
@@ -198,15 +237,19 @@ def account_of(cache_blob: bytes) -> dict[str, Any] | None:
 
 
 __all__ = [
+    "COLOUR_SCOPE",
     "DEFAULT_AUTHORITY",
     "SCOPES",
+    "SIGN_IN_SCOPES",
     "MicrosoftAuth",
     "MicrosoftSettings",
     "Notification",
     "Subscription",
     "account_of",
+    "colours_granted",
     "create_subscription",
     "delete_subscription",
+    "granted_scopes",
     "parse_notifications",
     "renew_subscription",
     "validation_token",

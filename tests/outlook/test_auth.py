@@ -8,7 +8,13 @@ import pytest
 import requests
 
 from blocker.errors import ReconnectRequired, TransientError
-from providers.outlook_auth import account_of
+from providers.outlook_auth import (
+    SCOPES,
+    MicrosoftAuth,
+    account_of,
+    colours_granted,
+    granted_scopes,
+)
 from tests.fakes.microsoft.identity import FakeIdentity
 from tests.fakes.microsoft.signin import REDIRECT, auth_for, callback, sign_in
 
@@ -21,6 +27,7 @@ def test_start_asks_for_calendar_scope_with_pkce(
     assert query["code_challenge_method"] == ["S256"]
     assert query["response_mode"] == ["form_post"]
     assert "Calendars.ReadWrite" in query["scope"][0].split()
+    assert "MailboxSettings.ReadWrite" in query["scope"][0].split()  # colours (categories)
     assert "offline_access" in query["scope"][0].split()
     assert query["redirect_uri"] == [REDIRECT]
     assert flow["state"] == query["state"][0]
@@ -137,3 +144,55 @@ def test_token_getter_reuses_token_and_saves_only_changes(
     assert get() == first  # msal asked again, answered from its cache
     assert ms_identity.state.count("openid-configuration") == discoveries + 1
     assert len(saves) == 1  # unchanged cache: nothing written back
+
+
+def _renew(auth: MicrosoftAuth, blob: bytes) -> tuple[str, bytes]:
+    token, new_blob = auth.access_token(blob)
+    assert new_blob is not None, "a refresh happened"
+    return token, new_blob
+
+
+def test_consent_is_additive_and_renewal_asks_only_for_calendars(
+    ms_identity: FakeIdentity, ms_session: requests.Session
+) -> None:
+    ms_identity.state.expires_in = 60  # every use refreshes
+    auth = auth_for(ms_identity, ms_session)
+    blob = sign_in(auth, ms_session)
+    assert granted_scopes(blob) == {"calendars.readwrite", "mailboxsettings.readwrite"} | {
+        "openid",
+        "profile",
+    }
+    assert colours_granted(blob) is True
+    token, blob = _renew(auth, blob)
+    # the renewed token still carries what was consented, though only calendars was asked
+    assert ms_identity.state.token_scopes(token) == {
+        "calendars.readwrite",
+        "mailboxsettings.readwrite",
+    }
+    assert colours_granted(blob) is True
+
+
+def test_a_connection_made_without_mailbox_settings_keeps_working_uncoloured(
+    ms_identity: FakeIdentity, ms_session: requests.Session
+) -> None:
+    """A connection from before colours needed MailboxSettings.ReadWrite: renewing it
+    must not ask for a scope never consented (that is consent_required: a reconnect)."""
+    ms_identity.state.expires_in = 60
+    old = auth_for(ms_identity, ms_session, scopes=SCOPES)
+    blob = sign_in(old, ms_session)
+    assert colours_granted(blob) is False
+    token, blob = _renew(auth_for(ms_identity, ms_session), blob)  # today's settings
+    assert ms_identity.state.token_scopes(token) == {"calendars.readwrite"}
+    assert colours_granted(blob) is False
+    assert ms_identity.state.grants()["refresh_token"] == 1
+
+
+def test_asking_a_renewal_for_a_scope_never_consented_is_reconnect_required(
+    ms_identity: FakeIdentity, ms_session: requests.Session
+) -> None:
+    """The identity fake is as strict as the platform (AADSTS65001)."""
+    ms_identity.state.expires_in = 60
+    blob = sign_in(auth_for(ms_identity, ms_session, scopes=SCOPES), ms_session)
+    greedy = auth_for(ms_identity, ms_session, token_scopes=("MailboxSettings.ReadWrite",))
+    with pytest.raises(ReconnectRequired):
+        greedy.access_token(blob)

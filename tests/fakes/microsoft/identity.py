@@ -6,6 +6,13 @@ authorization_code (PKCE S256 checked) and refresh_token grants. Responses carry
 ``client_info`` (base64url JSON with uid/utid) and an unsigned id_token echoing the
 ``nonce`` of the authorize request, which is what msal checks. Refresh tokens
 rotate; revoking a user makes every refresh answer ``invalid_grant``.
+
+Consent is additive, as on the real platform: a sign-in adds the scopes it asked
+for to the user's consent, every token carries all the scopes consented so far
+(its ``scope`` lists them), and a refresh that asks for a scope never consented is
+``invalid_grant`` / ``consent_required`` (AADSTS65001)
+(https://learn.microsoft.com/entra/identity-platform/permissions-consent-overview).
+``IdentityState.token_scopes`` tells the Graph fake what each access token may do.
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ class User:
     email: str
     revoked: bool = False
     consent_required: bool = False
+    consented: set[str] = field(default_factory=set)  # Graph scopes, as asked
 
 
 @dataclass
@@ -59,6 +67,7 @@ class IdentityState:
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
     refresh_tokens: dict[str, str] = field(default_factory=dict)  # token -> oid
     access_tokens: dict[str, float] = field(default_factory=dict)  # token -> expiry
+    access_scopes: dict[str, frozenset[str]] = field(default_factory=dict)  # lowercase
     log: list[tuple[str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -67,6 +76,11 @@ class IdentityState:
 
     def grants(self) -> Counter[str]:
         return Counter(path for method, path in self.log if method == "grant")
+
+    def token_scopes(self, token: str) -> frozenset[str] | None:
+        """The scopes an access token carries (lowercase); an unknown token: none."""
+        with self.lock:
+            return self.access_scopes.get(token, frozenset())
 
     def token_valid(self, token: str) -> bool:
         with self.lock:
@@ -174,7 +188,10 @@ class FakeIdentity:
         verifier = str(form.get("code_verifier", ""))
         if b64url(hashlib.sha256(verifier.encode()).digest()) != entry["challenge"]:
             return _error(400, "invalid_grant", "AADSTS501481: code_verifier mismatch.")
-        return self._issue(str(form.get("scope") or entry["scope"]), entry["nonce"])
+        asked = _graph_scopes(str(form.get("scope") or entry["scope"]))
+        with self.state.lock:
+            self.state.user.consented.update(asked)
+        return self._issue(entry["nonce"])
 
     def _refresh(self, form: dict[str, Any]) -> Response:
         token = str(form.get("refresh_token", ""))
@@ -187,13 +204,16 @@ class FakeIdentity:
                 "AADSTS50173: The provided grant has expired due to it being revoked.",
                 suberror="bad_token",
             )
-        if self.state.user.consent_required:
+        consented = {s.lower() for s in self.state.user.consented}
+        asked = _graph_scopes(str(form.get("scope", "")))
+        beyond = [s for s in asked if s.lower() not in consented]
+        if self.state.user.consent_required or beyond:
             return _error(
                 400, "invalid_grant", "AADSTS65001: consent required.", suberror="consent_required"
             )
-        return self._issue(str(form.get("scope", "")), None)
+        return self._issue(None)
 
-    def _issue(self, scope: str, nonce: str | None) -> Response:
+    def _issue(self, nonce: str | None) -> Response:
         user = self.state.user
         now = int(time.time())
         access = "at-" + secrets.token_urlsafe(24)
@@ -213,13 +233,14 @@ class FakeIdentity:
         if nonce:
             claims["nonce"] = nonce
         with self.state.lock:
+            granted = sorted(user.consented)
             self.state.refresh_tokens[refresh] = user.oid
             self.state.access_tokens[access] = now + self.state.expires_in
-        granted = [s for s in scope.split() if s not in {"openid", "profile", "offline_access"}]
+            self.state.access_scopes[access] = frozenset(s.lower() for s in granted)
         return JSONResponse(
             {
                 "token_type": "Bearer",
-                "scope": " ".join(granted) or "Calendars.ReadWrite",
+                "scope": " ".join([*granted, "openid", "profile"]),
                 "expires_in": self.state.expires_in,
                 "ext_expires_in": self.state.expires_in,
                 "access_token": access,
@@ -228,6 +249,14 @@ class FakeIdentity:
                 "client_info": b64url(json.dumps({"uid": user.oid, "utid": TENANT_ID}).encode()),
             }
         )
+
+
+RESERVED_SCOPES = frozenset({"openid", "profile", "offline_access", "email"})
+
+
+def _graph_scopes(scope: str) -> list[str]:
+    """The resource scopes of a ``scope`` parameter (the OpenID ones left out)."""
+    return [s for s in scope.split() if s.lower() not in RESERVED_SCOPES]
 
 
 def form_fields(page: str) -> tuple[str, dict[str, str]]:

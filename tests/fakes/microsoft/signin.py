@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import requests
@@ -13,14 +14,15 @@ from tests.fakes.microsoft.identity import FakeIdentity, form_fields
 REDIRECT = "http://127.0.0.1:9/oauth/microsoft/callback"
 
 
-def auth_for(identity: FakeIdentity, session: requests.Session) -> MicrosoftAuth:
+def auth_for(identity: FakeIdentity, session: requests.Session, **kw: Any) -> MicrosoftAuth:
+    """``kw`` overrides MicrosoftSettings fields (``scopes``: what sign-in asks for)."""
     settings = MicrosoftSettings(
         client_id=identity.state.client_id,
         client_secret=identity.state.client_secret,
         redirect_uri=REDIRECT,
         authority=identity.authority(),
     )
-    return MicrosoftAuth(settings, http_client=session)
+    return MicrosoftAuth(replace(settings, **kw), http_client=session)
 
 
 def callback(flow: dict[str, Any], session: requests.Session) -> tuple[str, dict[str, str]]:
