@@ -1,13 +1,16 @@
 """Accounts from a CSV export (or inline YAML) and their tier by ARR.
 
 CSV is what CSMs get out of their CRM, so bad rows are reported at ``file:line:col``
-of the CSV itself, all of them at once, like the YAML problems.
+of the CSV itself, all of them at once, like the YAML problems. Those messages say
+which cell is wrong and why, never what it holds: the file named may be anything
+in the data directory (a ``.env`` beside the rules), and an error must not show it.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,41 +56,75 @@ def _field_columns(raw: str) -> list[int]:
     return columns
 
 
+_ECHO = re.compile(r",? got .*$", re.DOTALL)
+
+
 def _pydantic_message(error: Mapping[str, Any]) -> str:
-    message = str(error["msg"])
-    return message.removeprefix("Value error, ")
+    """Pydantic's message without the value it quotes ("..., got 'x'")."""
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return _ECHO.sub("", message)
 
 
-def read_accounts_csv(text: str, filename: str) -> CsvAccounts:
-    """Parse accounts CSV text; blank cells are "unknown", not errors."""
+def read_accounts_csv(text: str, filename: str, *, max_rows: int | None = None) -> CsvAccounts:
+    """Parse accounts CSV text; blank cells are "unknown", not errors.
+
+    More than ``max_rows`` accounts is one problem at the first row too many.
+    """
     result = CsvAccounts()
+    try:
+        _read(text, filename, max_rows, result)
+    except csv.Error as exc:  # a field over csv's size limit, a NUL byte, ...
+        line = _line_of(exc)
+        result.problems.append(Problem(filename, line, 1, "not a readable CSV row"))
+        result.accounts.clear()
+        result.cells.clear()
+    return result
+
+
+def _line_of(exc: csv.Error) -> int:
+    match = re.search(r"line (\d+)", str(exc))
+    return int(match.group(1)) if match else 1
+
+
+def _read(text: str, filename: str, max_rows: int | None, result: CsvAccounts) -> None:
     lines = text.splitlines()
     reader = csv.DictReader(io.StringIO(text))
     header = [name.strip() for name in (reader.fieldnames or [])]
     if not header:
         result.problems.append(Problem(filename, 1, 1, "empty accounts file (expected a header)"))
-        return result
+        return
     header_cols = _field_columns(lines[0]) if lines else [1]
     for position, name in enumerate(header):
         if name not in CSV_COLUMNS:
             col = header_cols[position] if position < len(header_cols) else 1
             result.problems.append(
                 Problem(
-                    filename, 1, col, f"unknown column {name!r}; expected {', '.join(CSV_COLUMNS)}"
+                    filename,
+                    1,
+                    col,
+                    f"header cell {position + 1} is not a known column; "
+                    f"expected {', '.join(CSV_COLUMNS)}",
                 )
             )
     for name in REQUIRED_COLUMNS:
         if name not in header:
             result.problems.append(Problem(filename, 1, 1, f"missing column {name!r}"))
     if result.problems:
-        return result
+        return
     reader.fieldnames = header
     start_line = 2
+    rows = 0
     for row in reader:
         line = start_line
         start_line = reader.line_num + 1
         if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
             continue
+        rows += 1
+        if max_rows is not None and rows > max_rows:
+            result.problems.append(
+                Problem(filename, line, 1, f"more than {max_rows} accounts (BLOCKER_MAX_ACCOUNTS)")
+            )
+            return
         raw = lines[line - 1] if line - 1 < len(lines) else ""
         cols = _field_columns(raw)
         col_of = {name: cols[i] if i < len(cols) else 1 for i, name in enumerate(header)}
@@ -111,7 +148,6 @@ def read_accounts_csv(text: str, filename: str) -> CsvAccounts:
             continue
         result.accounts.append(account)
         result.cells.append((line, col_of))
-    return result
 
 
 def tier_for_arr(tiers: Mapping[str, Tier], arr: float) -> str | None:

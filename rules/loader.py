@@ -18,8 +18,10 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from blocker.errors import Problem, RulesError
+from blocker.files import UnsafePath, check_regular, inside, read_limited, shown
 from rules import checks
 from rules.accounts import CsvAccounts, read_accounts_csv
+from rules.limits import RulesLimits
 from rules.registry import KINDS, kind_names
 from rules.source import Document, locate, parse_yaml
 from rules.spec import Account, Rules, RuleSpec
@@ -30,22 +32,45 @@ _SALVAGE = frozenset({"working_hours"})
 """Sections whose valid keys still feed the cross checks when other keys are broken."""
 
 
-def load_rules(path: str | Path) -> Rules:
-    """Read and validate a rules file; relative paths in it are relative to its folder."""
+def load_rules(path: str | Path, *, limits: RulesLimits | None = None) -> Rules:
+    """Read and validate a rules file; files named in it resolve in the data
+    directory (``limits.data_dir``, default: the rules file's folder)."""
     file = Path(path)
+    limits = limits or RulesLimits()
     try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RulesError([Problem(str(file), 1, 1, f"cannot read rules file: {exc}")]) from exc
-    return parse_rules(text, filename=str(file), base_dir=file.parent)
+        data = read_limited(file, limits.max_rules_bytes)
+    except UnsafePath as exc:
+        message = f"cannot read rules file: {exc}"
+        raise RulesError([Problem(shown(file), 1, 1, message)]) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise RulesError(
+            [Problem(shown(file), line, 1, "the rules file is not UTF-8 text")]
+        ) from None
+    return parse_rules(text, filename=str(file), base_dir=file.parent, limits=limits)
 
 
-def parse_rules(text: str, *, filename: str = "rules.yaml", base_dir: Path | None = None) -> Rules:
-    """Validate rules YAML text; ``base_dir`` resolves ``accounts_file`` (default: cwd)."""
-    return _Load(text, filename, base_dir).run()
+def parse_rules(
+    text: str,
+    *,
+    filename: str = "rules.yaml",
+    base_dir: Path | None = None,
+    limits: RulesLimits | None = None,
+) -> Rules:
+    """Validate rules YAML text. Files named in it resolve in ``limits.data_dir``,
+    else ``base_dir`` (the rules file's folder), else the working directory."""
+    return _Load(text, filename, base_dir, limits or RulesLimits()).run()
+
+
+_SUGGEST_MAX = 64
+"""Longer unknown names get no "did you mean" (difflib is quadratic in length)."""
 
 
 def _suggest(word: str, options: typing.Iterable[str]) -> str:
+    if len(word) > _SUGGEST_MAX:
+        return ""
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -89,11 +114,21 @@ def _fields_at(model: type[BaseModel], path: tuple[Any, ...]) -> list[str]:
     return []
 
 
-def _message(error: ErrorDetails, model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+MAX_PROBLEMS = 200
+"""Problems listed for one load; beyond them one line says how many more there are."""
+
+_MAX_SUGGESTIONS = 100
+""""Did you mean" for the first unknown keys only: a typo comes alone, not by thousands."""
+
+
+def _message(
+    error: ErrorDetails, model: type[BaseModel], loc: tuple[Any, ...], *, suggest: bool = True
+) -> str:
     where = ".".join(str(p) for p in loc)
     if error["type"] == "extra_forbidden":
         name = str(loc[-1]) if loc else "?"
-        return f"unknown key {name!r}{_suggest(name, _fields_at(model, loc[:-1]))}"
+        suggestion = _suggest(name, _fields_at(model, loc[:-1])) if suggest else ""
+        return f"unknown key {shown(name)!r}{suggestion}"
     text = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "missing":
         return f"{where}: required key is missing"
@@ -103,11 +138,16 @@ def _message(error: ErrorDetails, model: type[BaseModel], loc: tuple[Any, ...]) 
 class _Load:
     """One load: collects problems from every stage, raises them all at the end."""
 
-    def __init__(self, text: str, filename: str, base_dir: Path | None) -> None:
+    def __init__(
+        self, text: str, filename: str, base_dir: Path | None, limits: RulesLimits
+    ) -> None:
         self.text = text
         self.filename = filename
-        self.base_dir = base_dir if base_dir is not None else Path.cwd()
+        self.limits = limits
+        self.base_dir = limits.data_dir or (base_dir if base_dir is not None else Path.cwd())
+        """The data directory: every file the rules name resolves in it."""
         self.problems: list[Problem] = []
+        self.suggestions = 0
         self.doc = Document(None, None)
         self.csv: CsvAccounts | None = None
         self.csv_name = ""
@@ -136,19 +176,30 @@ class _Load:
         for error in exc.errors():
             loc = tuple(error["loc"])
             at_key = error["type"] == "extra_forbidden"
-            self.add(prefix + loc, _message(error, model, loc), at_key=at_key)
+            self.suggestions += at_key
+            message = _message(error, model, loc, suggest=self.suggestions <= _MAX_SUGGESTIONS)
+            self.add(prefix + loc, message, at_key=at_key)
 
     # -- stages ---------------------------------------------------------------------
+    def fail(self, message: str, line: int = 1, column: int = 1) -> RulesError:
+        return RulesError([Problem(self.filename, line, column, message)])
+
     def run(self) -> Rules:
+        limit = self.limits.max_rules_bytes
+        if len(self.text) > limit or len(self.text.encode("utf-8", "replace")) > limit:
+            raise self.fail(
+                f"the rules are larger than {limit} bytes "
+                "(BLOCKER_MAX_RULES_BYTES; a rules file is a few kilobytes)"
+            )
         try:
             self.doc = parse_yaml(self.text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
             line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
             problem = getattr(exc, "problem", None) or str(exc)
-            raise RulesError(
-                [Problem(self.filename, line, column, f"invalid YAML: {problem}")]
-            ) from None
+            raise self.fail(f"invalid YAML: {problem}", line, column) from None
+        except RecursionError:
+            raise self.fail("invalid YAML: nested too deeply") from None
         data = self.doc.data
         if not isinstance(data, dict):
             raise RulesError(
@@ -164,6 +215,7 @@ class _Load:
             )
         rules = self.rules_section(data.get("rules"))
         accounts = self.accounts_section(data)
+        self.calendar_files(data.get("calendars"))
         candidate = {**data, "rules": [r for _, r in rules], "accounts": accounts}
         result: Rules | None = None
         try:
@@ -175,6 +227,13 @@ class _Load:
             ordered = sorted(
                 set(self.problems), key=lambda p: (p.file, p.line, p.column, p.message)
             )
+            if len(ordered) > MAX_PROBLEMS:
+                last = ordered[MAX_PROBLEMS - 1]
+                more = len(ordered) - MAX_PROBLEMS + 1
+                ordered = ordered[: MAX_PROBLEMS - 1]
+                ordered.append(
+                    Problem(last.file, last.line, last.column, f"... and {more} more problems")
+                )
             raise RulesError(ordered)
         result._base_dir = self.base_dir
         return result
@@ -216,19 +275,20 @@ class _Load:
                 self.add(("accounts_file",), "give either 'accounts' or 'accounts_file', not both")
             if not isinstance(file_name, str):
                 return []  # the model reports the wrong type
-            path = Path(file_name)
-            if not path.is_absolute():
-                path = self.base_dir / path
+            # Never echo what the file holds: it may be any file of the data directory.
             try:
-                text = path.read_text(encoding="utf-8-sig")
-            except OSError as exc:
-                self.add(
-                    ("accounts_file",),
-                    f"cannot read accounts file {str(path)!r}: {exc.strerror or exc}",
-                )
+                path = inside(self.base_dir, file_name)
+                raw_bytes = read_limited(path, self.limits.max_file_bytes)
+            except UnsafePath as exc:
+                self.add(("accounts_file",), f"cannot read accounts file: {exc}")
                 return []
-            self.csv_name = str(path)
-            self.csv = read_accounts_csv(text, self.csv_name)
+            try:
+                text = raw_bytes.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                self.add(("accounts_file",), f"accounts file {shown(path)} is not UTF-8 text")
+                return []
+            self.csv_name = shown(path)
+            self.csv = read_accounts_csv(text, self.csv_name, max_rows=self.limits.max_accounts)
             self.problems.extend(self.csv.problems)
             return self.csv.accounts
         raw = data.get("accounts")
@@ -236,6 +296,12 @@ class _Load:
             return []
         if not isinstance(raw, list):
             self.add(("accounts",), "accounts: expected a list of accounts (- name: ...)")
+            return []
+        if len(raw) > self.limits.max_accounts:
+            self.add(
+                ("accounts", self.limits.max_accounts),
+                f"more than {self.limits.max_accounts} accounts (BLOCKER_MAX_ACCOUNTS)",
+            )
             return []
         valid: list[Account] = []
         for index, item in enumerate(raw):
@@ -246,6 +312,26 @@ class _Load:
                 continue
             self.account_positions.append(index)
         return valid
+
+    def calendar_files(self, raw: Any) -> None:
+        """Each calendar's ``path`` and ``busy`` files: inside the data directory and,
+        when they exist, regular files. Nothing is opened or created here."""
+        if not isinstance(raw, list):
+            return  # the model reports the wrong type
+        for index, cal in enumerate(raw):
+            if not isinstance(cal, dict):
+                continue
+            names: list[tuple[tuple[Any, ...], Any]] = [((index, "path"), cal.get("path"))]
+            busy = cal.get("busy")
+            if isinstance(busy, list):
+                names += [((index, "busy", i), name) for i, name in enumerate(busy)]
+            for loc, name in names:
+                if not isinstance(name, str) or len(name) > 1024:
+                    continue  # the model reports it
+                try:
+                    check_regular(inside(self.base_dir, name), missing_ok=True)
+                except UnsafePath as exc:
+                    self.add(("calendars", *loc), str(exc))
 
     def section(self, candidate: dict[str, Any], name: str) -> Any:
         """One top-level section validated alone (or None), for checks on a broken file."""

@@ -8,14 +8,26 @@ ignored setting. Cross-section checks (overlaps, tier shares, duplicate ids) liv
 from __future__ import annotations
 
 import re
+import string
+import unicodedata
 from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+)
 
+from blocker.files import inside
 from blocker.models import Category, ConflictPolicy, Quadrant, ShowAs, TentativeAs
+from rules.limits import MAX_CALENDAR_REF_LENGTH, MAX_ID_LENGTH, MAX_NAME_LENGTH
 from rules.timeparse import (
     TimeRange,
     Weekday,
@@ -49,9 +61,69 @@ def slugify(text: str) -> str:
 
 
 class Strict(BaseModel):
-    """Base of every rules model: unknown keys are errors, values are immutable."""
+    """Base of every rules model: unknown keys are errors, values are immutable,
+    numbers are finite (``.inf`` and ``.nan`` would poison every share and sum)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+"""Dates in the rules (renewals, go-lives, contacts) lie in these years, so that
+date arithmetic on them (90 days before a renewal) can never leave the calendar."""
+
+
+def _sane_date(value: date) -> date:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"expected a date between {FIRST_YEAR} and {LAST_YEAR}, got {value}")
+    return value
+
+
+SaneDate = Annotated[date, AfterValidator(_sane_date)]
+
+
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def plain_text(value: str) -> str:
+    """A name or title shown in tables and calendars: no control characters (an
+    ANSI escape from a rules or accounts file must never reach a terminal), no
+    bidi overrides."""
+    for char in value:
+        if char in _BIDI or unicodedata.category(char) == "Cc":
+            raise ValueError(
+                f"control character U+{ord(char):04X} is not allowed in a name or title"
+            )
+    return value
+
+
+PlainText = Annotated[str, AfterValidator(plain_text)]
+
+
+def check_title(value: str | None) -> str | None:
+    """A title template: literal text and plain ``{name}`` placeholders only.
+
+    A format spec (``{account:>999999999}``) could allocate gigabytes per block and
+    an unbalanced brace fails every plan, so both are refused when the rules load.
+    """
+    if value is None:
+        return None
+    plain_text(value)
+    try:
+        parts = list(string.Formatter().parse(value))
+    except ValueError as exc:
+        raise ValueError(f"{exc} (write '{{{{' for a literal brace)") from None
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if not name.isidentifier() or spec or conversion:
+            raise ValueError(
+                "title placeholders are plain names like {account}; "
+                "no format specs, conversions, indexes or attributes"
+            )
+    return value
+
+
+Title = Annotated[str, AfterValidator(check_title)]
 
 
 def _one_or_many(value: Any) -> Any:
@@ -72,7 +144,7 @@ class Owner(Strict):
     owner's themselves). ``tentative`` says how a tentative answer counts.
     """
 
-    name: str = ""
+    name: PlainText = ""
     email: Annotated[tuple[str, ...], BeforeValidator(_one_or_many)] = ()
     email_domains: tuple[str, ...] = ()
     tentative: TentativeAs = "busy"
@@ -136,7 +208,7 @@ class Tier(Strict):
     share: tuple[float, float]
     cadence: Cadence = "monthly"
     color: Color = "#4285F4"
-    label: str | None = None
+    label: PlainText | None = Field(default=None, max_length=MAX_NAME_LENGTH)
 
     @field_validator("share", mode="before")
     @classmethod
@@ -180,14 +252,14 @@ def _split_domains(value: Any) -> Any:
 class Account(Strict):
     """One customer account of the book of business."""
 
-    name: str = Field(min_length=1)
+    name: PlainText = Field(min_length=1, max_length=MAX_NAME_LENGTH)
     arr: float = Field(ge=0)
-    tier: str | None = None
-    renewal_date: date | None = None
+    tier: PlainText | None = Field(default=None, max_length=MAX_ID_LENGTH)
+    renewal_date: SaneDate | None = None
     health: int | None = Field(default=None, ge=0, le=100)
     previous_health: int | None = Field(default=None, ge=0, le=100)
-    last_contact: date | None = None
-    go_live: date | None = None
+    last_contact: SaneDate | None = None
+    go_live: SaneDate | None = None
     domains: Annotated[tuple[str, ...], BeforeValidator(_split_domains)] = ()
 
     @field_validator("arr", mode="before")
@@ -234,11 +306,11 @@ class Schedule(Strict):
 class CalendarSpec(Strict):
     """One calendar to keep blocks on. Credentials live in settings, never here."""
 
-    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    id: str = Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=r"^[A-Za-z0-9_.-]+$")
     provider: Literal["local", "google", "outlook", "memory"]
-    path: str | None = None
-    busy: tuple[str, ...] = ()
-    calendar: str = "primary"
+    path: str | None = Field(default=None, max_length=1024)
+    busy: tuple[Annotated[str, Field(max_length=1024)], ...] = Field(default=(), max_length=50)
+    calendar: str = Field(default="primary", min_length=1, max_length=MAX_CALENDAR_REF_LENGTH)
     private_titles: bool = False
 
 
@@ -246,8 +318,10 @@ class RuleSpec(Strict):
     """Fields every rule kind shares; each kind module subclasses it with its params."""
 
     kind: str
-    id: str | None = Field(default=None, min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
-    title: str | None = None
+    id: str | None = Field(
+        default=None, min_length=1, max_length=MAX_ID_LENGTH, pattern=r"^[A-Za-z0-9_.-]+$"
+    )
+    title: Title | None = None
     color: Color | None = None
     show_as: ShowAs | None = None
     quadrant: Quadrant | None = None
@@ -282,7 +356,9 @@ class Rules(Strict):
     owner: Owner = Owner()
     working_hours: WorkingHours = WorkingHours()
     holidays: HolidaySpec | None = None
-    tiers: dict[str, Tier] = Field(default_factory=_default_tiers)
+    tiers: dict[Annotated[PlainText, Field(max_length=MAX_ID_LENGTH)], Tier] = Field(
+        default_factory=_default_tiers
+    )
     account_hours_per_week: float = Field(default=6, ge=0, le=80)
     categories: Categories = Categories()
     accounts: tuple[Account, ...] = ()
@@ -292,6 +368,7 @@ class Rules(Strict):
     calendars: tuple[CalendarSpec, ...] = ()
 
     _base_dir: Path | None = PrivateAttr(default=None)
+    """The data directory the files named here resolve in (see ``RulesLimits``)."""
 
     @field_validator("timezone")
     @classmethod
@@ -310,15 +387,14 @@ class Rules(Strict):
 
     @property
     def base_dir(self) -> Path | None:
-        """Directory of the rules file; relative paths in it are relative to this."""
+        """The data directory (default: the rules file's folder); names resolve in it."""
         return self._base_dir
 
     def resolve_path(self, path: str) -> Path:
-        """A path from the rules file (calendar ``path``, ``busy``), made absolute."""
-        candidate = Path(path).expanduser()
-        if candidate.is_absolute() or self._base_dir is None:
-            return candidate
-        return self._base_dir / candidate
+        """A path from the rules file (calendar ``path``, ``busy``) inside the data
+        directory (:func:`blocker.files.inside`; :class:`~blocker.files.UnsafePath`
+        when it leaves it). The loader has checked every one already."""
+        return inside(self._base_dir or Path.cwd(), path)
 
     def tier_label(self, name: str) -> str:
         tier = self.tiers.get(name)

@@ -12,21 +12,22 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from blocker.models import BlockRequest, ConflictPolicy
 from rules.context import KindDefaults, KindInfo, Slot, WeekContext
 from rules.kinds._common import TimedSpec, daily_requests, daily_slots, week_request
-from rules.spec import WorkingHours
+from rules.spec import Title, WorkingHours
 
 
 class GenericBlock(TimedSpec):
-    title: str
+    title: Title
     per: Literal["day", "week"] = "day"
     protected: bool = False
     conflict_policy: ConflictPolicy = "keep"
     meeting_like: bool = False
-    min_chunk: int | None = None
+    min_chunk: int | None = Field(default=None, ge=5, le=16 * 60)
+    """Smallest piece a flexible block may be split into (minutes)."""
 
     @model_validator(mode="after")
     def _weekly_is_flexible(self) -> GenericBlock:

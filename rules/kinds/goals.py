@@ -25,7 +25,8 @@ from blocker.models import BlockRequest, ConflictPolicy, Quadrant
 from blocker.weeks import parse_week
 from rules.context import KindDefaults, KindInfo, WeekContext
 from rules.kinds._common import week_request
-from rules.spec import Account, Day, RuleSpec, Strict, Window, slugify
+from rules.limits import MAX_NAME_LENGTH
+from rules.spec import Account, Day, PlainText, RuleSpec, Strict, Window, slugify
 from rules.timeparse import WEEKDAYS, TimeRange
 
 
@@ -47,7 +48,7 @@ IsoWeek = Annotated[str, BeforeValidator(_iso_week)]
 class Goal(Strict):
     """One goal of the week and the time it needs."""
 
-    title: str = Field(min_length=1)
+    title: PlainText = Field(min_length=1, max_length=MAX_NAME_LENGTH)
     minutes: int | None = Field(default=None, ge=5, le=40 * 60)
     hours: float | None = Field(default=None, gt=0, le=40)
     account: str | None = None

@@ -9,17 +9,28 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from blocker.models import BlockRequest
 from rules.context import KindDefaults, KindInfo, WeekContext
 from rules.kinds._accounts import AccountTriggerSpec, Trigger, candidates, trigger_requests
 
+MAX_DAYS = 3 * 366
+"""Renewal prep at most three years ahead (and the dates stay in the calendar)."""
+
 
 class RenewalPrep(AccountTriggerSpec):
-    days_before: tuple[int, ...] = Field(default=(90, 60, 30), min_length=1)
-    urgent_within: int = Field(default=30, ge=0)
+    days_before: tuple[int, ...] = Field(default=(90, 60, 30), min_length=1, max_length=12)
+    urgent_within: int = Field(default=30, ge=0, le=MAX_DAYS)
     """Renewals this close are Q1 unless the rule sets a quadrant."""
+
+    @field_validator("days_before")
+    @classmethod
+    def _in_range(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        for days in value:
+            if not 0 <= days <= MAX_DAYS:
+                raise ValueError(f"each of days_before must be 0 to {MAX_DAYS}, got {days}")
+        return value
 
 
 def _triggers(rule: RenewalPrep, ctx: WeekContext) -> Iterator[Trigger]:

@@ -28,7 +28,7 @@ from rules.spec import Account
 class SilentAccount(AccountTriggerSpec):
     after_days: int = Field(default=14, ge=1, le=365)
     minutes: int = minutes_field(30)
-    max_per_week: int | None = Field(default=None, ge=1)
+    max_per_week: int | None = Field(default=None, ge=1, le=1000)
     """Only the N longest-silent accounts (keeps a bad week plannable)."""
 
 
