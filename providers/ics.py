@@ -19,9 +19,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
-import recurring_ical_events
 
 from blocker.errors import ProviderError
+from blocker.files import UnsafePath, clean_text, read_limited, shown
 from blocker.models import (
     Busy,
     EventDraft,
@@ -32,6 +32,7 @@ from blocker.models import (
     Response,
     TentativeAs,
 )
+from providers.ics_expand import DEFAULT_ICS_LIMITS, READ_ERRORS, IcsLimits, describe, expand
 
 UID_SUFFIX = "@csm-blocker"
 KEY_PROP = "X-CSM-BLOCKER-KEY"
@@ -235,8 +236,14 @@ def foreign_events(
     zone: tzinfo,
     owner: Owner = Owner(),
     etags: Mapping[str, str] | None = None,
+    *,
+    limits: IcsLimits = DEFAULT_ICS_LIMITS,
+    skipped: list[str] | None = None,
 ) -> list[RemoteEvent]:
     """Foreign events overlapping ``window``, recurring ones expanded (cancelled skipped).
+
+    An event that cannot be read, or recurs beyond ``limits``, is left out and
+    named in ``skipped`` (:mod:`providers.ics_expand`): it never fails the read.
 
     ``zone`` gives floating times and all-day dates their instants. Occurrences
     of a recurring series get ids ``{uid}_{original start}`` like Google's
@@ -245,42 +252,58 @@ def foreign_events(
     the owner's own PARTSTAT (see :func:`_response`).
     """
     recurring = _recurring_uids(calendar)
-    occurrences = recurring_ical_events.of(calendar).between(
-        window.start - timedelta(days=1), window.end + timedelta(days=1)
+    found = expand(
+        calendar, window.start - timedelta(days=1), window.end + timedelta(days=1), limits
     )
+    left_out = found.skipped
     events: list[RemoteEvent] = []
-    for component in occurrences:
+    for component in found.components:
         if is_owned(component) or str(component.get("STATUS", "")).upper() == "CANCELLED":
             continue
-        start, end, all_day = _span(component, zone)
-        if not Interval(start, max(start, end)).overlaps(window):
+        try:
+            event = _foreign(component, zone, owner, recurring, etags or {})
+        except READ_ERRORS:
+            left_out.append(f"{describe(component)} skipped: it cannot be read")
             continue
-        uid = str(component.get("UID", "")) or _anonymous_uid(component)
-        event_id = uid
-        if uid in recurring:
-            event_id = f"{uid}_{_instance_suffix(component, zone)}"
-        attendees = _addresses(component.get("ATTENDEE"))
-        organizer = _addresses(component.get("ORGANIZER"))
-        response = _response(attendees, organizer, owner)
-        color = component.get("COLOR")
-        events.append(
-            RemoteEvent(
-                event_id=event_id,
-                start=start,
-                end=end,
-                title=str(component.get("SUMMARY", "Busy")),
-                etag=(etags or {}).get(uid),
-                all_day=all_day,
-                transparent=_transparent(component)
-                or (response == "tentative" and owner.tentative == "free"),
-                response=response,
-                attendee_domains=tuple(sorted({a.domain for a in attendees})),
-                organizer_domain=organizer[0].domain if organizer else None,
-                color=str(color) if color is not None else None,
-            )
-        )
+        if Interval(event.start, max(event.start, event.end)).overlaps(window):
+            events.append(event)
+    if skipped is not None:
+        skipped.extend(left_out)
     events.sort(key=lambda e: (e.start, e.end, e.event_id))
     return events
+
+
+def _foreign(
+    component: icalendar.Component,
+    zone: tzinfo,
+    owner: Owner,
+    recurring: set[str],
+    etags: Mapping[str, str],
+) -> RemoteEvent:
+    """One foreign occurrence as a RemoteEvent (READ_ERRORS if it is malformed)."""
+    start, end, all_day = _span(component, zone)
+    uid = str(component.get("UID", "")) or _anonymous_uid(component)
+    event_id = uid
+    if uid in recurring:
+        event_id = f"{uid}_{_instance_suffix(component, zone)}"
+    attendees = _addresses(component.get("ATTENDEE"))
+    organizer = _addresses(component.get("ORGANIZER"))
+    response = _response(attendees, organizer, owner)
+    color = component.get("COLOR")
+    return RemoteEvent(
+        event_id=event_id,
+        start=start,
+        end=end,
+        title=clean_text(str(component.get("SUMMARY", "Busy"))),
+        etag=etags.get(uid),
+        all_day=all_day,
+        transparent=_transparent(component)
+        or (response == "tentative" and owner.tentative == "free"),
+        response=response,
+        attendee_domains=tuple(sorted({a.domain for a in attendees})),
+        organizer_domain=organizer[0].domain if organizer else None,
+        color=str(color) if color is not None else None,
+    )
 
 
 def read_busy(
@@ -291,36 +314,48 @@ def read_busy(
     owner_emails: Sequence[str] = (),
     tentative: TentativeAs = "busy",
     timezone: str | None = None,
+    limits: IcsLimits = DEFAULT_ICS_LIMITS,
+    skipped: list[str] | None = None,
 ) -> list[Busy]:
     """Foreign events of .ics files as busy times (``blocker plan --busy FILE.ics``).
 
     Our own blocks found in those files are skipped: the planner must not avoid
     the blocks it is about to place. Floating times and dates are read in
-    ``timezone`` (default: the window start's zone).
+    ``timezone`` (default: the window start's zone). Each file is read within
+    ``limits`` (a missing, oversized or non-regular file is a ProviderError naming
+    it); events that cannot be read are named in ``skipped`` ("FILE: event ...").
     """
     zone = _zone(timezone) if timezone else window.start.tzinfo or UTC
     owner = Owner.of(owner_emails, owner_domains, tentative)
     busy: list[Busy] = []
     for path in paths:
+        left_out: list[str] = []
         try:
-            calendar = parse_calendar(path.read_bytes(), source=str(path))
-            busy.extend(e.as_busy() for e in foreign_events(calendar, window, zone, owner))
-        except (OSError, ValueError) as exc:
+            calendar = parse_calendar(read_limited(path, limits.max_bytes), source=shown(path))
+            found = foreign_events(calendar, window, zone, owner, limits=limits, skipped=left_out)
+        except (UnsafePath, ValueError) as exc:
             raise ProviderError(
-                f"cannot read busy times from {path}: {exc}",
+                f"cannot read busy times: {exc}",
                 provider="ics",
                 hint="export the calendar again as .ics or leave the file out",
             ) from exc
+        busy.extend(e.as_busy() for e in found)
+        if skipped is not None:
+            skipped.extend(f"{shown(path)}: {line}" for line in left_out)
     busy.sort(key=lambda b: (b.start, b.end, b.event_id or ""))
     return busy
 
 
 def parse_calendar(data: bytes, *, source: str) -> icalendar.Calendar:
-    """Parse iCalendar bytes; ValueError naming the file when they are not iCalendar."""
+    """Parse iCalendar bytes; ValueError naming the file when they are not iCalendar.
+
+    The message never quotes the file (icalendar's own errors do: a ``.env`` named
+    as a calendar would show its secrets).
+    """
     try:
         calendar = icalendar.Calendar.from_ical(data)
-    except ValueError as exc:
-        raise ValueError(f"{source}: not a valid iCalendar file ({exc})") from exc
+    except (*READ_ERRORS, RecursionError) as exc:
+        raise ValueError(f"{source}: not a valid iCalendar file") from exc
     if not isinstance(calendar, icalendar.Calendar):
         raise ValueError(f"{source}: not a VCALENDAR")
     return calendar
@@ -456,6 +491,7 @@ __all__ = [
     "HASH_PROP",
     "KEY_PROP",
     "UID_SUFFIX",
+    "IcsLimits",
     "Owner",
     "calendar_text",
     "default_header",

@@ -44,6 +44,7 @@ from blocker.errors import (
     ProviderError,
     SyncTokenExpired,
 )
+from blocker.files import UnsafePath, read_limited, shown
 from blocker.models import (
     Capabilities,
     EventDraft,
@@ -56,6 +57,7 @@ from providers.base import CalendarProvider, Write, WriteResult
 from providers.ics import (
     KEY_PROP,
     UID_SUFFIX,
+    IcsLimits,
     Owner,
     calendar_text,
     default_header,
@@ -65,6 +67,7 @@ from providers.ics import (
     parse_calendar,
     render_vevent,
 )
+from providers.ics_expand import DEFAULT_ICS_LIMITS
 
 _T = TypeVar("_T")
 _TOKEN_PREFIX = "ics1."
@@ -176,11 +179,16 @@ class LocalCalendar(CalendarProvider):
         owner_domains: Sequence[str] = (),
         tentative: TentativeAs = "busy",
         batch_size: int = 500,
+        limits: IcsLimits = DEFAULT_ICS_LIMITS,
     ) -> None:
         """``timezone`` places floating times and all-day dates (default: the read window's);
         ``owner_emails``/``owner_domains`` find the owner's answer, ``tentative`` says how
-        a tentative one counts (rules ``owner``)."""
+        a tentative one counts (rules ``owner``); ``limits`` bound every file read.
+
+        Nothing is created here: a missing calendar file reads as empty, and the file
+        (and its folder) appear with the first write."""
         self.name = name
+        self.limits = limits
         self.path = Path(path)
         self.busy_files = tuple(Path(p) for p in busy_files)
         self.capabilities = Capabilities(
@@ -193,10 +201,6 @@ class LocalCalendar(CalendarProvider):
         self._identity = hashlib.sha256(
             "\x1f".join(str(p.resolve()) for p in (self.path, *self.busy_files)).encode()
         ).hexdigest()[:12]
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._locked():
-            if not self.path.exists():
-                self._save(_Document(default_header(name)))
 
     # -- reading ------------------------------------------------------------------------
 
@@ -210,24 +214,32 @@ class LocalCalendar(CalendarProvider):
                 if Interval(event.start, max(event.start, event.end)).overlaps(window):
                     events.setdefault(event.event_id, event)
         calendars = [(doc, self.path)] + [(self._load_busy(p), p) for p in self.busy_files]
+        skipped: list[str] = []
         for source, path in calendars:
             calendar = self._parse(source.text(), path)
             etags = _foreign_etags(source)
-            try:
-                found = foreign_events(calendar, window, zone, self._owner, etags)
-            except ValueError as exc:
-                raise self._broken(path, str(exc)) from exc
+            left_out: list[str] = []
+            found = foreign_events(
+                calendar, window, zone, self._owner, etags, limits=self.limits, skipped=left_out
+            )
+            skipped += [f"{shown(path)}: {line}" for line in left_out]
             for event in found:
                 events.setdefault(event.event_id, event)
         ordered = sorted(events.values(), key=lambda e: (e.start, e.end, e.event_id))
         state = {e.event_id: e.etag or "" for e in ordered}
         token = self._encode_token(window, state)
         if sync_token is None:
-            return ReadResult(events=tuple(ordered), sync_token=token)
+            return ReadResult(events=tuple(ordered), sync_token=token, skipped=tuple(skipped))
         before = self._decode_token(sync_token, window)
         changed = tuple(e for e in ordered if before.get(e.event_id) != state[e.event_id])
         removed = tuple(sorted(i for i in before if i not in state))
-        return ReadResult(events=changed, sync_token=token, incremental=True, removed=removed)
+        return ReadResult(
+            events=changed,
+            sync_token=token,
+            incremental=True,
+            removed=removed,
+            skipped=tuple(skipped),
+        )
 
     # -- writing ------------------------------------------------------------------------
 
@@ -315,7 +327,9 @@ class LocalCalendar(CalendarProvider):
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
+        """The write lock (only writes take it: it creates the folder and lock file)."""
         lock_path = self.path.with_name(self.path.name + ".lock")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(lock_path, "a+b") as handle:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
             try:
@@ -324,20 +338,26 @@ class LocalCalendar(CalendarProvider):
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
     def _load(self) -> _Document:
-        try:
-            text = self.path.read_bytes().decode("utf-8")
-        except FileNotFoundError:
+        """The calendar file (empty if missing); refused if it is not a calendar, so a
+        write never replaces some other file with calendar text."""
+        if not self.path.exists() and not self.path.is_symlink():
             return _Document(default_header(self.name))
-        except UnicodeDecodeError as exc:
-            raise self._broken(self.path, "not UTF-8") from exc
+        text = self._read_text(self.path)
+        if text.strip() and "BEGIN:VCALENDAR" not in text.upper():
+            raise self._broken(self.path, "not an iCalendar file")
         return split_document(text, fallback_header=default_header(self.name))
 
     def _load_busy(self, path: Path) -> _Document:
+        return split_document(self._read_text(path), fallback_header=default_header(path.stem))
+
+    def _read_text(self, path: Path) -> str:
+        """A file's text within the size limit: never a pipe, a device or a symlink."""
         try:
-            text = path.read_bytes().decode("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            return read_limited(path, self.limits.max_bytes).decode("utf-8")
+        except UnsafePath as exc:
             raise self._broken(path, str(exc)) from exc
-        return split_document(text, fallback_header=default_header(path.stem))
+        except UnicodeDecodeError as exc:
+            raise self._broken(path, "not UTF-8") from exc
 
     def _save(self, doc: _Document) -> None:
         data = doc.text().encode("utf-8")
@@ -372,7 +392,7 @@ class LocalCalendar(CalendarProvider):
 
     def _broken(self, path: Path, why: str) -> ProviderError:
         return ProviderError(
-            f"cannot read calendar file {path}: {why}",
+            f"cannot read calendar file {shown(path)}: {why}",
             provider=self.name,
             hint="fix the file or point the calendar at another path",
         )

@@ -81,7 +81,9 @@ class LocalHarness:
 
     def _edit(self, edit: Any) -> None:
         path = self.provider.path
-        doc = split_document(path.read_text(), fallback_header=[])
+        path.parent.mkdir(parents=True, exist_ok=True)  # the provider creates it on a write
+        text = path.read_text() if path.exists() else ""
+        doc = split_document(text, fallback_header=[])
         texts = edit([c.text for c in doc.chunks])
         body = "".join(t if t.endswith("\r\n") else t + "\r\n" for t in texts)
         head = "".join(f"{line}\r\n" for line in doc.header)
@@ -102,12 +104,15 @@ class TestLocalContractOtherZone(ProviderContract):
         return LocalHarness(LocalCalendar(tmp_path / "blocks.ics", timezone="Europe/Berlin"))
 
 
-def test_calendar_file_and_parents_are_created(tmp_path: Path) -> None:
+def test_calendar_file_and_parents_are_created_by_the_first_write_only(tmp_path: Path) -> None:
     path = tmp_path / "a" / "b" / "blocks.ics"
-    LocalCalendar(path, name="Work blocks")
+    cal = LocalCalendar(path, name="Work blocks")
+    assert cal.read(WEEK).events == ()
+    assert not (tmp_path / "a").exists(), "a read created files"
+    cal.create(make_draft("focus:2026-03-24:0", at(24, 9), at(24, 11)))
     calendar = icalendar.Calendar.from_ical(path.read_bytes())
     assert str(calendar["X-WR-CALNAME"]) == "Work blocks"
-    assert list(calendar.walk("VEVENT")) == []
+    assert len(list(calendar.walk("VEVENT"))) == 1
 
 
 WEEK = Interval(at(23, 0), at(30, 0))
@@ -301,6 +306,12 @@ def test_token_of_another_window_or_calendar_expires(tmp_path: Path) -> None:
 def test_a_broken_calendar_file_is_a_provider_error_naming_it(tmp_path: Path) -> None:
     path = tmp_path / "blocks.ics"
     path.write_bytes(b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:notadate\r\nEND:VEVENT\r\n")
+    result = LocalCalendar(path).read(WEEK)  # one bad event is skipped and named
+    assert result.events == ()
+    assert result.skipped == (
+        f"{path}: an event without UID or title skipped: its DTSTART is not a date or a date-time",
+    )
+    path.write_bytes(b"BEGIN:VCALENDAR\r\n\xff\r\n")
     with pytest.raises(ProviderError, match=r"blocks\.ics"):
         LocalCalendar(path).read(WEEK)
 
@@ -469,6 +480,12 @@ def test_plan_to_ics_gives_owned_blocks_a_local_calendar_recognises(tmp_path: Pa
 
 def test_a_broken_busy_file_is_a_provider_error_naming_it(write_ics: IcsWriter) -> None:
     path = write_ics("bad.ics", "BEGIN:VEVENT\nUID:x\nDTSTART:tomorrow\nEND:VEVENT")
+    skipped: list[str] = []
+    assert read_busy([path], WEEK, skipped=skipped) == []
+    assert skipped == [
+        f"{path}: event with UID x skipped: its DTSTART is not a date or a date-time"
+    ]
+    path.write_bytes(b"not a calendar at all\r\n")
     with pytest.raises(ProviderError, match=r"bad\.ics"):
         read_busy([path], WEEK)
 
