@@ -19,7 +19,8 @@ import typer
 from rich.console import Console
 
 from blocker.clock import Clock, fixed_clock, parse_now, system_clock
-from blocker.errors import BlockerError, InvalidInput, RulesError, SettingsError
+from blocker.errors import BlockerError, InvalidInput, ProviderError, RulesError, SettingsError
+from blocker.files import check_regular, clean_text
 from blocker.models import Busy
 from blocker.weeks import next_week, parse_week, week_window
 
@@ -52,17 +53,31 @@ NowOpt = Annotated[
 def _fail(exc: BlockerError) -> typer.Exit:
     if isinstance(exc, RulesError):
         for problem in exc.problems:
-            err.print(str(problem), markup=False, highlight=False)
+            err.print(clean_text(str(problem)), markup=False, highlight=False)
         err.print(f"{len(exc.problems)} problem(s); {exc.hint}.", markup=False)
         return typer.Exit(2)
-    err.print(f"error: {exc.user_message()}", markup=False, highlight=False)
+    message = "\n".join(clean_text(line) for line in exc.user_message().split("\n"))
+    err.print(f"error: {message}", markup=False, highlight=False)
     return typer.Exit(2 if isinstance(exc, SettingsError | InvalidInput) else 1)
+
+
+def _settings() -> Any:
+    """The settings from the environment; a bad value is a SettingsError naming it."""
+    from pydantic import ValidationError
+
+    from blocker.settings import Settings, env_name
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        names = sorted({env_name(str(e["loc"][0])) for e in exc.errors() if e["loc"]})
+        raise SettingsError(f"invalid setting(s): {', '.join(names) or 'unknown'}") from None
 
 
 def _load(config: Path) -> Any:
     from rules import load_rules
 
-    return load_rules(config)
+    return load_rules(config, limits=_settings().rules_limits())
 
 
 def _clock(now: str | None) -> Clock:
@@ -80,26 +95,59 @@ def _week(rules: Any, week: str | None, clock: Clock) -> str:
     try:
         parse_week(week)
     except ValueError as exc:
-        raise InvalidInput(str(exc)) from exc
+        raise InvalidInput(clean_text(str(exc), limit=200)) from exc
+    from rules.spec import FIRST_YEAR, LAST_YEAR
+
+    if not FIRST_YEAR <= int(week[:4]) <= LAST_YEAR:
+        raise InvalidInput(f"--week {week}: plan weeks of {FIRST_YEAR} to {LAST_YEAR}")
     return week
 
 
-def _resolve(config: Path, path: str | Path) -> Path:
-    p = Path(path)
-    return p if p.is_absolute() else (config.parent / p)
+def _ics_files(rules: Any, given: list[Path]) -> list[Path]:
+    """The .ics files to read: ``--busy`` files (each must be a regular file: a
+    missing one is named, not ignored), else the local calendars of the rules,
+    inside the data directory (a calendar file not written yet is skipped)."""
+    if given:
+        for path in given:
+            check_regular(path)
+        return given
+    files: list[Path] = []
+    for cal in rules.calendars:
+        if cal.provider == "local":
+            files.extend(rules.resolve_path(b) for b in cal.busy)
+            if cal.path:
+                path = rules.resolve_path(cal.path)
+                if check_regular(path, missing_ok=True):
+                    files.append(path)
+    return files
+
+
+_warned: set[str] = set()
+
+
+def _read_ics(rules: Any, files: list[Path], window: Any) -> list[Busy]:
+    """Busy times of ``files``; an unreadable file is bad input (exit 2), an
+    unreadable event a warning naming it (once)."""
+    from providers.ics import read_busy
+
+    skipped: list[str] = []
+    limits = _settings().ics_limits()
+    try:
+        found: list[Busy] = read_busy(
+            files, window, limits=limits, skipped=skipped, **_owner(rules)
+        )
+    except ProviderError as exc:
+        raise InvalidInput(str(exc), hint=exc.hint) from exc
+    for line in skipped:
+        if line not in _warned:
+            _warned.add(line)
+            err.print(f"warning: {clean_text(line)}", markup=False, highlight=False)
+    return found
 
 
 def _busy(config: Path, rules: Any, week: str, files: list[Path]) -> list[Busy]:
-    from providers.ics import read_busy
-
-    if not files:
-        for cal in rules.calendars:
-            if cal.provider == "local":
-                files.extend(_resolve(config, b) for b in cal.busy)
-                files.append(_resolve(config, cal.path))
-    existing = [f for f in files if f.exists()]
     window = week_window(week, rules.timezone)
-    return [b for b in read_busy(existing, window, **_owner(rules)) if b.blocks_time]
+    return [b for b in _read_ics(rules, _ics_files(rules, files), window) if b.blocks_time]
 
 
 def _owner(rules: Any) -> dict[str, Any]:
@@ -118,17 +166,11 @@ def _contacts(
     """Last contact per account from the past meetings in the .ics files (issue 11)."""
     from blocker.actuals import HISTORY_DAYS, DomainIndex, last_contacts
     from blocker.models import Interval
-    from providers.ics import read_busy
 
-    if not files:
-        for cal in rules.calendars:
-            if cal.provider == "local":
-                files.extend(_resolve(config, b) for b in cal.busy)
-                files.append(_resolve(config, cal.path))
     # up to the week's Monday at the latest, as a sync judges it (Runtime.calendar_contacts)
     now = min(clock(), week_window(week, rules.timezone).start)
     window = Interval(now - timedelta(days=HISTORY_DAYS), now)
-    past = read_busy([f for f in files if f.exists()], window, **_owner(rules))
+    past = _read_ics(rules, _ics_files(rules, files), window)
     index = DomainIndex(rules.accounts, tuple(rules.owner.email_domains))
     return last_contacts(past, index, before=now, timezone=rules.timezone)
 
@@ -223,13 +265,12 @@ def sync(
     from blocker.render import print_ops, scorecard_tables, week_table
     from blocker.report import scorecard, scorecard_to_dict
     from blocker.runtime import Runtime
-    from blocker.settings import Settings
 
     try:
         clock = _clock(now)
         rules = _load(config)
         wk = _week(rules, week, clock)
-        runtime = Runtime.open(Settings(), config, clock=clock)
+        runtime = Runtime.open(_settings(), config, clock=clock)
     except BlockerError as exc:
         raise _fail(exc) from exc
     failed = False
@@ -270,7 +311,6 @@ def report(
     """The scorecard, planned beside actual: per tier, account, quadrant, category; red flags."""
     from blocker.render import scorecard_tables
     from blocker.runtime import Runtime
-    from blocker.settings import Settings
 
     try:
         clock = _clock(now)
@@ -278,7 +318,7 @@ def report(
         wk = _week(rules, week, clock)
         if not rules.calendars:
             raise BlockerError("no calendar to report on", hint="add one under `calendars:`")
-        runtime = Runtime.open(Settings(), config, clock=clock)
+        runtime = Runtime.open(_settings(), config, clock=clock)
         try:
             card = runtime.report(calendar or rules.calendars[0].id, wk)
         finally:
@@ -369,13 +409,12 @@ def connect(
 ) -> None:
     """Connect a Google or Outlook calendar once via OAuth (opens the browser)."""
     from blocker.connect import connect_from_terminal
-    from blocker.settings import Settings
 
     if provider not in ("google", "outlook"):
         err.print("error: provider must be google or outlook")
         raise typer.Exit(2)
     try:
-        connect_from_terminal(Settings(), config, provider, calendar, port=port)
+        connect_from_terminal(_settings(), config, provider, calendar, port=port)
     except BlockerError as exc:
         raise _fail(exc) from exc
 
@@ -387,11 +426,10 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
 ) -> None:
     """Run the web app and the scheduler (procrastinate backend: web only, see `worker`)."""
-    from blocker.settings import Settings
     from blocker.web.server import serve as run_server
 
     try:
-        run_server(Settings(), config, host=host, port=port)
+        run_server(_settings(), config, host=host, port=port)
     except BlockerError as exc:
         raise _fail(exc) from exc
 
@@ -407,11 +445,10 @@ def worker(
 
     from blocker.distributed.app import WorkerOptions
     from blocker.distributed.worker import require_procrastinate, run_worker
-    from blocker.settings import Settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
-        settings = Settings()
+        settings = _settings()
         if settings.jobs_backend != "procrastinate":
             raise SettingsError(
                 "`blocker worker` runs procrastinate jobs: set BLOCKER_JOBS_BACKEND=procrastinate "

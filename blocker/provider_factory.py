@@ -9,10 +9,7 @@ their tokens ahead of need, for the jobs in :mod:`blocker.jobs`.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
-import secrets
 import threading
 import uuid
 from collections.abc import Callable, Sequence
@@ -20,6 +17,12 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from blocker.channel_secrets import (
+    google_channel_token,
+    graph_client_state,
+    is_current_graph_nonce,
+    new_graph_nonce,
+)
 from blocker.errors import EventNotFound, ProviderError, ReconnectRequired, SettingsError
 from blocker.models import EventDraft, Interval, ReadResult, RemoteEvent
 from providers.base import CalendarProvider, Write, WriteResult
@@ -60,6 +63,7 @@ def build_provider(runtime: Runtime, cal: Any) -> CalendarProvider:
             owner_emails=tuple(owner.email),
             owner_domains=tuple(owner.email_domains),
             tentative=owner.tentative,
+            limits=runtime.settings.ics_limits(),
         )
     if kind in ("google", "outlook"):
         return StoredConnection(runtime, cal.id, kind, cal.calendar or "primary")
@@ -278,28 +282,13 @@ def _with_google(runtime: Runtime, calendar_id: str, fn: Callable[[Any], Any]) -
         provider.close()
 
 
-def graph_client_state(settings: Settings, nonce: str) -> str:
-    """The clientState of a Graph subscription, derived from a stored nonce and the key.
-
-    The store keeps only a hash of each channel secret, yet renewing a Graph
-    subscription (PATCH) keeps its clientState, so the secret must be known
-    again at renewal: it is HMAC(encryption key, nonce) with the nonce stored
-    in the channel's ``resource_id``. A leaked table still cannot forge
-    notifications without the key.
-    """
-    if settings.encryption_key is None:
-        raise SettingsError("BLOCKER_ENCRYPTION_KEY is needed to subscribe to Graph changes")
-    key = settings.encryption_key.get_secret_value().encode()
-    return hmac.new(key, b"graph-client-state:" + nonce.encode(), hashlib.sha256).hexdigest()
-
-
 def open_google_channel(runtime: Runtime, calendar_id: str) -> Channel:
     """``events.watch`` on the calendar, aimed at ``{public_base_url}/webhooks/google``."""
     from providers.google_oauth import watch
 
     address = callback_url(runtime.settings, "/webhooks/google")
-    token = secrets.token_urlsafe(32)
     channel_id = str(uuid.uuid4())
+    token = google_channel_token(runtime.settings, channel_id)
 
     def open_it(provider: Any) -> Any:
         return watch(
@@ -330,7 +319,7 @@ def open_graph_subscription(runtime: Runtime, calendar_id: str) -> Channel:
     from providers.outlook_webhooks import create_subscription
 
     cal = runtime.calendar(calendar_id)
-    nonce = secrets.token_urlsafe(24)
+    nonce = new_graph_nonce()
     state = graph_client_state(runtime.settings, nonce)
     graph = graph_client(runtime, calendar_id)
     try:
@@ -390,7 +379,8 @@ def renew_channel(runtime: Runtime, channel: Any) -> bool:
 
     Google channels cannot be extended: a new one is opened, then the old one
     stopped. Graph subscriptions are extended in place (PATCH); one Graph no
-    longer knows, or whose secret cannot be derived, is replaced by a new one.
+    longer knows is replaced by a new one, and so is one opened with a secret of
+    an older scheme (blocker.channel_secrets), which is then stopped.
     """
     kind = getattr(channel, "provider", None)
     if kind == "google":
@@ -405,6 +395,10 @@ def renew_channel(runtime: Runtime, channel: Any) -> bool:
 def _renew_graph(runtime: Runtime, channel: Channel) -> bool:
     from providers.outlook_webhooks import renew_subscription
 
+    if not is_current_graph_nonce(channel.resource_id):
+        open_graph_subscription(runtime, channel.calendar_id)
+        close_channel(runtime, channel)
+        return True
     if channel.resource_id:
         graph = graph_client(runtime, channel.calendar_id)
         try:

@@ -137,9 +137,12 @@ class Runtime:
     def _parse(self, text: str) -> Rules:
         from rules import parse_rules
 
+        limits = self.settings.rules_limits()
         if self.rules_path is not None:
-            return parse_rules(text, filename=str(self.rules_path), base_dir=self.rules_path.parent)
-        return parse_rules(text)
+            return parse_rules(
+                text, filename=str(self.rules_path), base_dir=self.rules_path.parent, limits=limits
+            )
+        return parse_rules(text, limits=limits)
 
     def _install(self, rules: Rules, text: str) -> None:
         self.settings.require_for_providers(cal.provider for cal in rules.calendars)
@@ -281,11 +284,19 @@ class Runtime:
             return provider
 
     def resolve(self, path: str | Path) -> Path:
-        """A path from the rules, relative to the rules file's folder."""
-        p = Path(path)
-        if p.is_absolute() or self.rules_path is None:
-            return p
-        return self.rules_path.parent / p
+        """A file named in the rules, inside the data directory (``BLOCKER_DATA_DIR``,
+        default: the rules file's folder); :class:`~blocker.files.UnsafePath` if it
+        leaves it (the rules loader refuses such names already)."""
+        from blocker.files import inside
+
+        return inside(self.data_dir, path)
+
+    @property
+    def data_dir(self) -> Path:
+        """Where the files named in the rules live."""
+        if self.settings.data_dir is not None:
+            return self.settings.data_dir
+        return self.rules_path.parent if self.rules_path is not None else Path.cwd()
 
     @contextmanager
     def lock(self, calendar_id: str) -> Iterator[None]:

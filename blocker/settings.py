@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     DotEnvSettingsSource,
@@ -46,6 +46,41 @@ _PLACEHOLDERS = frozenset(
 _ANGLE = re.compile(r"^<.*>$")
 
 
+MIN_TOKEN_LENGTH = 16
+MIN_TOKEN_DISTINCT = 8
+_COMMON_WORDS = (
+    "password",
+    "passw0rd",
+    "letmein",
+    "qwerty",
+    "admin",
+    "welcome",
+    "token",
+    "secret",
+    "changeme",
+    "blocker",
+    "test",
+)
+_FORWARD = ("0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiop", "asdfghjkl", "zxcvbnm")
+_RUNS: tuple[str, ...] = _FORWARD + tuple(run[::-1] for run in _FORWARD)
+
+
+def _without_runs(text: str) -> str:
+    """``text`` less every stretch of 4+ characters that is part of a keyboard/alphabet run."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        j = i + 1
+        while j < len(text) and any(text[i : j + 1] in run for run in _RUNS):
+            j += 1
+        if j - i >= 4:
+            i = j
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
 def is_placeholder(value: str) -> bool:
     """True for empty values and the usual copy-paste placeholders."""
     text = value.strip()
@@ -53,6 +88,25 @@ def is_placeholder(value: str) -> bool:
         return True
     lowered = text.lower()
     return lowered in _PLACEHOLDERS or bool(_ANGLE.match(text)) or set(lowered) <= {"x"}
+
+
+def token_weakness(value: str) -> str | None:
+    """Why ``value`` is too weak to guard the API and the dashboard, or None if it is not.
+
+    At least 16 characters, 8 of them different, and more than common words, keyboard
+    runs and a few digits (``password-2026!``, ``qwertyuiop123456`` are refused).
+    ``secrets.token_urlsafe(32)`` always passes.
+    """
+    if len(value) < MIN_TOKEN_LENGTH:
+        return f"is shorter than {MIN_TOKEN_LENGTH} characters"
+    if len(set(value)) < MIN_TOKEN_DISTINCT:
+        return f"has fewer than {MIN_TOKEN_DISTINCT} different characters"
+    rest = re.sub(r"[^a-z0-9]", "", value.lower())
+    for word in _COMMON_WORDS:
+        rest = rest.replace(word, "")
+    if len(set(_without_runs(rest))) < 6:
+        return "is made of common words, keyboard runs and a few digits"
+    return None
 
 
 def env_name(field: str) -> str:
@@ -92,6 +146,21 @@ class Settings(BaseSettings):
     microsoft_ca_bundle: Path | None = None
     """CA bundle msal trusts for the identity platform (tests: a trustme CA); None: default."""
 
+    metrics_token: SecretStr | None = None
+    """When set, ``/metrics`` wants ``Authorization: Bearer <metrics_token>``; None: open."""
+    api_max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    """Largest request body of the API and the pages (rules edits included): 413 above."""
+    webhook_max_body_bytes: int = Field(default=262_144, ge=1024)
+    """Largest webhook body; refused (413) before it is read in full or parsed."""
+    webhook_max_items: int = Field(default=100, ge=1)
+    """Graph notification items looked at per request; the rest are counted and dropped."""
+    webhook_rate_per_minute: int = Field(default=600, ge=1)
+    """Webhook calls per source address per minute (a token bucket; 429 above)."""
+    login_attempts_per_minute: int = Field(default=5, ge=1)
+    """Failed dashboard sign-ins per source address per minute before 429."""
+    rules_versions_kept: int = Field(default=50, ge=1)
+    """Saved rules versions kept (the oldest beyond this are deleted; never the current)."""
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -117,6 +186,7 @@ class Settings(BaseSettings):
         for field in (
             "encryption_key",
             "api_token",
+            "metrics_token",
             "google_client_secret",
             "microsoft_client_secret",
         ):
@@ -124,6 +194,14 @@ class Settings(BaseSettings):
             if value is not None and is_placeholder(value.get_secret_value()):
                 raise SettingsError(
                     f"{env_name(field)} is empty or a placeholder: set a real value",
+                )
+        for field in ("api_token", "metrics_token"):
+            value = getattr(self, field)
+            weakness = None if value is None else token_weakness(value.get_secret_value())
+            if weakness is not None:
+                raise SettingsError(
+                    f"{env_name(field)} {weakness}: use a random one, e.g. "
+                    'python3 -c "import secrets; print(secrets.token_urlsafe(32))"',
                 )
         for field in ("google_client_id", "microsoft_client_id"):
             raw = getattr(self, field)
@@ -162,4 +240,11 @@ class Settings(BaseSettings):
             )
 
 
-__all__ = ["REMOTE_PROVIDERS", "Settings", "env_name", "is_placeholder"]
+__all__ = [
+    "MIN_TOKEN_LENGTH",
+    "REMOTE_PROVIDERS",
+    "Settings",
+    "env_name",
+    "is_placeholder",
+    "token_weakness",
+]

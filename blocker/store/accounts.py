@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from blocker.errors import SettingsError, StoreError
@@ -24,7 +24,7 @@ from blocker.store.records import (
     ConnectionStatus,
     ProviderName,
 )
-from blocker.store.tables import CalendarConnection, InstallSecret, User
+from blocker.store.tables import CalendarConnection, CapabilityFallback, InstallSecret, User
 
 
 class UnknownCalendar(StoreError, LookupError):
@@ -149,7 +149,8 @@ class AccountStore(StoreBase):
         """Create or refresh a connection; it is ``connected`` afterwards.
 
         ``tokens`` (Google refresh-token JSON, msal's serialized cache) are
-        encrypted before they reach the table; None keeps the stored ones.
+        encrypted before they reach the table; None keeps the stored ones. New
+        tokens clear the calendar's capability fallbacks (``provider_state``).
         """
         if provider not in PROVIDERS:
             raise ValueError(f"unknown provider {provider!r}; expected one of {PROVIDERS}")
@@ -170,6 +171,10 @@ class AccountStore(StoreBase):
             }
             if tokens is not None:
                 values["token_blob"] = self._cipher.encrypt(tokens)
+                # a new grant may allow what the old one did not: try everything again
+                s.execute(
+                    delete(CapabilityFallback).where(CapabilityFallback.calendar_id == calendar_id)
+                )
             self._upsert(
                 s, CalendarConnection, values, ("calendar_id",), insert_only=("created_at",)
             )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from blocker.store.accounts import AccountStore, UnknownCalendar
 from blocker.store.base import describe_engine, unreachable
 from blocker.store.channels import ChannelStore
+from blocker.store.provider_state import ProviderStateStore
 from blocker.store.rules_versions import RulesVersionNotFound, RulesVersionStore
 from blocker.store.schedule import ScheduleStore
 from blocker.store.sessions import SessionStore
@@ -17,7 +18,13 @@ from blocker.store.sync_state import SyncStateStore
 
 
 class Store(
-    SyncStateStore, AccountStore, ChannelStore, RulesVersionStore, ScheduleStore, SessionStore
+    SyncStateStore,
+    AccountStore,
+    ChannelStore,
+    RulesVersionStore,
+    ScheduleStore,
+    SessionStore,
+    ProviderStateStore,
 ):
     """SQLAlchemy-backed state; every method is one short, thread-safe transaction."""
 

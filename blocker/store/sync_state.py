@@ -19,6 +19,7 @@ from blocker.store.codec import (
     encode_op,
     encode_remote_event,
 )
+from blocker.store.provider_state import take_notices
 from blocker.store.tables import (
     AppliedBlocks,
     EventMappingRow,
@@ -288,7 +289,10 @@ class SyncStateStore(StoreBase):
     # -- run history ---------------------------------------------------------------
 
     def record_run(self, run: RunRecord) -> None:
+        """Keep ``run``; what the calendar newly does without (``provider_state``) is
+        told here once, after the run's own errors, as ``notice: ...``."""
         with self._tx() as s:
+            notices = take_notices(s, run.calendar_id, self._now())
             s.add(
                 RunRow(
                     calendar_id=run.calendar_id,
@@ -298,7 +302,7 @@ class SyncStateStore(StoreBase):
                     finished_at=run.finished_at,
                     dry_run=run.dry_run,
                     ops=[encode_op(op) for op in run.ops],
-                    errors=list(run.errors),
+                    errors=[*run.errors, *(f"notice: {n}" for n in notices)],
                     counters=dict(run.extra),
                 )
             )

@@ -205,6 +205,32 @@ class RevokedSession(Base):
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class EventTagRow(Base):
+    """The ownership tag one of our events carried at one etag (Graph delta omits it)."""
+
+    __tablename__ = "event_tags"
+
+    calendar_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    etag: Mapped[str] = mapped_column(String(1024))
+    key: Mapped[str] = mapped_column(String(512))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
+
+
+class CapabilityFallback(Base):
+    """Something a calendar cannot do (e.g. Outlook colours without the permission), why,
+    and when the user was told in a run record (None: not yet)."""
+
+    __tablename__ = "capability_fallbacks"
+
+    calendar_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    capability: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    since: Mapped[datetime]
+    announced_at: Mapped[datetime | None]
+
+
 class CalendarSchedule(Base):
     __tablename__ = "calendar_schedules"
 
@@ -219,7 +245,9 @@ __all__ = [
     "Base",
     "CalendarConnection",
     "CalendarSchedule",
+    "CapabilityFallback",
     "EventMappingRow",
+    "EventTagRow",
     "InstallSecret",
     "PinRow",
     "PushChannel",
