@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import (
@@ -23,6 +23,10 @@ from pydantic_settings import (
 )
 
 from blocker.errors import SettingsError
+
+if TYPE_CHECKING:
+    from providers.ics_expand import IcsLimits
+    from rules.limits import RulesLimits
 
 ENV_PREFIX = "BLOCKER_"
 SETTINGS_FILE_VAR = "BLOCKER_SETTINGS_FILE"
@@ -44,7 +48,6 @@ _PLACEHOLDERS = frozenset(
     }
 )
 _ANGLE = re.compile(r"^<.*>$")
-
 
 MIN_TOKEN_LENGTH = 16
 MIN_TOKEN_DISTINCT = 8
@@ -133,6 +136,25 @@ class Settings(BaseSettings):
     rules_path: Path | None = None
     owner_email: str | None = None
 
+    # -- bounds on the rules and the files they name (DESIGN principle 15) --
+    data_dir: Path | None = None
+    """Where files named in the rules live (accounts_file, calendar path/busy); None:
+    the rules file's folder. Nothing outside it is read or written."""
+    max_rules_bytes: int = Field(default=512 * 1024, ge=1024)
+    """Largest rules document (file, API or dashboard edit)."""
+    max_accounts: int = Field(default=10_000, ge=1)
+    """Accounts in the rules or the accounts file."""
+    max_file_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    """Largest file named in the rules that is read (accounts CSV, .ics)."""
+    max_instances_per_series: int = Field(default=1_000, ge=1)
+    """Occurrences of one recurring .ics event in one read window; a series with more
+    is skipped and named."""
+    max_instances: int = Field(default=20_000, ge=1)
+    """Occurrences of one .ics file in one read window; events beyond are skipped."""
+    max_recurrence_steps: int = Field(default=100_000, ge=100)
+    """Work expanding one recurrence rule (ten times this per read): a rule that
+    would take longer is skipped and named."""
+
     google_client_id: str | None = None
     google_client_secret: SecretStr | None = None
     google_api_root: str = "https://www.googleapis.com/"
@@ -145,7 +167,6 @@ class Settings(BaseSettings):
     microsoft_graph_root: str = "https://graph.microsoft.com/v1.0"
     microsoft_ca_bundle: Path | None = None
     """CA bundle msal trusts for the identity platform (tests: a trustme CA); None: default."""
-
     metrics_token: SecretStr | None = None
     """When set, ``/metrics`` wants ``Authorization: Bearer <metrics_token>``; None: open."""
     api_max_body_bytes: int = Field(default=1_048_576, ge=1024)
@@ -218,6 +239,28 @@ class Settings(BaseSettings):
                 f"but {env_name('database_url')} is SQLite",
             )
         return self
+
+    def rules_limits(self) -> RulesLimits:
+        """The bounds a rules load works within (see :mod:`rules.limits`)."""
+        from rules.limits import RulesLimits
+
+        return RulesLimits(
+            data_dir=self.data_dir,
+            max_rules_bytes=self.max_rules_bytes,
+            max_accounts=self.max_accounts,
+            max_file_bytes=self.max_file_bytes,
+        )
+
+    def ics_limits(self) -> IcsLimits:
+        """The bounds every .ics read works within (see :mod:`providers.ics_expand`)."""
+        from providers.ics_expand import IcsLimits
+
+        return IcsLimits(
+            max_bytes=self.max_file_bytes,
+            per_series=self.max_instances_per_series,
+            per_read=self.max_instances,
+            steps=self.max_recurrence_steps,
+        )
 
     def require_for_providers(self, providers: Iterable[str]) -> None:
         """Fail early when the rules name a remote calendar the settings cannot serve."""
