@@ -92,7 +92,7 @@ def microsoft_auth(settings: Settings, redirect_uri: str | None = None) -> Micro
     """
     import requests
 
-    from providers.outlook_auth import MicrosoftAuth, MicrosoftSettings
+    from providers.outlook_auth import SCOPES, SIGN_IN_SCOPES, MicrosoftAuth, MicrosoftSettings
 
     secret = settings.microsoft_client_secret
     if not settings.microsoft_client_id or secret is None:
@@ -110,6 +110,7 @@ def microsoft_auth(settings: Settings, redirect_uri: str | None = None) -> Micro
         client_secret=secret.get_secret_value(),
         redirect_uri=redirect_uri or callback_url(settings, MICROSOFT_CALLBACK),
         authority=settings.microsoft_authority,
+        scopes=SIGN_IN_SCOPES if settings.microsoft_colors else SCOPES,
     )
     return MicrosoftAuth(ms, http_client=session)
 
@@ -185,8 +186,15 @@ class StoredConnection(CalendarProvider):
                 time_zone=zone,
                 tentative=self.runtime.rules.owner.tentative,
             )
+        from blocker.outlook_state import NOT_GRANTED, StoreOutlookState
         from providers.outlook import OutlookCalendar
+        from providers.outlook_auth import colours_granted
 
+        # The tag record and the colour fallback live in the store: every process
+        # knows the echoes of our writes, and a refused permission is asked once.
+        state = StoreOutlookState(self.runtime.store, self.calendar_id)
+        if settings.microsoft_colors and colours_granted(blob) is False:
+            state.turn_colours_off(NOT_GRANTED)
         getter = microsoft_auth(settings).token_getter(self._load, self._save)
         return OutlookCalendar(
             getter,
@@ -195,6 +203,8 @@ class StoredConnection(CalendarProvider):
             mailbox=account or self.calendar_id,
             zone=ZoneInfo(zone),
             tentative=self.runtime.rules.owner.tentative,
+            state=state,
+            colours=settings.microsoft_colors,
         )
 
     def _load(self) -> bytes:

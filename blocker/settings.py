@@ -167,6 +167,9 @@ class Settings(BaseSettings):
     microsoft_graph_root: str = "https://graph.microsoft.com/v1.0"
     microsoft_ca_bundle: Path | None = None
     """CA bundle msal trusts for the identity platform (tests: a trustme CA); None: default."""
+    microsoft_colors: bool = True
+    """Colour Outlook blocks with categories: sign-in also asks for MailboxSettings.ReadWrite
+    (Outlook keeps categories there). False: uncoloured blocks, Calendars.ReadWrite only."""
     metrics_token: SecretStr | None = None
     """When set, ``/metrics`` wants ``Authorization: Bearer <metrics_token>``; None: open."""
     api_max_body_bytes: int = Field(default=1_048_576, ge=1024)

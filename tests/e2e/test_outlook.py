@@ -38,6 +38,7 @@ def service(
     tmp_path: Path, ms_identity: FakeIdentity, ms_graph: FakeGraph, ms_tls: TLSFiles
 ) -> Iterator[Service]:
     ms_graph.token_ok = ms_identity.state.token_valid  # Graph honours revocation too
+    ms_graph.token_scopes = ms_identity.state.token_scopes  # and the scopes consented
     svc = start_service(
         tmp_path,
         "outlook",
