@@ -49,6 +49,27 @@ class Metrics:
             ["provider", "method"],
             registry=self.registry,
         )
+        self.webhook_requests = Counter(
+            "blocker_webhook_requests",
+            "Webhook calls by provider and outcome (accepted, validation, refused, invalid, "
+            "rate_limited).",
+            ["provider", "outcome"],
+            registry=self.registry,
+        )
+        self.webhook_items = Counter(
+            "blocker_webhook_notifications",
+            "Webhook notification items by provider and outcome (verified, forged: the "
+            "secret does not verify, unknown: a genuine secret of a channel we no longer "
+            "have, malformed, over_cap: past BLOCKER_WEBHOOK_MAX_ITEMS, not looked at).",
+            ["provider", "outcome"],
+            registry=self.registry,
+        )
+        self.sign_ins = Counter(
+            "blocker_sign_ins",
+            "Dashboard sign-in attempts by outcome (ok, refused, throttled).",
+            ["outcome"],
+            registry=self.registry,
+        )
         self.run_latency = Histogram(
             "blocker_run_duration_seconds",
             "Wall time of one sync run.",

@@ -123,7 +123,7 @@ class Runtime:
             rules = self._parse(text)
             current = self.store.current_rules()
             if current is None or current.text != text:
-                self.store.save_rules_version(text)
+                self.store.save_rules_version(text, keep=self.settings.rules_versions_kept)
         else:
             current = self.store.current_rules()
             if current is None:
@@ -202,17 +202,19 @@ class Runtime:
             rules = self._parse(text)
             self.settings.require_for_providers(cal.provider for cal in rules.calendars)
             self._write_rules_file(text)
-            version: int = self.store.save_rules_version(text)
+            version: int = self.store.save_rules_version(
+                text, keep=self.settings.rules_versions_kept
+            )
             self._install(rules, text)
             return version
 
     def restore_rules(self, version_id: int) -> int:
         """Put an earlier saved version back in force (validated again: paths may be gone)."""
         with self._rules_lock:
-            versions = {v.id: v for v in self.store.rules_versions(limit=100_000)}
-            if version_id not in versions:
+            saved = self.store.get_rules_version(version_id)
+            if saved is None:
                 raise KeyError(version_id)
-            text = versions[version_id].text
+            text = saved.text
             rules = self._parse(text)
             self._write_rules_file(text)
             self.store.restore_rules_version(version_id)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from blocker.errors import (
@@ -29,8 +30,10 @@ from blocker.runtime import Clock, Runtime
 from blocker.scheduler import BlockerScheduler
 from blocker.settings import Settings, env_name
 from blocker.web.deps import require_token
+from blocker.web.limits import BodyLimit, RateLimiter
 from blocker.web.routes import connect as connect_routes
-from blocker.web.routes import health, metrics, pages, plan, rules, sync, webhooks
+from blocker.web.routes import docs, health, metrics, pages, plan, rules, sync, webhooks
+from blocker.web.schemas import ErrorOut
 
 if TYPE_CHECKING:
     from blocker.distributed.enqueue import ProcrastinateEnqueuer
@@ -54,7 +57,57 @@ def _status_for(exc: BlockerError) -> int:
 
 async def _blocker_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, BlockerError)
+    if isinstance(exc, RulesError):  # a 422 has one shape everywhere: a list of errors
+        detail = [
+            {"type": "rules", "loc": [p.file, p.line, p.column], "msg": p.message}
+            for p in exc.problems
+        ] or [{"type": "rules", "loc": [], "msg": exc.user_message()}]
+        return JSONResponse({"detail": detail}, status_code=422)
     return JSONResponse({"detail": exc.user_message()}, status_code=_status_for(exc))
+
+
+_MAX_ECHO = 200
+"""Characters of a refused input echoed back in a 422 (a 1 MB body is not repeated)."""
+
+
+def _echo(value: Any) -> Any:
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", errors="replace")
+    if isinstance(value, str):
+        return value if len(value) <= _MAX_ECHO else value[:_MAX_ECHO] + "…"
+    if isinstance(value, (int, float, bool)) or value is None:
+        return value
+    return _echo(repr(value))
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422 shape, but safe for any input: bytes that are not UTF-8 (FastAPI's
+    own handler fails on them with a 500) and long inputs, shortened."""
+    assert isinstance(exc, RequestValidationError)
+    detail = []
+    for error in exc.errors():
+        item: dict[str, Any] = {
+            "type": str(error.get("type", "value_error")),
+            "loc": [p if isinstance(p, int) else _echo(str(p)) for p in error.get("loc", ())],
+            "msg": _echo(str(error.get("msg", ""))),
+        }
+        if "input" in error:
+            item["input"] = _echo(error["input"])
+        detail.append(item)
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
+def _declared(*codes: int) -> dict[int | str, dict[str, Any]]:
+    text = {
+        400: "the body is not readable JSON",
+        401: "missing or wrong bearer token",
+        404: "unknown calendar",
+        409: "the calendar needs reconnecting",
+        413: "body larger than BLOCKER_API_MAX_BODY_BYTES",
+        502: "the calendar provider failed",
+        503: "the store or the provider is unavailable: try again",
+    }
+    return {code: {"model": ErrorOut, "description": text[code]} for code in codes}
 
 
 def create_app(
@@ -96,19 +149,37 @@ def create_app(
         version="0.1.0",
         summary="Turns a CSM's time-allocation rules into calendar blocks, and defends them.",
         lifespan=lifespan,
+        # Our own /docs (no CDN scripts) and /openapi.json, both behind sign-in.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     app.state.runtime = runtime
     app.state.scheduler = scheduler
+    app.state.webhook_limiter = RateLimiter(settings.webhook_rate_per_minute, runtime.now)
+    app.state.login_limiter = RateLimiter(settings.login_attempts_per_minute, runtime.now)
+    app.add_middleware(
+        BodyLimit,
+        api_limit=settings.api_max_body_bytes,
+        webhook_limit=settings.webhook_max_body_bytes,
+    )
     app.add_exception_handler(BlockerError, _blocker_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(health.router)
     app.include_router(metrics.router)
     protected = [Depends(require_token)]
-    app.include_router(rules.router, dependencies=protected)
-    app.include_router(plan.router, dependencies=protected)
-    app.include_router(sync.router, dependencies=protected)
+    errors = _declared(401, 503)
+    app.include_router(rules.router, dependencies=protected, responses={**errors, **_declared(413)})
+    app.include_router(
+        plan.router, dependencies=protected, responses={**errors, **_declared(404, 409, 502)}
+    )
+    app.include_router(
+        sync.router, dependencies=protected, responses={**errors, **_declared(400, 413)}
+    )
     app.include_router(webhooks.router)  # public: each call verifies its channel secret
     app.include_router(pages.router)  # browser pages: signed session cookie, CSRF forms
     app.include_router(connect_routes.router)  # each route guards itself (token or OAuth state)
+    app.include_router(docs.router)  # /docs and /openapi.json: token or session
     return app
 
 

@@ -10,6 +10,7 @@ import hmac
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from blocker.runtime import Runtime
@@ -50,6 +51,13 @@ def require_token(
         )
 
 
+def invalid(where: tuple[str | int, ...], message: str, value: object) -> RequestValidationError:
+    """A 422 in FastAPI's own shape (``detail`` a list of errors), as the schema says."""
+    return RequestValidationError(
+        [{"type": "value_error", "loc": where, "msg": message, "input": value}]
+    )
+
+
 def get_week(
     runtime: RuntimeDep,
     week: Annotated[
@@ -62,7 +70,7 @@ def get_week(
     try:
         parse_week(week)
     except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
+        raise invalid(("query", "week"), str(exc), week) from exc
     return week
 
 
@@ -94,5 +102,6 @@ __all__ = [
     "get_runtime",
     "get_scheduler",
     "get_week",
+    "invalid",
     "require_token",
 ]

@@ -14,6 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from blocker.errors import Problem
 from blocker.models import Block, Op, Plan, RunRecord
 
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+"""Ids and names from a URL: no control characters (PostgreSQL refuses NUL in text)."""
+
 
 class Health(BaseModel):
     status: Literal["ok"] = "ok"
@@ -195,8 +198,8 @@ class SyncRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     dry_run: bool = False
-    week: str | None = Field(default=None, examples=["2026-W49"])
-    calendar: str | None = None
+    week: str | None = Field(default=None, examples=["2026-W49"], max_length=16)
+    calendar: str | None = Field(default=None, max_length=255, pattern=PRINTABLE)
 
 
 class CalendarSyncOut(BaseModel):
@@ -238,10 +241,13 @@ class RunOut(BaseModel):
 
 
 class ErrorOut(BaseModel):
+    """Every error answer other than 422: one sentence saying what to do."""
+
     detail: str
 
 
 __all__ = [
+    "PRINTABLE",
     "BlockOut",
     "CalendarSyncOut",
     "ErrorOut",

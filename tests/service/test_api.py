@@ -161,7 +161,8 @@ def test_report_and_metrics(service: LiveService) -> None:
 
 
 def test_openapi_names_every_route_with_its_models(service: LiveService) -> None:
-    schema = httpx.get(f"{service.base_url}/openapi.json").json()
+    assert httpx.get(f"{service.base_url}/openapi.json").status_code == 401
+    schema = service.client.get("/openapi.json").json()
     paths = schema["paths"]
     for path in (
         "/healthz",

@@ -11,7 +11,7 @@ app (Graph validates the webhook URL while the subscription is being created).
 from __future__ import annotations
 
 import threading
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import RedirectResponse
@@ -21,9 +21,21 @@ from starlette.concurrency import run_in_threadpool
 from blocker.connect import Connected, ConnectError, Connector
 from blocker.errors import BlockerError, ReconnectRequired
 from blocker.web.deps import RuntimeDep, _bearer, require_token
+from blocker.web.schemas import ErrorOut
 
 router = APIRouter(tags=["connect"])
 _guard = threading.Lock()
+
+_ERR = ErrorOut
+_START: dict[int | str, dict[str, Any]] = {
+    302: {"description": "to the identity provider's sign-in page"},
+    400: {"model": _ERR, "description": "the provider is not configured, or no such calendar"},
+    401: {"model": _ERR, "description": "neither the API token nor a dashboard session"},
+}
+_FINISH: dict[int | str, dict[str, Any]] = {
+    303: {"description": "connected: back to the dashboard"},
+    400: {"model": _ERR, "description": "unknown or expired state, or the sign-in failed"},
+}
 
 CalendarQuery = Annotated[
     str | None, Query(description="Calendar id from the rules (default: the first of its kind)")
@@ -65,7 +77,13 @@ def _done(_result: Connected) -> RedirectResponse:
     return RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
 
 
-@router.get("/connect/google", dependencies=[Depends(require_user)])
+@router.get(
+    "/connect/google",
+    dependencies=[Depends(require_user)],
+    status_code=status.HTTP_302_FOUND,
+    response_class=RedirectResponse,
+    responses=_START,
+)
 def connect_google(connector: ConnectorDep, calendar: CalendarQuery = None) -> RedirectResponse:
     """Send the browser to Google's consent page (offline access, PKCE)."""
     try:
@@ -75,7 +93,12 @@ def connect_google(connector: ConnectorDep, calendar: CalendarQuery = None) -> R
     return RedirectResponse(url, status_code=status.HTTP_302_FOUND)
 
 
-@router.get("/oauth/google/callback")
+@router.get(
+    "/oauth/google/callback",
+    status_code=status.HTTP_303_SEE_OTHER,
+    response_class=RedirectResponse,
+    responses=_FINISH,
+)
 def google_callback(
     connector: ConnectorDep,
     state: str | None = None,
@@ -90,7 +113,13 @@ def google_callback(
     return _done(result)
 
 
-@router.get("/connect/microsoft", dependencies=[Depends(require_user)])
+@router.get(
+    "/connect/microsoft",
+    dependencies=[Depends(require_user)],
+    status_code=status.HTTP_302_FOUND,
+    response_class=RedirectResponse,
+    responses=_START,
+)
 def connect_microsoft(connector: ConnectorDep, calendar: CalendarQuery = None) -> RedirectResponse:
     """Send the browser to Microsoft's sign-in page (auth-code flow, PKCE, form_post)."""
     try:
@@ -100,8 +129,20 @@ def connect_microsoft(connector: ConnectorDep, calendar: CalendarQuery = None) -
     return RedirectResponse(url, status_code=status.HTTP_302_FOUND)
 
 
-@router.get("/oauth/microsoft/callback", operation_id="microsoft_callback_get")
-@router.post("/oauth/microsoft/callback", operation_id="microsoft_callback_post")
+@router.get(
+    "/oauth/microsoft/callback",
+    operation_id="microsoft_callback_get",
+    status_code=status.HTTP_303_SEE_OTHER,
+    response_class=RedirectResponse,
+    responses=_FINISH,
+)
+@router.post(
+    "/oauth/microsoft/callback",
+    operation_id="microsoft_callback_post",
+    status_code=status.HTTP_303_SEE_OTHER,
+    response_class=RedirectResponse,
+    responses=_FINISH,
+)
 async def microsoft_callback(request: Request, connector: ConnectorDep) -> RedirectResponse:
     """Finish the Microsoft sign-in; the code arrives as a POSTed form (or a query)."""
     params = {k: str(v) for k, v in request.query_params.items()}
@@ -119,6 +160,10 @@ async def microsoft_callback(request: Request, connector: ConnectorDep) -> Redir
     "/api/calendars/{calendar_id}/disconnect",
     dependencies=[Depends(require_token)],
     status_code=status.HTTP_204_NO_CONTENT,
+    responses={
+        401: {"model": _ERR, "description": "missing or wrong bearer token"},
+        404: {"model": _ERR, "description": "unknown calendar"},
+    },
 )
 def disconnect(calendar_id: str, connector: ConnectorDep, runtime: RuntimeDep) -> None:
     """Stop the push channel, forget the tokens; blocks already written stay."""

@@ -13,7 +13,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from datetime import datetime
+import secrets
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -25,8 +26,10 @@ from blocker.errors import BlockerError, RulesError
 from blocker.report import scorecard, scorecard_to_dict
 from blocker.runtime import Preview, Runtime
 from blocker.web.deps import RuntimeDep, get_calendar, get_week
+from blocker.web.limits import RateLimiter, source_of
 from blocker.web.pages import build_grid
 from blocker.web.report_html import STATIC_DIR, jinja_env, scorecard_view
+from blocker.web.routes.rules import update_rules
 from blocker.web.routes.sync import post_sync
 from blocker.web.schemas import OpOut, PlanOut, RunOut, SyncRequest
 from blocker.weeks import shift_week, week_dates
@@ -36,6 +39,8 @@ log = logging.getLogger(__name__)
 
 COOKIE = "blocker_session"
 SESSION_SECONDS = 12 * 3600
+VERSIONS_SHOWN = 10
+"""Saved rules versions listed (with their text) on /rules; the API lists more."""
 _STATIC = {"dashboard.css": "text/css", "scorecard.css": "text/css", "rules.js": "text/javascript"}
 _HEADERS = {
     "Cache-Control": "no-store",
@@ -71,22 +76,39 @@ def _mac(key: bytes, message: str) -> str:
 
 
 def _new_session(runtime: Runtime) -> str:
-    issued = str(int(runtime.now().timestamp()))
-    return f"{issued}.{_mac(_key(runtime), 'session:' + issued)}"
+    """``issued.id.mac``: when it was issued, a random id (what sign-out revokes), the MAC."""
+    body = f"{int(runtime.now().timestamp())}.{secrets.token_urlsafe(18)}"
+    return f"{body}.{_mac(_key(runtime), 'session:' + body)}"
 
 
-def _session(request: Request, runtime: Runtime) -> str | None:
-    """The valid session cookie, or None (missing, forged, or older than 12 hours)."""
+def _session_parts(request: Request, runtime: Runtime) -> tuple[int, str] | None:
+    """(issued, id) of a genuine, unexpired session cookie; None otherwise."""
     value = request.cookies.get(COOKIE, "")
-    issued, _, mac = value.partition(".")
+    parts = value.split(".")
+    if len(parts) != 3:
+        return None
+    issued, sid, mac = parts
     # bytes: compare_digest raises TypeError on non-ASCII str (a forged cookie = 500)
-    if not issued.isdigit() or not hmac.compare_digest(
-        mac.encode(), _mac(_key(runtime), "session:" + issued).encode()
+    if (
+        not issued.isdigit()
+        or not sid
+        or not hmac.compare_digest(
+            mac.encode(), _mac(_key(runtime), f"session:{issued}.{sid}").encode()
+        )
     ):
         return None
     if not 0 <= runtime.now().timestamp() - int(issued) <= SESSION_SECONDS:
         return None
-    return value
+    return int(issued), sid
+
+
+def _session(request: Request, runtime: Runtime) -> str | None:
+    """The valid session cookie, or None (missing, forged, older than 12 hours, or
+    signed out: sign-out revokes the session's id in the store)."""
+    parts = _session_parts(request, runtime)
+    if parts is None or runtime.store.session_revoked(parts[1]):
+        return None
+    return request.cookies.get(COOKIE)
 
 
 def _csrf(runtime: Runtime, session: str) -> str:
@@ -118,11 +140,13 @@ def _to_login(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/login?next={quote(here, safe='')}", status.HTTP_303_SEE_OTHER)
 
 
-def _page(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+def _page(
+    name: str, status_code: int = 200, headers: dict[str, str] | None = None, **context: Any
+) -> HTMLResponse:
     context.setdefault("csrf", None)
     context.setdefault("page", "")
     html = jinja_env().get_template(name).render(**context)
-    return HTMLResponse(html, status_code=status_code, headers=_HEADERS)
+    return HTMLResponse(html, status_code=status_code, headers={**_HEADERS, **(headers or {})})
 
 
 @router.get("/login")
@@ -132,13 +156,34 @@ def login_form(next: str = "/") -> HTMLResponse:
 
 @router.post("/login")
 def login(
-    runtime: RuntimeDep, token: Annotated[str, Form()], next: Annotated[str, Form()] = "/"
+    request: Request,
+    runtime: RuntimeDep,
+    token: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/",
 ) -> Response:
+    """Sign in with the API token. Wrong tokens are throttled per source address
+    (``BLOCKER_LOGIN_ATTEMPTS_PER_MINUTE``): past the limit every attempt from there,
+    right or wrong, is answered 429 without being checked until the minute refills."""
+    limiter: RateLimiter = request.app.state.login_limiter
+    source = source_of(request.client)
+    if limiter.blocked(source):
+        runtime.metrics.sign_ins.labels("throttled").inc()
+        wait = limiter.retry_after(source)
+        return _page(
+            "login.html",
+            429,
+            headers={"Retry-After": str(wait)},
+            next=_safe_next(next),
+            error=f"Too many wrong tokens from here: try again in {wait} seconds.",
+        )
     expected = runtime.settings.api_token
     if expected is None or not hmac.compare_digest(
         token.encode(), expected.get_secret_value().encode()
     ):
+        limiter.allow(source)  # spend one of the minute's wrong attempts
+        runtime.metrics.sign_ins.labels("refused").inc()
         return _page("login.html", 401, next=_safe_next(next), error="That token is not right.")
+    runtime.metrics.sign_ins.labels("ok").inc()
     response = RedirectResponse(_safe_next(next), status.HTTP_303_SEE_OTHER)
     response.set_cookie(
         COOKIE,
@@ -154,7 +199,14 @@ def login(
 
 @router.post("/logout")
 def logout(request: Request, runtime: RuntimeDep, csrf: Annotated[str, Form()] = "") -> Response:
+    """Sign out: the session's id is revoked in the store, so a copy of the cookie
+    (another tab, a stolen one) is refused from now on, not only this browser's."""
     _check_post(request, runtime, csrf)
+    parts = _session_parts(request, runtime)
+    if parts is not None:
+        issued, sid = parts
+        until = datetime.fromtimestamp(issued + SESSION_SECONDS, tz=UTC)
+        runtime.store.revoke_session(sid, until)
     response = RedirectResponse("/login", status.HTTP_303_SEE_OTHER)
     response.delete_cookie(COOKIE, path="/")
     return response
@@ -371,7 +423,7 @@ def _rules_page(
     by_line: dict[int, list[str]] = {}
     for p in here:
         by_line.setdefault(int(p["line"]), []).append(f"column {p['column']}: {p['message']}")
-    versions = runtime.store.rules_versions(limit=20)
+    versions = runtime.store.rules_versions(limit=VERSIONS_SHOWN)
     return _page(
         "rules.html",
         status_code,
@@ -416,7 +468,7 @@ def save_rules(
     session = _check_post(request, runtime, csrf)
     text = text.replace("\r\n", "\n")  # browsers send textarea lines with CRLF
     try:
-        version = runtime.update_rules(text)
+        version = update_rules(runtime, text)
     except RulesError as exc:
         return _rules_page(runtime, session, text, problems=_problem_dicts(exc), status_code=422)
     return RedirectResponse(f"/rules?saved={version}", status.HTTP_303_SEE_OTHER)
@@ -433,9 +485,8 @@ def restore_rules(
     except KeyError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no rules version {version_id}") from exc
     except RulesError as exc:
-        text = next(
-            (v.text for v in runtime.store.rules_versions(limit=500) if v.id == version_id), ""
-        )
+        saved = runtime.store.get_rules_version(version_id)
+        text = saved.text if saved is not None else ""
         return _rules_page(runtime, session, text, problems=_problem_dicts(exc), status_code=422)
     return RedirectResponse(f"/rules?saved={version_id}", status.HTTP_303_SEE_OTHER)
 

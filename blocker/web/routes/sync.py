@@ -7,14 +7,26 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, status
 
 from blocker.errors import BlockerError
-from blocker.web.deps import RuntimeDep
-from blocker.web.schemas import CalendarSyncOut, OpOut, RunOut, SyncRequest, SyncResponse
+from blocker.web.deps import RuntimeDep, invalid
+from blocker.web.schemas import (
+    PRINTABLE,
+    CalendarSyncOut,
+    ErrorOut,
+    OpOut,
+    RunOut,
+    SyncRequest,
+    SyncResponse,
+)
 from blocker.weeks import next_week, parse_week
 
 router = APIRouter(prefix="/api", tags=["sync"])
 
 
-@router.post("/sync", response_model=SyncResponse)
+@router.post(
+    "/sync",
+    response_model=SyncResponse,
+    responses={404: {"model": ErrorOut, "description": "unknown calendar"}},
+)
 def post_sync(runtime: RuntimeDep, body: SyncRequest) -> SyncResponse:
     """Reconcile one or every calendar with the plan; ``dry_run`` only lists the ops.
 
@@ -24,7 +36,7 @@ def post_sync(runtime: RuntimeDep, body: SyncRequest) -> SyncResponse:
         try:
             parse_week(body.week)
         except ValueError as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+            raise invalid(("body", "week"), str(exc), body.week) from exc
     ids = runtime.calendar_ids()
     if body.calendar is not None and body.calendar not in ids:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown calendar {body.calendar!r}")
@@ -59,7 +71,10 @@ def post_sync(runtime: RuntimeDep, body: SyncRequest) -> SyncResponse:
 @router.get("/runs", response_model=list[RunOut])
 def get_runs(
     runtime: RuntimeDep,
-    calendar: Annotated[str | None, Query(description="Only this calendar")] = None,
+    calendar: Annotated[
+        str | None,
+        Query(description="Only this calendar", max_length=255, pattern=PRINTABLE),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[RunOut]:
     """Run history, newest first, with every op and its reason."""
