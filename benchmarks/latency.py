@@ -37,7 +37,7 @@ from blocker.models import RemoteEvent
 WEEK = "2026-W49"
 NOW = datetime(2026, 11, 30, 6, 0, tzinfo=ZoneInfo("America/New_York"))  # Monday, early
 SECRET = "bench-channel-secret"
-TOKEN = "bench-api-token"
+TOKEN = "bench-api-t0ken-for-latency"
 
 
 def _rules_text() -> str:
