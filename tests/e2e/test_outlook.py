@@ -198,3 +198,28 @@ def test_subscription_renewal_and_disconnect(
     assert store.channels_for("work") == []
     conn = store.get_connection("work")
     assert conn is not None and conn.status == "disconnected" and not conn.has_tokens
+
+
+def test_a_subscription_with_a_secret_of_the_old_scheme_is_replaced_at_renewal(
+    service: Service, browser: Browser, ms_graph: FakeGraph
+) -> None:
+    """Issue 17.3: clientStates now carry a MAC checked before any database work; one
+    made before (a bare HMAC of a stored nonce) cannot be renewed in place (PATCH keeps
+    the clientState), so renewal opens a new subscription and deletes the old one."""
+    connect(browser)
+    store = service.runtime.store
+    [current] = store.channels_for("work")
+    old_state = "0" * 64  # what the old scheme stored: hex HMAC, nonce without "v2."
+    ms_graph.mailbox.subscriptions[current.channel_id]["clientState"] = old_state
+    soon = ticking_clock() + timedelta(hours=2)
+    store.save_channel("work", "outlook", current.channel_id, old_state, soon, "oldNonce")
+    old = store.find_channel(current.channel_id)
+    assert old is not None
+
+    assert jobs.renew_channels(service.runtime) == 1
+    [renewed] = store.channels_for("work")
+    assert renewed.channel_id != old.channel_id, "replaced, not extended"
+    assert old.channel_id not in ms_graph.mailbox.subscriptions, "the old one is deleted"
+    state = ms_graph.mailbox.subscriptions[renewed.channel_id]["clientState"]
+    assert state.startswith("v2.") and store.verify_channel(renewed.channel_id, state)
+    assert renewed.resource_id is not None and state.startswith(renewed.resource_id + ".")
