@@ -1,4 +1,4 @@
-"""``python -m benchmarks [quality speed requests latency scale] [--quick] [--seed N]``.
+"""``python -m benchmarks [quality speed requests latency scale lived] [--quick] [--seed N]``.
 
 Runs the chosen sections (all by default), writes their fragments under
 benchmarks/results/ and assembles BENCHMARKS.md from every fragment present.
@@ -12,13 +12,14 @@ import time
 
 from benchmarks.common import RESULTS, ROOT, Options, machine, table
 
-SECTIONS = ("quality", "speed", "requests", "latency", "scale")
+SECTIONS = ("quality", "speed", "requests", "latency", "scale", "lived")
 MODULES = {
     "quality": "benchmarks.quality",
     "speed": "benchmarks.quality",
     "requests": "benchmarks.requests",
     "latency": "benchmarks.latency",
     "scale": "benchmarks.scale",
+    "lived": "benchmarks.lived",
 }
 
 INTRO = """\
