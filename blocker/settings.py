@@ -170,6 +170,7 @@ class Settings(BaseSettings):
     microsoft_colors: bool = True
     """Colour Outlook blocks with categories: sign-in also asks for MailboxSettings.ReadWrite
     (Outlook keeps categories there). False: uncoloured blocks, Calendars.ReadWrite only."""
+
     metrics_token: SecretStr | None = None
     """When set, ``/metrics`` wants ``Authorization: Bearer <metrics_token>``; None: open."""
     api_max_body_bytes: int = Field(default=1_048_576, ge=1024)
