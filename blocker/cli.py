@@ -291,6 +291,8 @@ def sync(
             for problem in outcome.errors:
                 err.print(f"  {problem}", markup=False)
                 failed = True
+            for notice in outcome.notices:
+                err.print(f"  {notice}", markup=False)
             card = scorecard_to_dict(scorecard(outcome.plan, outcome.spec))
             console.print(scorecard_tables(card))
     finally:

@@ -27,7 +27,14 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from blocker.clock import Clock, system_clock
-from blocker.errors import BlockerError, ProviderError, ReconnectRequired, SettingsError
+from blocker.errors import (
+    BlockerError,
+    Problem,
+    ProviderError,
+    ReconnectRequired,
+    RulesError,
+    SettingsError,
+)
 from blocker.metrics import CountingProvider, Metrics
 from blocker.models import Busy, Interval, Op, Plan, RunRecord, WeekSpec
 from blocker.settings import Settings
@@ -54,6 +61,8 @@ class RunOutcome:
     busy: tuple[Busy, ...]
     run: RunRecord | None
     dry_run: bool
+    notices: tuple[str, ...] = ()
+    """Said, not failed: e.g. events left out as unreadable."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +72,19 @@ class Preview:
     plan: Plan
     spec: WeekSpec
     busy: tuple[Busy, ...]
+
+
+def _read_rules_file(path: Path) -> str:
+    """The rules file's text; one that is not UTF-8 is a located error, not a traceback."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise RulesError(
+            [Problem(str(path), line, col, "the file is not UTF-8 text: save it as UTF-8")]
+        ) from exc
 
 
 class Runtime:
@@ -119,7 +141,7 @@ class Runtime:
 
     def _load_initial_rules(self) -> None:
         if self.rules_path is not None:
-            text = self.rules_path.read_text(encoding="utf-8")
+            text = _read_rules_file(self.rules_path)
             rules = self._parse(text)
             current = self.store.current_rules()
             if current is None or current.text != text:
@@ -482,6 +504,7 @@ class Runtime:
                     busy=tuple(result.busy),
                     run=result.run,
                     dry_run=dry_run,
+                    notices=tuple(result.notices),
                 )
         except ReconnectRequired as exc:
             error = exc

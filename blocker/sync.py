@@ -72,6 +72,8 @@ class SyncOutcome:
     busy: tuple[Busy, ...] = ()
     pins: tuple[Pin, ...] = ()
     complete: bool = True
+    notices: tuple[str, ...] = ()
+    """Said to the user, not failures: events of the calendar left out as unreadable."""
 
     @property
     def conflicts(self) -> tuple[str, ...]:
@@ -373,6 +375,8 @@ def _reconcile(
         _keep_snapshot(state, calendar_id, week, observed.snapshot, result)
 
     finished = tick()
+    # one bad event never fails a calendar: it is left out, counted and named (issue 17)
+    notices = tuple(f"notice: skipped an event it cannot read: {name}" for name in read.skipped)
     run = RunRecord(
         calendar_id=calendar_id,
         trigger=trigger,
@@ -380,12 +384,13 @@ def _reconcile(
         started_at=started,
         finished_at=finished,
         ops=tuple(ops),
-        errors=errors,
+        errors=errors + notices,
         dry_run=dry_run,
         extra={
             "applied": len(result.applied),
             "failed": len(result.failed),
             "skipped": 0 if dry_run else len(result.skipped),
+            "unreadable_events": len(read.skipped),
             "pins": len(edits.pins),
             "conflicts": len(plan.conflicts),
             "complete": int(read.complete),
@@ -404,6 +409,7 @@ def _reconcile(
         busy=busy,
         pins=edits.pins,
         complete=read.complete,
+        notices=notices,
     )
 
 

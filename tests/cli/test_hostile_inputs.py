@@ -95,3 +95,33 @@ def test_escapes_from_an_ics_file_never_reach_the_terminal(workdir: Path) -> Non
 def test_a_week_out_of_range_is_a_message(workdir: Path, week: str) -> None:
     result = run(workdir, "plan", "-c", "config.yaml", "--week", week)
     assert_message(result, f"error: --week {week}: plan weeks of 1900 to 2999")
+
+
+def test_sync_of_rules_that_are_not_text_is_a_located_message(workdir: Path) -> None:
+    """`sync` opens the store and reads the rules itself: still no traceback."""
+    (workdir / "bad.yaml").write_bytes(b"timezone: UTC\nowner: {name: \xff}\n")
+    result = run(workdir, "sync", "-c", "bad.yaml", *WEEK)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[0].startswith("bad.yaml:2:")
+
+
+def test_an_unreadable_meeting_is_skipped_named_and_recorded_not_fatal(workdir: Path) -> None:
+    """One bad event in the calendar's busy file never fails the sync: the run writes
+    the week, says which event it left out, and the run record keeps the notice."""
+    busy = workdir / "examples" / "busy.ics"
+    bad = (
+        "BEGIN:VEVENT\r\nUID:no-start@x\r\nDTSTAMP:20261101T000000Z\r\n"
+        "SUMMARY:Broken invite\r\nEND:VEVENT\r\n"
+    )
+    busy.write_text(busy.read_text().replace("END:VCALENDAR", bad + "END:VCALENDAR"))
+    result = run(workdir, "sync", "-c", "config.yaml", *WEEK)
+    assert result.returncode == 0, result.stderr
+    assert "Applied" in result.stdout
+    [notice] = [line for line in result.stderr.splitlines() if "notice:" in line]
+    assert "Broken invite" in notice
+
+    import sqlite3
+
+    with sqlite3.connect(workdir / "state.db") as db:
+        [(errors,)] = db.execute("SELECT errors FROM runs").fetchall()
+    assert "Broken invite" in errors
