@@ -14,6 +14,7 @@ import threading
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -138,6 +139,33 @@ def stored_tokens(runtime: Runtime, calendar_id: str, kind: str) -> bytes:
 # -- the remote providers, built from the store ----------------------------------------------
 
 
+FOCUS_RETRY = timedelta(days=7)
+"""A calendar where Google refused focusTime is tried again this long after."""
+
+
+def focus_time_allowed(runtime: Runtime, calendar_id: str) -> bool:
+    """False while Google's refusal of focusTime on this calendar stands (persisted, per
+    calendar): a CLI run then does not pay a doomed request; a week on, try again."""
+    refused = runtime.store.fallback(calendar_id, "focus_time")
+    if refused is None:
+        return True
+    if runtime.now() - refused.since >= FOCUS_RETRY:
+        runtime.store.drop_fallback(calendar_id, "focus_time")
+        return True
+    return False
+
+
+def capability_refused(runtime: Runtime, calendar_id: str, capability: str, reason: str) -> None:
+    """Persist a provider's refusal; the next run record and the connection say so."""
+    what = "focus time" if capability == "focus_time" else capability
+    runtime.store.save_fallback(
+        calendar_id,
+        capability,
+        f"Google refused {what} on this calendar ({reason}): blocks are written as "
+        "ordinary busy events; tried again in a week",
+    )
+
+
 class StoredConnection(CalendarProvider):
     """A Google/Outlook provider rebuilt whenever the stored connection changes.
 
@@ -185,6 +213,8 @@ class StoredConnection(CalendarProvider):
                 calendar_id=self.remote_id,
                 time_zone=zone,
                 tentative=self.runtime.rules.owner.tentative,
+                focus_allowed=partial(focus_time_allowed, self.runtime, self.calendar_id),
+                on_refused=partial(capability_refused, self.runtime, self.calendar_id),
             )
         from blocker.outlook_state import NOT_GRANTED, StoreOutlookState
         from providers.outlook import OutlookCalendar

@@ -187,6 +187,16 @@ class ProviderStateStore(StoreBase):
                 )
             return True
 
+    def drop_fallback(self, calendar_id: str, capability: str) -> None:
+        """Forget one fallback: the capability is tried again (e.g. a week later)."""
+        with self._tx() as s:
+            s.execute(
+                delete(CapabilityFallback).where(
+                    CapabilityFallback.calendar_id == calendar_id,
+                    CapabilityFallback.capability == capability,
+                )
+            )
+
     def clear_fallbacks(self, calendar_id: str) -> None:
         """Forget what the calendar did without: try everything again."""
         with self._tx() as s:
