@@ -25,7 +25,7 @@ MODULES = {
 INTRO = """\
 # Benchmarks
 
-Regenerate with `python -m benchmarks` (all sections, about 25 minutes on 2 cores),
+Regenerate with `python -m benchmarks` (all sections, about 30 minutes on 2 cores),
 `python -m benchmarks quality speed` (a subset; the other sections keep their last
 figures) or `--quick` (fewer weeks, users and notifications: a smoke run, not the
 figures below). Every figure comes from the code in `benchmarks/`; ratios are

@@ -1695,6 +1695,8 @@ def summarize(lived: Lived) -> dict[str, Any]:
         "no_cause_writes": sum(r.writes for r in no_cause),
         "no_cause_runs_writing": [r.describe() for r in no_cause if r.writes],
         "no_cause_today": len([r for r in no_cause if r.writes and _restores_today(r)]),
+        "again_writing": len([r for r in runs if r.label == "again" and r.writes]),
+        "again_runs": len([r for r in runs if r.label == "again"]),
         "cause_runs": len(cause),
         "cause_writes": sum(r.writes for r in cause),
         "untouched": sum(len(r.untouched) for r in runs if r.label != "weekly"),
@@ -1867,7 +1869,7 @@ def markdown(results: list[dict[str, Any]], personas: Sequence[Persona], options
         "run's ops. Untouched blocks: neither under a meeting that arrived since the week's "
         "last run nor edited by the user, yet moved or deleted by a rebalance "
         f"({total['untouched_in_no_cause']} of them in no-cause runs; "
-        f"{total['restyled']} more untouched blocks were rewritten in place, e.g. turned "
+        f"{total['restyled']} more rewritten in place, e.g. turned "
         "Busy by `show_as: auto`). Busy time is this benchmark's own record of the "
         "meetings (the owner's answer, all-day entries busy unless transparent); a "
         "protected `keep` block under a timed meeting is a reported conflict, not a miss "
@@ -1898,7 +1900,10 @@ def reading(results: list[dict[str, Any]], total: dict[str, Any]) -> list[str]:
             "run re-created one of that day's own blocks (a fixed template block such as an "
             "email batch or the wrap-up) that generation had given to a flexible block; the "
             "flexible block then moves to a later day and takes that day's slot, so the same "
-            "chain replays the next morning. First: " + writing[0] + "."
+            "chain replays the next morning. "
+            f"{total['again_writing']} of the {total['again_runs']} runs repeated ten minutes "
+            "after a run with a cause wrote too: blocks of the same rank swapping places, "
+            "the plan is not a fixed point of itself. First: " + writing[0] + "."
         )
     if total["untouched"]:
         knock_on = total["untouched"] - total["untouched_in_no_cause"]
