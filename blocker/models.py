@@ -110,6 +110,14 @@ class BlockRequest:
     account: str | None = None
     reason: str = ""
     all_day: bool = False
+    reserved: bool = False
+    """The rule reserves its time against alerts (``reserve: true``): no trigger request
+    (renewal prep, go-live, health drop, silent account) displaces its blocks."""
+    alert: bool = False
+    """A trigger's request: it competes for the week's alert budget and never takes a
+    reserved rule's time."""
+    cap_exempt: bool = False
+    """An alert the weekly cap never cuts (a renewal this close must not be lost)."""
     holding: bool = False
     """A fixed placeholder window (call window, QBR day) that HOLDS time for
     meetings: a meeting inside it is the window working, so the planner cuts the
@@ -471,6 +479,8 @@ class WeekSpec:
         ("reactive", 0.3),
         ("admin", 0.2),
     )
+    alerts_max_minutes: int | None = None
+    """The week's cap on alert (trigger) time; None: no cap. Pro rata in short weeks."""
     category_margin: float = 0.1
     """How far (as a fraction) a category's share may stray from its target unflagged."""
     rule_ids: frozenset[str] | None = None

@@ -99,6 +99,8 @@ def plan_week(
         flexible,
         key=lambda s: (-s.req.priority, s.req.latest - s.req.earliest, s.req.key),
     )
+    if spec.alerts_max_minutes is not None:
+        _cap_alerts(spec.alerts_max_minutes, order)
     for state in order:
         _place_flexible(week, state, now_s, stable_s, order, timed)
     settled = max((x for x in (now_s, stable_s) if x is not None), default=None)
@@ -363,6 +365,24 @@ def _place_flexible(
         week.place(state, Placed(key, span, state.titles.get(key, req.title), fresh=True))
 
 
+def _cap_alerts(cap_minutes: int, order: Sequence[RequestState]) -> None:
+    """Share the week's alert budget out in priority order; what is over it is capped
+    (a shortfall saying so). Cap-exempt alerts (an urgent renewal) count but are never
+    cut, so they come first whatever their priority."""
+    left = cap_minutes * 60
+    alerts = [s for s in order if s.req.alert]
+    for state in sorted(alerts, key=lambda s: not s.req.cap_exempt):
+        wanted = state.remaining
+        if state.req.cap_exempt:
+            left -= wanted
+            continue
+        allowed = max(0, min(wanted, left))
+        left -= allowed
+        if allowed < wanted:
+            state.capped += wanted - allowed
+            state.notes.append(text.over_alert_cap(cap_minutes))
+
+
 def _by_eviction(
     week: Week,
     state: RequestState,
@@ -377,7 +397,7 @@ def _by_eviction(
     victims = [
         (other, placed)
         for other in reversed(order)
-        if other.req.priority < state.req.priority
+        if other.req.priority < state.req.priority and not (state.req.alert and other.req.reserved)
         for placed in sorted(other.placed, key=lambda p: p.span)
         if placed.evictable and overlaps(placed.span, window)
     ]

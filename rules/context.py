@@ -191,6 +191,7 @@ def request(
     title = body if show_as == "free" else TITLE_PREFIX + body
     # Every block says why it exists (DESIGN.md principle 8); triggers pass their own.
     extra.setdefault("reason", f"your weekly template: {body} (rule '{rule.rule_id}')")
+    extra.setdefault("reserved", rule.reserve)
     return BlockRequest(
         key=f"{rule.rule_id}/{day.isoformat()}/{ordinal}",
         rule=rule.rule_id,

@@ -142,6 +142,14 @@ def expand_requests(ctx: WeekContext) -> tuple[BlockRequest, ...]:
     return tuple(out)
 
 
+def _alert_cap(rules: Rules, week: str) -> int | None:
+    """``alerts_max_hours`` in minutes, pro rata to the week's working days."""
+    if rules.alerts_max_hours is None:
+        return None
+    days = len(workdays(rules, week))
+    return round(rules.alerts_max_hours * 60 * days / 5)
+
+
 def expand_week(
     rules: Rules,
     week: str,
@@ -165,5 +173,6 @@ def expand_week(
         tiers=tier_targets(rules),
         category_targets=category_targets(rules),
         rule_ids=frozenset(r.rule_id for r in rules.rules),
+        alerts_max_minutes=_alert_cap(rules, week),
         category_margin=rules.categories.margin / 100,
     )

@@ -327,6 +327,8 @@ class RuleSpec(Strict):
     quadrant: Quadrant | None = None
     category: Category | None = None
     priority: int | None = Field(default=None, ge=0, le=100)
+    reserve: bool = False
+    """Hold this rule's time against alerts: triggers never take it (issue 15.6)."""
 
     @property
     def rule_id(self) -> str:
@@ -360,6 +362,8 @@ class Rules(Strict):
         default_factory=_default_tiers
     )
     account_hours_per_week: float = Field(default=6, ge=0, le=80)
+    alerts_max_hours: float | None = Field(default=None, ge=0, le=80)
+    """At most this much alert (trigger) time a week; urgent renewal preps are exempt."""
     categories: Categories = Categories()
     accounts: tuple[Account, ...] = ()
     accounts_file: str | None = None

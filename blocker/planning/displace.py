@@ -8,6 +8,7 @@ optimum (BENCHMARKS.md, section 1) that was most of the gap.
 
 A block can be displaced when its request has a strictly lower priority and it
 is neither pinned (the user's word) nor protected (it defends itself) nor
+reserved against alerts when the displacer is one (``reserve: true``) nor
 inside the stability horizon (today's blocks stay put). The span
 chosen is the one with the largest gain, ``priority * length`` of the new chunk
 minus ``priority * length`` of every block it overlaps (whole blocks go), and
@@ -40,10 +41,13 @@ def _in_window(
     return out
 
 
-def _movable(victim: RequestState, placed: Placed, priority: int, stable: int | None) -> bool:
+def _movable(
+    victim: RequestState, placed: Placed, priority: int, stable: int | None, alert: bool = False
+) -> bool:
     req = victim.req
     return (
         req.priority < priority
+        and not (alert and req.reserved)  # a reserved rule's time is kept from alerts
         and (stable is None or placed.span[0] >= stable)
         and not placed.pinned
         and not req.protected
@@ -63,9 +67,9 @@ def displace(
     """Free the best span of one of ``lengths`` (seconds, longest first) in
     ``window`` by evicting lower-priority blocks; return it, or None. Blocks
     starting before ``stable`` (the stability horizon) are never displaced."""
-    priority = state.req.priority
+    priority, alert = state.req.priority, state.req.alert
     placed = _in_window(states, window)
-    if not any(_movable(o, p, priority, stable) for _, o, p in placed):
+    if not any(_movable(o, p, priority, stable, alert) for _, o, p in placed):
         return None
     starts_of = [v[0][0] for v in placed]
     meetings = [(s, e) for s, e, _ in week.busy]
@@ -85,7 +89,7 @@ def displace(
             if any(s < span[1] and span[0] < e for s, e in meetings):
                 continue
             hit = _overlapping(placed, starts_of, span)
-            if not all(_movable(o, p, priority, stable) for _, o, p in hit):
+            if not all(_movable(o, p, priority, stable, alert) for _, o, p in hit):
                 continue
             cost = sum(o.req.priority * (s[1] - s[0]) for s, o, _ in hit)
             gain = priority * length - cost

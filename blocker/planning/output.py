@@ -22,13 +22,15 @@ def shortfall_of(week: Week, state: RequestState, now_s: int | None) -> Shortfal
         return None
     if state.all_dismissed:
         return Shortfall(req.rule, req.key, req.minutes, 0, text.DISMISSED)
-    if state.remaining == 0 and not state.dismissed:
+    if state.remaining == 0 and not state.dismissed and not state.capped:
         return None
     if placed >= req.minutes:
         return None
     reasons: list[str] = []
     if state.dismissed:
         reasons.append(text.DISMISSED)
+    if state.capped:
+        reasons.extend(n for n in dict.fromkeys(state.notes) if "alert cap" in n)
     if state.remaining:
         reasons.extend(dict.fromkeys(state.notes))
         if req.fixed and state.pinned_keys:
@@ -44,7 +46,7 @@ def shortfall_of(week: Week, state: RequestState, now_s: int | None) -> Shortfal
                 reasons.append(
                     text.no_room(req.minutes, placed, state.chunks.min_len, window, week.tz)
                 )
-    return Shortfall(req.rule, req.key, req.minutes, placed, "; ".join(reasons))
+    return Shortfall(req.rule, req.key, req.minutes, placed, "; ".join(dict.fromkeys(reasons)))
 
 
 def blocks_of(week: Week, state: RequestState) -> list[Block]:

@@ -57,9 +57,14 @@ class RequestState:
     def placed_seconds(self) -> int:
         return sum(p.span[1] - p.span[0] for p in self.placed)
 
+    capped: int = 0
+    """Seconds the weekly alert cap (``alerts_max_hours``) takes from this request."""
+
     @property
     def remaining(self) -> int:
-        return max(0, self.requested - self.dismissed - self.placed_seconds - self.held)
+        return max(
+            0, self.requested - self.dismissed - self.placed_seconds - self.held - self.capped
+        )
 
     @property
     def chunks(self) -> ChunkRule:

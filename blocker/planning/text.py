@@ -161,3 +161,8 @@ def naming_only(reason: str, titles: Collection[str]) -> str:
     calendar is never given as the cause. The rest is kept in order."""
     kept = [p for p in parts(reason) if bumped_title(p) is None or bumped_title(p) in titles]
     return "; ".join(dict.fromkeys(kept))
+
+
+def over_alert_cap(cap_minutes: int) -> str:
+    """Why an alert got less than it asked: the week's alert budget was spent first."""
+    return f"over this week's alert cap ({cap_minutes / 60:g} h, alerts_max_hours)"

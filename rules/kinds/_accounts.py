@@ -41,6 +41,8 @@ class Trigger:
     deadline: date | None = None
     quadrant: Quadrant | None = None
     """Overrides the kind's default quadrant (the rule's own still wins)."""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    """More request fields for this trigger (an urgent renewal's priority, cap exemption)."""
 
 
 def eligible(rule: AccountTriggerSpec, account: Account) -> bool:
@@ -104,6 +106,8 @@ def trigger_requests(
             values=trigger.values,
             reason=trigger.reason,
             quadrant=trigger.quadrant,
+            alert=True,
+            **trigger.extra,
         )
         if req is not None:
             out.append(req)

@@ -1,7 +1,8 @@
 """Renewal prep 90, 60 and 30 days before each renewal, in the week holding that day.
 
 The request spans the working week and prefers the exact day; the 30-day one is
-urgent (Q1), the earlier ones important (Q2).
+urgent (Q1, priority 95, exempt from the weekly alert cap), the earlier ones
+important (Q2).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from blocker.models import BlockRequest
 from rules.context import KindDefaults, KindInfo, WeekContext
 from rules.kinds._accounts import AccountTriggerSpec, Trigger, candidates, trigger_requests
 
+URGENT_PRIORITY = 95
+"""Priority of a renewal prep within ``urgent_within`` days (the rule's own still wins)."""
 MAX_DAYS = 3 * 366
 """Renewal prep at most three years ahead (and the dates stay in the calendar)."""
 
@@ -50,6 +53,11 @@ def _triggers(rule: RenewalPrep, ctx: WeekContext) -> Iterator[Trigger]:
                 values={"days": days, "renewal": renewal.isoformat()},
                 prefer=[target] if target in ctx.workdays else None,
                 quadrant=1 if days <= rule.urgent_within else 2,
+                # a renewal this close is never silently lost: it outranks the other
+                # alerts and the template, and the weekly alert cap does not cut it
+                extra={"priority": URGENT_PRIORITY, "cap_exempt": True}
+                if days <= rule.urgent_within
+                else {},
             )
 
 
