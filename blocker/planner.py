@@ -36,6 +36,7 @@ output times are in the week's time zone.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from blocker.models import (
@@ -58,6 +59,10 @@ from blocker.planning.timeline import Span, overlaps, to_seconds
 __all__ = ["plan_week"]
 
 
+SETTLE_ROUNDS = 3
+"""Replans of a plan over itself until it is its own fixed point (see plan_week)."""
+
+
 def plan_week(
     spec: WeekSpec,
     *,
@@ -71,7 +76,48 @@ def plan_week(
 
     ``now``: nothing new is placed before it. ``stability_until``: blocks of
     ``previous`` starting before it are kept first, ahead of every other request.
+
+    The greedy is not its own fixed point: replanned over its own output, it may
+    fill a gap it left or swap two blocks, and the next run (with nothing changed)
+    would write that (DESIGN principle 13). So the plan is replanned over itself,
+    at most :data:`SETTLE_ROUNDS` times, until it no longer changes; the result is
+    what a later run with nothing changed plans again. Blocks of ``previous`` the
+    user dismissed stay in the previous set so their minutes stay dismissed.
     """
+    first = plan = _plan_once(spec, busy, pins, previous, now, stability_until)
+    dismissed = {p.key for p in pins if p.dismissed}
+    held = [b for b in previous if b.key in dismissed]
+    for _ in range(SETTLE_ROUNDS):
+        again = _plan_once(spec, busy, pins, [*plan.blocks, *held], now, stability_until)
+        if again.blocks == plan.blocks:
+            break
+        plan = again
+    return _with_first_reasons(plan, first)
+
+
+def _with_first_reasons(plan: Plan, first: Plan) -> Plan:
+    """The first pass saw the causes (the meeting that took a block's time, the block
+    that displaced it); later passes only see the result. Keep its words where the
+    outcome is the same."""
+    said = {s.key: s for s in first.shortfall}
+    shortfall = tuple(
+        replace(s, reason=said[s.key].reason)
+        if s.key in said and said[s.key].placed_minutes == s.placed_minutes
+        else s
+        for s in plan.shortfall
+    )
+    return replace(plan, shortfall=shortfall)
+
+
+def _plan_once(
+    spec: WeekSpec,
+    busy: Sequence[Busy],
+    pins: Sequence[Pin],
+    previous: Sequence[Block],
+    now: datetime | None,
+    stability_until: datetime | None,
+) -> Plan:
+    """One pass of the placement order of the module docstring."""
     week = Week(spec, busy)
     states: dict[str, RequestState] = {}
     for req in spec.requests:
@@ -369,8 +415,9 @@ def _cap_alerts(cap_minutes: int, order: Sequence[RequestState]) -> None:
     """Share the week's alert budget out in priority order; what is over it is capped
     (a shortfall saying so). Cap-exempt alerts (an urgent renewal) count but are never
     cut, so they come first whatever their priority."""
-    left = cap_minutes * 60
     alerts = [s for s in order if s.req.alert]
+    # what is already placed (kept from the last plan, pinned) is spent first
+    left = cap_minutes * 60 - sum(s.placed_seconds for s in alerts)
     for state in sorted(alerts, key=lambda s: not s.req.cap_exempt):
         wanted = state.remaining
         if state.req.cap_exempt:
