@@ -9,7 +9,8 @@ The order of placement is what makes the plan predictable for the user:
    around the meetings it holds instead, into pieces ``key``, ``key#1``... in
    time order, and the meetings' time is not a shortfall: it is the window working;
 4. blocks of the previous plan that are still valid stay put (those starting
-   before ``stability_until`` first), so a replan disturbs as little as possible;
+   before ``stability_until`` first, even before step 3: today's blocks stay where
+   they are), so a replan disturbs as little as possible;
 5. the rest of every flexible request by descending priority (ties: the
    narrower window first, most constrained, then key), in
    the best free time (see :mod:`blocker.planning.slots`); with no free room
@@ -133,13 +134,14 @@ def _plan_once(
         (s for s in timed if s.req.fixed and (s.req.holding or not s.placed)),
         key=lambda s: (-s.req.priority, s.req.earliest, s.req.key),
     )
+    flexible = [s for s in timed if not s.req.fixed]
+    stable_s = to_seconds(stability_until) if stability_until is not None else None
+    _keep_previous(week, flexible, prev, stable_s, now_s, only_stable=True)
     for state in fixed:
         if state.req.holding:
             _place_holding(week, state, prev, now_s)
         else:
             _place_fixed(week, state, prev, now_s)
-    flexible = [s for s in timed if not s.req.fixed]
-    stable_s = to_seconds(stability_until) if stability_until is not None else None
     _keep_previous(week, flexible, prev, stable_s, now_s)
     order = sorted(
         flexible,
@@ -329,14 +331,28 @@ def _keep_previous(
     prev: dict[str, Block],
     stable_s: int | None,
     now_s: int | None,
+    *,
+    only_stable: bool = False,
 ) -> None:
-    """Keep last plan's blocks that are still valid, stable-horizon ones first."""
+    """Keep last plan's blocks that are still valid, stable-horizon ones first.
+
+    ``only_stable``: keep just the blocks starting before the stability horizon
+    (today's), before any fixed request is placed: today's blocks stay put, so a
+    template block this one displaced when the week was generated does not take its
+    slot back this morning and push it into tomorrow's (a chain that rewrote the
+    calendar every morning). The later call keeps the rest.
+    """
     candidates: list[tuple[bool, int, str, int, str, RequestState]] = []
     for state in flexible:
         family = {state.req.key} | {k for k in prev if k.startswith(state.req.key + "#")}
+        kept = {p.key for p in state.placed}
         for key in family:
             block = prev.get(key)
             if block is None or key in state.pinned_keys or key in state.dismissed_keys:
+                continue
+            if key in kept:
+                continue
+            if only_stable and (stable_s is None or to_seconds(block.start) >= stable_s):
                 continue
             if key != state.req.key and not key[len(state.req.key) + 1 :].isdigit():
                 continue
