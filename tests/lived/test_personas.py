@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.lived import QUICK, Lived, Persona, World, live
+from benchmarks.lived import QUICK, Lived, Persona, World, live, persona_named
 
 
 @pytest.fixture(scope="module", params=QUICK, ids=lambda p: f"{p.name}-{p.first_week}")
@@ -72,3 +72,33 @@ def test_a_persona_world_is_the_same_for_the_same_seed(persona: Persona, tmp_pat
     first, second = World(persona, tmp_path / "a"), World(persona, tmp_path / "b")
     for name in ("config.yaml", "busy.ics"):
         assert (first.root / name).read_bytes() == (second.root / name).read_bytes()
+
+
+def test_a_run_with_no_cause_writes_nothing(lived: Lived) -> None:
+    """Nothing touching the week happened since its last run (an invitation the owner
+    declined is not a cause): the run writes nothing (DESIGN principle 13)."""
+    assert [r.describe() for r in lived.runs if r.no_cause and r.writes] == []
+
+
+def test_no_renewal_prep_is_lost(lived: Lived) -> None:
+    """A renewal prep on the calendar is not deleted while its renewal is ahead, unless
+    another prep for that account is on the calendar at week end."""
+    assert [x for w in lived.weeks for x in w.renewal_lost] == []
+
+
+OTHER_WEEKS = [("noah-sydney", "2026-W40"), ("kenji-tokyo", "2026-W17")]
+
+
+@pytest.fixture(scope="module", params=OTHER_WEEKS, ids=lambda p: f"{p[0]}-{p[1]}")
+def other(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Lived:
+    name, week = request.param
+    return live(persona_named(name, week), tmp_path_factory.mktemp(name), report=False)
+
+
+def test_generation_repeated_ten_minutes_later_writes_nothing(other: Lived) -> None:
+    again = [r for r in other.runs if r.label == "again"]
+    assert [r.describe() for r in again if r.writes or r.ops] == []
+
+
+def test_a_protected_keep_block_is_never_deleted_in_other_weeks(other: Lived) -> None:
+    assert [f"{r.moment:%a %H:%M}: {x}" for r in other.runs for x in r.keep_deleted] == []
