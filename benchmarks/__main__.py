@@ -1,7 +1,8 @@
-"""``python -m benchmarks [quality speed requests latency scale lived] [--quick] [--seed N]``.
+"""``python -m benchmarks [SECTION ...] [--quick] [--seed N]``.
 
-Runs the chosen sections (all by default), writes their fragments under
-benchmarks/results/ and assembles BENCHMARKS.md from every fragment present.
+SECTION: quality, speed, requests, latency, scale, lived, hostile. Runs the chosen
+sections (all by default), writes their fragments under benchmarks/results/ and
+assembles BENCHMARKS.md from every fragment present.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import time
 
 from benchmarks.common import RESULTS, ROOT, Options, machine, table
 
-SECTIONS = ("quality", "speed", "requests", "latency", "scale", "lived")
+SECTIONS = ("quality", "speed", "requests", "latency", "scale", "lived", "hostile")
 MODULES = {
     "quality": "benchmarks.quality",
     "speed": "benchmarks.quality",
@@ -20,6 +21,7 @@ MODULES = {
     "latency": "benchmarks.latency",
     "scale": "benchmarks.scale",
     "lived": "benchmarks.lived",
+    "hostile": "benchmarks.hostile",
 }
 
 INTRO = """\

@@ -8,12 +8,15 @@ than its proven bound; first-fit must keep the hard constraints too.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
+from benchmarks import common, hostile
 from benchmarks.baseline import first_fit
-from benchmarks.common import percentile
+from benchmarks.common import Options, percentile
 from benchmarks.generator import generate
 from benchmarks.objective import EXTRA_CHUNK, PREFERRED, score_blocks, tier_shares, violations
 from benchmarks.optimum import solve
@@ -111,3 +114,39 @@ def test_percentile_is_nearest_rank() -> None:
     )
     with pytest.raises(ValueError):
         percentile([], 50)
+
+
+RATIOS = ("latency_ratio_p50", "latency_ratio_p95", "rss_ratio", "peak_rss_ratio")
+
+
+def test_hostile_section_writes_its_fragment_with_the_ratios(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``python -m benchmarks hostile --quick``, its fragment written under tmp_path;
+    what the answers and the reads were is checked, never how long they took."""
+    monkeypatch.setattr(common, "RESULTS", tmp_path)
+    hostile.main(Options(quick=True, seed=2026), {"hostile"})
+    figures = json.loads((tmp_path / "hostile.json").read_text())["figures"]
+    text = (tmp_path / "hostile.md").read_text()
+    assert text.startswith("## 7. Hostile input and hostile clients")
+    assert len(hostile.HOSTILE_ICS.encode()) == figures["ics"]["hostile_ics_bytes"] == 212
+    assert [f["mode"] for f in figures["flood"]] == ["one source", "many sources"]
+    for flood in figures["flood"]:
+        for key in RATIOS:
+            assert isinstance(flood[key], float) and flood[key] > 0
+        assert flood["forged_1mib_bodies"] > 0
+        answers = {a for counted in flood["answers"].values() for a in counted}
+        assert not any(a.startswith("5") for a in answers)
+        assert set(flood["answers"]["google"]) <= {"401", "429"}
+        assert set(flood["answers"]["graph 1 MiB chunked"]) <= {"413", "429"}
+        assert set(flood["answers"]["graph at the body limit"]) <= {"202", "429"}
+        # the server took none of them for a notification of ours
+        verified = [v for k, v in flood["server_counters"].items() if "verified" in k]
+        assert sum(verified) == 0
+    shipped, *attacked = figures["ics"]["variants"]
+    assert shipped["skipped"] == []
+    for variant in attacked:
+        for key in RATIOS:
+            assert isinstance(variant[key], float) and variant[key] > 0
+        assert len(variant["skipped"]) == 1 and "Ticktock" in variant["skipped"][0]
+    assert "| vs idle |" in text and "| vs as shipped |" in text
