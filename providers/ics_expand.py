@@ -43,6 +43,8 @@ READ_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, Over
 """What icalendar, recurring_ical_events and dateutil raise on a malformed event."""
 
 _TOO_OFTEN = frozenset({"SECONDLY", "MINUTELY"})
+MAX_TIMES_PER_DAY = 96
+"""A meeting series at most every 15 minutes; more is not a calendar, it is a flood."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +190,16 @@ def _rule_problem(component: icalendar.Component) -> str | None:
         too_often = _TOO_OFTEN.intersection(freq)
         if too_often:
             return f"it repeats every {'second' if 'SECONDLY' in too_often else 'minute'}"
+        try:
+            per_day = 1
+            for part in ("BYHOUR", "BYMINUTE", "BYSECOND"):
+                per_day *= max(1, len(rule.get(part, [])))
+        except READ_ERRORS:
+            return "its RRULE cannot be read"
+        if per_day > MAX_TIMES_PER_DAY:
+            # the same flood spelled FREQ=DAILY;BYHOUR=..;BYMINUTE=..;BYSECOND=..: the
+            # step budget bounds its memory, but each day still costs its occurrences
+            return f"it repeats {per_day} times a day"
     return None
 
 
