@@ -29,6 +29,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from blocker.diff import base_key
 from blocker.models import Block, Busy, Plan
 
 RECORD_TITLE = "Earlier block"
@@ -41,11 +42,6 @@ class Record:
 
     blocks: tuple[Block, ...]
     busy: tuple[Busy, ...]
-
-
-def _base(key: str) -> str:
-    base, sep, index = key.rpartition("#")
-    return base if sep and index.isdigit() else key
 
 
 def take_record(
@@ -76,12 +72,12 @@ def take_record(
         if block.end > now:  # not over yet: kept only as today's block of a live rule
             if block.all_day or block.start >= stable_until or block.rule not in rules:
                 continue
-            if _base(block.key) in requested:
+            if base_key(block.key) in requested:
                 continue  # the planner's stability horizon keeps it
             if any(b.blocks_time and b.start < block.end and block.start < b.end for b in busy):
                 continue  # a meeting landed on it: it may go
         kept.append(block)
-        if _base(block.key) not in requested and not block.all_day and block.end > now:
+        if base_key(block.key) not in requested and not block.all_day and block.end > now:
             orphans.append(Busy(start=block.start, end=block.end, title=RECORD_TITLE))
     return Record(tuple(kept), tuple(orphans))
 

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from blocker.apply import ApplyResult, apply_ops, blocks_on_calendar
 from blocker.clock import Clock, system_clock
-from blocker.diff import diff
+from blocker.diff import base_key, diff
 from blocker.edits import adopted_mappings, detect_edits, where_they_are
 from blocker.errors import ProviderError, SyncTokenExpired
 from blocker.models import (
@@ -434,8 +434,7 @@ def _moved_in(event: RemoteEvent, known: set[str]) -> bool:
     if event.tag is None or event.observed_hash == event.tag.content_hash:
         return False
     key = event.tag.key
-    base, sep, index = key.rpartition("#")
-    return not (key in known or (sep and index.isdigit() and base in known))
+    return not (key in known or base_key(key) in known)
 
 
 def _unedited_keys(owned: Sequence[RemoteEvent]) -> dict[str, str]:
