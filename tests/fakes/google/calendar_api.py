@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tests.fakes.google.errors import Reply, empty_reply, error_reply, json_reply
+from tests.fakes.google.labels import LabelRegistry
 from tests.support.clock import ticking_clock
 
 EVENT_ID = re.compile(r"^[a-v0-9]{5,1024}$")
@@ -62,6 +63,7 @@ class FakeCalendar:
     summary: str
     time_zone: str = "UTC"
     primary: bool = False
+    access_role: str = "owner"
     events: dict[str, dict[str, Any]] = field(default_factory=dict)
     seqs: dict[str, int] = field(default_factory=dict)
 
@@ -87,6 +89,7 @@ class CalendarApi:
         self.refuse_focus_time = False
         self.calendars: dict[str, FakeCalendar] = {}
         self.channels: dict[str, FakeChannel] = {}
+        self.labels = LabelRegistry()
         primary = FakeCalendar(owner, owner, time_zone, primary=True)
         self.calendars["primary"] = primary
         self.calendars[owner] = primary
@@ -124,6 +127,8 @@ class CalendarApi:
         seq = self._next_seq()
         ev["etag"] = f'"{3000000000000000 + seq}"'
         ev["updated"] = self._now()
+        if not ev.get("eventLabelId"):
+            ev.pop("eventLabelId", None)  # "" removes the label (see labels.py)
         cal.events[ev["id"]] = ev
         cal.seqs[ev["id"]] = seq
         return ev
@@ -206,7 +211,7 @@ class CalendarApi:
             "summary": cal.summary,
             "updated": self._now(),
             "timeZone": cal.time_zone,
-            "accessRole": "owner",
+            "accessRole": cal.access_role,
             "defaultReminders": [{"method": "popup", "minutes": 10}],
             "items": chunk,
         }
@@ -326,21 +331,25 @@ class CalendarApi:
         return json_reply(200, self.calendar_resource(cal))
 
     def calendar_resource(self, cal: FakeCalendar) -> dict[str, Any]:
-        return {
+        resource = {
             "kind": "calendar#calendar",
-            "etag": f'"c{cal.id}"',
             "id": cal.id,
             "summary": cal.summary,
             "timeZone": cal.time_zone,
         }
+        resource.update(self.labels.view(cal.id))  # etag and labelProperties
+        return resource
 
     def calendar_list(self) -> Reply:
         seen: dict[str, FakeCalendar] = {c.id: c for c in self.calendars.values()}
+        # a CalendarListEntry has no labelProperties (discovery document)
         items = [
             dict(self.calendar_resource(c), kind="calendar#calendarListEntry",
-                 accessRole="owner", primary=c.primary)
+                 accessRole=c.access_role, primary=c.primary)
             for c in seen.values()
         ]  # fmt: skip
+        for item in items:
+            item.pop("labelProperties", None)
         return json_reply(200, {"kind": "calendar#calendarList", "items": items})
 
     def colors(self) -> Reply:

@@ -56,6 +56,13 @@ class FakeOAuth:
             return False
         return header.removeprefix("Bearer ") in self.access_tokens
 
+    def scopes(self, header: str | None) -> frozenset[str]:
+        """The scopes granted to the bearer of ``header`` (empty when unknown)."""
+        access = (header or "").removeprefix("Bearer ")
+        parent = self.access_tokens.get(access)
+        scope = self.refresh_tokens.get(parent) if parent is not None else None
+        return frozenset((scope or "").split())
+
     def authorize(self, query: dict[str, list[str]]) -> Reply:
         one = {k: v[0] for k, v in query.items()}
         if one.get("client_id") != self.client_id or one.get("response_type") != "code":

@@ -28,7 +28,8 @@ from starlette.routing import Route
 
 from tests.fakes.google.batch import format_batch, parse_batch
 from tests.fakes.google.calendar_api import CalendarApi, FakeCalendar
-from tests.fakes.google.errors import Reply, error_reply
+from tests.fakes.google.errors import Reply, error_reply, json_reply
+from tests.fakes.google.labels import READ_SCOPES, WRITE_SCOPES, insufficient_scopes
 from tests.fakes.google.oauth import FakeOAuth
 
 API_PREFIX = "/calendar/v3/"
@@ -258,16 +259,13 @@ class FakeGoogle:
             if cal is None:
                 return error_reply(404, "notFound", "Not Found")
             tail = segments[2:]
-            if tail == [] and method == "GET":
-                return (
-                    200,
-                    {"Content-Type": "application/json"},
-                    json.dumps(api.calendar_resource(cal)).encode(),
-                )
+            if tail == []:
+                return self._calendar(method, cal, headers, payload)
             if tail == ["events"] and method == "GET":
                 return api.list_events(cal, query)
             if tail == ["events"] and method == "POST":
-                return api.insert_event(cal, payload)
+                refused = api.labels.prepare_event(cal.id, payload, query)
+                return refused or api.insert_event(cal, payload)
             if tail == ["events", "watch"] and method == "POST":
                 return api.watch(cal, payload)
             if len(tail) == 2 and tail[0] == "events":
@@ -275,10 +273,32 @@ class FakeGoogle:
                 if method == "GET":
                     return api.get_event(cal, tail[1])
                 if method == "PATCH":
-                    return api.patch_event(cal, tail[1], payload, if_match)
+                    refused = api.labels.prepare_event(cal.id, payload, query)
+                    return refused or api.patch_event(cal, tail[1], payload, if_match)
                 if method == "DELETE":
                     return api.delete_event(cal, tail[1], if_match)
         return error_reply(404, "notFound", f"{method} {rest} is not implemented by the fake")
+
+    def _calendar(
+        self, method: str, cal: FakeCalendar, headers: dict[str, str], payload: dict[str, Any]
+    ) -> Reply:
+        """calendars.get / patch / update: scopes, owner role, If-Match and labels
+        (rules and sources in tests/fakes/google/labels.py)."""
+        granted = self.oauth.scopes(headers.get("authorization"))
+        if method == "GET":
+            if not granted & READ_SCOPES:
+                return insufficient_scopes()
+            return json_reply(200, self.api.calendar_resource(cal))
+        if method not in ("PATCH", "PUT"):
+            return error_reply(405, "methodNotAllowed", f"{method} is not allowed here")
+        if not granted & WRITE_SCOPES:
+            return insufficient_scopes()
+        refused = self.api.labels.update(cal.id, payload, headers.get("if-match"), cal.access_role)
+        if refused is not None:
+            return refused
+        if "summary" in payload:
+            cal.summary = str(payload["summary"])
+        return json_reply(200, self.api.calendar_resource(cal))
 
     def _batch(self, headers: dict[str, str], body: bytes) -> Reply:
         try:
