@@ -345,6 +345,9 @@ class EventDraft:
     focus: bool = False
     private: bool = False
     description: str = ""
+    label: str = ""
+    """What the colour stands for ("Focus", "Accounts · High"): the name of the Google
+    label / Outlook category the block is painted with (see :func:`block_label`)."""
 
     def __post_init__(self) -> None:
         _require_aware(self.start, self.end)
@@ -368,7 +371,16 @@ class EventDraft:
             focus=block.protected and block.kind in {"focus_time", "meeting_free_day"},
             private=private,
             description=block.reason,
+            label=block_label(block),
         )
+
+
+def block_label(block: Block) -> str:
+    """The rule a block comes from, readable ("deep-work" -> "Deep work"), with its tier:
+    one name per rule colour, since a tier is what gives one rule several colours."""
+    words = block.rule.replace("-", " ").replace("_", " ").strip()
+    text = words[:1].upper() + words[1:] if words else block.kind.replace("_", " ").title()
+    return f"{text} · {block.tier.title()}" if block.tier else text
 
 
 def event_id_for(calendar_id: str, key: str) -> str:
@@ -514,6 +526,7 @@ __all__ = [
     "TentativeAs",
     "TierTarget",
     "WeekSpec",
+    "block_label",
     "content_hash",
     "event_id_for",
 ]

@@ -140,30 +140,43 @@ def stored_tokens(runtime: Runtime, calendar_id: str, kind: str) -> bytes:
 
 
 FOCUS_RETRY = timedelta(days=7)
-"""A calendar where Google refused focusTime is tried again this long after."""
+"""A calendar where Google refused focusTime (or event labels) is tried again this long after."""
 
 
-def focus_time_allowed(runtime: Runtime, calendar_id: str) -> bool:
-    """False while Google's refusal of focusTime on this calendar stands (persisted, per
+def capability_allowed(runtime: Runtime, calendar_id: str, capability: str) -> bool:
+    """False while a refusal of ``capability`` on this calendar stands (persisted, per
     calendar): a CLI run then does not pay a doomed request; a week on, try again."""
-    refused = runtime.store.fallback(calendar_id, "focus_time")
+    refused = runtime.store.fallback(calendar_id, capability)
     if refused is None:
         return True
     if runtime.now() - refused.since >= FOCUS_RETRY:
-        runtime.store.drop_fallback(calendar_id, "focus_time")
+        runtime.store.drop_fallback(calendar_id, capability)
         return True
     return False
 
 
+def focus_time_allowed(runtime: Runtime, calendar_id: str) -> bool:
+    """:func:`capability_allowed` for Google's focusTime."""
+    return capability_allowed(runtime, calendar_id, "focus_time")
+
+
 def capability_refused(runtime: Runtime, calendar_id: str, capability: str, reason: str) -> None:
     """Persist a provider's refusal; the next run record and the connection say so."""
-    what = "focus time" if capability == "focus_time" else capability
-    runtime.store.save_fallback(
-        calendar_id,
-        capability,
-        f"Google refused {what} on this calendar ({reason}): blocks are written as "
-        "ordinary busy events; tried again in a week",
-    )
+    from providers.google_labels import CAPABILITY as LABELS
+
+    if capability == LABELS:
+        message = (
+            f"Google event labels are off for this calendar ({reason}): blocks get the "
+            "nearest of Google's 11 event colours instead of the rule's exact colour; "
+            "tried again in a week"
+        )
+    else:
+        what = "focus time" if capability == "focus_time" else capability
+        message = (
+            f"Google refused {what} on this calendar ({reason}): blocks are written as "
+            "ordinary busy events; tried again in a week"
+        )
+    runtime.store.save_fallback(calendar_id, capability, message)
 
 
 class StoredConnection(CalendarProvider):
@@ -205,7 +218,9 @@ class StoredConnection(CalendarProvider):
         settings = self.runtime.settings
         zone = self.runtime.rules.timezone
         if self.kind == "google":
+            from blocker.google_state import StoreLabelMemory
             from providers.google import GoogleCalendar
+            from providers.google_labels import CAPABILITY as LABELS
 
             return GoogleCalendar.from_token_json(
                 google_settings(settings),
@@ -215,6 +230,8 @@ class StoredConnection(CalendarProvider):
                 tentative=self.runtime.rules.owner.tentative,
                 focus_allowed=partial(focus_time_allowed, self.runtime, self.calendar_id),
                 on_refused=partial(capability_refused, self.runtime, self.calendar_id),
+                labels=StoreLabelMemory(self.runtime.store, self.calendar_id),
+                labels_allowed=partial(capability_allowed, self.runtime, self.calendar_id, LABELS),
             )
         from blocker.outlook_state import NOT_GRANTED, StoreOutlookState
         from providers.outlook import OutlookCalendar

@@ -39,6 +39,7 @@ from providers.google_client import (
     build_service,
     credentials_from_token_json,
 )
+from providers.google_labels import InMemoryLabels, LabelBook, Labeller, LabelMemory
 from providers.google_mapping import EVENT_PALETTE, draft_body, remote_event
 from providers.google_retry import (
     PROVIDER,
@@ -67,6 +68,8 @@ class _Step:
     etag: str | None = None
     attempt: int = 0
     focus: bool = False
+    label: str | None = None
+    """The event label id the event carries (None: the nearest ``colorId`` instead)."""
 
 
 _Outcome = tuple[Any, BaseException | None]
@@ -88,6 +91,19 @@ def _reason(exc: HttpError) -> str:
     except (ValueError, KeyError, TypeError):
         message = f"HTTP {exc.resp.status}"
     return message[:200]
+
+
+def _label(step: _Step, body: dict[str, Any]) -> dict[str, Any]:
+    """Put the step's label on ``body``; the query parameters that make Google read it.
+
+    With ``eventLabelVersion=1`` Google ignores ``colorId`` and a body without
+    ``eventLabelId`` removes the event's label (discovery document), so only a step
+    with a label asks for version 1.
+    """
+    if step.label is None:
+        return {}
+    body["eventLabelId"] = step.label
+    return {"eventLabelVersion": 1}
 
 
 class GoogleCalendar(CalendarProvider):
@@ -118,6 +134,8 @@ class GoogleCalendar(CalendarProvider):
         tentative: TentativeAs = "busy",
         focus_allowed: Callable[[], bool] | None = None,
         on_refused: Callable[[str, str], None] | None = None,
+        labels: LabelMemory | bool = False,
+        labels_allowed: Callable[[], bool] | None = None,
     ) -> None:
         if credentials is None:
             if refresh_token is None:
@@ -140,6 +158,17 @@ class GoogleCalendar(CalendarProvider):
         (the factory retries a week after it), so a CLI run does not pay a 400 each time."""
         self.on_refused = on_refused
         """Told ``(capability, reason)`` when Google refuses one, to persist it."""
+        self.labeller: Labeller | None = None
+        """Exact colours through event labels (``labels``: True, or what earlier runs set
+        up); None paints blocks with the nearest ``colorId`` only."""
+        if labels is not False:
+            memory = InMemoryLabels() if labels is True else labels
+            self.labeller = Labeller(
+                LabelBook(self.service, calendar_id, self.backoff, memory),
+                granted=credentials.scopes or (),
+                allowed=labels_allowed,
+                on_refused=on_refused,
+            )
 
     @classmethod
     def from_token_json(
@@ -169,6 +198,8 @@ class GoogleCalendar(CalendarProvider):
         next_sync: str | None = None
         while True:
             data = self._list_page(params, page_token, incremental=sync_token is not None)
+            if self.labeller is not None and data.get("accessRole"):
+                self.labeller.access_role = str(data["accessRole"])
             zone = self._zone(data.get("timeZone"))
             for item in data.get("items", []):
                 if item.get("status") == "cancelled":
@@ -218,10 +249,11 @@ class GoogleCalendar(CalendarProvider):
     # -- writing -----------------------------------------------------------------
 
     def _create(self, draft: EventDraft) -> RemoteEvent:
-        return self._single(self._step(0, Write("create", draft=draft), self._may_try_focus()))
+        step = self._step(0, Write("create", draft=draft), self._may_try_focus())
+        return self._single(self._labelled([step])[0])
 
     def _update(self, current: RemoteEvent, draft: EventDraft) -> RemoteEvent:
-        return self._single(_Step(0, "update", draft=draft, current=current))
+        return self._single(self._labelled([_Step(0, "update", draft=draft, current=current)])[0])
 
     def _delete(self, current: RemoteEvent) -> None:
         result = self._run([_Step(0, "delete", current=current)])[0]
@@ -237,7 +269,18 @@ class GoogleCalendar(CalendarProvider):
 
     def _write_batch(self, writes: Sequence[Write]) -> list[WriteResult]:
         focus = self._may_try_focus()
-        return self._run([self._step(i, w, focus) for i, w in enumerate(writes)])
+        return self._run(self._labelled([self._step(i, w, focus) for i, w in enumerate(writes)]))
+
+    def _labelled(self, steps: list[_Step]) -> list[_Step]:
+        """Give each create/update its event label (set up on the calendar first)."""
+        if self.labeller is None:
+            return steps
+        drafts = [s.draft for s in steps if s.draft is not None]
+        ids = self.labeller.ids_for(drafts)
+        return [
+            replace(s, label=ids.get((s.draft.label, s.draft.color))) if s.draft else s
+            for s in steps
+        ]
 
     def _may_try_focus(self) -> bool:
         """``focusTime`` exists only on a user's primary calendar (not on a dedicated
@@ -313,12 +356,18 @@ class GoogleCalendar(CalendarProvider):
         if isinstance(exc, HttpError):
             status = exc.resp.status
             if step.kind in ("create", "create_plain") and status == 409:
-                return _Step(step.index, "fetch", draft=step.draft)
+                return _Step(step.index, "fetch", draft=step.draft, label=step.label)
+            if status == 400 and step.label is not None and "label" in _reason(exc).lower():
+                # Our label is gone (deleted in Google Calendar): this write takes the
+                # nearest colorId; the next write sets the labels up again.
+                if self.labeller is not None:
+                    self.labeller.forget()
+                return replace(step, label=None, attempt=0)
             if step.kind == "create" and status == 400 and step.focus:
                 if not self.focus_refused and self.on_refused is not None:
                     self.on_refused("focus_time", _reason(exc))
                 self.focus_refused = True
-                return _Step(step.index, "create_plain", draft=step.draft)
+                return _Step(step.index, "create_plain", draft=step.draft, label=step.label)
         return translate(exc, what=self._what(step))
 
     def _adopt(
@@ -332,7 +381,9 @@ class GoogleCalendar(CalendarProvider):
                 provider=PROVIDER,
             )
         if resource.get("status") == "cancelled":
-            return _Step(step.index, "revive", draft=step.draft, etag=resource.get("etag"))
+            return _Step(
+                step.index, "revive", draft=step.draft, etag=resource.get("etag"), label=step.label
+            )
         return event
 
     def _request(self, step: _Step) -> Any:
@@ -341,7 +392,9 @@ class GoogleCalendar(CalendarProvider):
         if step.kind in ("create", "create_plain"):
             assert step.draft is not None
             body = draft_body(step.draft, focus=step.focus and step.kind == "create")
-            return events.insert(calendarId=cal, body=body, sendUpdates="none")
+            return events.insert(
+                calendarId=cal, body=body, sendUpdates="none", **_label(step, body)
+            )
         if step.kind == "fetch":
             assert step.draft is not None
             return events.get(calendarId=cal, eventId=step.draft.event_id)
@@ -354,7 +407,13 @@ class GoogleCalendar(CalendarProvider):
             else:
                 assert step.current is not None
                 event_id, etag = step.current.event_id, step.current.etag
-            request = events.patch(calendarId=cal, eventId=event_id, body=body, sendUpdates="none")
+            request = events.patch(
+                calendarId=cal,
+                eventId=event_id,
+                body=body,
+                sendUpdates="none",
+                **_label(step, body),
+            )
         else:
             assert step.current is not None
             event_id, etag = step.current.event_id, step.current.etag

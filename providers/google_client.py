@@ -23,6 +23,8 @@ from blocker.settings import Settings
 
 EVENTS_SCOPE = "https://www.googleapis.com/auth/calendar.events"
 CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar"
+CALENDARS_SCOPE = "https://www.googleapis.com/auth/calendar.calendars"
+"""calendars.get/patch, for event labels (discovery document ``scopes`` of those methods)."""
 GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/auth"
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 GOOGLE_API_ROOT = "https://www.googleapis.com/"
@@ -57,8 +59,14 @@ class GoogleSettings:
         )
 
     def scopes(self, dedicated_calendar: bool = False) -> list[str]:
-        """Narrowest scopes: events only, plus calendar only to create a dedicated one."""
-        return [EVENTS_SCOPE, CALENDAR_SCOPE] if dedicated_calendar else [EVENTS_SCOPE]
+        """Narrowest scopes: events, plus calendar properties for event labels (the
+        rules' exact colours, :mod:`providers.google_labels`); ``calendar`` only to
+        create a dedicated calendar (it covers both)."""
+        return (
+            [EVENTS_SCOPE, CALENDAR_SCOPE]
+            if dedicated_calendar
+            else [EVENTS_SCOPE, CALENDARS_SCOPE]
+        )
 
 
 def build_credentials(
@@ -110,6 +118,7 @@ def build_service(
 
 
 __all__ = [
+    "CALENDARS_SCOPE",
     "CALENDAR_SCOPE",
     "EVENTS_SCOPE",
     "GoogleSettings",
