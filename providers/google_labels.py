@@ -21,12 +21,15 @@ another colour: once per calendar, and again only when a rule's colour changes.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import uuid
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from googleapiclient.errors import HttpError
 
 from blocker.errors import PreconditionFailed, ProviderError, ReconnectRequired, TransientError
 from blocker.models import EventDraft
@@ -245,7 +248,18 @@ class LabelBook:
         except (TransientError, ReconnectRequired, PreconditionFailed):
             raise
         except ProviderError as exc:
-            raise LabelsUnavailable(f"Google refused {what} ({exc})") from exc
+            words = _google_words(exc.__cause__) or str(exc)
+            raise LabelsUnavailable(f"Google refused {what}: {words}") from exc
+
+
+def _google_words(exc: BaseException | None) -> str | None:
+    """The ``error.message`` of a Google error answer (what the user should read)."""
+    if not isinstance(exc, HttpError):
+        return None
+    try:
+        return str(json.loads(exc.content)["error"]["message"])[:200]
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 class Labeller:

@@ -93,6 +93,7 @@ class LabelRegistry:
 
     def __init__(self) -> None:
         self.calendars: dict[str, CalendarLabels] = {}
+        self._after_read: dict[str, list[dict[str, str]]] = {}
 
     def of(self, calendar_id: str) -> CalendarLabels:
         return self.calendars.setdefault(calendar_id, CalendarLabels())
@@ -115,6 +116,17 @@ class LabelRegistry:
         state = self.of(calendar_id)
         state.labels = [dict(label) for label in labels]
         state.version += 1
+
+    def race_next_read(self, calendar_id: str, labels: list[dict[str, str]]) -> None:
+        """Backdoor: right after the next calendars.get is answered, the user changes the
+        labels in another tab (so a write with that read's etag meets a 412)."""
+        self._after_read[calendar_id] = [dict(label) for label in labels]
+
+    def was_read(self, calendar_id: str) -> None:
+        """Called by the server after answering calendars.get."""
+        labels = self._after_read.pop(calendar_id, None)
+        if labels is not None:
+            self.user_sets(calendar_id, labels)
 
     # -- calendars.patch / calendars.update -----------------------------------------------
 

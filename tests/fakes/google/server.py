@@ -288,7 +288,9 @@ class FakeGoogle:
         if method == "GET":
             if not granted & READ_SCOPES:
                 return insufficient_scopes()
-            return json_reply(200, self.api.calendar_resource(cal))
+            reply = json_reply(200, self.api.calendar_resource(cal))
+            self.api.labels.was_read(cal.id)
+            return reply
         if method not in ("PATCH", "PUT"):
             return error_reply(405, "methodNotAllowed", f"{method} is not allowed here")
         if not granted & WRITE_SCOPES:
