@@ -33,18 +33,17 @@ from googleapiclient.errors import HttpError
 
 from blocker.errors import PreconditionFailed, ProviderError, ReconnectRequired, TransientError
 from blocker.models import EventDraft
+from providers.colour_names import MAX_NAME, PREFIX, colour_name
 from providers.google_retry import Backoff, call
 
 log = logging.getLogger(__name__)
 
 CAPABILITY = "event_labels"
 """The name of this capability in the store's capability fallbacks."""
-LABEL_PREFIX = "csm-blocker · "
+LABEL_PREFIX = PREFIX
 """Every label we make is named so; Outlook categories use the same names."""
 MAX_LABELS = 200
 """'Each calendar can have a maximum of 200 labels' (LabelProperties.eventLabels)."""
-MAX_NAME = 50
-"""'If provided this must have at most 50 characters' (EventLabel.name)."""
 OWNER_ROLES = frozenset({"owner"})
 """Access roles that may define labels: 'You must have owner access to a calendar to
 define or modify its labels' (labels guide). ``writer`` and below may not."""
@@ -101,7 +100,7 @@ class InMemoryLabels:
 
 def label_name(label: str) -> str:
     """``csm-blocker · Focus`` for ``Focus``, cut to Google's 50 characters."""
-    return (LABEL_PREFIX + (label.strip() or "Block"))[:MAX_NAME]
+    return colour_name(label)
 
 
 def label_id(name: str) -> str:

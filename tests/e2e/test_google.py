@@ -104,6 +104,13 @@ def test_connect_sync_and_defend_a_block(
     assert 1 <= len(writes) <= 2, writes
     assert sum(r.parts for r in writes) == len(creates)
     assert len([e for e in google.live_events()]) == len(creates)
+    # each block is painted in its rule's exact colour, through a label (issue 16.4)
+    plan = service.runtime.preview("work", service.week).plan
+    colours = {b.key: b.color.lower() for b in plan.blocks}
+    for event in google.live_events():
+        key = event["extendedProperties"]["private"]["csmBlockerKey"]
+        shown = google.api.labels.colour_of(google.calendar().id, event.get("eventLabelId"))
+        assert shown == colours[key], (key, event.get("eventLabelId"))
 
     blocks = deep_work(google)
     assert blocks and minutes(blocks) == 120
