@@ -285,7 +285,8 @@ class Labeller:
         self.access_role: str | None = None
         """The user's role on the calendar, as the last events.list answer said."""
         self.refused: str | None = None
-        """Why labels are off for the rest of this instance's life (None: not off)."""
+        """Why labels were last refused; without ``allowed`` (no persisted record) they
+        stay off for the rest of this instance's life."""
 
     def ids_for(self, drafts: Iterable[EventDraft]) -> dict[tuple[str, str], str]:
         """(draft label, draft colour) -> label id, for the drafts that can carry one."""
@@ -308,9 +309,12 @@ class Labeller:
         self.book.forget()
 
     def _may_try(self) -> bool:
-        if self.refused is not None:
-            return False
-        if self.allowed is not None and not self.allowed():
+        # With a persisted record (``allowed``) it alone decides, so a long-lived
+        # process retries a week on like any other; without one, a refusal is final.
+        if self.allowed is not None:
+            if not self.allowed():
+                return False
+        elif self.refused is not None:
             return False
         if not self.granted & LABEL_SCOPES:
             self._refuse(

@@ -64,6 +64,13 @@ def browser(service: Service) -> Iterator[Browser]:
     b.close()
 
 
+def calendar_calls(google: FakeGoogle) -> list[str]:
+    """calendars.get/patch since the log was cleared (event labels, not events)."""
+    return [
+        r.method for r in google.requests() if r.path.count("/") == 4 and "/calendars/" in r.path
+    ]
+
+
 def connect(browser: Browser) -> None:
     reply = browser.go(f"{browser.service.public_url}/connect/google")
     assert reply.status_code == 303, reply.text
@@ -104,7 +111,9 @@ def test_connect_sync_and_defend_a_block(
     assert 1 <= len(writes) <= 2, writes
     assert sum(r.parts for r in writes) == len(creates)
     assert len([e for e in google.live_events()]) == len(creates)
-    # each block is painted in its rule's exact colour, through a label (issue 16.4)
+    # each block is painted in its rule's exact colour, through a label (issue 16.4),
+    # set up with one read and one write of the calendar
+    assert calendar_calls(google) == ["GET", "PATCH"]
     plan = service.runtime.preview("work", service.week).plan
     colours = {b.key: b.color.lower() for b in plan.blocks}
     for event in google.live_events():
@@ -145,6 +154,7 @@ def test_connect_sync_and_defend_a_block(
     assert not any(overlaps(when(e), (start, end)) for e in after)
     assert minutes(after) == 120
     assert target["id"] in {e["id"] for e in after}, "moved by PATCH, not delete + create"
+    assert calendar_calls(google) == ["GET", "PATCH"], "labels are set up once"
 
 
 def test_revoked_grant_asks_to_reconnect_and_loses_nothing(

@@ -286,3 +286,43 @@ def test_an_update_keeps_the_label(cal: GoogleCalendar, fake: FakeGoogle) -> Non
     assert shown_colour(fake, event) == "#8e24aa" and event["start"]["dateTime"].startswith(
         (MONDAY + timedelta(hours=10)).isoformat()[:16]
     )
+
+
+def test_a_long_lived_provider_tries_again_once_the_recorded_refusal_lapses(
+    settings: GoogleSettings,
+    owner_token: str,
+    sleeper: Sleeper,
+    fake: FakeGoogle,
+    memory: InMemoryLabels,
+    refusals: Refusals,
+) -> None:
+    recorded: list[str] = []
+
+    def refused(capability: str, reason: str) -> None:
+        refusals(capability, reason)
+        recorded.append(reason)  # what the store's fallback record would hold
+
+    provider = make_provider(
+        settings,
+        owner_token,
+        sleeper,
+        labels=memory,
+        on_refused=refused,
+        labels_allowed=lambda: not recorded,
+    )
+    try:
+        fake.calendar().access_role = "writer"
+        provider.read(Interval(MONDAY, MONDAY + timedelta(days=7)))
+        provider.write_batch(creates(WEEK[:1]))
+        assert len(refusals) == 1 and calendar_calls(fake) == []
+        fake.calendar().access_role = "owner"  # the calendar is handed over
+        provider.read(Interval(MONDAY, MONDAY + timedelta(days=7)))
+        provider.write_batch(creates(WEEK[1:2]))
+        assert calendar_calls(fake) == [], "the record stands: no attempt"
+        recorded.clear()  # a week on, the factory drops the record
+        provider.write_batch(creates(WEEK[2:3]))
+        event = fake.calendar().events[WEEK[2].event_id]
+        assert shown_colour(fake, event) == WEEK[2].color.lower()
+        assert len(refusals) == 1
+    finally:
+        provider.close()
