@@ -200,7 +200,7 @@ def listed(
 ) -> Iterator[dict[str, Any]]:
     """What a full ``events.list`` shows for the stored ``ev`` (before the usual filters)."""
     if not is_series(ev):
-        yield ev
+        yield _with_series(cal, ev)
         return
     if not single:
         if originals(ev, cal.time_zone, lo, hi):
@@ -213,15 +213,25 @@ def listed(
             yield instance(ev, original, cal.time_zone)
 
 
+def _with_series(cal: FakeCalendar, ev: dict[str, Any]) -> dict[str, Any]:
+    """An exception of a deleted series is deleted with it."""
+    series = cal.events.get(str(ev.get("recurringEventId")))
+    if series is not None and series["status"] == "cancelled" and ev["status"] != "cancelled":
+        return {**ev, "status": "cancelled"}
+    return ev
+
+
 def changed(cal: FakeCalendar, ev: dict[str, Any], *, single: bool) -> Iterator[dict[str, Any]]:
-    """What a sync-token read shows for the changed stored ``ev``."""
+    """What a sync-token read shows for the changed stored ``ev``: a deleted series'
+    instances, exceptions included, come back cancelled."""
     if not (single and is_series(ev)):
-        yield ev
+        yield _with_series(cal, ev)
         return
     for original in originals(ev, cal.time_zone, None, None):
-        if instance_id(ev["id"], original) in cal.events:
-            continue
-        item = instance(ev, original, cal.time_zone)
+        own = cal.events.get(instance_id(ev["id"], original))
+        if own is not None and ev["status"] != "cancelled":
+            continue  # the exception reports its own changes
+        item = copy.deepcopy(own) if own is not None else instance(ev, original, cal.time_zone)
         if ev["status"] == "cancelled":
             item["status"] = "cancelled"
         yield item
@@ -239,10 +249,10 @@ def list_instances(
     only with ``showDeleted``."""
     one = {k: v[0] for k, v in q.items()}
     series = cal.events.get(series_id)
-    if series is None:
+    if series is None or not is_series(series):
+        # the reference names eventId "Recurring event identifier" and says nothing of
+        # other ids: the fake knows no recurring event by that id
         return error_reply(404, "notFound", "Not Found")
-    if not is_series(series):
-        return error_reply(400, "invalid", "The requested event is not a recurring event.")
     lo = datetime.fromisoformat(one["timeMin"]) if "timeMin" in one else None
     hi = datetime.fromisoformat(one["timeMax"]) if "timeMax" in one else None
     show_deleted = one.get("showDeleted") == "true"
