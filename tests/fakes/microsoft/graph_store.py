@@ -214,8 +214,9 @@ class Mailbox:
                 if not recurrence.cancel(self, event_id):
                     raise KeyError(event_id)
                 return
-            if recurrence.is_master(self.events[event_id]):
-                recurrence.remove_master(self, self.events[event_id])
+            if recurrence.is_master(self.events[event_id]):  # delta never showed it
+                recurrence.remove_master(self, self.events.pop(event_id))
+                return
             event = self.events.pop(event_id)
             self.tombstones[event_id] = (self._bump(), event.calendar)
 
@@ -265,6 +266,7 @@ class Mailbox:
             for event_id, (removed_seq, removed_calendar) in self.tombstones.items():
                 if removed_calendar == calendar and removed_seq > seq:
                     items.append({"id": event_id, "@removed": {"reason": "deleted"}})
+            items.extend(recurrence.removed_series(self, calendar, seq, start, end))
         return items
 
     def owned_count(self, property_id: str) -> int:

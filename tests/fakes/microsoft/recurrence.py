@@ -78,6 +78,7 @@ class SeriesState:
 
     cancelled: set[str] = field(default_factory=set)  # original-start stamps
     exceptions: dict[str, str] = field(default_factory=dict)  # stamp -> exception id
+    deleted: tuple[int, StoredEvent] | None = None  # (change seq, the master) once deleted
 
 
 def _stamp(original: datetime) -> str:
@@ -266,13 +267,30 @@ def make_exception(box: Mailbox, event_id: str, changes: dict[str, Any]) -> Stor
 
 
 def remove_master(box: Mailbox, master: StoredEvent) -> None:
-    """Deleting the master deletes the series: every occurrence and exception goes."""
+    """Deleting the master deletes the series: every occurrence and exception goes
+    (delta reports the occurrences of its window ``@removed``, see ``removed_series``)."""
     state = state_of(box, master.id)
-    for occ in occurrences(box, master, None, None):
-        box.tombstones[occ.id] = (box._bump(), occ.calendar)
     for exception_id in state.exceptions.values():
         if exception_id in box.events:
             box.remove(exception_id)
+    state.deleted = (box._bump(), master)
+
+
+def removed_series(
+    box: Mailbox, calendar: str, seq: int, start: datetime, end: datetime
+) -> list[dict[str, Any]]:
+    """Delta items for the occurrences in ``[start, end)`` of series deleted after ``seq``."""
+    items: list[dict[str, Any]] = []
+    for state in box.series.values():
+        if state.deleted is None or state.deleted[0] <= seq:
+            continue
+        master = state.deleted[1]
+        if master.calendar == calendar:
+            items.extend(
+                {"id": occ.id, "@removed": {"reason": "deleted"}}
+                for occ in occurrences(box, master, start, end)
+            )
+    return items
 
 
 def instances_reply(box: Mailbox, master_id: str, query: dict[str, str]) -> tuple[int, Any]:
