@@ -205,9 +205,8 @@ class CalendarApi:
                     items.append(ev)
         if one.get("orderBy") == "startTime":
             items.sort(key=lambda e: self._bounds(cal, e)[0])
-        else:  # change order; a series' instances share its place, in time order
-            items.sort(key=lambda e: (cal.seqs[e.get("recurringEventId", e["id"])],
-                                      self._bounds(cal, e)[0]))  # fmt: skip
+        else:  # change order; unmodified instances share their series' place, in time order
+            items.sort(key=lambda e: (self._seq(cal, e), self._bounds(cal, e)[0]))
         items = [self.visible(e) for e in items]
         size = min(int(one.get("maxResults", "250")), 2500)
         offset = int(page.get("offset", 0))
@@ -227,6 +226,12 @@ class CalendarApi:
         elif not any(name in one for name in ("privateExtendedProperty", "q", "iCalUID")):
             payload["nextSyncToken"] = _b64({"cal": cal.id, "seq": as_of})
         return json_reply(200, payload)
+
+    @staticmethod
+    def _seq(cal: FakeCalendar, ev: dict[str, Any]) -> int:
+        if ev["id"] in cal.seqs:
+            return cal.seqs[ev["id"]]
+        return cal.seqs.get(str(ev.get("recurringEventId")), 0)
 
     @staticmethod
     def visible(ev: dict[str, Any]) -> dict[str, Any]:
