@@ -17,8 +17,9 @@ import pytest
 from providers.google import GoogleCalendar
 from providers.google_client import EVENTS_SCOPE, GoogleSettings
 from providers.google_retry import Backoff
-from tests.fakes.google import FakeGoogle, run_fake_google
+from tests.fakes.google import FakeGoogle, recurrence, run_fake_google
 from tests.providers.contract import TZ, Harness, ProviderContract
+from tests.providers.contract_recurring import STANDUP, RecurringContract
 
 
 @dataclass
@@ -46,8 +47,22 @@ class GoogleHarness:
     def expire_sync_tokens(self) -> None:
         self.fake.expire_sync_tokens()
 
+    def add_daily_series(self, start: datetime, end: datetime, title: str = STANDUP) -> str:
+        return str(recurrence.add_series(self.fake, start, end, "FREQ=DAILY", title)["id"])
 
-class TestGoogleContract(ProviderContract):
+    def instance_id(self, series_id: str, original: datetime) -> str:
+        return recurrence.instance_id(series_id, original)
+
+    def move_instance(
+        self, series_id: str, original: datetime, start: datetime, end: datetime
+    ) -> str:
+        return str(recurrence.move_instance(self.fake, series_id, original, start, end)["id"])
+
+    def cancel_instance(self, series_id: str, original: datetime) -> None:
+        recurrence.cancel_instance(self.fake, series_id, original)
+
+
+class TestGoogleContract(ProviderContract, RecurringContract):
     @pytest.fixture
     def harness(self) -> Iterator[Harness]:
         with run_fake_google(time_zone=TZ.key) as fake:

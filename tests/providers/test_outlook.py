@@ -16,12 +16,14 @@ import pytest
 import requests
 
 from providers.outlook import OutlookCalendar
+from tests.fakes.microsoft import recurrence
 from tests.fakes.microsoft.fixtures import graph_http, ms_graph, ms_identity, ms_session, ms_tls
 from tests.fakes.microsoft.graph import FakeGraph
 from tests.fakes.microsoft.graph_store import graph_time
 from tests.fakes.microsoft.identity import FakeIdentity
 from tests.fakes.microsoft.signin import connected_getter
 from tests.providers.contract import TZ, Harness, ProviderContract
+from tests.providers.contract_recurring import STANDUP, RecurringContract
 
 __all__ = ["graph_http", "ms_graph", "ms_identity", "ms_session", "ms_tls"]
 
@@ -47,8 +49,23 @@ class OutlookHarness:
     def expire_sync_tokens(self) -> None:
         self.graph.expire_delta_tokens()
 
+    def add_daily_series(self, start: datetime, end: datetime, title: str = STANDUP) -> str:
+        return recurrence.add_series(self.graph.mailbox, title, start, end, {"type": "daily"}).id
 
-class TestOutlookContract(ProviderContract):
+    def instance_id(self, series_id: str, original: datetime) -> str:
+        return recurrence.occurrence_id(series_id, original)
+
+    def move_instance(
+        self, series_id: str, original: datetime, start: datetime, end: datetime
+    ) -> str:
+        occurrence = recurrence.occurrence_id(series_id, original)
+        return recurrence.move(self.graph.mailbox, occurrence, start, end).id
+
+    def cancel_instance(self, series_id: str, original: datetime) -> None:
+        self.graph.mailbox.remove(recurrence.occurrence_id(series_id, original))
+
+
+class TestOutlookContract(ProviderContract, RecurringContract):
     @pytest.fixture
     def harness(
         self,

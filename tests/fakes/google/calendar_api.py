@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from tests.fakes.google import recurrence
 from tests.fakes.google.errors import Reply, empty_reply, error_reply, json_reply
 from tests.fakes.google.labels import LabelRegistry
 from tests.support.clock import ticking_clock
@@ -162,6 +163,7 @@ class CalendarApi:
             return error_reply(400, "invalid", "Invalid page token value.")
         as_of = int(page.get("asOf", self.seq))
         sync_token = one.get("syncToken")
+        single = one.get("singleEvents") == "true"
         if sync_token is not None:
             clash = [name for name in NOT_WITH_SYNC_TOKEN if name in one]
             if clash:
@@ -176,31 +178,40 @@ class CalendarApi:
                     "fullSyncRequired",
                     "Sync token is no longer valid, a full sync is required.",
                 )
-            items = [e for i, e in cal.events.items() if since < cal.seqs[i] <= as_of]
+            items = [
+                item
+                for i, e in cal.events.items()
+                if since < cal.seqs[i] <= as_of
+                for item in recurrence.changed(cal, e, single=single)
+            ]
         else:
-            if one.get("orderBy") == "startTime" and one.get("singleEvents") != "true":
+            if one.get("orderBy") == "startTime" and not single:
                 return error_reply(400, "invalid", "The requested ordering is not available.")
             show_deleted = one.get("showDeleted") == "true"
             lo = datetime.fromisoformat(one["timeMin"]) if "timeMin" in one else None
             hi = datetime.fromisoformat(one["timeMax"]) if "timeMax" in one else None
             wanted = [p.split("=", 1) for p in q.get("privateExtendedProperty", [])]
             items = []
-            for ev_id, ev in cal.events.items():
+            for ev_id, stored in cal.events.items():
                 if cal.seqs[ev_id] > as_of:
                     continue
-                if ev["status"] == "cancelled" and not show_deleted:
-                    continue
-                start, end = self._bounds(cal, ev)
-                if (lo is not None and end <= lo) or (hi is not None and start >= hi):
-                    continue
-                private = ev.get("extendedProperties", {}).get("private", {})
-                if any(private.get(k) != v for k, v in wanted):
-                    continue
-                items.append(ev)
+                for ev in recurrence.listed(cal, stored, single=single, lo=lo, hi=hi):
+                    if ev["status"] == "cancelled" and not (
+                        show_deleted or recurrence.cancelled_shown(ev, single=single)
+                    ):
+                        continue
+                    start, end = self._bounds(cal, ev)
+                    outside = (lo is not None and end <= lo) or (hi is not None and start >= hi)
+                    if outside and not recurrence.is_series(ev):
+                        continue
+                    private = ev.get("extendedProperties", {}).get("private", {})
+                    if any(private.get(k) != v for k, v in wanted):
+                        continue
+                    items.append(ev)
         if one.get("orderBy") == "startTime":
             items.sort(key=lambda e: self._bounds(cal, e)[0])
-        else:
-            items.sort(key=lambda e: cal.seqs[e["id"]])
+        else:  # change order; unmodified instances share their series' place, in time order
+            items.sort(key=lambda e: (self._seq(cal, e), self._bounds(cal, e)[0]))
         items = [self.visible(e) for e in items]
         size = min(int(one.get("maxResults", "250")), 2500)
         offset = int(page.get("offset", 0))
@@ -222,14 +233,22 @@ class CalendarApi:
         return json_reply(200, payload)
 
     @staticmethod
+    def _seq(cal: FakeCalendar, ev: dict[str, Any]) -> int:
+        if ev["id"] in cal.seqs:
+            return cal.seqs[ev["id"]]
+        return cal.seqs.get(str(ev.get("recurringEventId")), 0)
+
+    @staticmethod
     def visible(ev: dict[str, Any]) -> dict[str, Any]:
         """What the API shows: deleted events shrink to their id and status."""
         if ev["status"] == "cancelled":
-            return {k: ev[k] for k in ("kind", "etag", "id", "status", "updated") if k in ev}
+            keep = ("kind", "etag", "id", "status", "updated", "recurringEventId",
+                    "originalStartTime")  # fmt: skip
+            return {k: ev[k] for k in keep if k in ev}
         return ev
 
     def get_event(self, cal: FakeCalendar, event_id: str) -> Reply:
-        ev = cal.events.get(event_id)
+        ev = cal.events.get(event_id) or recurrence.virtual(cal, event_id)
         if ev is None:
             return error_reply(404, "notFound", "Not Found")
         return json_reply(200, ev)
@@ -243,6 +262,9 @@ class CalendarApi:
             return error_reply(400, "required", "Missing end time.")
         # https://developers.google.com/calendar/api/guides/calendar-status: focus time is
         # a timed event on the user's primary calendar; an all-day one is refused too.
+        refused = recurrence.check_series(body)
+        if refused is not None:
+            return refused
         if body.get("eventType") == "focusTime" and "date" in body.get("start", {}):
             return error_reply(400, "invalid", "Focus time events cannot be all-day events.")
         if body.get("eventType") == "focusTime" and (self.refuse_focus_time or not cal.primary):
@@ -258,7 +280,7 @@ class CalendarApi:
     def patch_event(
         self, cal: FakeCalendar, event_id: str, body: dict[str, Any], if_match: str | None
     ) -> Reply:
-        ev = cal.events.get(event_id)
+        ev = cal.events.get(event_id) or recurrence.virtual(cal, event_id)
         if ev is None:
             return error_reply(404, "notFound", "Not Found")
         if if_match is not None and if_match != ev["etag"]:
@@ -270,7 +292,7 @@ class CalendarApi:
         return json_reply(200, self.store(cal, merged))
 
     def delete_event(self, cal: FakeCalendar, event_id: str, if_match: str | None) -> Reply:
-        ev = cal.events.get(event_id)
+        ev = cal.events.get(event_id) or recurrence.virtual(cal, event_id)
         if ev is None:
             return error_reply(404, "notFound", "Not Found")
         if ev["status"] == "cancelled":

@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from tests.fakes.google import recurrence
 from tests.fakes.google.batch import format_batch, parse_batch
 from tests.fakes.google.calendar_api import CalendarApi, FakeCalendar
 from tests.fakes.google.errors import Reply, error_reply, json_reply
@@ -268,6 +269,8 @@ class FakeGoogle:
                 return refused or api.insert_event(cal, payload)
             if tail == ["events", "watch"] and method == "POST":
                 return api.watch(cal, payload)
+            if len(tail) == 3 and tail[::2] == ["events", "instances"] and method == "GET":
+                return recurrence.list_instances(api, cal, tail[1], query)
             if len(tail) == 2 and tail[0] == "events":
                 if_match = headers.get("if-match")
                 if method == "GET":

@@ -55,6 +55,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from tests.fakes.microsoft import recurrence
 from tests.fakes.microsoft.graph_store import Mailbox, parse_graph_time, parse_query_time
 from tests.support.clock import ticking_clock
 
@@ -324,6 +325,8 @@ class FakeGraph:
             return self._delta_view(calendar, path, query, headers)
         if rest == "/events" and method == "POST":
             return self._create(calendar, body)
+        if rest.startswith("/events/") and rest.endswith("/instances") and method == "GET":
+            return self._instances(rest[len("/events/") : -len("/instances")], query)
         if rest.startswith("/events/"):
             event_id = rest[len("/events/") :]
             if path.startswith("/me/events/"):
@@ -365,6 +368,10 @@ class FakeGraph:
         bad = self._bad_categories(body)
         if bad:
             return bad
+        problem = recurrence.check_recurrence(body)
+        if problem is not None:
+            return _err(400, "ErrorInvalidRequest", problem)
+        body = recurrence.master_body(body)
         transaction = body.get("transactionId")
         if transaction:
             existing = self.mailbox.find_transaction(calendar, str(transaction))
@@ -387,7 +394,10 @@ class FakeGraph:
         headers: dict[str, str],
         body: Any,
     ) -> Reply:
-        event = self.mailbox.events.get(event_id)
+        with self.mailbox.lock:
+            event = self.mailbox.events.get(event_id) or recurrence.find_occurrence(
+                self.mailbox, event_id
+            )
         if event is None or (calendar != "*" and event.calendar != calendar):
             return _err(
                 404, "ErrorItemNotFound", "The specified object was not found in the store."
@@ -414,6 +424,14 @@ class FakeGraph:
             event = self.mailbox.patch(event_id, body)
             return 200, {"ETag": event.etag}, event.render(set())
         return _err(405, "MethodNotAllowed", method)
+
+    def _instances(self, master_id: str, query: dict[str, str]) -> Reply:
+        with self.mailbox.lock:
+            status, found = recurrence.instances_reply(self.mailbox, master_id, query)
+        if status != 200:
+            return _err(status, *found)
+        page = [e.render(_expand_ids(query)) for e in found]
+        return 200, {}, {"@odata.context": f"{self.root}/$metadata#events", "value": page}
 
     # -- calendarView --------------------------------------------------------------------
 

@@ -96,6 +96,8 @@ class Mailbox:
     tombstones: dict[str, tuple[int, str]] = field(default_factory=dict)
     categories: list[dict[str, str]] = field(default_factory=list)
     subscriptions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    series: dict[str, Any] = field(default_factory=dict)
+    """Per seriesMaster bookkeeping, owned by ``tests.fakes.microsoft.recurrence``."""
     seq: int = 0
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -179,7 +181,14 @@ class Mailbox:
         )
 
     def patch(self, event_id: str, changes: dict[str, Any]) -> StoredEvent:
+        from tests.fakes.microsoft import recurrence
+
         with self.lock:
+            if event_id not in self.events:  # an occurrence becomes an exception
+                exception = recurrence.make_exception(self, event_id, changes)
+                if exception is None:
+                    raise KeyError(event_id)
+                return exception
             event = self.events[event_id]
             for key, value in changes.items():
                 if key == "start":
@@ -198,17 +207,33 @@ class Mailbox:
             return event
 
     def remove(self, event_id: str) -> None:
+        from tests.fakes.microsoft import recurrence
+
         with self.lock:
+            if event_id not in self.events:  # an occurrence: cancelled
+                if not recurrence.cancel(self, event_id):
+                    raise KeyError(event_id)
+                return
+            if recurrence.is_master(self.events[event_id]):  # delta never showed it
+                recurrence.remove_master(self, self.events.pop(event_id))
+                return
             event = self.events.pop(event_id)
             self.tombstones[event_id] = (self._bump(), event.calendar)
 
     # -- reads ----------------------------------------------------------------------
 
     def in_window(self, calendar: str, start: datetime, end: datetime) -> list[StoredEvent]:
+        from tests.fakes.microsoft import recurrence
+
         with self.lock:
-            found = [
-                e for e in self.events.values() if e.calendar == calendar and e.overlaps(start, end)
-            ]
+            found = []
+            for e in self.events.values():
+                if e.calendar != calendar:
+                    continue
+                if recurrence.is_master(e):  # calendarView shows its occurrences instead
+                    found.extend(recurrence.occurrences(self, e, start, end))
+                elif e.overlaps(start, end):
+                    found.append(e)
         return sorted(found, key=lambda e: (e.start, e.id))
 
     def find_transaction(self, calendar: str, transaction_id: str) -> StoredEvent | None:
@@ -222,10 +247,17 @@ class Mailbox:
         self, calendar: str, seq: int, start: datetime, end: datetime
     ) -> list[dict[str, Any]]:
         """Delta items after ``seq``: changed events in the window, then removals."""
+        from tests.fakes.microsoft import recurrence
+
         items: list[dict[str, Any]] = []
         with self.lock:
             for event in sorted(self.events.values(), key=lambda e: e.seq):
                 if event.calendar != calendar or event.seq <= seq:
+                    continue
+                if recurrence.is_master(event):  # delta shows occurrences, not the master
+                    items.extend(
+                        o.render() for o in recurrence.occurrences(self, event, start, end)
+                    )
                     continue
                 if event.overlaps(start, end):
                     items.append(event.render())
@@ -234,6 +266,7 @@ class Mailbox:
             for event_id, (removed_seq, removed_calendar) in self.tombstones.items():
                 if removed_calendar == calendar and removed_seq > seq:
                     items.append({"id": event_id, "@removed": {"reason": "deleted"}})
+            items.extend(recurrence.removed_series(self, calendar, seq, start, end))
         return items
 
     def owned_count(self, property_id: str) -> int:
