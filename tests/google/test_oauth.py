@@ -13,7 +13,7 @@ import pytest
 from blocker.errors import ReconnectRequired
 from blocker.models import Interval
 from providers.google import GoogleCalendar
-from providers.google_client import CALENDAR_SCOPE, EVENTS_SCOPE, GoogleSettings
+from providers.google_client import CALENDAR_SCOPE, CALENDARS_SCOPE, EVENTS_SCOPE, GoogleSettings
 from providers.google_oauth import (
     ChannelRecord,
     NotificationRejected,
@@ -55,7 +55,7 @@ def test_authorization_url_asks_offline_consent_with_pkce(
     assert query["access_type"] == "offline" and query["prompt"] == "consent"
     assert query["state"] == state and query["redirect_uri"] == REDIRECT
     assert query["code_challenge_method"] == "S256" and query["code_challenge"] != verifier
-    assert query["scope"].split() == [EVENTS_SCOPE]
+    assert query["scope"].split() == [EVENTS_SCOPE, CALENDARS_SCOPE]  # labels: 16.4
     dedicated = authorization_url(settings, REDIRECT, dedicated_calendar=True)[0]
     scopes = parse_qs(urlsplit(dedicated).query)["scope"][0].split()
     assert scopes == [EVENTS_SCOPE, CALENDAR_SCOPE]
@@ -72,7 +72,7 @@ def test_full_connect_flow_gives_working_credentials(
 
     info = json.loads(token_json)
     assert info["refresh_token"] in fake.oauth.refresh_tokens
-    assert info["scopes"] == [EVENTS_SCOPE]
+    assert info["scopes"] == [EVENTS_SCOPE, CALENDARS_SCOPE]
     cal = GoogleCalendar.from_token_json(
         settings, token_json, http=httplib2.Http(timeout=10, proxy_info=None)
     )
