@@ -4,7 +4,8 @@ Behaviour follows the public API reference where our client depends on it:
 client-chosen base32hex ids (409 on reuse, even of a deleted event), etags and
 ``If-Match`` (412), deleted events kept as ``status: cancelled`` (410 on a second
 delete), ``nextSyncToken`` only on the last page, 410 for a stale sync token,
-and the parameters that cannot be combined with ``syncToken``.
+and the parameters that cannot be combined with ``syncToken``. Recurring series,
+their instances and exceptions live in ``tests.fakes.google.recurrence``.
 """
 
 from __future__ import annotations

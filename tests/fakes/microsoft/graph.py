@@ -31,6 +31,8 @@ details the provider must cope with, each from Microsoft's documentation:
   ``token_scopes`` (wire it to the identity fake; the default grants all).
 * POST with a known ``transactionId`` returns the existing event; PATCH/DELETE
   honour ``If-Match``.
+* Recurring series (seriesMaster, occurrences, exceptions; calendarView and delta
+  show the instances, never the master) live in ``tests.fakes.microsoft.recurrence``.
 """
 
 from __future__ import annotations
