@@ -183,8 +183,8 @@ def test_csv_header_problems(tmp_path: Path) -> None:
     assert [(p.line, p.column) for p in problems] == [(1, 1), (1, 6)]
     assert {p.message for p in problems} == {
         "missing column 'arr'",
-        "header cell 2 is not a known column; expected name, arr, currency, tier, renewal_date, health, "
-        "previous_health, last_contact, go_live, domains",
+        "header cell 2 is not a known column; expected name, arr, currency, tier, "
+        "renewal_date, health, previous_health, last_contact, go_live, domains",
     }
 
 
