@@ -67,16 +67,21 @@ def _pydantic_message(error: Mapping[str, Any]) -> str:
 
 
 def read_accounts_csv(
-    text: str, filename: str, *, max_rows: int | None = None, number_format: str | None = None
+    text: str,
+    filename: str,
+    *,
+    max_rows: int | None = None,
+    context: Mapping[str, str | None] | None = None,
 ) -> CsvAccounts:
     """Parse accounts CSV text; blank cells are "unknown", not errors.
 
     More than ``max_rows`` accounts is one problem at the first row too many. Amounts
-    are read in the rules' ``number_format`` (``rules.money``).
+    are read in the rules' ``number_format`` and ``currency`` (the validation
+    ``context``; ``rules.money``).
     """
     result = CsvAccounts()
     try:
-        _read(text, filename, max_rows, number_format, result)
+        _read(text, filename, max_rows, dict(context or {}), result)
     except csv.Error as exc:  # a field over csv's size limit, a NUL byte, ...
         line = _line_of(exc)
         result.problems.append(Problem(filename, line, 1, "not a readable CSV row"))
@@ -94,7 +99,7 @@ def _read(
     text: str,
     filename: str,
     max_rows: int | None,
-    number_format: str | None,
+    context: dict[str, str | None],
     result: CsvAccounts,
 ) -> None:
     lines = text.splitlines()
@@ -143,7 +148,7 @@ def _read(
             continue
         values = {k: v.strip() for k, v in row.items() if isinstance(v, str) and v.strip()}
         try:
-            account = Account.model_validate(values, context={"number_format": number_format})
+            account = Account.model_validate(values, context=context)
         except ValidationError as exc:
             for error in exc.errors():
                 field_name = str(error["loc"][0]) if error["loc"] else "name"

@@ -22,7 +22,7 @@ from blocker.files import UnsafePath, check_regular, inside, read_limited, shown
 from rules import checks
 from rules.accounts import CsvAccounts, read_accounts_csv
 from rules.limits import RulesLimits
-from rules.money import usable_number_format
+from rules.money import usable_currency, usable_number_format
 from rules.registry import KINDS, kind_names
 from rules.source import Document, floats_as_written, locate, parse_yaml
 from rules.spec import Account, Rules, RuleSpec
@@ -156,7 +156,7 @@ class _Load:
         self.doc = Document(None, None)
         self.csv: CsvAccounts | None = None
         self.csv_name = ""
-        self.context: dict[str, str | None] = {"number_format": None}
+        self.context: dict[str, str | None] = {"number_format": None, "currency": None}
         """Validation context: how amounts are written (``rules.money``)."""
         self.account_positions: list[int] = []
         """File position of each valid inline account (checks count valid ones only)."""
@@ -222,7 +222,10 @@ class _Load:
                     )
                 ]
             )
-        self.context = {"number_format": usable_number_format(data.get("number_format"))}
+        self.context = {
+            "number_format": usable_number_format(data.get("number_format")),
+            "currency": usable_currency(data.get("currency")),
+        }
         rules = self.rules_section(data.get("rules"))
         accounts = self.accounts_section(data)
         self.calendar_files(data.get("calendars"))
@@ -302,7 +305,7 @@ class _Load:
                 text,
                 self.csv_name,
                 max_rows=self.limits.max_accounts,
-                number_format=self.context["number_format"],
+                context=self.context,
             )
             self.problems.extend(self.csv.problems)
             return self.csv.accounts

@@ -37,7 +37,6 @@ NUMBER_FORMATS: dict[str, str] = {
     "1,234.56": "en_US",
     "1.234,56": "de_DE",
     "1 234,56": "fr_FR",
-    "1'234.56": "de_CH",
     "1,23,456.78": "en_IN",
 }
 """The ``number_format`` samples the rules accept, and the CLDR locale of each."""
@@ -104,20 +103,31 @@ def usable_number_format(value: object) -> str | None:
         return None
 
 
+def usable_currency(value: object) -> str | None:
+    """The declared currency, or None when it is not one (reported by the model)."""
+    try:
+        return check_currency(value) if isinstance(value, str) else None
+    except AmountError:
+        return None
+
+
 @cache
-def _symbols() -> dict[str, str]:
-    """Currency symbol -> ISO code, from CLDR's English names (``$`` USD, ``CA$``
-    CAD, ``¥`` JPY, ``CN¥`` CNY, ``€`` EUR); ISO codes map to themselves."""
+def _symbols(locale: str = "en") -> dict[str, str]:
+    """Currency symbol -> ISO code, from CLDR's English symbols (``$`` USD, ``CA$``
+    CAD, ``¥`` JPY, ``CN¥`` CNY, ``€`` EUR), then those of the number format's locale
+    (``$US`` in French); ISO codes map to themselves."""
     table: dict[str, str] = {}
-    for code in sorted(list_currencies()):
+    codes = sorted(list_currencies())
+    for code in codes:
         table[code] = code
-        symbol = get_currency_symbol(code, "en")
-        if symbol != code:
-            table.setdefault(symbol.replace("\u202f", " "), code)
+    for name in dict.fromkeys(("en", locale)):
+        for code in codes:
+            symbol = get_currency_symbol(code, name).replace("\u202f", " ")
+            table.setdefault(symbol, code)
     return table
 
 
-def currency_code(text: str, book: str | None = None) -> str | None:
+def currency_code(text: str, book: str | None = None, locale: str = "en") -> str | None:
     """The ISO code of a currency marker (``€``, ``eur``, ``US$``), or None if unknown.
 
     A bare symbol that ends the book's own symbol means the book's currency: with
@@ -130,7 +140,7 @@ def currency_code(text: str, book: str | None = None) -> str | None:
         own = get_currency_symbol(book, "en")
         if own.endswith(marker):
             return book
-    symbols = _symbols()
+    symbols = _symbols(locale)
     if marker.upper() in symbols and marker.upper() == symbols[marker.upper()]:
         return marker.upper()
     if marker == "US$":
@@ -148,22 +158,25 @@ def check_currency(value: str | None) -> str | None:
     return code
 
 
-def parse_amount(text: str, number_format: str | None = None) -> Amount:
-    """Read one amount as a CRM writes it; :class:`AmountError` says why not."""
+def parse_amount(text: str, number_format: str | None = None, book: str | None = None) -> Amount:
+    """Read one amount as a CRM writes it; :class:`AmountError` says why not.
+
+    ``book`` is the declared currency (``$`` means it when it is a dollar)."""
     match = _AMOUNT.match(text.strip())
     if match is None:
         raise AmountError(
             "expected an amount like 120000, $120K, 15.000 € or EUR 40k (no digits found)"
         )
     pre, num, post = match["pre"].strip(), match["num"], match["post"].strip()
+    where = str(number_locale(number_format))
     magnitude = Decimal(1)
     currency: str | None = None
     if post:
-        currency = currency_code(post)
+        currency = currency_code(post, book, where)
         if currency is None and post[0].upper() in _MAGNITUDES:
             magnitude = _MAGNITUDES[post[0].upper()]
             rest = post[1:].strip()
-            currency = currency_code(rest) if rest else None
+            currency = currency_code(rest, book, where) if rest else None
             if rest and currency is None:
                 raise _unknown_currency()
         elif currency is None:
@@ -171,7 +184,7 @@ def parse_amount(text: str, number_format: str | None = None) -> Amount:
     if pre:
         if currency is not None:
             raise AmountError("two currency markers around one amount; keep one")
-        currency = currency_code(pre)
+        currency = currency_code(pre, book, where)
         if currency is None:
             raise _unknown_currency()
     value = _number(num, number_format) * magnitude
@@ -244,7 +257,9 @@ class Conflict:
     declared: str
 
 
-def split_currency(data: object, fields: tuple[str, ...], number_format: str | None) -> object:
+def split_currency(
+    data: object, fields: tuple[str, ...], number_format: str | None, book: str | None = None
+) -> object:
     """Before-validator of a model with amount ``fields`` and a ``currency`` field:
     the marker written on the amounts (``¥15,000,000``) becomes ``currency``.
 
@@ -260,7 +275,7 @@ def split_currency(data: object, fields: tuple[str, ...], number_format: str | N
         if not isinstance(raw, str):
             continue
         try:
-            marker = parse_amount(raw, number_format).currency
+            marker = parse_amount(raw, number_format, book).currency
         except AmountError:
             continue
         if marker is None:

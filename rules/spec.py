@@ -68,6 +68,14 @@ def _number_format(info: ValidationInfo) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _book(info: ValidationInfo) -> str | None:
+    """The rules' declared ``currency`` (validation context), which a bare ``$`` means
+    when it is a dollar (CAD, AUD)."""
+    context = info.context if isinstance(info.context, dict) else {}
+    value = context.get("currency")
+    return value if isinstance(value, str) else None
+
+
 def slugify(text: str) -> str:
     """Key-safe lower-case form of a name or title ('' if nothing is left)."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
@@ -228,7 +236,7 @@ class Tier(Strict):
     @model_validator(mode="before")
     @classmethod
     def _currency(cls, data: Any, info: ValidationInfo) -> Any:
-        return split_currency(data, ("min_arr", "max_arr"), _number_format(info))
+        return split_currency(data, ("min_arr", "max_arr"), _number_format(info), _book(info))
 
     @field_validator("min_arr", "max_arr", mode="before")
     @classmethod
@@ -295,7 +303,7 @@ class Account(Strict):
     @model_validator(mode="before")
     @classmethod
     def _currency(cls, data: Any, info: ValidationInfo) -> Any:
-        return split_currency(data, ("arr",), _number_format(info))
+        return split_currency(data, ("arr",), _number_format(info), _book(info))
 
     @field_validator("arr", mode="before")
     @classmethod
