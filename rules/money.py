@@ -53,6 +53,8 @@ _AMOUNT = re.compile(
     re.DOTALL,
 )
 _PLAIN = re.compile(r"^[+-]?\d+(?:_\d+)*$")
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d{1,2}$")
+"""``1.2E+06``: how a spreadsheet writes a large cell it was not told to format."""
 
 
 class AmountError(ValueError):
@@ -162,6 +164,8 @@ def parse_amount(text: str, number_format: str | None = None, book: str | None =
     """Read one amount as a CRM writes it; :class:`AmountError` says why not.
 
     ``book`` is the declared currency (``$`` means it when it is a dollar)."""
+    if _SCIENTIFIC.match(text.strip()):
+        return Amount(Decimal(text.strip()), None)
     match = _AMOUNT.match(text.strip())
     if match is None:
         raise AmountError(
