@@ -494,6 +494,10 @@ class WeekSpec:
             return self.rule_ids
         return frozenset(r.rule for r in self.requests)
 
+    key_aliases: tuple[tuple[str, str], ...] = ()
+    """(old, new) request keys of accounts whose key changed when keys became
+    Unicode-aware (``rules.keys``): their events are found again, not re-created."""
+
 
 __all__ = [
     "Block",
