@@ -458,6 +458,8 @@ class TierTarget:
     target_min: float
     target_max: float
     color: str = "#4285F4"
+    arr_band: str = ""
+    """The tier's ARR band as people read it, in the book's currency ("$100,000 and up")."""
 
 
 @dataclass(frozen=True, slots=True)

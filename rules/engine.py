@@ -17,6 +17,7 @@ from blocker.weeks import week_dates
 from rules.context import WeekContext
 from rules.keys import assign_keys, key_aliases
 from rules.kinds.meeting_free_day import MeetingFreeDay
+from rules.money import arr_band
 from rules.registry import KINDS
 from rules.spec import HolidaySpec, Rules, RuleSpec
 from rules.timeparse import WEEKDAYS, TimeRange
@@ -59,7 +60,11 @@ def tier_targets(rules: Rules) -> tuple[TierTarget, ...]:
     """Each tier's share range of account time as fractions, for the scorecard."""
     return tuple(
         TierTarget(
-            name=name, target_min=t.share[0] / 100, target_max=t.share[1] / 100, color=t.color
+            name=name,
+            target_min=t.share[0] / 100,
+            target_max=t.share[1] / 100,
+            color=t.color,
+            arr_band=arr_band(t.min_arr, t.max_arr, rules.currency, rules.number_format),
         )
         for name, t in rules.tiers.items()
     )

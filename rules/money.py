@@ -305,3 +305,18 @@ def amount_value(value: object, number_format: str | None) -> object:
         except AmountError as exc:  # "got" is cut from CSV messages (rules.accounts)
             raise AmountError(f"{exc}, got {value!r}") from None
     return value
+
+
+def arr_band(
+    low: float, high: float | None, currency: str | None, number_format: str | None = None
+) -> str:
+    """A tier's ARR band in words and the book's currency: ``$25,000-$100,000``."""
+
+    def shown(value: float) -> str:
+        return format_amount(value, currency, number_format)
+
+    if high is None:
+        return "any ARR" if low <= 0 else f"{shown(low)} and up"
+    if low <= 0:
+        return f"under {shown(high)}"
+    return f"{shown(low)}–{shown(high)}"
