@@ -106,16 +106,15 @@ def categories_total(categories: Categories) -> list[Issue]:
 
 
 def account_tiers(
-    accounts: Sequence[Account], tiers: Mapping[str, Tier]
+    accounts: Sequence[Account], tiers: Mapping[str, Tier], currency: str | None = None
 ) -> tuple[list[Account], list[Issue]]:
-    """Resolve each account's tier and key; report duplicates, unknown overrides, gaps
-    and empty tiers."""
+    """Resolve each account's tier, key and currency (the book's, ``currency``);
+    report duplicates, unknown overrides, gaps and empty tiers."""
     resolved: list[Account] = []
     out: list[Issue] = []
     names: dict[str, int] = {}
     keys = assign_keys(a.name for a in accounts)
-    for index, original in enumerate(accounts):
-        account = original.with_key(keys[original.name])
+    for index, account in enumerate(accounts):
         # ASCII names that differ only in case and punctuation ("Acme Corp", "acme-corp")
         # are one account typed twice; a transliterated name that meets another is not.
         same = legacy_key(account.name) if account.name.isascii() else same_name(account.name)
@@ -137,7 +136,7 @@ def account_tiers(
                     )
                 )
                 continue
-            resolved.append(account)
+            resolved.append(account.with_key(keys[account.name], currency=currency))
             continue
         tier = tier_for_arr(tiers, account.arr)
         if tier is None:
@@ -149,7 +148,7 @@ def account_tiers(
                 )
             )
             continue
-        resolved.append(account.model_copy(update={"tier": tier}))
+        resolved.append(account.with_key(keys[account.name], tier=tier, currency=currency))
     if accounts:
         used = {a.tier for a in resolved}
         for name in tiers:

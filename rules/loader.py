@@ -392,11 +392,9 @@ class _Load:
         if tiers is not None:
             issues += checks.tier_shares(tiers)
             issues += checks.rule_tier_names(rules, tiers)
-            resolved, account_issues = checks.account_tiers(accounts, tiers)
             book, currency_issues = checks.book_currency(accounts, tiers, get("currency"))
-            account_issues += currency_issues
-            resolved = [a.model_copy(update={"currency": book}) for a in resolved]
-            issues += self.remap_accounts(account_issues)
+            resolved, account_issues = checks.account_tiers(accounts, tiers, book)
+            issues += self.remap_accounts(account_issues + currency_issues)
         if accounts or "accounts_file" not in candidate:  # an unreadable file is reported once
             issues += checks.goals(rules, accounts)
         steps: list[tuple[str, Callable[[Any], list[checks.Issue]]]] = [

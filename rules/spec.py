@@ -321,9 +321,10 @@ class Account(Strict):
         the one the loader gave it in its book, else the name's own (``rules.keys``)."""
         return self._key if self._key is not None else account_key(self.name)
 
-    def with_key(self, key: str) -> Account:
-        """This account carrying its book-wide key."""
-        copy = self.model_copy()
+    def with_key(self, key: str, **update: Any) -> Account:
+        """A copy carrying its book-wide key (and ``update``d fields): one copy, as
+        a book has thousands of accounts."""
+        copy = self.model_copy(update=update or None)
         copy._key = key
         return copy
 

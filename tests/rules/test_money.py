@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, parse_decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -13,6 +13,7 @@ from rules.money import (
     NUMBER_FORMATS,
     Amount,
     AmountError,
+    _separators,
     format_amount,
     number_locale,
     parse_amount,
@@ -144,3 +145,21 @@ def test_magnitude_suffixes(amount: int, suffix: str, tenths: int) -> None:
     scale = {"K": 10**3, "M": 10**6, "B": 10**9}[suffix.upper()]
     parsed = parse_amount(f"${amount}.{tenths}{suffix}")
     assert parsed == Amount((Decimal(amount) + Decimal(tenths) / 10) * scale, "USD")
+
+
+@given(
+    number_format=st.sampled_from(["1,234.56", "1.234,56", "1 234,56"]),
+    text=st.text(alphabet="0123456789.,\u202f", min_size=1, max_size=16),
+)
+def test_the_fast_path_reads_exactly_what_babel_reads(number_format: str, text: str) -> None:
+    """Correctly grouped numbers skip babel's (slow) strict parse: same result."""
+    locale, _, _, canonical = _separators(number_format)
+    assert canonical is not None
+    if not canonical.match(text):
+        return
+    try:
+        ours = parse_amount(text, number_format).value
+    except AmountError as refused:  # refused before either path: "0.000" is ambiguous
+        assert str(refused).startswith("ambiguous amount")
+        return
+    assert parse_decimal(text, locale, strict=True) == ours
