@@ -7,9 +7,10 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rules import load_rules
+from rules import expand_week, load_rules
 from rules.keys import account_key, assign_keys, key_aliases, legacy_key
 from tests.rules.util import EXAMPLE, rules_from
+from tests.support.clock import TEST_NOW, next_week
 
 
 def old_key(name: str) -> str:
@@ -117,3 +118,25 @@ def test_keys_are_unique_key_safe_and_order_independent(names: list[str], seed: 
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", key), (name, key)
         if name.isascii() and sum(legacy_key(n) == legacy_key(name) for n in names) == 1:
             assert key == old_key(name)
+
+
+def test_a_goal_finds_a_non_latin_account_by_name_or_key() -> None:
+    rules = rules_from(
+        """\
+        timezone: UTC
+        accounts:
+          - {name: Müller & Söhne GmbH, arr: 500000}
+          - {name: 株式会社テスト, arr: 60000}
+          - {name: Initech, arr: 5000}
+        rules:
+          - kind: goals
+            goals:
+              - {title: Expansion, hours: 1, account: müller & söhne gmbh}
+              - {title: Onboarding, hours: 1, account: muller sohne gmbh}
+              - {title: Renewal, hours: 1, account: 株式会社テスト}
+        """,
+        base="",
+    )
+    spec = expand_week(rules, next_week(), today=TEST_NOW.date())
+    accounts = [r.account for r in spec.requests if r.kind == "goals"]
+    assert accounts == ["Müller & Söhne GmbH", "Müller & Söhne GmbH", "株式会社テスト"]
