@@ -155,3 +155,12 @@ def test_the_amount_that_fits_no_tier_is_shown_in_its_currency() -> None:
         + "accounts:\n  - {name: A, arr: €500}\n  - {name: B, arr: €1M}\n  - {name: C, arr: €5K}\n"
     )
     assert [p.message for p in problems] == ["ARR €500 of 'A' fits no tier's min_arr/max_arr"]
+
+
+def test_a_currency_column_of_the_export_is_read(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text(
+        "name,arr,currency\nAcme,250000,GBP\nGlobex,£20K,\nInitech,30000,EUR\n"
+    )
+    problems = problems_of(TIERS + "accounts_file: a.csv\n", base_dir=tmp_path)
+    assert [(Path(p.file).name, p.line, p.column) for p in problems] == [("a.csv", 4, 9)]
+    assert problems[0].message.startswith("ARR of 'Initech' is in EUR but most amounts")
