@@ -155,7 +155,7 @@ def check_currency(value: str | None) -> str | None:
     if value is None:
         return None
     code = value.strip().upper()
-    if code not in _symbols():
+    if _symbols().get(code) != code:  # a code, not a symbol ("$" is refused: which one?)
         raise AmountError("unknown currency; use an ISO 4217 code like USD, EUR, GBP or JPY")
     return code
 

@@ -136,6 +136,16 @@ def test_an_account_row_with_two_currencies_is_refused_at_the_amount() -> None:
     assert problems[0].message.startswith("arr: written in GBP but the currency here is EUR")
 
 
+def test_a_declared_currency_is_an_iso_code() -> None:
+    two = "accounts:\n  - {name: A, arr: 5}\n  - {name: B, arr: 500000}\n"
+    problems = problems_of(TIERS + "currency: $\n" + two)
+    assert [p.message for p in problems] == [
+        "currency: unknown currency; use an ISO 4217 code like USD, EUR, GBP or JPY"
+    ]
+    rules = rules_from(TIERS + "currency: chf\n" + two, base="")
+    assert rules.currency == "CHF"
+
+
 def test_an_unknown_number_format_or_currency_is_one_clear_problem() -> None:
     problems = problems_of(
         TIERS
