@@ -61,18 +61,10 @@ Currency = Annotated[str | None, AfterValidator(check_currency)]
 """An ISO 4217 code (``EUR``); amounts say theirs with a symbol or code (``15.000 €``)."""
 
 
-def _number_format(info: ValidationInfo) -> str | None:
-    """The rules' ``number_format``: the loader passes it as validation context."""
-    context = info.context if isinstance(info.context, dict) else {}
-    value = context.get("number_format")
-    return value if isinstance(value, str) else None
-
-
-def _book(info: ValidationInfo) -> str | None:
-    """The rules' declared ``currency`` (validation context), which a bare ``$`` means
-    when it is a dollar (CAD, AUD)."""
-    context = info.context if isinstance(info.context, dict) else {}
-    value = context.get("currency")
+def _context(info: ValidationInfo, name: str) -> str | None:
+    """A setting the loader passes as validation context: ``number_format``, and the
+    declared ``currency`` (what a bare ``$`` means when it is a dollar)."""
+    value = info.context.get(name) if isinstance(info.context, dict) else None
     return value if isinstance(value, str) else None
 
 
@@ -236,12 +228,17 @@ class Tier(Strict):
     @model_validator(mode="before")
     @classmethod
     def _currency(cls, data: Any, info: ValidationInfo) -> Any:
-        return split_currency(data, ("min_arr", "max_arr"), _number_format(info), _book(info))
+        return split_currency(
+            data,
+            ("min_arr", "max_arr"),
+            _context(info, "number_format"),
+            _context(info, "currency"),
+        )
 
     @field_validator("min_arr", "max_arr", mode="before")
     @classmethod
     def _money(cls, value: Any, info: ValidationInfo) -> Any:
-        return amount_value(value, _number_format(info))
+        return amount_value(value, _context(info, "number_format"))
 
     @field_validator("share", mode="before")
     @classmethod
@@ -303,12 +300,14 @@ class Account(Strict):
     @model_validator(mode="before")
     @classmethod
     def _currency(cls, data: Any, info: ValidationInfo) -> Any:
-        return split_currency(data, ("arr",), _number_format(info), _book(info))
+        return split_currency(
+            data, ("arr",), _context(info, "number_format"), _context(info, "currency")
+        )
 
     @field_validator("arr", mode="before")
     @classmethod
     def _money(cls, value: Any, info: ValidationInfo) -> Any:
-        return amount_value(value, _number_format(info))
+        return amount_value(value, _context(info, "number_format"))
 
     @field_validator("domains")
     @classmethod
