@@ -184,7 +184,7 @@ def validate(config: ConfigOpt) -> None:
         raise _fail(exc) from exc
     console.print(
         f"{config}: OK — {len(rules.accounts)} accounts, {len(rules.rules)} rules, "
-        f"time zone {rules.timezone}"
+        f"time zone {rules.timezone}" + (f", amounts in {rules.currency}" if rules.currency else "")
     )
 
 

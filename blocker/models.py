@@ -470,6 +470,8 @@ class TierTarget:
     target_min: float
     target_max: float
     color: str = "#4285F4"
+    arr_band: str = ""
+    """The tier's ARR band as people read it, in the book's currency ("$100,000 and up")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -505,6 +507,10 @@ class WeekSpec:
         if self.rule_ids is not None:
             return self.rule_ids
         return frozenset(r.rule for r in self.requests)
+
+    key_aliases: tuple[tuple[str, str], ...] = ()
+    """(old, new) request keys of accounts whose key changed when keys became
+    Unicode-aware (``rules.keys``): their events are found again, not re-created."""
 
 
 __all__ = [

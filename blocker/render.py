@@ -163,7 +163,7 @@ def scorecard_tables(card: dict[str, Any]) -> Group:
     for name, row in card.get("tiers", {}).items():
         ok = row.get("ok")
         tiers.add_row(
-            name,
+            f"{name} ({row['arr']})" if row.get("arr") else name,
             f"{row['minutes'] / 60:.1f}",
             f"{row['share']:.0%}",
             f"{row['target_min']:.0%}-{row['target_max']:.0%}",

@@ -55,6 +55,8 @@ class TierRow:
     target_max: float
     planned: Measure
     ok: bool
+    arr_band: str = ""
+    """Its ARR band in the book's currency ("$100,000 and up"); "" when unknown."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,11 +134,12 @@ def _tiers(blocks: list[Block], spec: WeekSpec) -> tuple[TierRow, ...]:
     ranges = [(t.name, t.target_min, t.target_max) for t in spec.tiers]
     known = {t.name for t in spec.tiers}
     ranges.extend((name, 0.0, 1.0) for name in sorted(minutes) if name not in known)
+    bands = {t.name: t.arr_band for t in spec.tiers}
     rows = []
     for name, low, high in ranges:
         measure = _measure(minutes.get(name, 0), total)
         ok = not total or low - _EPS <= measure.share <= high + _EPS
-        rows.append(TierRow(name, low, high, measure, ok))
+        rows.append(TierRow(name, low, high, measure, ok, bands.get(name, "")))
     return tuple(rows)
 
 
@@ -185,6 +188,7 @@ def scorecard_to_dict(card: Scorecard) -> dict[str, Any]:
                 "target_min": row.target_min,
                 "target_max": row.target_max,
                 "ok": row.ok,
+                **({"arr": row.arr_band} if row.arr_band else {}),
             }
             for row in card.tiers
         },

@@ -40,6 +40,7 @@ from blocker.models import (
 )
 from blocker.planner import plan_week
 from blocker.record import take_record, with_record
+from blocker.rekey import Rekey
 from blocker.state import Snapshot, SyncState
 from blocker.weeks import week_window
 from providers.base import CalendarProvider
@@ -290,15 +291,16 @@ def _reconcile(
 ) -> SyncOutcome:
     week = spec.week
     read = observed.read
-    live = [e for e in read.events if not e.cancelled]
-    pins = {pin.key: pin for pin in state.pins(calendar_id, week)}
+    rekey = Rekey(spec.key_aliases)  # events and rows of an account whose key changed
+    live = rekey.events(e for e in read.events if not e.cancelled)
+    pins = {pin.key: pin for pin in rekey.pins(state.pins(calendar_id, week))}
     dismissed = {key for key, pin in pins.items() if pin.dismissed}
     # An owned event of a dismissed key is one the user restored: theirs now, busy time.
     restored = [e for e in live if e.tag is not None and e.tag.key in dismissed]
     owned = [e for e in live if e.tag is not None and e.tag.key not in dismissed]
     foreign = [e for e in live if e.tag is None]
-    mappings = state.mappings(calendar_id, week)
-    previous = state.previous_blocks(calendar_id, week)
+    mappings = rekey.mappings(state.mappings(calendar_id, week))
+    previous = rekey.blocks(state.previous_blocks(calendar_id, week))
     # An owned event the user edited, of a key this week never planned, mapped or
     # recorded, is another week's block the user moved here: theirs, busy time, never
     # deleted. (Unedited unknown ones are our own leftovers, e.g. after a crash.)
@@ -322,7 +324,8 @@ def _reconcile(
         for pin in edits.pins:
             state.save_pin(calendar_id, week, pin)
         for key in edits.gone:
-            state.drop_mapping(calendar_id, key)
+            for name in (key, *rekey.old_keys(key)):
+                state.drop_mapping(calendar_id, name)
         for mapping in edits.accepted:
             state.save_mapping(calendar_id, mapping)
 

@@ -23,6 +23,7 @@ from rules.spec import Account, Tier
 CSV_COLUMNS = (
     "name",
     "arr",
+    "currency",
     "tier",
     "renewal_date",
     "health",
@@ -65,14 +66,22 @@ def _pydantic_message(error: Mapping[str, Any]) -> str:
     return _ECHO.sub("", message)
 
 
-def read_accounts_csv(text: str, filename: str, *, max_rows: int | None = None) -> CsvAccounts:
+def read_accounts_csv(
+    text: str,
+    filename: str,
+    *,
+    max_rows: int | None = None,
+    context: Mapping[str, str | None] | None = None,
+) -> CsvAccounts:
     """Parse accounts CSV text; blank cells are "unknown", not errors.
 
-    More than ``max_rows`` accounts is one problem at the first row too many.
+    More than ``max_rows`` accounts is one problem at the first row too many. Amounts
+    are read in the rules' ``number_format`` and ``currency`` (the validation
+    ``context``; ``rules.money``).
     """
     result = CsvAccounts()
     try:
-        _read(text, filename, max_rows, result)
+        _read(text, filename, max_rows, dict(context or {}), result)
     except csv.Error as exc:  # a field over csv's size limit, a NUL byte, ...
         line = _line_of(exc)
         result.problems.append(Problem(filename, line, 1, "not a readable CSV row"))
@@ -86,7 +95,13 @@ def _line_of(exc: csv.Error) -> int:
     return int(match.group(1)) if match else 1
 
 
-def _read(text: str, filename: str, max_rows: int | None, result: CsvAccounts) -> None:
+def _read(
+    text: str,
+    filename: str,
+    max_rows: int | None,
+    context: dict[str, str | None],
+    result: CsvAccounts,
+) -> None:
     lines = text.splitlines()
     reader = csv.DictReader(io.StringIO(text))
     header = [name.strip() for name in (reader.fieldnames or [])]
@@ -133,7 +148,7 @@ def _read(text: str, filename: str, max_rows: int | None, result: CsvAccounts) -
             continue
         values = {k: v.strip() for k, v in row.items() if isinstance(v, str) and v.strip()}
         try:
-            account = Account.model_validate(values)
+            account = Account.model_validate(values, context=context)
         except ValidationError as exc:
             for error in exc.errors():
                 field_name = str(error["loc"][0]) if error["loc"] else "name"

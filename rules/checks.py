@@ -8,12 +8,15 @@ validate, so they still run (and report) when another section is broken.
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from rules.accounts import tier_for_arr
+from rules.keys import assign_keys, legacy_key, same_name
 from rules.kinds.goals import Goals, find_account
+from rules.money import format_amount
 from rules.registry import KINDS
 from rules.spec import Account, CalendarSpec, Categories, RuleSpec, Schedule, Tier, WorkingHours
 from rules.timeparse import WEEKDAYS, minute_of_day
@@ -103,21 +106,27 @@ def categories_total(categories: Categories) -> list[Issue]:
 
 
 def account_tiers(
-    accounts: Sequence[Account], tiers: Mapping[str, Tier]
+    accounts: Sequence[Account], tiers: Mapping[str, Tier], currency: str | None = None
 ) -> tuple[list[Account], list[Issue]]:
-    """Resolve each account's tier; report unknown overrides, gaps and empty tiers."""
+    """Resolve each account's tier, key and currency (the book's, ``currency``);
+    report duplicates, unknown overrides, gaps and empty tiers."""
     resolved: list[Account] = []
     out: list[Issue] = []
     names: dict[str, int] = {}
+    keys = assign_keys(a.name for a in accounts)
     for index, account in enumerate(accounts):
-        if account.slug in names:
+        # ASCII names that differ only in case and punctuation ("Acme Corp", "acme-corp")
+        # are one account typed twice; a transliterated name that meets another is not.
+        same = legacy_key(account.name) if account.name.isascii() else same_name(account.name)
+        first = names.setdefault(same, index)
+        if first != index:
             out.append(
                 Issue(
                     ("accounts", index, "name"),
-                    f"duplicate account {account.name!r} (block keys use {account.slug!r})",
+                    f"duplicate account {account.name!r}: the same name as account "
+                    f"#{first + 1} apart from case and punctuation; merge the two rows",
                 )
             )
-        names.setdefault(account.slug, index)
         if account.tier is not None:
             if account.tier not in tiers:
                 out.append(
@@ -127,24 +136,62 @@ def account_tiers(
                     )
                 )
                 continue
-            resolved.append(account)
+            resolved.append(account.with_key(keys[account.name], currency=currency))
             continue
         tier = tier_for_arr(tiers, account.arr)
         if tier is None:
             out.append(
                 Issue(
                     ("accounts", index, "arr"),
-                    f"ARR {account.arr:,.0f} of {account.name!r} fits no tier's min_arr/max_arr",
+                    f"ARR {format_amount(account.arr, account.currency)} of {account.name!r} "
+                    "fits no tier's min_arr/max_arr",
                 )
             )
             continue
-        resolved.append(account.model_copy(update={"tier": tier}))
+        resolved.append(account.with_key(keys[account.name], tier=tier, currency=currency))
     if accounts:
         used = {a.tier for a in resolved}
         for name in tiers:
             if name not in used:
                 out.append(Issue(("tiers", name), f"tier {name!r} has no accounts", at_key=True))
     return resolved, out
+
+
+def book_currency(
+    accounts: Sequence[Account], tiers: Mapping[str, Tier], declared: str | None
+) -> tuple[str | None, list[Issue]]:
+    """The one currency of the book: the declared one, else the one amounts are marked
+    with. A book that mixes currencies is refused: no rates are declared, and a tier
+    threshold in dollars cannot sort accounts in euros."""
+    marked: list[tuple[tuple[Any, ...], str, str]] = [
+        (("accounts", i, "arr"), a.currency, f"ARR of {a.name!r}")
+        for i, a in enumerate(accounts)
+        if a.currency is not None
+    ]
+    marked += [
+        (("tiers", name, "min_arr"), tier.currency, f"tier {name!r}")
+        for name, tier in tiers.items()
+        if tier.currency is not None
+    ]
+    book = declared
+    if book is None:
+        counts = Counter(currency for _, currency, _ in marked)
+        if not counts:
+            return None, []
+        book = min(counts, key=lambda c: (-counts[c], c))
+        if len(counts) == 1:
+            return book, []
+    fix = (
+        f"declare 'currency: {book}' and convert the others in the CRM export"
+        if declared is None
+        else "convert it in the CRM export (or change 'currency:')"
+    )
+    why = "the book is in" if declared is not None else "most amounts of the book are in"
+    return book, [
+        Issue(loc, f"{what} is in {currency} but {why} {book}; one book has one currency: {fix}")
+        for loc, currency, what in marked
+        if currency != book
+    ]
 
 
 def rule_tier_names(

@@ -15,7 +15,9 @@ import holidays as holidays_lib
 from blocker.models import BlockRequest, Category, Interval, TierTarget, WeekSpec
 from blocker.weeks import week_dates
 from rules.context import WeekContext
+from rules.keys import assign_keys, key_aliases
 from rules.kinds.meeting_free_day import MeetingFreeDay
+from rules.money import arr_band
 from rules.registry import KINDS
 from rules.spec import HolidaySpec, Rules, RuleSpec
 from rules.timeparse import WEEKDAYS, TimeRange
@@ -58,7 +60,11 @@ def tier_targets(rules: Rules) -> tuple[TierTarget, ...]:
     """Each tier's share range of account time as fractions, for the scorecard."""
     return tuple(
         TierTarget(
-            name=name, target_min=t.share[0] / 100, target_max=t.share[1] / 100, color=t.color
+            name=name,
+            target_min=t.share[0] / 100,
+            target_max=t.share[1] / 100,
+            color=t.color,
+            arr_band=arr_band(t.min_arr, t.max_arr, rules.currency, rules.number_format),
         )
         for name, t in rules.tiers.items()
     )
@@ -165,14 +171,42 @@ def expand_week(
     contact seen on the calendar, merged with the accounts file (latest wins).
     """
     ctx = week_context(rules, week, today=today, contacts=contacts)
+    requests = expand_requests(ctx)
     return WeekSpec(
         week=week,
         timezone=rules.timezone,
         working=working_intervals(rules, week),
-        requests=expand_requests(ctx),
+        requests=requests,
         tiers=tier_targets(rules),
         category_targets=category_targets(rules),
         rule_ids=frozenset(r.rule_id for r in rules.rules),
         alerts_max_minutes=_alert_cap(rules, week),
         category_margin=rules.categories.margin / 100,
+        key_aliases=legacy_request_keys(rules, requests),
     )
+
+
+def legacy_request_keys(
+    rules: Rules, requests: tuple[BlockRequest, ...]
+) -> tuple[tuple[str, str], ...]:
+    """(old, new) key of each request of an account whose key changed (``rules.keys``).
+
+    Request keys end ``/<ordinal>``, and an account's ordinal is its key, alone or
+    followed by ``-<more>`` (``muller-sohne-gmbh-90``); only the requests of that
+    account are translated, so no other account's key can be mistaken for it.
+    """
+    renamed = key_aliases(assign_keys(a.name for a in rules.accounts))
+    if not renamed:
+        return ()
+    new_to_old = {new: old for old, new in renamed.items()}
+    key_of = {a.name: a.slug for a in rules.accounts}
+    out: list[tuple[str, str]] = []
+    for req in requests:
+        new = key_of.get(req.account or "")
+        old = new_to_old.get(new or "")
+        if new is None or old is None:
+            continue
+        head, _, ordinal = req.key.rpartition("/")
+        if ordinal == new or ordinal.startswith(f"{new}-"):
+            out.append((f"{head}/{old}{ordinal[len(new) :]}", req.key))
+    return tuple(out)

@@ -22,8 +22,9 @@ from blocker.files import UnsafePath, check_regular, inside, read_limited, shown
 from rules import checks
 from rules.accounts import CsvAccounts, read_accounts_csv
 from rules.limits import RulesLimits
+from rules.money import usable_currency, usable_number_format
 from rules.registry import KINDS, kind_names
-from rules.source import Document, locate, parse_yaml
+from rules.source import Document, floats_as_written, locate, parse_yaml
 from rules.spec import Account, Rules, RuleSpec
 
 Position = tuple[str, int, int]
@@ -135,6 +136,10 @@ def _message(
     return f"{where}: {text}" if where else text
 
 
+_AMOUNTS = (("accounts", "*", "arr"), ("tiers", "*", "min_arr"), ("tiers", "*", "max_arr"))
+"""Where the rules hold amounts: read as written (``512.000``), not as YAML floats."""
+
+
 class _Load:
     """One load: collects problems from every stage, raises them all at the end."""
 
@@ -151,6 +156,8 @@ class _Load:
         self.doc = Document(None, None)
         self.csv: CsvAccounts | None = None
         self.csv_name = ""
+        self.context: dict[str, str | None] = {"number_format": None, "currency": None}
+        """Validation context: how amounts are written (``rules.money``)."""
         self.account_positions: list[int] = []
         """File position of each valid inline account (checks count valid ones only)."""
 
@@ -201,6 +208,8 @@ class _Load:
         except RecursionError:
             raise self.fail("invalid YAML: nested too deeply") from None
         data = self.doc.data
+        for path in _AMOUNTS:
+            data = floats_as_written(data, self.doc.root, path)
         if not isinstance(data, dict):
             raise RulesError(
                 [
@@ -213,13 +222,17 @@ class _Load:
                     )
                 ]
             )
+        self.context = {
+            "number_format": usable_number_format(data.get("number_format")),
+            "currency": usable_currency(data.get("currency")),
+        }
         rules = self.rules_section(data.get("rules"))
         accounts = self.accounts_section(data)
         self.calendar_files(data.get("calendars"))
         candidate = {**data, "rules": [r for _, r in rules], "accounts": accounts}
         result: Rules | None = None
         try:
-            result = Rules.model_validate(candidate)
+            result = Rules.model_validate(candidate, context=self.context)
         except ValidationError as exc:
             self.add_errors(exc, Rules)
         result = self.cross_checks(result, candidate, rules, accounts)
@@ -288,7 +301,12 @@ class _Load:
                 self.add(("accounts_file",), f"accounts file {shown(path)} is not UTF-8 text")
                 return []
             self.csv_name = shown(path)
-            self.csv = read_accounts_csv(text, self.csv_name, max_rows=self.limits.max_accounts)
+            self.csv = read_accounts_csv(
+                text,
+                self.csv_name,
+                max_rows=self.limits.max_accounts,
+                context=self.context,
+            )
             self.problems.extend(self.csv.problems)
             return self.csv.accounts
         raw = data.get("accounts")
@@ -306,7 +324,7 @@ class _Load:
         valid: list[Account] = []
         for index, item in enumerate(raw):
             try:
-                valid.append(Account.model_validate(item))
+                valid.append(Account.model_validate(item, context=self.context))
             except ValidationError as exc:
                 self.add_errors(exc, Account, ("accounts", index))
                 continue
@@ -343,13 +361,14 @@ class _Load:
         adapter: TypeAdapter[Any] = TypeAdapter(field.annotation)
         raw = candidate[name]
         try:
-            return adapter.validate_python(raw)
+            return adapter.validate_python(raw, context=self.context)
         except ValidationError as exc:
             if name not in _SALVAGE or not isinstance(raw, dict):
                 return None
             broken = {error["loc"][0] for error in exc.errors() if error["loc"]}
         try:  # keep the days that are valid so the overlap check can still run
-            return adapter.validate_python({k: v for k, v in raw.items() if k not in broken})
+            kept = {k: v for k, v in raw.items() if k not in broken}
+            return adapter.validate_python(kept, context=self.context)
         except ValidationError:
             return None
 
@@ -369,11 +388,13 @@ class _Load:
             issues += checks.fixed_windows(rules, hours)
         tiers = get("tiers")
         resolved: list[Account] = []
+        book: str | None = None
         if tiers is not None:
             issues += checks.tier_shares(tiers)
             issues += checks.rule_tier_names(rules, tiers)
-            resolved, account_issues = checks.account_tiers(accounts, tiers)
-            issues += self.remap_accounts(account_issues)
+            book, currency_issues = checks.book_currency(accounts, tiers, get("currency"))
+            resolved, account_issues = checks.account_tiers(accounts, tiers, book)
+            issues += self.remap_accounts(account_issues + currency_issues)
         if accounts or "accounts_file" not in candidate:  # an unreadable file is reported once
             issues += checks.goals(rules, accounts)
         steps: list[tuple[str, Callable[[Any], list[checks.Issue]]]] = [
@@ -392,7 +413,7 @@ class _Load:
             self.add(issue.loc, message, at_key=issue.at_key)
         if result is None:
             return None
-        return result.model_copy(update={"accounts": tuple(resolved)})
+        return result.model_copy(update={"accounts": tuple(resolved), "currency": book})
 
     def remap_accounts(self, issues: list[checks.Issue]) -> list[checks.Issue]:
         """Account indexes count valid accounts; map them back to file positions."""

@@ -122,3 +122,32 @@ def locate(root: Node | None, loc: tuple[Any, ...], *, at_key: bool = False) -> 
             continue
     mark = target.start_mark
     return mark.line + 1, mark.column + 1
+
+
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_DECIMAL = re.compile(r"^[+-]?[0-9][0-9_]*\.[0-9]+$")
+"""A float written with a fraction (not ``.inf``, ``1e5``): its digits may be grouping."""
+
+
+def floats_as_written(data: Any, node: Node | None, path: tuple[str, ...]) -> Any:
+    """``data`` with the plain-float scalars at ``path`` (``*`` = every item or key)
+    replaced by their source text.
+
+    YAML reads ``512.000`` as 512.0 and the thousands separator the author meant is
+    gone; amounts must see what was written (``rules.money`` refuses it).
+    """
+    if not path or node is None:
+        if isinstance(node, ScalarNode) and node.tag == _FLOAT_TAG and _DECIMAL.match(node.value):
+            return node.value
+        return data
+    head, rest = path[0], path[1:]
+    if isinstance(data, dict) and isinstance(node, MappingNode):
+        out = dict(data)
+        for key in list(out) if head == "*" else [head]:
+            entry = _mapping_entry(node, key) if key in out else None
+            if entry is not None:
+                out[key] = floats_as_written(out[key], entry[1], rest)
+        return out
+    if isinstance(data, list) and isinstance(node, SequenceNode) and head == "*":
+        return [floats_as_written(d, n, rest) for d, n in zip(data, node.value, strict=False)]
+    return data

@@ -22,12 +22,16 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from blocker.files import inside
 from blocker.models import Category, ConflictPolicy, Quadrant, ShowAs, TentativeAs
+from rules.keys import account_key
 from rules.limits import MAX_CALENDAR_REF_LENGTH, MAX_ID_LENGTH, MAX_NAME_LENGTH
+from rules.money import amount_value, check_currency, check_number_format, split_currency
 from rules.timeparse import (
     TimeRange,
     Weekday,
@@ -53,6 +57,15 @@ def _hex_color(value: object) -> str:
 
 
 Color = Annotated[str, BeforeValidator(_hex_color)]
+Currency = Annotated[str | None, AfterValidator(check_currency)]
+"""An ISO 4217 code (``EUR``); amounts say theirs with a symbol or code (``15.000 €``)."""
+
+
+def _context(info: ValidationInfo, name: str) -> str | None:
+    """A setting the loader passes as validation context: ``number_format``, and the
+    declared ``currency`` (what a bare ``$`` means when it is a dollar)."""
+    value = info.context.get(name) if isinstance(info.context, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def slugify(text: str) -> str:
@@ -205,10 +218,27 @@ class Tier(Strict):
 
     min_arr: float = Field(default=0, ge=0)
     max_arr: float | None = Field(default=None, gt=0)
+    currency: Currency = None
+    """Of the thresholds (from their marker, ``min_arr: ¥15,000,000``): the book's."""
     share: tuple[float, float]
     cadence: Cadence = "monthly"
     color: Color = "#4285F4"
     label: PlainText | None = Field(default=None, max_length=MAX_NAME_LENGTH)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _currency(cls, data: Any, info: ValidationInfo) -> Any:
+        return split_currency(
+            data,
+            ("min_arr", "max_arr"),
+            _context(info, "number_format"),
+            _context(info, "currency"),
+        )
+
+    @field_validator("min_arr", "max_arr", mode="before")
+    @classmethod
+    def _money(cls, value: Any, info: ValidationInfo) -> Any:
+        return amount_value(value, _context(info, "number_format"))
 
     @field_validator("share", mode="before")
     @classmethod
@@ -254,6 +284,8 @@ class Account(Strict):
 
     name: PlainText = Field(min_length=1, max_length=MAX_NAME_LENGTH)
     arr: float = Field(ge=0)
+    currency: Currency = None
+    """Of ``arr`` (from its marker, ``£40K``, or a ``currency`` column); None: the book's."""
     tier: PlainText | None = Field(default=None, max_length=MAX_ID_LENGTH)
     renewal_date: SaneDate | None = None
     health: int | None = Field(default=None, ge=0, le=100)
@@ -262,23 +294,20 @@ class Account(Strict):
     go_live: SaneDate | None = None
     domains: Annotated[tuple[str, ...], BeforeValidator(_split_domains)] = ()
 
+    _key: str | None = PrivateAttr(default=None)
+    """The key the loader gave it among the whole book (``rules.keys.assign_keys``)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _currency(cls, data: Any, info: ValidationInfo) -> Any:
+        return split_currency(
+            data, ("arr",), _context(info, "number_format"), _context(info, "currency")
+        )
+
     @field_validator("arr", mode="before")
     @classmethod
-    def _money(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            cleaned = value.strip().replace(",", "").replace("$", "").replace("_", "")
-            multiplier = 1
-            if cleaned[-1:].upper() == "K":
-                cleaned, multiplier = cleaned[:-1], 1_000
-            elif cleaned[-1:].upper() == "M":
-                cleaned, multiplier = cleaned[:-1], 1_000_000
-            try:
-                return float(cleaned) * multiplier
-            except ValueError:
-                raise ValueError(
-                    f"expected an amount like 120000 or $120K, got {value!r}"
-                ) from None
-        return value
+    def _money(cls, value: Any, info: ValidationInfo) -> Any:
+        return amount_value(value, _context(info, "number_format"))
 
     @field_validator("domains")
     @classmethod
@@ -287,8 +316,16 @@ class Account(Strict):
 
     @property
     def slug(self) -> str:
-        """Stable, key-safe form of the name (block keys use it, not a list position)."""
-        return slugify(self.name) or "account"
+        """Stable, key-safe form of the name (block keys use it, not a list position):
+        the one the loader gave it in its book, else the name's own (``rules.keys``)."""
+        return self._key if self._key is not None else account_key(self.name)
+
+    def with_key(self, key: str, **update: Any) -> Account:
+        """A copy carrying its book-wide key (and ``update``d fields): one copy, as
+        a book has thousands of accounts."""
+        copy = self.model_copy(update=update or None)
+        copy._key = key
+        return copy
 
 
 class Schedule(Strict):
@@ -361,6 +398,10 @@ class Rules(Strict):
     tiers: dict[Annotated[PlainText, Field(max_length=MAX_ID_LENGTH)], Tier] = Field(
         default_factory=_default_tiers
     )
+    number_format: Annotated[str | None, AfterValidator(check_number_format)] = None
+    """How the amounts are written (``1.234,56``); default ``1,234.56`` (rules.money)."""
+    currency: Currency = None
+    """The book's currency; without it, the one the amounts are marked with."""
     account_hours_per_week: float = Field(default=6, ge=0, le=80)
     alerts_max_hours: float | None = Field(default=None, ge=0, le=80)
     """At most this much alert (trigger) time a week; urgent renewal preps are exempt."""

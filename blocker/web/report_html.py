@@ -120,6 +120,8 @@ class Row:
     share: float
     target: str
     ok: bool | None
+    band: str = ""
+    """A tier's ARR band in the book's currency ("$100,000 and up")."""
     actual_minutes: int | None = None
     actual_share: float | None = None
     actual_ok: bool | None = None
@@ -217,6 +219,7 @@ def _tier_rows(card: dict[str, Any], actual: dict[str, Any] | None) -> tuple[Row
                 share=float(p["share"]) if p else 0.0,
                 target=_range(low, high),
                 ok=bool(p["ok"]) if p else None,
+                band=str((p or {}).get("arr", "")),
                 **extra,
             )
         )

@@ -121,6 +121,8 @@ class TierScore(BaseModel):
     target_min: float
     target_max: float
     ok: bool
+    arr: str | None = Field(default=None, examples=["$100,000 and up"])
+    """The tier's ARR band in the book's currency."""
 
 
 class ScorecardOut(BaseModel):

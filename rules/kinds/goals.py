@@ -24,6 +24,7 @@ from pydantic import BeforeValidator, Field, model_validator
 from blocker.models import BlockRequest, ConflictPolicy, Quadrant
 from blocker.weeks import parse_week
 from rules.context import KindDefaults, KindInfo, WeekContext
+from rules.keys import account_key, same_name
 from rules.kinds._common import week_request
 from rules.limits import MAX_NAME_LENGTH
 from rules.spec import Account, Day, PlainText, RuleSpec, Strict, Window, slugify
@@ -94,9 +95,14 @@ class Goals(RuleSpec):
 
 
 def find_account(accounts: Sequence[Account], name: str) -> Account | None:
-    """The account a goal names, matched on its slug ("acme corp" finds "Acme Corp")."""
-    wanted = slugify(name) or "account"
-    return next((a for a in accounts if a.slug == wanted), None)
+    """The account a goal names: by name (case and spacing aside), else by key
+    ("acme corp" finds "Acme Corp", "muller sohne gmbh" finds "Müller & Söhne GmbH")."""
+    wanted = same_name(name)
+    found = next((a for a in accounts if same_name(a.name) == wanted), None)
+    if found is not None:
+        return found
+    key = account_key(name)
+    return next((a for a in accounts if a.slug == key), None)
 
 
 def _request(rule: Goals, ctx: WeekContext, goal: Goal) -> BlockRequest | None:

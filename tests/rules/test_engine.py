@@ -151,9 +151,9 @@ def test_example_week_has_every_kind_of_block() -> None:
 def test_targets() -> None:
     rules = load_rules(EXAMPLE)
     assert tier_targets(rules) == (
-        TierTarget("high", 0.5, 0.6, "#D50000"),
-        TierTarget("mid", 0.3, 0.35, "#F4B400"),
-        TierTarget("low", 0.1, 0.15, "#0B8043"),
+        TierTarget("high", 0.5, 0.6, "#D50000", "$100,000 and up"),
+        TierTarget("mid", 0.3, 0.35, "#F4B400", "$25,000–$100,000"),
+        TierTarget("low", 0.1, 0.15, "#0B8043", "under $25,000"),
     )
     spec = expand_week(rules, "2026-W49", today=TODAY)
     assert spec.tiers == tier_targets(rules)

@@ -171,7 +171,9 @@ def test_csv_problems_are_located_in_the_csv(tmp_path: Path) -> None:
         (csv_file, 7, 16),  # unknown tier override, found after the tiers check
     ]
     assert problems[3].message == "name: Field required"
-    assert problems[1].message == "arr: expected an amount like 120000 or $120K"
+    assert problems[1].message == (
+        "arr: expected an amount like 120000, $120K, 15.000 € or EUR 40k (no digits found)"
+    )
     assert problems[4].message.startswith("unknown tier 'platinum'")
 
 
@@ -181,8 +183,8 @@ def test_csv_header_problems(tmp_path: Path) -> None:
     assert [(p.line, p.column) for p in problems] == [(1, 1), (1, 6)]
     assert {p.message for p in problems} == {
         "missing column 'arr'",
-        "header cell 2 is not a known column; expected name, arr, tier, renewal_date, health, "
-        "previous_health, last_contact, go_live, domains",
+        "header cell 2 is not a known column; expected name, arr, currency, tier, "
+        "renewal_date, health, previous_health, last_contact, go_live, domains",
     }
 
 
@@ -207,5 +209,10 @@ def test_accounts_whose_keys_would_collide() -> None:
         "  - {name: acme-corp, arr: 50000}\n  - {name: Small, arr: 5}\n"
     )
     assert [(p.line, p.column, p.message) for p in problems] == [
-        (4, 12, "duplicate account 'acme-corp' (block keys use 'acme-corp')"),
+        (
+            4,
+            12,
+            "duplicate account 'acme-corp': the same name as account #1 "
+            "apart from case and punctuation; merge the two rows",
+        ),
     ]

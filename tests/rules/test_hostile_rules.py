@@ -89,7 +89,7 @@ def test_a_secret_file_in_the_data_directory_is_never_echoed(tmp_path: Path) -> 
     found = problems(BASE + "accounts_file: .env\n", tmp_path)
     assert [(p.line, p.column) for p in found] == [(1, 1), (1, 1), (1, 1)]
     assert {p.message for p in found} == {
-        "header cell 1 is not a known column; expected name, arr, tier, renewal_date, "
+        "header cell 1 is not a known column; expected name, arr, currency, tier, renewal_date, "
         "health, previous_health, last_contact, go_live, domains",
         "missing column 'name'",
         "missing column 'arr'",
@@ -97,7 +97,8 @@ def test_a_secret_file_in_the_data_directory_is_never_echoed(tmp_path: Path) -> 
     (tmp_path / "bad.csv").write_text(f"name,arr,renewal_date\nAcme,{SECRET},{SECRET}\n")
     found = problems(BASE + "accounts_file: bad.csv\n", tmp_path)
     assert [p.message for p in found] == [
-        "arr: expected an amount like 120000 or $120K",
+        "arr: unknown currency or suffix; write a symbol ($, €, £, ¥), an ISO 4217 code "
+        "(EUR 40k, 15000 JPY) and K, M or B for thousands, millions, billions",
         "renewal_date: Input should be a valid date or datetime, invalid character in year",
     ]
 
