@@ -413,7 +413,14 @@ def _place_flexible(
     rule = state.chunks
     while state.remaining >= rule.min_len and window[0] < window[1]:
         own_ends = frozenset(p.span[1] for p in state.placed)
-        span = choose(week.blocked.free(window), preferred, state.remaining, rule, own_ends)
+        span = choose(
+            week.blocked.free(window),
+            preferred,
+            state.remaining,
+            rule,
+            own_ends,
+            req.preferred_rank,
+        )
         if span is None:
             span = _by_eviction(week, state, window, preferred, own_ends, order)
         if span is None:
@@ -467,7 +474,7 @@ def _by_eviction(
     for other, placed in victims:
         week.evict(other, placed)
         free = week.blocked.free(window)
-        span = choose(free, preferred, state.remaining, rule, own_ends)
+        span = choose(free, preferred, state.remaining, rule, own_ends, state.req.preferred_rank)
         if span is not None:
             other.notes.append(text.bumped_by(state.req.title))
             return span

@@ -166,3 +166,19 @@ def naming_only(reason: str, titles: Collection[str]) -> str:
 def over_alert_cap(cap_minutes: int) -> str:
     """Why an alert got less than it asked: the week's alert budget was spent first."""
     return f"over this week's alert cap ({cap_minutes / 60:g} h, alerts_max_hours)"
+
+
+def _windows(spans: Collection[tuple[int, int]], tz: ZoneInfo) -> str:
+    """Distinct times of day of preferred spans: "09:00-11:00 or 14:00-16:00"."""
+    labels = dict.fromkeys(f"{at(a, tz):%H:%M}-{at(b, tz):%H:%M}" for a, b in sorted(spans))
+    return " or ".join(labels)
+
+
+def later_choice(rank: int, first: Collection[tuple[int, int]], tz: ZoneInfo) -> str:
+    """Why a block sits in a later preferred window: the earlier choices were full."""
+    return f"in its choice #{rank + 1} window: {_windows(first, tz)} had no room"
+
+
+def off_preference(preferred: Collection[tuple[int, int]], tz: ZoneInfo) -> str:
+    """Why a block sits outside every preferred window: none had room."""
+    return f"outside its preferred time ({_windows(preferred, tz)}): no room there"

@@ -182,6 +182,7 @@ def week_request(
     minutes: int,
     min_chunk: int | None = None,
     window: TimeRange | None = None,
+    windows: tuple[TimeRange, ...] = (),
     prefer: list[date] | None = None,
     deadline: date | None = None,
     values: dict[str, Any] | None = None,
@@ -193,7 +194,9 @@ def week_request(
     ``deadline`` ends the window at the end of the last working day on or before
     it (if there is one); the preferred windows are ``window`` on the ``prefer``
     days (or on all ``days``), or the whole ``prefer`` days when ``window`` is
-    None. It comes in one piece unless ``min_chunk`` allows splitting it.
+    None. ``windows`` is several of them in order of preference (the planner
+    fills the first on every preferred day before it tries the second). It comes
+    in one piece unless ``min_chunk`` allows splitting it.
     """
     spans = ctx.working_spans(days)
     if not spans:
@@ -203,9 +206,16 @@ def week_request(
         before = ctx.working_spans([d for d in days if d <= deadline])
         if before:
             latest = before[-1].end
-    preferred: tuple[Interval, ...] = ()
-    if prefer is not None or window is not None:
-        preferred = ctx.working_spans(days if prefer is None else prefer, window)
+    ranked = windows or ((window,) if window is not None else ())
+    preferred: list[Interval] = []
+    ranks: list[int] = []
+    if prefer is not None or ranked:
+        for rank, one in enumerate(ranked or (None,)):
+            spans_in = ctx.working_spans(days if prefer is None else prefer, one)
+            preferred += spans_in
+            ranks += [rank] * len(spans_in)
+    if len(ranked) > 1:
+        extra["preferred_rank"] = tuple(ranks)
     return request(
         info,
         rule,
@@ -217,7 +227,7 @@ def week_request(
         latest=latest,
         fixed=False,
         min_chunk=min(min_chunk or minutes, minutes),
-        preferred=preferred,
+        preferred=tuple(preferred),
         values=values,
         **extra,
     )

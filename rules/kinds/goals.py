@@ -26,7 +26,7 @@ from blocker.weeks import parse_week
 from rules.context import KindDefaults, KindInfo, WeekContext
 from rules.kinds._common import week_request
 from rules.limits import MAX_NAME_LENGTH
-from rules.spec import Account, Day, PlainText, RuleSpec, Strict, Window, slugify
+from rules.spec import Account, Day, PlainText, RuleSpec, Strict, Windows, slugify
 from rules.timeparse import WEEKDAYS, TimeRange
 
 
@@ -85,8 +85,9 @@ class Goal(Strict):
 
 class Goals(RuleSpec):
     goals: tuple[Goal, ...] = ()
-    preferred: Window | None = TimeRange(time(9, 0), time(12, 0))
-    """The morning: where goal work goes when it can (None = anywhere in the day)."""
+    preferred: Windows = (TimeRange(time(9, 0), time(12, 0)),)
+    """The morning: where goal work goes when it can; a list is tried in order
+    (null = anywhere in the day)."""
     days: tuple[Day, ...] | None = None
     min_chunk: int = Field(default=60, ge=15, le=480)
     """A goal may be split into pieces of at least this many minutes."""
@@ -125,7 +126,7 @@ def _request(rule: Goals, ctx: WeekContext, goal: Goal) -> BlockRequest | None:
         ordinal=goal.slug,
         minutes=goal.total_minutes,
         min_chunk=rule.min_chunk,
-        window=rule.preferred,
+        windows=rule.preferred,
         prefer=prefer,
         deadline=deadline,
         protected=True,
