@@ -5,8 +5,9 @@ the least fragmentation): a whole chunk inside a preferred window, a partial
 chunk inside a preferred window, a whole chunk anywhere, a partial chunk
 anywhere. When a rule ranks its preferred windows (``BlockRequest.preferred_rank``),
 the first-ranked windows are tried before the second, and so on. Among whole
-fits the earliest wins unless it would leave a sliver too short to use; among partial fits the longest piece wins, so a request is split
-into as few chunks as possible.
+fits the earliest wins unless it would leave a sliver too short to use; among
+partial fits the longest piece wins, so a request is split into as few chunks
+as possible.
 """
 
 from __future__ import annotations
