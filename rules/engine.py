@@ -13,7 +13,7 @@ from datetime import date, datetime
 import holidays as holidays_lib
 
 from blocker.models import BlockRequest, Category, Interval, TierTarget, WeekSpec
-from blocker.weeks import week_dates
+from blocker.weeks import week_dates, week_of
 from rules.context import WeekContext
 from rules.kinds.meeting_free_day import MeetingFreeDay
 from rules.registry import KINDS
@@ -40,6 +40,23 @@ def workdays(rules: Rules, week: str) -> dict[date, TimeRange]:
         if hours is not None and day not in off:
             out[day] = hours
     return out
+
+
+def generation_day(rules: Rules, today: date) -> date:
+    """The day of ``today``'s week on which next week is generated.
+
+    ``schedule.generate_at`` names a weekday (Friday by default); when that day is
+    a holiday or a day off, the last working day before it in the same week takes
+    its place, so a week whose Friday is off (or a four-day week) still gets next
+    week's plan before it ends. With no working day before it, the named day stays.
+    """
+    week = week_of(today)
+    named = week_dates(week)[WEEKDAYS.index(rules.schedule.generate_at.day)]
+    work = workdays(rules, week)
+    if named in work:
+        return named
+    before = [d for d in sorted(work) if d < named]
+    return before[-1] if before else named
 
 
 def working_intervals(rules: Rules, week: str) -> tuple[Interval, ...]:
