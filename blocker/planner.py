@@ -44,6 +44,7 @@ from blocker.models import (
     Block,
     BlockRequest,
     Busy,
+    Conflict,
     Pin,
     Plan,
     Shortfall,
@@ -241,6 +242,13 @@ def _place_marker(week: Week, state: RequestState) -> None:
         state.notes.append(text.meeting_takes(title, a_start, week.tz))
         return
     state.placed.append(Placed(req.key, (start, end), state.titles.get(req.key, req.title)))
+    if req.protected and req.conflict_policy == "keep":
+        # a marker holds no time, so meetings may be booked on it (the meeting-free
+        # day); each is reported as a conflict naming the meeting and its time
+        for m_start, m_end, title in week.meetings_on((start, end)):
+            week.conflicts.append(
+                Conflict(req.key, title, text.at(m_start, week.tz), text.at(m_end, week.tz))
+            )
 
 
 def _place_fixed(

@@ -15,7 +15,7 @@ import holidays as holidays_lib
 from blocker.models import BlockRequest, Category, Interval, TierTarget, WeekSpec
 from blocker.weeks import week_dates, week_of
 from rules.context import WeekContext
-from rules.kinds.meeting_free_day import MeetingFreeDay
+from rules.kinds.meeting_free_day import MeetingFreeDay, free_dates
 from rules.registry import KINDS
 from rules.spec import HolidaySpec, Rules, RuleSpec
 from rules.timeparse import WEEKDAYS, TimeRange
@@ -100,8 +100,13 @@ def week_context(
     """The context every kind expands against (also handy for tests and the report)."""
     dates = tuple(week_dates(week))
     work = workdays(rules, week)
-    free_days = {r.day for r in rules.rules if isinstance(r, MeetingFreeDay)}
-    meeting_free = frozenset(d for d in dates if WEEKDAYS[d.weekday()] in free_days and d in work)
+    meeting_free = frozenset(
+        d
+        for r in rules.rules
+        if isinstance(r, MeetingFreeDay)
+        for d in free_dates(r, rules, dates)
+        if d in work
+    )
     return WeekContext(
         rules=rules,
         week=week,
