@@ -486,6 +486,9 @@ class WeekSpec:
     )
     alerts_max_minutes: int | None = None
     """The week's cap on alert (trigger) time; None: no cap. Pro rata in short weeks."""
+    alerts_cap_source: str = "alerts_max_hours"
+    """Where the cap comes from, for the words of what it cut (the user's setting, or
+    the short week's share of the alerts)."""
     category_margin: float = 0.1
     """How far (as a fraction) a category's share may stray from its target unflagged."""
     rule_ids: frozenset[str] | None = None

@@ -149,7 +149,7 @@ def _plan_once(
         key=lambda s: (-s.req.priority, s.req.latest - s.req.earliest, s.req.key),
     )
     if spec.alerts_max_minutes is not None:
-        _cap_alerts(spec.alerts_max_minutes, order)
+        _cap_alerts(spec.alerts_max_minutes, order, spec.alerts_cap_source)
     for state in order:
         _place_flexible(week, state, now_s, stable_s, order, timed)
     settled = max((x for x in (now_s, stable_s) if x is not None), default=None)
@@ -442,7 +442,9 @@ def _place_flexible(
         week.place(state, Placed(key, span, state.titles.get(key, req.title), fresh=True))
 
 
-def _cap_alerts(cap_minutes: int, order: Sequence[RequestState]) -> None:
+def _cap_alerts(
+    cap_minutes: int, order: Sequence[RequestState], source: str = "alerts_max_hours"
+) -> None:
     """Share the week's alert budget out in priority order; what is over it is capped
     (a shortfall saying so). Cap-exempt alerts (an urgent renewal) count but are never
     cut, so they come first whatever their priority."""
@@ -458,7 +460,7 @@ def _cap_alerts(cap_minutes: int, order: Sequence[RequestState]) -> None:
         left -= allowed
         if allowed < wanted:
             state.capped += wanted - allowed
-            state.notes.append(text.over_alert_cap(cap_minutes))
+            state.notes.append(text.over_alert_cap(cap_minutes, source))
 
 
 def _by_eviction(

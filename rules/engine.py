@@ -6,6 +6,7 @@ included), which is what lets the planner keep blocks where they were.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime
@@ -141,12 +142,19 @@ def expand_requests(ctx: WeekContext) -> tuple[BlockRequest, ...]:
     for index, rule in enumerate(rules):
         if not late[index]:
             expanded[index] = _expand_rule(rule, ctx)
+    # the alerts the week's cap will cut do not fill their tiers: count the alerts
+    # at the share the cap leaves them, so account time still gets its part
+    early = tuple(req for reqs in expanded.values() for req in reqs)
+    cap, _ = _alert_cap(ctx, early)
+    cuttable = sum(r.minutes for r in early if r.alert and not r.cap_exempt)
+    kept = min(1.0, cap / cuttable) if cap is not None and cuttable else 1.0
     tier_minutes: dict[str, int] = {}
     touched: set[str] = set()
     for reqs in expanded.values():
         for req in reqs:
             if req.tier is not None and not req.all_day:
-                tier_minutes[req.tier] = tier_minutes.get(req.tier, 0) + req.minutes
+                counted = req.minutes * (kept if req.alert and not req.cap_exempt else 1.0)
+                tier_minutes[req.tier] = tier_minutes.get(req.tier, 0) + round(counted)
             if req.account is not None:
                 touched.add(req.account)
     late_ctx = replace(ctx, tier_minutes=tier_minutes, touched=frozenset(touched))
@@ -164,12 +172,34 @@ def expand_requests(ctx: WeekContext) -> tuple[BlockRequest, ...]:
     return tuple(out)
 
 
-def _alert_cap(rules: Rules, week: str) -> int | None:
-    """``alerts_max_hours`` in minutes, pro rata to the week's working days."""
-    if rules.alerts_max_hours is None:
-        return None
-    days = len(workdays(rules, week))
-    return round(rules.alerts_max_hours * 60 * days / 5)
+SHORT_WEEK = 0.6
+"""A week with at most this share of its normal working days (3 of 5, 2 of 4) caps
+its alerts pro rata even without ``alerts_max_hours``. A week with one holiday keeps
+them all: the tier budget counts alert minutes before the planner cuts them in
+priority order, and a 20 % cut there left tiers outside their ranges."""
+
+
+def _alert_cap(ctx: WeekContext, requests: tuple[BlockRequest, ...]) -> tuple[int | None, str]:
+    """The week's alert budget in minutes and where it comes from.
+
+    ``alerts_max_hours`` is pro rata to the week's working days. Without it, a week
+    left with at most :data:`SHORT_WEEK` of its working days still scales its alerts
+    to the days left: the alerts the cap may cut get their share of the working
+    days, never less than the largest one (at least one alert keeps its full size);
+    an urgent renewal is never cut anyway.
+    """
+    fraction = ctx.pro_rata()
+    hours = ctx.rules.alerts_max_hours
+    if hours is not None:
+        return round(hours * 60 * fraction), "alerts_max_hours"
+    cuttable = [r.minutes for r in requests if r.alert and not r.cap_exempt]
+    if fraction > SHORT_WEEK or not cuttable:
+        return None, ""
+    cap = max(max(cuttable), math.ceil(sum(cuttable) * fraction))
+    if cap >= sum(cuttable):
+        return None, ""
+    normal = round(len(ctx.days()) / fraction) if fraction > 0 else 0
+    return cap, f"{len(ctx.days())} of {normal} working days this week"
 
 
 def expand_week(
@@ -187,14 +217,17 @@ def expand_week(
     contact seen on the calendar, merged with the accounts file (latest wins).
     """
     ctx = week_context(rules, week, today=today, contacts=contacts)
+    requests = expand_requests(ctx)
+    cap, source = _alert_cap(ctx, requests)
     return WeekSpec(
         week=week,
         timezone=rules.timezone,
         working=working_intervals(rules, week),
-        requests=expand_requests(ctx),
+        requests=requests,
         tiers=tier_targets(rules),
         category_targets=category_targets(rules),
         rule_ids=frozenset(r.rule_id for r in rules.rules),
-        alerts_max_minutes=_alert_cap(rules, week),
+        alerts_max_minutes=cap,
+        alerts_cap_source=source or "alerts_max_hours",
         category_margin=rules.categories.margin / 100,
     )

@@ -163,9 +163,9 @@ def naming_only(reason: str, titles: Collection[str]) -> str:
     return "; ".join(dict.fromkeys(kept))
 
 
-def over_alert_cap(cap_minutes: int) -> str:
+def over_alert_cap(cap_minutes: int, source: str = "alerts_max_hours") -> str:
     """Why an alert got less than it asked: the week's alert budget was spent first."""
-    return f"over this week's alert cap ({cap_minutes / 60:g} h, alerts_max_hours)"
+    return f"over this week's alert cap ({cap_minutes / 60:g} h, {source})"
 
 
 def _windows(spans: Collection[tuple[int, int]], tz: ZoneInfo) -> str:

@@ -206,7 +206,8 @@ def _weekly(rule: Goals, ctx: WeekContext, goal: Goal) -> BlockRequest | None:
         floor = min(total, rule.min_chunk)
         minutes = max(floor, round(total * fraction / SCALE_STEP) * SCALE_STEP)
         if minutes < total:
-            scope = f"; {minutes} of {total} min: {len(days)} working days this week"
+            count = f"{len(days)} working day{'s' if len(days) != 1 else ''}"
+            scope = f"; {minutes} of {total} min: {count} this week"
         total = min(total, minutes)
     return _request(rule, ctx, goal, days, total, ordinal=goal.slug, scope=scope)
 
