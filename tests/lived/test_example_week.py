@@ -152,5 +152,5 @@ def test_a_meeting_on_part_of_a_protected_focus_block_keeps_the_block(workdir: P
     [conflict] = [line for line in conflicts if "Focus time" in line]
     assert "Escalation call" in conflict and "kept" in conflict
     # Friday is the example's meeting-free day: the call is flagged there too
-    [free_day] = [line for line in conflicts if "Meeting-free day" in line]
-    assert "'Escalation call' (Fri " in free_day
+    free_day = [line for line in conflicts if "Meeting-free day" in line]
+    assert [line for line in free_day if "'Escalation call' (Fri " in line]
