@@ -106,7 +106,7 @@ def _with_placement(week: Week, req: BlockRequest, placed: Placed, reason: str) 
     if rank == 0:
         return reason
     note = (
-        text.off_preference(spans, week.tz)
+        text.off_preference(spans, start, week.tz)
         if rank is None
         else text.later_choice(rank, [s for g in groups[:rank] for s in g], week.tz)
     )

@@ -179,6 +179,10 @@ def later_choice(rank: int, first: Collection[tuple[int, int]], tz: ZoneInfo) ->
     return f"in its choice #{rank + 1} window: {_windows(first, tz)} had no room"
 
 
-def off_preference(preferred: Collection[tuple[int, int]], tz: ZoneInfo) -> str:
-    """Why a block sits outside every preferred window: none had room."""
+def off_preference(preferred: Collection[tuple[int, int]], start: int, tz: ZoneInfo) -> str:
+    """Why a block (starting at ``start``) sits outside every preferred window: none
+    had room. Named by day when its day is not one of the preferred days."""
+    days = dict.fromkeys(f"{at(a, tz):%a}" for a, _ in sorted(preferred))
+    if f"{at(start, tz):%a}" not in days:
+        return f"outside its preferred days ({', '.join(days)}): no room there"
     return f"outside its preferred time ({_windows(preferred, tz)}): no room there"

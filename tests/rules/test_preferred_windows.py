@@ -131,3 +131,21 @@ def test_bad_window_lists_are_located_errors(preferred: str, message: str) -> No
     [problem] = problems_of(text)
     assert (problem.line, problem.column) == (4, 16)
     assert message in problem.message
+
+
+def test_a_trigger_off_its_preferred_days_names_the_days() -> None:
+    body = """\
+    rules:
+      - {kind: health_drop, below: 50, minutes: 45, prefer_days: 2}
+    """
+    spec = expand_week(rules_from(body), WEEK, today=TODAY)
+    monday, tuesday = date(2026, 11, 30), date(2026, 12, 1)
+    busy = [
+        Busy(start=t(d, 8, 30), end=t(d, 17, 30), title="Offsite prep") for d in (monday, tuesday)
+    ]
+    plan = plan_week(spec, busy=busy)
+    blocks = [b for b in plan.blocks if b.kind == "health_drop"]  # Globex and Initech
+    assert len(blocks) == 2
+    for block in blocks:
+        assert block.start.astimezone(NY).date() == date(2026, 12, 2)
+        assert block.reason.endswith("; outside its preferred days (Mon, Tue): no room there")
