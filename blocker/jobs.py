@@ -69,6 +69,22 @@ def generate_next_week(ctx: Runtime, calendar_id: str) -> list[RunOutcome]:
     return [outcome] if outcome else []
 
 
+def generate_if_due(ctx: Runtime, calendar_id: str) -> list[RunOutcome]:
+    """The weekly job as the scheduler fires it (every day at ``generate_at``):
+    generate on the week's generation day (:func:`rules.engine.generation_day`:
+    the named weekday, or the last working day before it when that is a holiday),
+    or later in the week if that run was missed and next week has no plan yet."""
+    from rules.engine import generation_day
+
+    today = ctx.today()
+    due = generation_day(ctx.rules, today)
+    if today < due:
+        return []
+    if today > due and _has_plan(ctx, calendar_id, next_week(today)):
+        return []
+    return generate_next_week(ctx, calendar_id)
+
+
 def rebalance(ctx: Runtime, calendar_id: str, trigger: str = "rebalance") -> list[RunOutcome]:
     """Re-plan this week, and next week too once it has been generated.
 
@@ -145,4 +161,11 @@ def refresh_tokens(ctx: Runtime) -> int:
     return refreshed
 
 
-__all__ = ["generate_next_week", "poll", "rebalance", "refresh_tokens", "renew_channels"]
+__all__ = [
+    "generate_if_due",
+    "generate_next_week",
+    "poll",
+    "rebalance",
+    "refresh_tokens",
+    "renew_channels",
+]

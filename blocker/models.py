@@ -99,6 +99,9 @@ class BlockRequest:
     min_chunk: int = 15
     max_chunk: int | None = None
     preferred: tuple[Interval, ...] = ()
+    preferred_rank: tuple[int, ...] = ()
+    """Rank of each ``preferred`` window (0 = first choice) when a rule lists several:
+    the planner tries rank 0 everywhere before rank 1. Empty = all equally good."""
     priority: int = 50
     quadrant: Quadrant = 2
     category: Category = "proactive"
@@ -130,6 +133,8 @@ class BlockRequest:
             raise ValueError(f"{self.key}: minutes must be positive, got {self.minutes}")
         if _instant(self.latest) < _instant(self.earliest):
             raise ValueError(f"{self.key}: window ends before it starts")
+        if self.preferred_rank and len(self.preferred_rank) != len(self.preferred):
+            raise ValueError(f"{self.key}: one preferred_rank per preferred window")
 
 
 @dataclass(frozen=True, slots=True)
@@ -495,6 +500,9 @@ class WeekSpec:
     )
     alerts_max_minutes: int | None = None
     """The week's cap on alert (trigger) time; None: no cap. Pro rata in short weeks."""
+    alerts_cap_source: str = "alerts_max_hours"
+    """Where the cap comes from, for the words of what it cut (the user's setting, or
+    the short week's share of the alerts)."""
     category_margin: float = 0.1
     """How far (as a fraction) a category's share may stray from its target unflagged."""
     rule_ids: frozenset[str] | None = None

@@ -44,6 +44,7 @@ from blocker.models import (
     Block,
     BlockRequest,
     Busy,
+    Conflict,
     Pin,
     Plan,
     Shortfall,
@@ -148,7 +149,7 @@ def _plan_once(
         key=lambda s: (-s.req.priority, s.req.latest - s.req.earliest, s.req.key),
     )
     if spec.alerts_max_minutes is not None:
-        _cap_alerts(spec.alerts_max_minutes, order)
+        _cap_alerts(spec.alerts_max_minutes, order, spec.alerts_cap_source)
     for state in order:
         _place_flexible(week, state, now_s, stable_s, order, timed)
     settled = max((x for x in (now_s, stable_s) if x is not None), default=None)
@@ -241,6 +242,13 @@ def _place_marker(week: Week, state: RequestState) -> None:
         state.notes.append(text.meeting_takes(title, a_start, week.tz))
         return
     state.placed.append(Placed(req.key, (start, end), state.titles.get(req.key, req.title)))
+    if req.protected and req.conflict_policy == "keep":
+        # a marker holds no time, so meetings may be booked on it (the meeting-free
+        # day); each is reported as a conflict naming the meeting and its time
+        for m_start, m_end, title in week.meetings_on((start, end)):
+            week.conflicts.append(
+                Conflict(req.key, title, text.at(m_start, week.tz), text.at(m_end, week.tz))
+            )
 
 
 def _place_fixed(
@@ -413,7 +421,14 @@ def _place_flexible(
     rule = state.chunks
     while state.remaining >= rule.min_len and window[0] < window[1]:
         own_ends = frozenset(p.span[1] for p in state.placed)
-        span = choose(week.blocked.free(window), preferred, state.remaining, rule, own_ends)
+        span = choose(
+            week.blocked.free(window),
+            preferred,
+            state.remaining,
+            rule,
+            own_ends,
+            req.preferred_rank,
+        )
         if span is None:
             span = _by_eviction(week, state, window, preferred, own_ends, order)
         if span is None:
@@ -427,7 +442,9 @@ def _place_flexible(
         week.place(state, Placed(key, span, state.titles.get(key, req.title), fresh=True))
 
 
-def _cap_alerts(cap_minutes: int, order: Sequence[RequestState]) -> None:
+def _cap_alerts(
+    cap_minutes: int, order: Sequence[RequestState], source: str = "alerts_max_hours"
+) -> None:
     """Share the week's alert budget out in priority order; what is over it is capped
     (a shortfall saying so). Cap-exempt alerts (an urgent renewal) count but are never
     cut, so they come first whatever their priority."""
@@ -443,7 +460,7 @@ def _cap_alerts(cap_minutes: int, order: Sequence[RequestState]) -> None:
         left -= allowed
         if allowed < wanted:
             state.capped += wanted - allowed
-            state.notes.append(text.over_alert_cap(cap_minutes))
+            state.notes.append(text.over_alert_cap(cap_minutes, source))
 
 
 def _by_eviction(
@@ -467,7 +484,7 @@ def _by_eviction(
     for other, placed in victims:
         week.evict(other, placed)
         free = week.blocked.free(window)
-        span = choose(free, preferred, state.remaining, rule, own_ends)
+        span = choose(free, preferred, state.remaining, rule, own_ends, state.req.preferred_rank)
         if span is not None:
             other.notes.append(text.bumped_by(state.req.title))
             return span

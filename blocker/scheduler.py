@@ -1,6 +1,8 @@
 """APScheduler 3 wiring, and nothing else: when the job functions of :mod:`blocker.jobs` run.
 
-* weekly generation per calendar: cron in the user's zone from ``schedule.generate_at``;
+* weekly generation per calendar: daily cron in the user's zone at ``schedule.generate_at``'s
+  time; the job generates on its weekday, or the last working day before it if that is a
+  holiday (:func:`blocker.jobs.generate_if_due`);
 * a daily rebalance at ``schedule.daily_rebalance_at`` in the user's zone;
 * a fallback poll every ``schedule.poll_minutes``;
 * channel renewal and token refresh on intervals;
@@ -128,7 +130,7 @@ def _lookup(scope: str) -> BlockerScheduler | None:
 
 def job_generate(scope: str, calendar_id: str) -> None:
     if sched := _lookup(scope):
-        jobs.generate_next_week(sched.runtime, calendar_id)
+        jobs.generate_if_due(sched.runtime, calendar_id)
 
 
 def job_rebalance(scope: str, calendar_id: str, trigger: str = "rebalance") -> None:
@@ -215,8 +217,9 @@ class BlockerScheduler:
             args = {"scope": self.scope, "calendar_id": cid}
             add(
                 _REF + "job_generate",
+                # every day: jobs.generate_if_due runs it on the named weekday, or
+                # on the last working day before it when that day is a holiday
                 CronTrigger(
-                    day_of_week=cfg.generate_day,
                     hour=cfg.generate_at.hour,
                     minute=cfg.generate_at.minute,
                     timezone=zone,

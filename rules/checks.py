@@ -15,7 +15,7 @@ from typing import Any
 
 from rules.accounts import tier_for_arr
 from rules.keys import assign_keys, legacy_key, same_name
-from rules.kinds.goals import Goals, find_account
+from rules.kinds.goals import Goal, Goals, find_account
 from rules.money import format_amount
 from rules.registry import KINDS
 from rules.spec import Account, CalendarSpec, Categories, RuleSpec, Schedule, Tier, WorkingHours
@@ -220,21 +220,33 @@ def goals(rules: Sequence[tuple[int, RuleSpec]], accounts: Sequence[Account]) ->
     for index, rule in rules:
         if not isinstance(rule, Goals):
             continue
-        seen: dict[str, int] = {}
+        seen: dict[str, list[int]] = {}
         for number, goal in enumerate(rule.goals):
             loc = ("rules", index, "goals", number)
-            first = seen.setdefault(goal.slug, number)
-            if first != number:
+            earlier = seen.setdefault(goal.slug, [])
+            clash = next((i for i in earlier if _same_weeks(rule.goals[i], goal)), None)
+            earlier.append(number)
+            if clash is not None:
                 out.append(
                     Issue(
                         (*loc, "title"),
-                        f"duplicate goal {goal.title!r}, first used by goal #{first + 1} "
-                        "(block keys use the title)",
+                        f"duplicate goal {goal.title!r}, first used by goal #{clash + 1} "
+                        "in the same weeks (block keys use the title; give each its own "
+                        "week:, month: or quarter:, or another title)",
                     )
                 )
             if goal.account is not None and find_account(accounts, goal.account) is None:
                 out.append(Issue((*loc, "account"), _unknown_account(goal.account, accounts)))
     return out
+
+
+def _same_weeks(a: Goal, b: Goal) -> bool:
+    """Whether two goals of one title would ask for time under one block key: keys
+    carry the week, and a month's or quarter's label, so only goals of the same
+    period that are not pinned to different weeks, months or quarters collide."""
+    if a.period != b.period:
+        return False
+    return a.pin is None or b.pin is None or a.pin == b.pin
 
 
 def _unknown_account(name: str, accounts: Sequence[Account]) -> str:

@@ -6,6 +6,7 @@ included), which is what lets the planner keep blocks where they were.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime
@@ -13,10 +14,10 @@ from datetime import date, datetime
 import holidays as holidays_lib
 
 from blocker.models import BlockRequest, Category, Interval, TierTarget, WeekSpec
-from blocker.weeks import week_dates
+from blocker.weeks import week_dates, week_of
 from rules.context import WeekContext
 from rules.keys import assign_keys, key_aliases
-from rules.kinds.meeting_free_day import MeetingFreeDay
+from rules.kinds.meeting_free_day import MeetingFreeDay, free_dates
 from rules.money import arr_band
 from rules.registry import KINDS
 from rules.spec import HolidaySpec, Rules, RuleSpec
@@ -42,6 +43,23 @@ def workdays(rules: Rules, week: str) -> dict[date, TimeRange]:
         if hours is not None and day not in off:
             out[day] = hours
     return out
+
+
+def generation_day(rules: Rules, today: date) -> date:
+    """The day of ``today``'s week on which next week is generated.
+
+    ``schedule.generate_at`` names a weekday (Friday by default); when that day is
+    a holiday or a day off, the last working day before it in the same week takes
+    its place, so a week whose Friday is off (or a four-day week) still gets next
+    week's plan before it ends. With no working day before it, the named day stays.
+    """
+    week = week_of(today)
+    named = week_dates(week)[WEEKDAYS.index(rules.schedule.generate_at.day)]
+    work = workdays(rules, week)
+    if named in work:
+        return named
+    before = [d for d in sorted(work) if d < named]
+    return before[-1] if before else named
 
 
 def working_intervals(rules: Rules, week: str) -> tuple[Interval, ...]:
@@ -89,8 +107,13 @@ def week_context(
     """The context every kind expands against (also handy for tests and the report)."""
     dates = tuple(week_dates(week))
     work = workdays(rules, week)
-    free_days = {r.day for r in rules.rules if isinstance(r, MeetingFreeDay)}
-    meeting_free = frozenset(d for d in dates if WEEKDAYS[d.weekday()] in free_days and d in work)
+    meeting_free = frozenset(
+        d
+        for r in rules.rules
+        if isinstance(r, MeetingFreeDay)
+        for d in free_dates(r, rules, dates)
+        if d in work
+    )
     return WeekContext(
         rules=rules,
         week=week,
@@ -125,12 +148,19 @@ def expand_requests(ctx: WeekContext) -> tuple[BlockRequest, ...]:
     for index, rule in enumerate(rules):
         if not late[index]:
             expanded[index] = _expand_rule(rule, ctx)
+    # the alerts the week's cap will cut do not fill their tiers: count the alerts
+    # at the share the cap leaves them, so account time still gets its part
+    early = tuple(req for reqs in expanded.values() for req in reqs)
+    cap, _ = _alert_cap(ctx, early)
+    cuttable = sum(r.minutes for r in early if r.alert and not r.cap_exempt)
+    kept = min(1.0, cap / cuttable) if cap is not None and cuttable else 1.0
     tier_minutes: dict[str, int] = {}
     touched: set[str] = set()
     for reqs in expanded.values():
         for req in reqs:
             if req.tier is not None and not req.all_day:
-                tier_minutes[req.tier] = tier_minutes.get(req.tier, 0) + req.minutes
+                counted = req.minutes * (kept if req.alert and not req.cap_exempt else 1.0)
+                tier_minutes[req.tier] = tier_minutes.get(req.tier, 0) + round(counted)
             if req.account is not None:
                 touched.add(req.account)
     late_ctx = replace(ctx, tier_minutes=tier_minutes, touched=frozenset(touched))
@@ -148,12 +178,34 @@ def expand_requests(ctx: WeekContext) -> tuple[BlockRequest, ...]:
     return tuple(out)
 
 
-def _alert_cap(rules: Rules, week: str) -> int | None:
-    """``alerts_max_hours`` in minutes, pro rata to the week's working days."""
-    if rules.alerts_max_hours is None:
-        return None
-    days = len(workdays(rules, week))
-    return round(rules.alerts_max_hours * 60 * days / 5)
+SHORT_WEEK = 0.6
+"""A week with at most this share of its normal working days (3 of 5, 2 of 4) caps
+its alerts pro rata even without ``alerts_max_hours``. A week with one holiday keeps
+them all: the tier budget counts alert minutes before the planner cuts them in
+priority order, and a 20 % cut there left tiers outside their ranges."""
+
+
+def _alert_cap(ctx: WeekContext, requests: tuple[BlockRequest, ...]) -> tuple[int | None, str]:
+    """The week's alert budget in minutes and where it comes from.
+
+    ``alerts_max_hours`` is pro rata to the week's working days. Without it, a week
+    left with at most :data:`SHORT_WEEK` of its working days still scales its alerts
+    to the days left: the alerts the cap may cut get their share of the working
+    days, never less than the largest one (at least one alert keeps its full size);
+    an urgent renewal is never cut anyway.
+    """
+    fraction = ctx.pro_rata()
+    hours = ctx.rules.alerts_max_hours
+    if hours is not None:
+        return round(hours * 60 * fraction), "alerts_max_hours"
+    cuttable = [r.minutes for r in requests if r.alert and not r.cap_exempt]
+    if fraction > SHORT_WEEK or not cuttable:
+        return None, ""
+    cap = max(max(cuttable), math.ceil(sum(cuttable) * fraction))
+    if cap >= sum(cuttable):
+        return None, ""
+    normal = round(len(ctx.days()) / fraction) if fraction > 0 else 0
+    return cap, f"{len(ctx.days())} of {normal} working days this week"
 
 
 def expand_week(
@@ -172,6 +224,7 @@ def expand_week(
     """
     ctx = week_context(rules, week, today=today, contacts=contacts)
     requests = expand_requests(ctx)
+    cap, source = _alert_cap(ctx, requests)
     return WeekSpec(
         week=week,
         timezone=rules.timezone,
@@ -180,7 +233,8 @@ def expand_week(
         tiers=tier_targets(rules),
         category_targets=category_targets(rules),
         rule_ids=frozenset(r.rule_id for r in rules.rules),
-        alerts_max_minutes=_alert_cap(rules, week),
+        alerts_max_minutes=cap,
+        alerts_cap_source=source or "alerts_max_hours",
         category_margin=rules.categories.margin / 100,
         key_aliases=legacy_request_keys(rules, requests),
     )

@@ -8,6 +8,7 @@ others: the user fixes the file in one pass, not one error per run.
 from __future__ import annotations
 
 import difflib
+import re
 import typing
 from collections.abc import Callable
 from pathlib import Path
@@ -131,6 +132,11 @@ def _message(
         suggestion = _suggest(name, _fields_at(model, loc[:-1])) if suggest else ""
         return f"unknown key {shown(name)!r}{suggestion}"
     text = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "literal_error" and isinstance(error.get("input"), str) and suggest:
+        # "Input should be 'a' or 'b'" -> the same, plus the closest of 'a', 'b'
+        expected = str(error.get("ctx", {}).get("expected", ""))
+        options = [part.strip("'") for part in re.findall(r"'[^']*'", expected)]
+        text = f"{text}, got {shown(error['input'])!r}{_suggest(error['input'], options)}"
     if error["type"] == "missing":
         return f"{where}: required key is missing"
     return f"{where}: {text}" if where else text

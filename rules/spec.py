@@ -40,10 +40,13 @@ from rules.timeparse import (
     parse_range,
     parse_weekday,
     parse_weekly_time,
+    parse_windows,
 )
 
 HHMM = Annotated[time, BeforeValidator(parse_hhmm)]
 Window = Annotated[TimeRange, BeforeValidator(parse_range)]
+Windows = Annotated[tuple[TimeRange, ...], BeforeValidator(parse_windows)]
+"""One window or a list in order of preference (``preferred:`` of flexible rules)."""
 Day = Annotated[Weekday, BeforeValidator(parse_weekday)]
 Cadence = Literal["weekly", "biweekly", "monthly", "quarterly"]
 

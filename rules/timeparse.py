@@ -60,16 +60,62 @@ def parse_range(value: object) -> TimeRange:
     """``"08:30-17:30"`` -> ``TimeRange``; the end must come after the start."""
     if isinstance(value, TimeRange):
         return value
-    if isinstance(value, (list, tuple)) and len(value) == 2:
+    if isinstance(value, dict) and set(value) == {"start", "end"}:
+        start, end = parse_hhmm(value["start"]), parse_hhmm(value["end"])
+    elif isinstance(value, (list, tuple)) and len(value) == 2:
         start, end = parse_hhmm(value[0]), parse_hhmm(value[1])
     elif isinstance(value, str) and value.count("-") == 1:
         left, right = value.split("-")
         start, end = parse_hhmm(left), parse_hhmm(right)
     else:
-        raise ValueError(f"expected a window like '08:30-17:30', got {value!r}")
+        raise ValueError(
+            f"expected a window like '08:30-17:30' or {{start: '08:30', end: '17:30'}}, "
+            f"got {value!r}"
+        )
     if end <= start:
         raise ValueError(f"window {value!r} ends before it starts")
     return TimeRange(start, end)
+
+
+MAX_WINDOWS = 8
+"""Preferred windows one rule may list (a preference order, not a timetable)."""
+
+
+def _is_hhmm(value: object) -> bool:
+    return isinstance(value, time) or (isinstance(value, str) and bool(_HHMM.match(value)))
+
+
+def parse_windows(value: object) -> tuple[TimeRange, ...]:
+    """One window or a list of them, first = most preferred.
+
+    ``"09:00-11:00"``, ``{start: "09:00", end: "11:00"}`` and the old two-item
+    ``["09:00", "11:00"]`` are one window; ``["09:00-11:00", {start: "14:00",
+    end: "16:00"}]`` is two. Windows may not overlap: the order would mean nothing.
+    """
+    if value is None:
+        return ()
+    if isinstance(value, (list, tuple)) and not isinstance(value, TimeRange):
+        if len(value) == 2 and all(_is_hhmm(v) for v in value):
+            return (parse_range(value),)
+        if not value:
+            raise ValueError("expected at least one window, e.g. ['09:00-11:00', '14:00-16:00']")
+        if len(value) > MAX_WINDOWS:
+            raise ValueError(f"at most {MAX_WINDOWS} preferred windows, got {len(value)}")
+        out: list[TimeRange] = []
+        for number, item in enumerate(value, start=1):
+            try:
+                window = parse_range(item)
+            except ValueError as exc:
+                raise ValueError(f"window #{number}: {exc}") from None
+            for other in out:
+                if window.start < other.end and other.start < window.end:
+                    raise ValueError(
+                        f"window #{number} {window} overlaps {other}: "
+                        "list windows that do not overlap, most preferred first"
+                    )
+            out.append(window)
+        return tuple(out)
+    return (parse_range(value),)
 
 
 _DAY_ALIASES = {name: name for name in WEEKDAYS} | {

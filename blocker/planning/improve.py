@@ -316,7 +316,8 @@ def _fill(ctx: _Ctx, state: RequestState, inside: Span | None = None) -> None:
     rule = state.chunks
     while state.remaining >= rule.min_len:
         own_ends = frozenset(p.span[1] for p in state.placed)
-        span = choose(week.blocked.free(area), preferred, state.remaining, rule, own_ends)
+        ranks = state.req.preferred_rank
+        span = choose(week.blocked.free(area), preferred, state.remaining, rule, own_ends, ranks)
         if span is None:
             return
         key = state.next_key()

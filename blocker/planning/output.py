@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from blocker.models import Block, BlockRequest, ResolvedShowAs, Shortfall
 from blocker.planning import text
+from blocker.planning.slots import ranked_groups
 from blocker.planning.state import Placed, RequestState, Week
 from blocker.planning.timeline import to_seconds
 
@@ -70,7 +71,7 @@ def blocks_of(week: Week, state: RequestState) -> list[Block]:
                 flexible=not req.fixed,
                 protected=req.protected,
                 conflict_policy=req.conflict_policy,
-                reason=req.reason,
+                reason=_with_placement(week, req, placed, req.reason),
                 all_day=req.all_day,
                 holding=req.holding,
             )
@@ -89,3 +90,24 @@ def _show_as(week: Week, req: BlockRequest, placed: Placed) -> ResolvedShowAs:
     start, end = placed.span
     later = week.blocked.free_seconds((end, to_seconds(req.latest)))
     return "free" if later >= 2 * (end - start) else "busy"
+
+
+def _with_placement(week: Week, req: BlockRequest, placed: Placed, reason: str) -> str:
+    """``reason`` plus, for a flexible block not in its first-choice window, why not."""
+    if req.fixed or req.all_day or not req.preferred:
+        return reason
+    spans = [(to_seconds(p.start), to_seconds(p.end)) for p in req.preferred]
+    groups = ranked_groups(spans, req.preferred_rank)
+    start, end = placed.span
+    rank = next(
+        (i for i, group in enumerate(groups) if any(a <= start and end <= b for a, b in group)),
+        None,
+    )
+    if rank == 0:
+        return reason
+    note = (
+        text.off_preference(spans, start, week.tz)
+        if rank is None
+        else text.later_choice(rank, [s for g in groups[:rank] for s in g], week.tz)
+    )
+    return f"{reason}; {note}" if reason else note

@@ -3,9 +3,11 @@
 Order of preference (DESIGN.md: preferred windows first, then earliest fit with
 the least fragmentation): a whole chunk inside a preferred window, a partial
 chunk inside a preferred window, a whole chunk anywhere, a partial chunk
-anywhere. Among whole fits the earliest wins unless it would leave a sliver too
-short to use; among partial fits the longest piece wins, so a request is split
-into as few chunks as possible.
+anywhere. When a rule ranks its preferred windows (``BlockRequest.preferred_rank``),
+the first-ranked windows are tried before the second, and so on. Among whole
+fits the earliest wins unless it would leave a sliver too short to use; among
+partial fits the longest piece wins, so a request is split into as few chunks
+as possible.
 """
 
 from __future__ import annotations
@@ -44,18 +46,32 @@ def choose(
     remaining: int,
     rule: ChunkRule,
     own_ends: frozenset[int] = frozenset(),
+    ranks: Sequence[int] = (),
 ) -> Span | None:
     """The span the next chunk should take, or None when no piece is long enough.
 
     ``own_ends`` are the ends of chunks already placed for the same request: a
     piece starting right there is taken last, since a chunk glued to its sibling
-    would silently exceed ``max_chunk``.
+    would silently exceed ``max_chunk``. ``ranks`` (one per preferred span) orders
+    the preferred spans: every rank-0 span is tried before any rank-1 span.
     """
-    if preferred:
-        chosen = _best(clip(free, preferred), remaining, rule, own_ends)
+    for group in ranked_groups(preferred, ranks):
+        chosen = _best(clip(free, group), remaining, rule, own_ends)
         if chosen is not None:
             return chosen
     return _best(free, remaining, rule, own_ends)
+
+
+def ranked_groups(preferred: Sequence[Span], ranks: Sequence[int]) -> list[list[Span]]:
+    """The preferred spans grouped by rank, best first (one group when unranked)."""
+    if not preferred:
+        return []
+    if not ranks:
+        return [list(preferred)]
+    return [
+        sorted(p for p, r in zip(preferred, ranks, strict=True) if r == rank)
+        for rank in sorted(set(ranks))
+    ]
 
 
 def _best(

@@ -163,6 +163,26 @@ def naming_only(reason: str, titles: Collection[str]) -> str:
     return "; ".join(dict.fromkeys(kept))
 
 
-def over_alert_cap(cap_minutes: int) -> str:
+def over_alert_cap(cap_minutes: int, source: str = "alerts_max_hours") -> str:
     """Why an alert got less than it asked: the week's alert budget was spent first."""
-    return f"over this week's alert cap ({cap_minutes / 60:g} h, alerts_max_hours)"
+    return f"over this week's alert cap ({cap_minutes / 60:g} h, {source})"
+
+
+def _windows(spans: Collection[tuple[int, int]], tz: ZoneInfo) -> str:
+    """Distinct times of day of preferred spans: "09:00-11:00 or 14:00-16:00"."""
+    labels = dict.fromkeys(f"{at(a, tz):%H:%M}-{at(b, tz):%H:%M}" for a, b in sorted(spans))
+    return " or ".join(labels)
+
+
+def later_choice(rank: int, first: Collection[tuple[int, int]], tz: ZoneInfo) -> str:
+    """Why a block sits in a later preferred window: the earlier choices were full."""
+    return f"in its choice #{rank + 1} window: {_windows(first, tz)} had no room"
+
+
+def off_preference(preferred: Collection[tuple[int, int]], start: int, tz: ZoneInfo) -> str:
+    """Why a block (starting at ``start``) sits outside every preferred window: none
+    had room. Named by day when its day is not one of the preferred days."""
+    days = dict.fromkeys(f"{at(a, tz):%a}" for a, _ in sorted(preferred))
+    if f"{at(start, tz):%a}" not in days:
+        return f"outside its preferred days ({', '.join(days)}): no room there"
+    return f"outside its preferred time ({_windows(preferred, tz)}): no room there"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, time, timedelta
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import Field, model_validator
 
@@ -29,13 +29,43 @@ def minutes_field(default: int) -> Any:
     return Field(default=default, ge=5, le=16 * 60)
 
 
+LastWorkingDay = Literal["last_working_day"]
+
+
 class TimedSpec(RuleSpec):
-    """A daily block either fixed ``at`` a time or flexible inside ``window``."""
+    """A daily block either fixed ``at`` a time or flexible inside ``window``.
+
+    ``day: last_working_day`` instead of ``days`` puts it on the week's last
+    working day only (Thursday in a four-day week or when Friday is a holiday).
+    """
 
     days: tuple[Day, ...] | None = None
+    day: LastWorkingDay | None = None
     at: HHMM | None = None
     window: Window | None = None
     minutes: int = minutes_field(30)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _day_replaces_days(cls, data: Any) -> Any:
+        """``day`` and ``days`` say the same thing twice; ``day`` drops a default ``days``."""
+        if isinstance(data, dict) and data.get("day") is not None:
+            if data.get("days") is not None:
+                raise ValueError(
+                    "give either 'days' (a list of weekdays) or 'day: last_working_day', not both"
+                )
+            return {**data, "days": None}
+        return data
+
+    def chosen_days(self, ctx: WeekContext) -> list[date]:
+        """This week's working days the rule asks for."""
+        days = ctx.days(self.days)
+        return days[-1:] if self.day == "last_working_day" else days
+
+    def chosen_weekdays(self, hours: WorkingHours) -> list[Weekday]:
+        """The weekdays of a normal week the rule asks for (for the overlap check)."""
+        days = working_weekdays(hours, self.days)
+        return days[-1:] if self.day == "last_working_day" else days
 
     @model_validator(mode="after")
     def _at_or_window(self) -> TimedSpec:
@@ -124,7 +154,7 @@ def daily_requests(
     day's working hours (start of day, end of day) instead of leaving it flexible.
     """
     out: list[BlockRequest] = []
-    for day in ctx.days(rule.days):
+    for day in rule.chosen_days(ctx):
         at = rule.at
         if at is None and rule.window is None and default_at is not None:
             at = default_at(ctx.workdays[day], rule.minutes)
@@ -150,11 +180,14 @@ def daily_slots(
 ) -> list[Slot]:
     """The weekly fixed slots of what ``daily_requests`` makes (none when flexible)."""
     if rule.at is not None:
-        return fixed_slots_at(hours, rule.days, rule.at, rule.minutes)
+        return [
+            Slot(day, TimeRange(rule.at, add_minutes(rule.at, rule.minutes)))
+            for day in rule.chosen_weekdays(hours)
+        ]
     if rule.window is not None or default_at is None:
         return []
     out: list[Slot] = []
-    for day in working_weekdays(hours, rule.days):
+    for day in rule.chosen_weekdays(hours):
         span = hours.for_day(day)
         if span is not None:
             start = default_at(span, rule.minutes)
@@ -182,6 +215,7 @@ def week_request(
     minutes: int,
     min_chunk: int | None = None,
     window: TimeRange | None = None,
+    windows: tuple[TimeRange, ...] = (),
     prefer: list[date] | None = None,
     deadline: date | None = None,
     values: dict[str, Any] | None = None,
@@ -193,7 +227,9 @@ def week_request(
     ``deadline`` ends the window at the end of the last working day on or before
     it (if there is one); the preferred windows are ``window`` on the ``prefer``
     days (or on all ``days``), or the whole ``prefer`` days when ``window`` is
-    None. It comes in one piece unless ``min_chunk`` allows splitting it.
+    None. ``windows`` is several of them in order of preference (the planner
+    fills the first on every preferred day before it tries the second). It comes
+    in one piece unless ``min_chunk`` allows splitting it.
     """
     spans = ctx.working_spans(days)
     if not spans:
@@ -203,9 +239,16 @@ def week_request(
         before = ctx.working_spans([d for d in days if d <= deadline])
         if before:
             latest = before[-1].end
-    preferred: tuple[Interval, ...] = ()
-    if prefer is not None or window is not None:
-        preferred = ctx.working_spans(days if prefer is None else prefer, window)
+    ranked = windows or ((window,) if window is not None else ())
+    preferred: list[Interval] = []
+    ranks: list[int] = []
+    if prefer is not None or ranked:
+        for rank, one in enumerate(ranked or (None,)):
+            spans_in = ctx.working_spans(days if prefer is None else prefer, one)
+            preferred += spans_in
+            ranks += [rank] * len(spans_in)
+    if len(ranked) > 1:
+        extra["preferred_rank"] = tuple(ranks)
     return request(
         info,
         rule,
@@ -217,7 +260,7 @@ def week_request(
         latest=latest,
         fixed=False,
         min_chunk=min(min_chunk or minutes, minutes),
-        preferred=preferred,
+        preferred=tuple(preferred),
         values=values,
         **extra,
     )

@@ -22,7 +22,7 @@ from blocker.models import BlockRequest
 from rules.context import KindDefaults, KindInfo, WeekContext
 from rules.kinds._common import week_request
 from rules.kinds._tier_budget import TierInput, budget, pool_order
-from rules.spec import Account, Cadence, Day, RuleSpec, Window
+from rules.spec import Account, Cadence, Day, RuleSpec, Windows
 
 PERIOD_WEEKS: dict[Cadence, int] = {"weekly": 1, "biweekly": 2, "monthly": 4, "quarterly": 13}
 
@@ -30,7 +30,7 @@ PERIOD_WEEKS: dict[Cadence, int] = {"weekly": 1, "biweekly": 2, "monthly": 4, "q
 class AccountTime(RuleSpec):
     tiers: tuple[str, ...] | None = None
     days: tuple[Day, ...] | None = None
-    preferred: Window | None = None
+    preferred: Windows = ()
     round_to: int = Field(default=5, ge=1, le=60)
     min_minutes: int = Field(default=15, ge=5, le=240)
     max_scale: float = Field(default=2.0, ge=1, le=5)
@@ -97,7 +97,7 @@ def _expand(rule: AccountTime, ctx: WeekContext) -> list[BlockRequest]:
                 days=days,
                 ordinal=account.slug,
                 minutes=minutes,
-                window=rule.preferred,
+                windows=rule.preferred,
                 tier=name,
                 account=account.name,
                 color=tier.color,

@@ -43,7 +43,7 @@ def _expand(rule: GenericBlock, ctx: WeekContext) -> list[BlockRequest]:
             KIND,
             rule,
             ctx,
-            days=ctx.days(rule.days),
+            days=rule.chosen_days(ctx),
             ordinal=0,
             minutes=rule.minutes,
             min_chunk=rule.min_chunk,

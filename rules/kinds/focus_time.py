@@ -15,7 +15,7 @@ from pydantic import Field, model_validator
 from blocker.models import BlockRequest, ConflictPolicy
 from rules.context import KindDefaults, KindInfo, WeekContext
 from rules.kinds._common import week_request
-from rules.spec import Day, RuleSpec, Window
+from rules.spec import Day, RuleSpec, Windows
 from rules.timeparse import TimeRange
 
 
@@ -23,7 +23,8 @@ class FocusTime(RuleSpec):
     hours: float = Field(default=5, gt=0, le=20)
     min_chunk: int = Field(default=60, ge=15, le=480)
     max_chunk: int | None = Field(default=180, ge=15, le=600)
-    preferred: Window | None = TimeRange(time(9, 0), time(12, 0))
+    preferred: Windows = (TimeRange(time(9, 0), time(12, 0)),)
+    """One window or a list, most preferred first (null = anywhere in the day)."""
     days: tuple[Day, ...] | None = None
     conflict_policy: ConflictPolicy = "keep"
 
@@ -47,7 +48,7 @@ def _expand(rule: FocusTime, ctx: WeekContext) -> list[BlockRequest]:
         ordinal=0,
         minutes=minutes,
         min_chunk=rule.min_chunk,
-        window=rule.preferred,
+        windows=rule.preferred,
         max_chunk=rule.max_chunk,
         protected=True,
         conflict_policy=rule.conflict_policy,

@@ -7,16 +7,20 @@ up to its ``deadline`` weekday, when energy is highest and before meetings pile
 up. Important-not-urgent (Q2) by default; it outranks account time so a full week
 squeezes the routine before the goals. ``week: 2026-W49`` limits a goal to one ISO
 week (the Friday review writes next week's goals); without it the goal asks for
-time every week. ``account`` counts the time toward that account and its tier.
-Keys use the goal's title (slugged), not its position, so reordering the list
-never moves a block.
+time every week, scaled to the week's working days (a holiday week asks less,
+never below one chunk). ``per: month`` / ``per: quarter`` (or ``month: 2026-12``,
+``quarter: 2026-Q4`` for one period only) spread the goal's time over the weeks of
+the period by their working days (``rules.kinds._periods``). ``account`` counts
+the time toward that account and its tier. Keys use the goal's title (slugged),
+not its position, so reordering the list never moves a block; the same title may
+come back in another week or period (its keys carry the week, and the period).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import time
+from datetime import date, time
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, model_validator
@@ -26,8 +30,16 @@ from blocker.weeks import parse_week
 from rules.context import KindDefaults, KindInfo, WeekContext
 from rules.keys import account_key, same_name
 from rules.kinds._common import week_request
+from rules.kinds._periods import (
+    Per,
+    Period,
+    parse_month,
+    parse_quarter,
+    periods_touching,
+    week_share,
+)
 from rules.limits import MAX_NAME_LENGTH
-from rules.spec import Account, Day, PlainText, RuleSpec, Strict, Window, slugify
+from rules.spec import Account, Day, PlainText, RuleSpec, Strict, Windows, slugify
 from rules.timeparse import WEEKDAYS, TimeRange
 
 
@@ -44,6 +56,8 @@ def _iso_week(value: object) -> str:
 
 
 IsoWeek = Annotated[str, BeforeValidator(_iso_week)]
+IsoMonth = Annotated[str, BeforeValidator(parse_month)]
+IsoQuarter = Annotated[str, BeforeValidator(parse_quarter)]
 
 
 class Goal(Strict):
@@ -57,6 +71,12 @@ class Goal(Strict):
     """Done by the end of this weekday (its last working day on or before it)."""
     week: IsoWeek | None = None
     """Only this ISO week; None = every week."""
+    per: Per | None = None
+    """The goal's time is for a week (default), a month or a quarter."""
+    month: IsoMonth | None = None
+    """Only this month (``2026-12``); implies ``per: month``."""
+    quarter: IsoQuarter | None = None
+    """Only this quarter (``2026-Q4``); implies ``per: quarter``."""
     quadrant: Quadrant | None = None
     """Overrides the rule's and the kind's quadrant (default 2) for this goal."""
 
@@ -70,7 +90,29 @@ class Goal(Strict):
             raise ValueError(f"goal {self.title!r}: give 'minutes' or 'hours', not both")
         if self.hours is not None and round(self.hours * 60) < 5:
             raise ValueError(f"goal {self.title!r}: at least 5 minutes")
+        pins = [name for name in ("week", "month", "quarter") if getattr(self, name) is not None]
+        if len(pins) > 1:
+            raise ValueError(f"goal {self.title!r}: give one of {' or '.join(pins)}, not both")
+        if pins and self.per is not None and self.per != pins[0]:
+            raise ValueError(
+                f"goal {self.title!r}: per: {self.per} does not go with {pins[0]}: "
+                f"{getattr(self, pins[0])} (drop 'per' or write per: {pins[0]})"
+            )
         return self
+
+    @property
+    def period(self) -> Per:
+        """What the goal's time is for: a week, a month or a quarter."""
+        if self.month is not None:
+            return "month"
+        if self.quarter is not None:
+            return "quarter"
+        return self.per or "week"
+
+    @property
+    def pin(self) -> str | None:
+        """The one week, month or quarter the goal is for (None: every one)."""
+        return self.week or self.month or self.quarter
 
     @property
     def total_minutes(self) -> int:
@@ -86,8 +128,9 @@ class Goal(Strict):
 
 class Goals(RuleSpec):
     goals: tuple[Goal, ...] = ()
-    preferred: Window | None = TimeRange(time(9, 0), time(12, 0))
-    """The morning: where goal work goes when it can (None = anywhere in the day)."""
+    preferred: Windows = (TimeRange(time(9, 0), time(12, 0)),)
+    """The morning: where goal work goes when it can; a list is tried in order
+    (null = anywhere in the day)."""
     days: tuple[Day, ...] | None = None
     min_chunk: int = Field(default=60, ge=15, le=480)
     """A goal may be split into pieces of at least this many minutes."""
@@ -105,10 +148,21 @@ def find_account(accounts: Sequence[Account], name: str) -> Account | None:
     return next((a for a in accounts if a.slug == key), None)
 
 
-def _request(rule: Goals, ctx: WeekContext, goal: Goal) -> BlockRequest | None:
-    days = ctx.days(rule.days)
-    if not days:
-        return None
+SCALE_STEP = 15
+"""A weekly goal scaled to a short week is rounded to quarter hours."""
+
+
+def _request(
+    rule: Goals,
+    ctx: WeekContext,
+    goal: Goal,
+    days: list[date],
+    minutes: int,
+    *,
+    ordinal: str,
+    scope: str,
+) -> BlockRequest | None:
+    """One goal's request over ``days`` (this week's working days of its period)."""
     prefer, deadline, due = days, None, ""
     if goal.deadline is not None:
         cutoff = WEEKDAYS.index(goal.deadline)
@@ -128,16 +182,16 @@ def _request(rule: Goals, ctx: WeekContext, goal: Goal) -> BlockRequest | None:
         rule,
         ctx,
         days=days,
-        ordinal=goal.slug,
-        minutes=goal.total_minutes,
+        ordinal=ordinal,
+        minutes=minutes,
         min_chunk=rule.min_chunk,
-        window=rule.preferred,
+        windows=rule.preferred,
         prefer=prefer,
         deadline=deadline,
         protected=True,
         conflict_policy=rule.conflict_policy,
         values=values,
-        reason=f"goal: {goal.title}{due}" + (f" ({account.name})" if account else ""),
+        reason=f"goal: {goal.title}{due}" + (f" ({account.name})" if account else "") + scope,
         **extra,
     )
     if req is not None and goal.quadrant is not None:
@@ -145,15 +199,51 @@ def _request(rule: Goals, ctx: WeekContext, goal: Goal) -> BlockRequest | None:
     return req
 
 
+def _weekly(rule: Goals, ctx: WeekContext, goal: Goal) -> BlockRequest | None:
+    """A weekly goal; an every-week one scales to the week's working days (a
+    holiday week asks its share, never less than one chunk), a one-week one is
+    what the user wrote for that week."""
+    days = ctx.days(rule.days)
+    if not days:
+        return None
+    total, scope = goal.total_minutes, ""
+    fraction = ctx.pro_rata(rule.days)
+    if goal.week is None and fraction < 1:
+        floor = min(total, rule.min_chunk)
+        minutes = max(floor, round(total * fraction / SCALE_STEP) * SCALE_STEP)
+        if minutes < total:
+            count = f"{len(days)} working day{'s' if len(days) != 1 else ''}"
+            scope = f"; {minutes} of {total} min: {count} this week"
+        total = min(total, minutes)
+    return _request(rule, ctx, goal, days, total, ordinal=goal.slug, scope=scope)
+
+
+def _periodic(rule: Goals, ctx: WeekContext, goal: Goal, period: Period) -> BlockRequest | None:
+    """This week's share of a monthly or quarterly goal, on its days in the period."""
+    days = [d for d in ctx.days(rule.days) if period.first <= d <= period.last]
+    if not days:
+        return None
+    unit = min(rule.min_chunk, goal.total_minutes)
+    minutes = week_share(ctx.rules, period, ctx.monday, goal.total_minutes, unit, rule.days)
+    if minutes <= 0:
+        return None
+    scope = f"; {minutes} of {goal.total_minutes} min for {period.label}"
+    ordinal = f"{goal.slug}-{period.label.lower()}"
+    return _request(rule, ctx, goal, days, minutes, ordinal=ordinal, scope=scope)
+
+
 def _expand(rule: Goals, ctx: WeekContext) -> list[BlockRequest]:
-    out: list[BlockRequest] = []
+    out: list[BlockRequest | None] = []
     for goal in rule.goals:
-        if goal.week is not None and goal.week != ctx.week:
+        per = goal.period
+        if per == "week":
+            if goal.week is None or goal.week == ctx.week:
+                out.append(_weekly(rule, ctx, goal))
             continue
-        req = _request(rule, ctx, goal)
-        if req is not None:
-            out.append(req)
-    return out
+        for period in periods_touching(per, ctx.dates):
+            if goal.pin is None or goal.pin == period.label:
+                out.append(_periodic(rule, ctx, goal, period))
+    return [req for req in out if req is not None]
 
 
 KIND = KindInfo(

@@ -7,6 +7,7 @@ last contact date, not a day count, so it does not change every day.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from datetime import date
 
@@ -29,7 +30,8 @@ class SilentAccount(AccountTriggerSpec):
     after_days: int = Field(default=14, ge=1, le=365)
     minutes: int = minutes_field(30)
     max_per_week: int | None = Field(default=None, ge=1, le=1000)
-    """Only the N longest-silent accounts (keeps a bad week plannable)."""
+    """Only the N longest-silent accounts (keeps a bad week plannable); pro rata
+    to the working days of a week with holidays, at least one."""
 
 
 def _triggers(rule: SilentAccount, ctx: WeekContext) -> Iterator[Trigger]:
@@ -45,7 +47,9 @@ def _triggers(rule: SilentAccount, ctx: WeekContext) -> Iterator[Trigger]:
             silent.append((-gap, account.slug, account, last))
     silent.sort(key=lambda item: (item[0], item[1]))
     if rule.max_per_week is not None:
-        silent = silent[: rule.max_per_week]
+        # a week with holidays gets its share of them (never fewer than one)
+        limit = max(1, math.ceil(rule.max_per_week * ctx.pro_rata()))
+        silent = silent[:limit]
     prefer = early_days(ctx, rule.prefer_days)
     for negative_gap, _, account, last in silent:
         yield Trigger(

@@ -148,5 +148,9 @@ def test_a_meeting_on_part_of_a_protected_focus_block_keeps_the_block(workdir: P
     monday = sync(workdir, MORNINGS[0], "--week", WEEK)
 
     assert changes(monday) == [] and events(workdir) == before
-    [conflict] = [line for line in monday.stdout.splitlines() if "conflict" in line]
+    conflicts = [line for line in monday.stdout.splitlines() if "conflict" in line]
+    [conflict] = [line for line in conflicts if "Focus time" in line]
     assert "Escalation call" in conflict and "kept" in conflict
+    # Friday is the example's meeting-free day: the call is flagged there too
+    free_day = [line for line in conflicts if "Meeting-free day" in line]
+    assert [line for line in free_day if "'Escalation call' (Fri " in line]

@@ -206,7 +206,9 @@ rules:
         (
             21,
             17,
-            "duplicate goal 'unknown ACCOUNT', first used by goal #1 (block keys use the title)",
+            "duplicate goal 'unknown ACCOUNT', first used by goal #1 in the same weeks "
+            "(block keys use the title; give each its own week:, month: or quarter:, "
+            "or another title)",
         ),
         (22, 44, "unknown account 'Hooli' (accounts: Acme Corp, Globex, Initech)"),
     ]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -13,6 +15,8 @@ from blocker.metrics import CountingProvider
 from blocker.runtime import Runtime
 from providers.memory import MemoryCalendar
 from tests.service.conftest import NEXT_WEEK, NOW, make_settings, rules_yaml
+
+NY = ZoneInfo("America/New_York")
 
 
 @pytest.fixture
@@ -77,3 +81,40 @@ def test_jobs_skip_calendars_that_left_the_rules(runtime: Runtime) -> None:
     assert jobs.generate_next_week(runtime, "gone") == []
     assert jobs.renew_channels(runtime) == 0
     assert jobs.refresh_tokens(runtime) == 0
+
+
+def _holiday_runtime(tmp_path: Path, moment: datetime) -> Runtime:
+    """The memory calendar under US holidays (Christmas 2026 is a Friday), at ``moment``."""
+    text = rules_yaml(provider="memory").replace("rules:\n", "holidays: {country: US}\nrules:\n", 1)
+    (tmp_path / "rules.yaml").write_text(text)
+    return Runtime.open(make_settings(tmp_path), clock=lambda: moment)
+
+
+def test_weekly_generation_moves_to_thursday_when_friday_is_a_holiday(tmp_path: Path) -> None:
+    wednesday = datetime(2026, 12, 23, 15, 0, tzinfo=NY)
+    thursday = datetime(2026, 12, 24, 15, 0, tzinfo=NY)
+    rt = _holiday_runtime(tmp_path, wednesday)
+    try:
+        assert jobs.generate_if_due(rt, "mem") == []  # not the day yet
+    finally:
+        rt.close()
+    rt = _holiday_runtime(tmp_path, thursday)
+    try:
+        [run] = jobs.generate_if_due(rt, "mem")
+        assert run.week == "2026-W53" and run.ops
+    finally:
+        rt.close()
+    rt = _holiday_runtime(tmp_path, datetime(2026, 12, 25, 15, 0, tzinfo=NY))
+    try:
+        assert jobs.generate_if_due(rt, "mem") == []  # Thursday's run made the plan
+    finally:
+        rt.close()
+
+
+def test_a_missed_generation_day_is_caught_up_later_in_the_week(tmp_path: Path) -> None:
+    rt = _holiday_runtime(tmp_path, datetime(2026, 12, 26, 10, 0, tzinfo=NY))  # Saturday
+    try:
+        [run] = jobs.generate_if_due(rt, "mem")
+        assert run.week == "2026-W53"
+    finally:
+        rt.close()

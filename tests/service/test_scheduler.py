@@ -54,7 +54,9 @@ def test_jobs_follow_the_rules(service: LiveService) -> None:
     nxt = service.scheduler.next_run_time("generate:local")
     assert nxt is not None
     local = nxt.astimezone(__import__("zoneinfo").ZoneInfo("America/New_York"))
-    assert (local.strftime("%a"), local.hour, local.minute) == ("Fri", 15, 0)
+    # fired daily at generate_at; the job itself generates on Friday, or on the
+    # last working day before it when Friday is a holiday (jobs.generate_if_due)
+    assert (local.hour, local.minute) == (15, 0)
 
 
 def test_weekly_job_fires_and_writes_next_weeks_blocks(service: LiveService, workdir: Path) -> None:
