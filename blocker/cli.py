@@ -338,8 +338,18 @@ def report(
         target.print(f"[bold]Scorecard, week {wk}[/bold] (planned)")
         target.print(scorecard_tables(card))
         target.print(f"[bold]Planned vs actual, week {wk}[/bold]")
+        said = _ACTUAL_STATE.get(card["actual"].get("state", ""))
+        if said:
+            target.print(said)
         for table in _actual_tables(card["actual"]):
             target.print(table)
+
+
+_ACTUAL_STATE = {
+    "future": "This week has not begun: planned figures only, nothing to compare yet.",
+    "no_data": "Nothing counted on the calendar yet: no data, nothing judged.",
+    "in_progress": "The week is under way: actual counts what happened up to now.",
+}
 
 
 def _actual_tables(actual: dict[str, Any]) -> list[Any]:
@@ -356,12 +366,13 @@ def _actual_tables(actual: dict[str, Any]) -> list[Any]:
             table.add_column(col)
         for name, r in data.items():
             ok = r.get("ok")
+            shown = "actual_minutes" in r  # a future week has no actual side yet
             table.add_row(
                 str(name),
                 hours(r["planned_minutes"]),
                 f"{r['planned_share']:.0%}",
-                hours(r["actual_minutes"]),
-                f"{r['actual_share']:.0%}",
+                hours(r["actual_minutes"]) if shown else "-",
+                f"{r['actual_share']:.0%}" if shown else "-",
                 "" if ok is None else ("yes" if ok else "no"),
             )
         return table

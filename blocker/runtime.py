@@ -413,15 +413,36 @@ class Runtime:
             observe,
             on_calendar,
         )
-        from blocker.report import actual_to_dict, compare, scorecard, scorecard_to_dict
+        from blocker.eisenhower import urgent_accounts
+        from blocker.report import (
+            actual_state,
+            actual_to_dict,
+            compare,
+            scorecard,
+            scorecard_to_dict,
+        )
 
         rules = self.rules
         preview = preview or self.preview(calendar_id, week)
         seen = observe(self.provider(calendar_id), history_window(week, rules.timezone))
         span = week_window(week, rules.timezone)
-        index = DomainIndex(rules.accounts, rules.owner.email_domains)
+        now = self.now()
+        mood = rules.eisenhower
+        urgent = urgent_accounts(
+            rules.accounts,
+            span.start.astimezone(rules.tz).date(),
+            at_risk_health=mood.at_risk_health,
+            renewal_within_days=mood.renewal_within_days,
+        )
+        index = DomainIndex(rules.accounts, rules.owner.email_domains, urgent)
+        mapping = mood.mapping()
+        # like for like: the plan as time is its blocks plus the week's known meetings
+        planned = measure(span, preview.plan.blocks, preview.busy, index, mapping)
         known = [*self.store.previous_blocks(calendar_id, week), *preview.plan.blocks]
-        actuals = measure(span, on_calendar(seen.owned, known), seen.foreign, index)
+        # what happened: up to now, never the rest of the week as if it were done
+        upto = Interval(span.start, min(span.end, max(now, span.start), key=_ts))
+        actuals = measure(upto, on_calendar(seen.owned, known), seen.foreign, index, mapping)
+        state = actual_state(span, now, sum(e.minutes for e in actuals.entries))
         contacts = last_contacts(seen.foreign, index, before=span.end, timezone=rules.timezone)
         last_day = (span.end - timedelta(seconds=1)).astimezone(rules.tz).date()
         missed = missed_touchpoints(
@@ -431,11 +452,13 @@ class Runtime:
             preview.plan,
             preview.spec,
             actuals,
+            planned=planned,
+            state=state,
             accounts=[(a.name, a.tier) for a in rules.accounts],
             missed=missed,
         )
         return {
-            **scorecard_to_dict(scorecard(preview.plan, preview.spec)),
+            **scorecard_to_dict(scorecard(preview.plan, preview.spec, planned)),
             "actual": actual_to_dict(card),
         }
 
@@ -571,6 +594,10 @@ class Runtime:
         close = getattr(self.store, "close", None)
         if callable(close):
             close()
+
+
+def _ts(moment: datetime) -> float:
+    return moment.timestamp()
 
 
 __all__ = ["Clock", "Preview", "RunOutcome", "Runtime", "system_clock"]
