@@ -58,6 +58,7 @@ __all__ = [
     "missed_touchpoints",
     "observe",
     "on_calendar",
+    "tier_meetings",
 ]
 
 CADENCE_DAYS: dict[str, int] = {"weekly": 7, "biweekly": 14, "monthly": 30, "quarterly": 91}
@@ -324,6 +325,35 @@ def last_contacts(
             if name not in out or out[name] < day:
                 out[name] = day
     return out
+
+
+MEETING_STEP = 30
+"""The week's meeting minutes per tier are counted in whole hours (rounded down),
+so one meeting more or less rarely changes the account-time budget."""
+
+
+def tier_meetings(
+    meetings: Iterable[Busy], index: DomainIndex, week_span: Interval
+) -> dict[str, int]:
+    """Minutes per tier of the counted meetings with its accounts inside ``week_span``
+    (a meeting with several accounts split evenly), in :data:`MEETING_STEP` steps:
+    what the account-time budget counts toward each tier's share."""
+    minutes: dict[str, float] = {}
+    for meeting in meetings:
+        span = _clip(meeting.interval, week_span) if counts(meeting) else None
+        if span is None:
+            continue
+        names = classify(meeting, index).accounts
+        for name in names:
+            tier = index.tiers.get(name)
+            if tier is not None:
+                share = span.minutes / len(names)
+                minutes[tier] = minutes.get(tier, 0.0) + share
+    return {
+        tier: int(total // MEETING_STEP) * MEETING_STEP
+        for tier, total in minutes.items()
+        if total >= MEETING_STEP
+    }
 
 
 @dataclass(frozen=True, slots=True)

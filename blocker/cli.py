@@ -200,6 +200,7 @@ def plan(
     now: NowOpt = None,
 ) -> None:
     """Plan a week (no calendar is written) and print it."""
+    from blocker.actuals import DomainIndex, measure, tier_meetings
     from blocker.planner import plan_week
     from blocker.render import plan_to_dict, scorecard_tables, week_table
     from blocker.report import scorecard, scorecard_to_dict
@@ -214,9 +215,19 @@ def plan(
         wk = _week(rules, week, clock)
         events = _busy(config, rules, wk, list(busy or []))
         contacts = _contacts(config, rules, wk, list(busy or []), clock)
-        spec = expand_week(rules, wk, today=_today(clock, rules.timezone), contacts=contacts)
+        index = DomainIndex(rules.accounts, tuple(rules.owner.email_domains))
+        span = week_window(wk, rules.timezone)
+        spec = expand_week(
+            rules,
+            wk,
+            today=_today(clock, rules.timezone),
+            contacts=contacts,
+            meetings=tier_meetings(events, index, span),
+        )
         result = plan_week(spec, busy=events, now=clock())
-        card = scorecard_to_dict(scorecard(result, spec))
+        # like for like with the report: the blocks plus the week's known meetings
+        known = measure(span, result.blocks, events, index, rules.eisenhower.mapping())
+        card = scorecard_to_dict(scorecard(result, spec, known))
     except BlockerError as exc:
         raise _fail(exc) from exc
     if fmt == "json":

@@ -332,10 +332,17 @@ class Runtime:
 
     # -- planning and syncing ---------------------------------------------------------
 
-    def expand(self, week: str, contacts: Mapping[str, date] | None = None) -> WeekSpec:
+    def expand(
+        self,
+        week: str,
+        contacts: Mapping[str, date] | None = None,
+        meetings: Mapping[str, int] | None = None,
+    ) -> WeekSpec:
         from rules.engine import expand_week
 
-        spec: WeekSpec = expand_week(self.rules, week, today=self.today(), contacts=contacts)
+        spec: WeekSpec = expand_week(
+            self.rules, week, today=self.today(), contacts=contacts, meetings=meetings
+        )
         return spec
 
     def calendar_contacts(
@@ -347,27 +354,52 @@ class Runtime:
         *,
         strict: bool = False,
     ) -> dict[str, date]:
-        """Last contact per account from the calendar's past meetings (issue 11), fed to
-        the silent-account trigger. A failed read loses only this hint, unless ``strict``
-        (a sync run: a failed read aborts it, as the sync engine's own read would).
+        """Last contact per account (see :meth:`calendar_facts`)."""
+        return self.calendar_facts(calendar_id, week, rules, now, strict=strict)[0]
 
-        Read up to the start of ``week`` at the latest: a week's triggers are judged on
-        its Monday (fixed when it is generated), so the meetings of the week itself
-        must not reshuffle its account time morning after morning."""
-        from blocker.actuals import HISTORY_DAYS, DomainIndex, last_contacts, observe
+    def calendar_facts(
+        self,
+        calendar_id: str,
+        week: str,
+        rules: Rules | None = None,
+        now: datetime | None = None,
+        *,
+        strict: bool = False,
+    ) -> tuple[dict[str, date], dict[str, int]]:
+        """From one read of the calendar: the last contact per account from its past
+        meetings (issue 11), fed to the silent-account trigger, and the minutes per
+        tier of the week's meetings with its accounts, fed to account time's budget
+        (the method's tier shares are of account-facing time). A failed read loses
+        only these hints, unless ``strict`` (a sync run: a failed read aborts it, as
+        the sync engine's own read would).
+
+        Contacts are read up to the start of ``week`` at the latest: a week's
+        triggers are judged on its Monday (fixed when it is generated), so the
+        meetings of the week itself must not reshuffle them morning after morning.
+        The week's meetings are the whole week's, whatever the hour, so a re-run
+        with nothing changed budgets the same."""
+        from blocker.actuals import (
+            HISTORY_DAYS,
+            DomainIndex,
+            last_contacts,
+            observe,
+            tier_meetings,
+        )
 
         rules = rules or self.rules
-        now = min(now or self.now(), week_window(week, rules.timezone).start)
-        window = Interval(now - timedelta(days=HISTORY_DAYS), now)
+        span = week_window(week, rules.timezone)
+        now = min(now or self.now(), span.start)
+        window = Interval(now - timedelta(days=HISTORY_DAYS), span.end)
         try:
             seen = observe(self.provider(calendar_id), window)
         except ProviderError as exc:
             if strict:
                 raise
             log.warning("last contacts of %s not read: %s", calendar_id, exc.user_message())
-            return {}
+            return {}, {}
         index = DomainIndex(rules.accounts, rules.owner.email_domains)
-        return last_contacts(seen.foreign, index, before=now, timezone=rules.timezone)
+        contacts = last_contacts(seen.foreign, index, before=now, timezone=rules.timezone)
+        return contacts, tier_meetings(seen.foreign, index, span)
 
     def preview(self, calendar_id: str, week: str) -> Preview:
         """Plan ``week`` exactly as a sync would, writing nothing anywhere.
@@ -378,7 +410,7 @@ class Runtime:
         """
         from blocker.sync import sync_calendar
 
-        spec = self.expand(week, self.calendar_contacts(calendar_id, week))
+        spec = self.expand(week, *self.calendar_facts(calendar_id, week))
         cal = self.calendar(calendar_id)
         outcome = sync_calendar(
             calendar_id=calendar_id,
@@ -490,7 +522,9 @@ class Runtime:
                 now = self.now()
                 today = now.astimezone(ZoneInfo(rules.timezone)).date()
                 try:
-                    contacts = self.calendar_contacts(calendar_id, week, rules, now, strict=True)
+                    contacts, meetings = self.calendar_facts(
+                        calendar_id, week, rules, now, strict=True
+                    )
                 except ProviderError as exc:
                     self.store.record_run(
                         RunRecord(
@@ -504,7 +538,7 @@ class Runtime:
                         )
                     )
                     raise
-                spec = expand_week(rules, week, today=today, contacts=contacts)
+                spec = expand_week(rules, week, today=today, contacts=contacts, meetings=meetings)
                 provider = self.provider(calendar_id)
                 result = sync_calendar(
                     calendar_id=calendar_id,
