@@ -162,17 +162,24 @@ def _owner(rules: Any) -> dict[str, Any]:
 
 def _contacts(
     config: Path, rules: Any, week: str, files: list[Path], clock: Clock
-) -> dict[str, date]:
-    """Last contact per account from the past meetings in the .ics files (issue 11)."""
-    from blocker.actuals import HISTORY_DAYS, DomainIndex, last_contacts
+) -> tuple[dict[str, date], dict[str, int]]:
+    """Last contact per account and the recent meetings per tier, from the .ics files,
+    judged as a sync judges them (Runtime.calendar_facts)."""
+    from blocker.actuals import HISTORY_DAYS, DomainIndex, last_contacts, tier_meetings
     from blocker.models import Interval
+    from blocker.runtime import generation_of
 
-    # up to the week's Monday at the latest, as a sync judges it (Runtime.calendar_contacts)
-    now = min(clock(), week_window(week, rules.timezone).start)
-    window = Interval(now - timedelta(days=HISTORY_DAYS), now)
+    start = week_window(week, rules.timezone).start
+    now = min(clock(), start)
+    window = Interval(now - timedelta(days=HISTORY_DAYS), start)
     past = _read_ics(rules, _ics_files(rules, files), window)
     index = DomainIndex(rules.accounts, tuple(rules.owner.email_domains))
-    return last_contacts(past, index, before=now, timezone=rules.timezone)
+    generated = generation_of(rules, start)
+    recent = Interval(generated - timedelta(days=7), generated)
+    return (
+        last_contacts(past, index, before=now, timezone=rules.timezone),
+        tier_meetings(past, index, recent),
+    )
 
 
 @app.command()
@@ -200,7 +207,7 @@ def plan(
     now: NowOpt = None,
 ) -> None:
     """Plan a week (no calendar is written) and print it."""
-    from blocker.actuals import DomainIndex, measure, tier_meetings
+    from blocker.actuals import DomainIndex, measure
     from blocker.planner import plan_week
     from blocker.render import plan_to_dict, scorecard_tables, week_table
     from blocker.report import scorecard, scorecard_to_dict
@@ -214,15 +221,11 @@ def plan(
         rules = _load(config)
         wk = _week(rules, week, clock)
         events = _busy(config, rules, wk, list(busy or []))
-        contacts = _contacts(config, rules, wk, list(busy or []), clock)
+        contacts, meetings = _contacts(config, rules, wk, list(busy or []), clock)
         index = DomainIndex(rules.accounts, tuple(rules.owner.email_domains))
         span = week_window(wk, rules.timezone)
         spec = expand_week(
-            rules,
-            wk,
-            today=_today(clock, rules.timezone),
-            contacts=contacts,
-            meetings=tier_meetings(events, index, span),
+            rules, wk, today=_today(clock, rules.timezone), contacts=contacts, meetings=meetings
         )
         result = plan_week(spec, busy=events, now=clock())
         # like for like with the report: the blocks plus the week's known meetings

@@ -368,16 +368,19 @@ class Runtime:
     ) -> tuple[dict[str, date], dict[str, int]]:
         """From one read of the calendar: the last contact per account from its past
         meetings (issue 11), fed to the silent-account trigger, and the minutes per
-        tier of the week's meetings with its accounts, fed to account time's budget
-        (the method's tier shares are of account-facing time). A failed read loses
-        only these hints, unless ``strict`` (a sync run: a failed read aborts it, as
-        the sync engine's own read would).
+        tier of recent meetings with its accounts, fed to account time's budget (the
+        method's tier shares are of account-facing time: an account with many calls
+        needs fewer prep blocks). A failed read loses only these hints, unless
+        ``strict`` (a sync run: a failed read aborts it, as the sync engine's own
+        read would).
 
-        Contacts are read up to the start of ``week`` at the latest: a week's
-        triggers are judged on its Monday (fixed when it is generated), so the
-        meetings of the week itself must not reshuffle them morning after morning.
-        The week's meetings are the whole week's, whatever the hour, so a re-run
-        with nothing changed budgets the same."""
+        Both are frozen when the week is generated (issue 15.1, no change without a
+        cause): contacts are read up to the start of ``week`` at the latest (its
+        triggers are judged on its Monday), and the meetings are those of the seven
+        days before the week's generation (``schedule.generate_at``), the calls a
+        CSM's book keeps week after week. Counting the week's own meetings instead
+        re-budgeted every account of a tier whenever one meeting arrived, and moved
+        blocks the meeting never touched."""
         from blocker.actuals import (
             HISTORY_DAYS,
             DomainIndex,
@@ -389,7 +392,7 @@ class Runtime:
         rules = rules or self.rules
         span = week_window(week, rules.timezone)
         now = min(now or self.now(), span.start)
-        window = Interval(now - timedelta(days=HISTORY_DAYS), span.end)
+        window = Interval(now - timedelta(days=HISTORY_DAYS), span.start)
         try:
             seen = observe(self.provider(calendar_id), window)
         except ProviderError as exc:
@@ -399,7 +402,9 @@ class Runtime:
             return {}, {}
         index = DomainIndex(rules.accounts, rules.owner.email_domains)
         contacts = last_contacts(seen.foreign, index, before=now, timezone=rules.timezone)
-        return contacts, tier_meetings(seen.foreign, index, span)
+        generated = generation_of(rules, span.start)
+        recent = Interval(generated - timedelta(days=7), generated)
+        return contacts, tier_meetings(seen.foreign, index, recent)
 
     def preview(self, calendar_id: str, week: str) -> Preview:
         """Plan ``week`` exactly as a sync would, writing nothing anywhere.
@@ -628,6 +633,17 @@ class Runtime:
         close = getattr(self.store, "close", None)
         if callable(close):
             close()
+
+
+def generation_of(rules: Rules, week_start: datetime) -> datetime:
+    """When ``schedule.generate_at`` generates the week starting ``week_start``: that
+    weekday and time in the seven days before it (``fri 15:00``: the Friday before)."""
+    from rules.timeparse import WEEKDAYS
+
+    when = rules.schedule.generate_at
+    monday = week_start.astimezone(rules.tz).date()
+    day = monday - timedelta(days=7 - WEEKDAYS.index(when.day))
+    return datetime.combine(day, when.at, tzinfo=rules.tz)
 
 
 def _ts(moment: datetime) -> float:
