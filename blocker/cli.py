@@ -207,10 +207,11 @@ def plan(
     now: NowOpt = None,
 ) -> None:
     """Plan a week (no calendar is written) and print it."""
-    from blocker.actuals import DomainIndex, measure
+    from blocker.actuals import measure
     from blocker.planner import plan_week
     from blocker.render import plan_to_dict, scorecard_tables, week_table
     from blocker.report import scorecard, scorecard_to_dict
+    from blocker.runtime import domain_index
     from rules.engine import expand_week
 
     if fmt not in ("table", "json", "ics"):
@@ -222,8 +223,8 @@ def plan(
         wk = _week(rules, week, clock)
         events = _busy(config, rules, wk, list(busy or []))
         contacts, meetings = _contacts(config, rules, wk, list(busy or []), clock)
-        index = DomainIndex(rules.accounts, tuple(rules.owner.email_domains))
         span = week_window(wk, rules.timezone)
+        index = domain_index(rules, span.start)
         spec = expand_week(
             rules, wk, today=_today(clock, rules.timezone), contacts=contacts, meetings=meetings
         )
@@ -307,7 +308,9 @@ def sync(
                 failed = True
             for notice in outcome.notices:
                 err.print(f"  {notice}", markup=False)
-            card = scorecard_to_dict(scorecard(outcome.plan, outcome.spec))
+            card = scorecard_to_dict(
+                scorecard(outcome.plan, outcome.spec, _known(rules, wk, outcome))
+            )
             console.print(scorecard_tables(card))
     finally:
         runtime.close()
@@ -364,6 +367,17 @@ _ACTUAL_STATE = {
     "no_data": "Nothing counted on the calendar yet: no data, nothing judged.",
     "in_progress": "The week is under way: actual counts what happened up to now.",
 }
+
+
+def _known(rules: Any, week: str, outcome: Any) -> Any:
+    """The plan as account-facing time (its blocks plus the week's meetings), so the
+    sync's scorecard judges the tiers as the report does."""
+    from blocker.actuals import measure
+    from blocker.runtime import domain_index
+
+    span = week_window(week, rules.timezone)
+    index = domain_index(rules, span.start)
+    return measure(span, outcome.plan.blocks, outcome.busy, index, rules.eisenhower.mapping())
 
 
 def _actual_tables(actual: dict[str, Any]) -> list[Any]:

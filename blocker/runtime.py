@@ -42,6 +42,7 @@ from blocker.weeks import week_window
 from providers.base import CalendarProvider
 
 if TYPE_CHECKING:
+    from blocker.actuals import DomainIndex
     from blocker.store import Store
     from rules import Rules
 
@@ -442,7 +443,6 @@ class Runtime:
         already holds this week's ``preview`` (the dashboard) passes it to save a read.
         """
         from blocker.actuals import (
-            DomainIndex,
             history_window,
             last_contacts,
             measure,
@@ -450,7 +450,6 @@ class Runtime:
             observe,
             on_calendar,
         )
-        from blocker.eisenhower import urgent_accounts
         from blocker.report import (
             actual_state,
             actual_to_dict,
@@ -464,15 +463,8 @@ class Runtime:
         seen = observe(self.provider(calendar_id), history_window(week, rules.timezone))
         span = week_window(week, rules.timezone)
         now = self.now()
-        mood = rules.eisenhower
-        urgent = urgent_accounts(
-            rules.accounts,
-            span.start.astimezone(rules.tz).date(),
-            at_risk_health=mood.at_risk_health,
-            renewal_within_days=mood.renewal_within_days,
-        )
-        index = DomainIndex(rules.accounts, rules.owner.email_domains, urgent)
-        mapping = mood.mapping()
+        index = domain_index(rules, span.start)
+        mapping = rules.eisenhower.mapping()
         # like for like: the plan as time is its blocks plus the week's known meetings
         planned = measure(span, preview.plan.blocks, preview.busy, index, mapping)
         known = [*self.store.previous_blocks(calendar_id, week), *preview.plan.blocks]
@@ -633,6 +625,22 @@ class Runtime:
         close = getattr(self.store, "close", None)
         if callable(close):
             close()
+
+
+def domain_index(rules: Rules, week_start: datetime) -> DomainIndex:
+    """Accounts by domain, with those renewing soon or at risk on the week's Monday
+    (their meetings are Q1 in the report, see blocker.eisenhower)."""
+    from blocker.actuals import DomainIndex
+    from blocker.eisenhower import urgent_accounts
+
+    mood = rules.eisenhower
+    urgent = urgent_accounts(
+        rules.accounts,
+        week_start.astimezone(rules.tz).date(),
+        at_risk_health=mood.at_risk_health,
+        renewal_within_days=mood.renewal_within_days,
+    )
+    return DomainIndex(rules.accounts, rules.owner.email_domains, urgent)
 
 
 def generation_of(rules: Rules, week_start: datetime) -> datetime:
