@@ -1645,7 +1645,10 @@ def _in_range(card: dict[str, Any] | None, side: str) -> tuple[bool, bool, bool]
     if not card or "error" in card:
         return None
     data = card if side == "planned" else card["actual"]
-    tiers = all(bool(t["ok"]) for t in data["tiers"].values())
+    if side == "actual" and data.get("state") in ("future", "no_data"):
+        return None  # nothing to judge is no week in range
+    # a tier with no account-facing time at all is "no data" (ok null): not in range
+    tiers = all(t.get("ok") is True for t in data["tiers"].values())
     flags = data["flags"]
     quadrants = not any(f.startswith("Q") for f in flags)
     categories = not any(f.startswith(("proactive", "reactive", "admin")) for f in flags)
@@ -1661,7 +1664,7 @@ def _misses(cards: list[dict[str, Any] | None], side: str) -> dict[str, int]:
             continue
         data = card if side == "planned" else card["actual"]
         for name, tier in data["tiers"].items():
-            if tier["ok"]:
+            if tier.get("ok") is not False:
                 continue
             share = tier.get("share", tier.get("actual_share", 0.0))
             out[f"tier {name} {'above' if share > tier['target_max'] else 'below'} range"] += 1
@@ -1880,7 +1883,9 @@ def markdown(results: list[dict[str, Any]], personas: Sequence[Persona], options
         "a run while its renewal is ahead, and none for that account at week end. Focus "
         "kept: focus on the calendar at week end less the meetings on it, against the "
         "week's ask (holidays scale the ask). Shares: the report's own judgement (tier "
-        "`ok`, its red flags).",
+        "`ok`, its red flags); planned and actual alike count account-facing time "
+        "(the week's meetings with each account plus its blocks) and the meetings' "
+        "Eisenhower mapping, and a tier with no time at all is no data, not in range.",
         "",
     ]
     lines += reading(results, total)

@@ -12,11 +12,13 @@ attendee (and organizer) email domains decide what it was:
 - no domain at all -> ``solo`` (the owner's own appointment);
 - other outside domains only -> ``external`` (a vendor, a partner).
 
-Quadrant and category of real meetings (the documented mapping,
-:class:`MeetingMapping`): an account meeting the *customer* called (organizer
-from the account's domain) is Q1 reactive; one the owner's side called is Q2
-proactive; internal and external meetings are Q3 admin; solo events count in no
-split (they may be a dentist appointment or deep work the user blocked by hand).
+Quadrant and category of real meetings come from :mod:`blocker.eisenhower` (the
+user's rules, then the documented defaults): a meeting with an account renewing
+soon or at risk is Q1, QBRs and planning Q2, a call the *customer* called
+(organizer from the account's domain) Q1 reactive, one the owner's side called
+Q2 proactive, internal syncs and external meetings Q3 admin; solo events count
+in no split (they may be a dentist appointment or deep work the user blocked by
+hand).
 
 Only domains are ever looked at; full addresses never reach this module.
 Everything here is pure except :func:`observe`, which calls the injected
@@ -31,6 +33,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
+from blocker.eisenhower import MeetingFacts, MeetingKind, MeetingMapping
 from blocker.models import Block, Busy, Category, Interval, Quadrant, ReadResult, RemoteEvent
 from blocker.weeks import week_window
 
@@ -48,15 +51,15 @@ __all__ = [
     "away",
     "classify",
     "counts",
+    "facts",
     "history_window",
     "last_contacts",
     "measure",
     "missed_touchpoints",
     "observe",
     "on_calendar",
+    "tier_meetings",
 ]
-
-MeetingKind = Literal["account", "internal", "solo", "external"]
 
 CADENCE_DAYS: dict[str, int] = {"weekly": 7, "biweekly": 14, "monthly": 30, "quarterly": 91}
 """How many days a tier's cadence allows between two touchpoints."""
@@ -87,23 +90,8 @@ class MeetingClass:
     customer_called: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class MeetingMapping:
-    """How real meetings count in the quadrant and category splits (module docstring)."""
-
-    customer_called: tuple[Quadrant, Category] = (1, "reactive")
-    owner_called: tuple[Quadrant, Category] = (2, "proactive")
-    internal: tuple[Quadrant, Category] = (3, "admin")
-    external: tuple[Quadrant, Category] = (3, "admin")
-
-    def of(self, cls: MeetingClass) -> tuple[Quadrant, Category] | None:
-        if cls.kind == "account":
-            return self.customer_called if cls.customer_called else self.owner_called
-        if cls.kind == "internal":
-            return self.internal
-        if cls.kind == "external":
-            return self.external
-        return None
+DEFAULT_MAPPING = MeetingMapping()
+"""The documented Eisenhower defaults, no user rules."""
 
 
 def _norm(domain: str) -> str:
@@ -120,7 +108,14 @@ def _parents(domain: str) -> Iterable[str]:
 class DomainIndex:
     """Domain -> accounts, and the owner's own domains, matched on label boundaries."""
 
-    def __init__(self, accounts: Iterable[AccountLike], owner_domains: Iterable[str]) -> None:
+    def __init__(
+        self,
+        accounts: Iterable[AccountLike],
+        owner_domains: Iterable[str],
+        urgent: Iterable[str] = (),
+    ) -> None:
+        self.urgent = frozenset(urgent)
+        """Accounts renewing soon or at risk (see :func:`blocker.eisenhower.urgent_accounts`)."""
         self._accounts: dict[str, list[str]] = {}
         self.tiers: dict[str, str | None] = {}
         for account in accounts:
@@ -177,6 +172,22 @@ def classify(event: Busy, index: DomainIndex) -> MeetingClass:
     if all(index.is_owner(d) for d in domains):
         return MeetingClass("internal")
     return MeetingClass("external")
+
+
+def facts(event: Busy, cls: MeetingClass, index: DomainIndex) -> MeetingFacts:
+    """What the Eisenhower mapping may look at of a classified meeting."""
+    domains = [_norm(d) for d in event.attendee_domains]
+    organizer = _norm(event.organizer_domain) if event.organizer_domain else None
+    if organizer is not None:
+        domains.append(organizer)
+    return MeetingFacts(
+        title=event.title,
+        kind=cls.kind,
+        domains=tuple(domains),
+        organizer=organizer,
+        customer_called=cls.customer_called,
+        urgent=any(name in index.urgent for name in cls.accounts),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,7 +252,7 @@ def measure(
     blocks: Sequence[Block],
     meetings: Sequence[Busy],
     index: DomainIndex,
-    mapping: MeetingMapping = MeetingMapping(),
+    mapping: MeetingMapping = DEFAULT_MAPPING,
 ) -> Actuals:
     """Actual time of the week: ``blocks`` (ours, as the calendar holds them) minus the
     meetings that landed on them and the days of busy all-day entries (a block on an
@@ -280,7 +291,7 @@ def measure(
         span = _clip(meeting.interval, week_span)
         assert span is not None
         total = (span.end.timestamp() - span.start.timestamp()) / 60
-        split = mapping.of(cls)
+        split = mapping.of(facts(meeting, cls, index))
         quadrant, category = split if split is not None else (None, None)
         for name in cls.accounts or (None,):
             share = total / len(cls.accounts) if cls.accounts else total
@@ -314,6 +325,35 @@ def last_contacts(
             if name not in out or out[name] < day:
                 out[name] = day
     return out
+
+
+MEETING_STEP = 30
+"""The week's meeting minutes per tier are counted in whole hours (rounded down),
+so one meeting more or less rarely changes the account-time budget."""
+
+
+def tier_meetings(
+    meetings: Iterable[Busy], index: DomainIndex, week_span: Interval
+) -> dict[str, int]:
+    """Minutes per tier of the counted meetings with its accounts inside ``week_span``
+    (a meeting with several accounts split evenly), in :data:`MEETING_STEP` steps:
+    what the account-time budget counts toward each tier's share."""
+    minutes: dict[str, float] = {}
+    for meeting in meetings:
+        span = _clip(meeting.interval, week_span) if counts(meeting) else None
+        if span is None:
+            continue
+        names = classify(meeting, index).accounts
+        for name in names:
+            tier = index.tiers.get(name)
+            if tier is not None:
+                share = span.minutes / len(names)
+                minutes[tier] = minutes.get(tier, 0.0) + share
+    return {
+        tier: int(total // MEETING_STEP) * MEETING_STEP
+        for tier, total in minutes.items()
+        if total >= MEETING_STEP
+    }
 
 
 @dataclass(frozen=True, slots=True)

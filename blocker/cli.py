@@ -162,17 +162,24 @@ def _owner(rules: Any) -> dict[str, Any]:
 
 def _contacts(
     config: Path, rules: Any, week: str, files: list[Path], clock: Clock
-) -> dict[str, date]:
-    """Last contact per account from the past meetings in the .ics files (issue 11)."""
-    from blocker.actuals import HISTORY_DAYS, DomainIndex, last_contacts
+) -> tuple[dict[str, date], dict[str, int]]:
+    """Last contact per account and the recent meetings per tier, from the .ics files,
+    judged as a sync judges them (Runtime.calendar_facts)."""
+    from blocker.actuals import HISTORY_DAYS, DomainIndex, last_contacts, tier_meetings
     from blocker.models import Interval
+    from blocker.runtime import generation_of
 
-    # up to the week's Monday at the latest, as a sync judges it (Runtime.calendar_contacts)
-    now = min(clock(), week_window(week, rules.timezone).start)
-    window = Interval(now - timedelta(days=HISTORY_DAYS), now)
+    start = week_window(week, rules.timezone).start
+    now = min(clock(), start)
+    window = Interval(now - timedelta(days=HISTORY_DAYS), start)
     past = _read_ics(rules, _ics_files(rules, files), window)
     index = DomainIndex(rules.accounts, tuple(rules.owner.email_domains))
-    return last_contacts(past, index, before=now, timezone=rules.timezone)
+    generated = generation_of(rules, start)
+    recent = Interval(generated - timedelta(days=7), generated)
+    return (
+        last_contacts(past, index, before=now, timezone=rules.timezone),
+        tier_meetings(past, index, recent),
+    )
 
 
 @app.command()
@@ -200,9 +207,11 @@ def plan(
     now: NowOpt = None,
 ) -> None:
     """Plan a week (no calendar is written) and print it."""
+    from blocker.actuals import measure
     from blocker.planner import plan_week
     from blocker.render import plan_to_dict, scorecard_tables, week_table
     from blocker.report import scorecard, scorecard_to_dict
+    from blocker.runtime import domain_index
     from rules.engine import expand_week
 
     if fmt not in ("table", "json", "ics"):
@@ -213,10 +222,16 @@ def plan(
         rules = _load(config)
         wk = _week(rules, week, clock)
         events = _busy(config, rules, wk, list(busy or []))
-        contacts = _contacts(config, rules, wk, list(busy or []), clock)
-        spec = expand_week(rules, wk, today=_today(clock, rules.timezone), contacts=contacts)
+        contacts, meetings = _contacts(config, rules, wk, list(busy or []), clock)
+        span = week_window(wk, rules.timezone)
+        index = domain_index(rules, span.start)
+        spec = expand_week(
+            rules, wk, today=_today(clock, rules.timezone), contacts=contacts, meetings=meetings
+        )
         result = plan_week(spec, busy=events, now=clock())
-        card = scorecard_to_dict(scorecard(result, spec))
+        # like for like with the report: the blocks plus the week's known meetings
+        known = measure(span, result.blocks, events, index, rules.eisenhower.mapping())
+        card = scorecard_to_dict(scorecard(result, spec, known))
     except BlockerError as exc:
         raise _fail(exc) from exc
     if fmt == "json":
@@ -293,7 +308,9 @@ def sync(
                 failed = True
             for notice in outcome.notices:
                 err.print(f"  {notice}", markup=False)
-            card = scorecard_to_dict(scorecard(outcome.plan, outcome.spec))
+            card = scorecard_to_dict(
+                scorecard(outcome.plan, outcome.spec, _known(rules, wk, outcome))
+            )
             console.print(scorecard_tables(card))
     finally:
         runtime.close()
@@ -338,8 +355,29 @@ def report(
         target.print(f"[bold]Scorecard, week {wk}[/bold] (planned)")
         target.print(scorecard_tables(card))
         target.print(f"[bold]Planned vs actual, week {wk}[/bold]")
+        said = _ACTUAL_STATE.get(card["actual"].get("state", ""))
+        if said:
+            target.print(said)
         for table in _actual_tables(card["actual"]):
             target.print(table)
+
+
+_ACTUAL_STATE = {
+    "future": "This week has not begun: planned figures only, nothing to compare yet.",
+    "no_data": "Nothing counted on the calendar yet: no data, nothing judged.",
+    "in_progress": "The week is under way: actual counts what happened up to now.",
+}
+
+
+def _known(rules: Any, week: str, outcome: Any) -> Any:
+    """The plan as account-facing time (its blocks plus the week's meetings), so the
+    sync's scorecard judges the tiers as the report does."""
+    from blocker.actuals import measure
+    from blocker.runtime import domain_index
+
+    span = week_window(week, rules.timezone)
+    index = domain_index(rules, span.start)
+    return measure(span, outcome.plan.blocks, outcome.busy, index, rules.eisenhower.mapping())
 
 
 def _actual_tables(actual: dict[str, Any]) -> list[Any]:
@@ -356,12 +394,13 @@ def _actual_tables(actual: dict[str, Any]) -> list[Any]:
             table.add_column(col)
         for name, r in data.items():
             ok = r.get("ok")
+            shown = "actual_minutes" in r  # a future week has no actual side yet
             table.add_row(
                 str(name),
                 hours(r["planned_minutes"]),
                 f"{r['planned_share']:.0%}",
-                hours(r["actual_minutes"]),
-                f"{r['actual_share']:.0%}",
+                hours(r["actual_minutes"]) if shown else "-",
+                f"{r['actual_share']:.0%}" if shown else "-",
                 "" if ok is None else ("yes" if ok else "no"),
             )
         return table

@@ -155,6 +155,10 @@ def week_table(plan: Plan, busy: Sequence[Busy] = ()) -> Group:
     return Group(*tables)
 
 
+def _yes_no(ok: bool) -> Text:
+    return Text("yes", style="green") if ok else Text("no", style="red")
+
+
 def scorecard_tables(card: dict[str, Any]) -> Group:
     """The scorecard dict (report.scorecard_to_dict) as two small tables + flags."""
     tiers = Table(title="Time per tier (share of account time)", title_justify="left")
@@ -167,7 +171,7 @@ def scorecard_tables(card: dict[str, Any]) -> Group:
             f"{row['minutes'] / 60:.1f}",
             f"{row['share']:.0%}",
             f"{row['target_min']:.0%}-{row['target_max']:.0%}",
-            Text("yes", style="green") if ok else Text("no", style="red"),
+            Text("no data") if ok is None else _yes_no(ok),
         )
     quads = Table(title="Eisenhower quadrants", title_justify="left")
     quads.add_column("quadrant")

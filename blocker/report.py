@@ -1,34 +1,48 @@
 """The weekly scorecard: time per tier, quadrant and category vs targets, red flags.
 
-Pure: a Plan and its WeekSpec in, frozen dataclasses out. Each row holds its
-figures in a :class:`Measure` under ``planned``; the "actual" hours counted from
-real meetings (issue 11) will be a second ``Measure`` beside it on the same rows,
-so nothing that reads ``planned`` has to change.
+Pure: a Plan and its WeekSpec in, frozen dataclasses out. Planned and actual
+count the same thing (the method's tier shares are of the CSM's account-facing
+time: meetings with the account's domains plus its blocks): the planned side is
+the plan's blocks plus the week's known meetings, the actual side what the
+calendar holds (:func:`blocker.actuals.measure` for both).
 
 Shares are fractions of a total; when a total is zero there is nothing to
-judge, so its rows are ``ok`` and raise no flag (a holiday week is not "too
-reactive"). Tiers found on blocks but missing from the spec are shown with the
-neutral target range 0..1.
+judge, so its rows raise no flag and a tier's ``ok`` is None ("no data" is its
+own state, never a green tick on an empty week). Tiers found on blocks but
+missing from the spec are shown with the neutral target range 0..1.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
 from blocker.actuals import Actuals, Entry, MeetingKind, Missed
-from blocker.models import Block, Category, Conflict, Plan, Quadrant, Shortfall, WeekSpec
+from blocker.models import (
+    Block,
+    Category,
+    Conflict,
+    Interval,
+    Plan,
+    Quadrant,
+    Shortfall,
+    WeekSpec,
+)
 
 __all__ = [
     "AccountCompared",
     "ActualCard",
+    "ActualState",
     "CategoryRow",
     "Compared",
     "Measure",
     "Scorecard",
     "TierRow",
+    "actual_state",
     "actual_to_dict",
+    "block_entries",
     "compare",
     "scorecard",
     "scorecard_to_dict",
@@ -54,7 +68,8 @@ class TierRow:
     target_min: float
     target_max: float
     planned: Measure
-    ok: bool
+    ok: bool | None
+    """None: no account-facing time at all, nothing to judge (never a green tick)."""
     arr_band: str = ""
     """Its ARR band in the book's currency ("$100,000 and up"); "" when unknown."""
 
@@ -82,31 +97,53 @@ class Scorecard:
     flags: tuple[str, ...]
 
 
-def _measure(minutes: int, total: int) -> Measure:
-    return Measure(minutes, minutes / total if total else 0.0)
-
-
 def _timed(blocks: Iterable[Block]) -> list[Block]:
     """All-day markers are date-level notes, not time: they count nowhere."""
     return [b for b in blocks if not b.all_day]
 
 
-def scorecard(plan: Plan, spec: WeekSpec) -> Scorecard:
-    """Score ``plan`` against the targets of ``spec``."""
+def block_entries(blocks: Iterable[Block]) -> tuple[Entry, ...]:
+    """The plan's blocks alone as time entries (no meetings known): the fallback."""
+    return tuple(
+        Entry(
+            minutes=float(b.minutes),
+            source="block",
+            title=b.title,
+            quadrant=b.quadrant,
+            category=b.category,
+            tier=b.tier,
+            account=b.account,
+            protected=b.protected,
+            kind=b.kind,
+        )
+        for b in _timed(blocks)
+    )
+
+
+def scorecard(plan: Plan, spec: WeekSpec, known: Actuals | None = None) -> Scorecard:
+    """Score ``plan`` against the targets of ``spec``.
+
+    ``known``: the plan as time (:func:`blocker.actuals.measure` of its blocks and
+    the week's known meetings), so the tier shares are of the account-facing time
+    (meetings with each account plus its blocks), exactly as the actual side counts
+    it. Without it only the blocks count.
+    """
     blocks = _timed(plan.blocks)
-    total = sum(b.minutes for b in blocks)
-    tiers = _tiers(blocks, spec)
+    entries = known.entries if known is not None else block_entries(blocks)
+    split = [e for e in entries if e.quadrant is not None]
+    total = sum(e.minutes for e in split)
+    tiers = _tiers(entries, spec)
     quadrants = tuple(
-        (q, _measure(sum(b.minutes for b in blocks if b.quadrant == q), total)) for q in QUADRANTS
+        (q, _fmeasure(sum(e.minutes for e in split if e.quadrant == q), total)) for q in QUADRANTS
     )
     targets = dict(spec.category_targets)
     names: list[Category] = list(targets)
-    names.extend(c for c in sorted({b.category for b in blocks}) if c not in targets)
+    names.extend(c for c in sorted({e.category for e in split if e.category}) if c not in targets)
     categories = tuple(
         CategoryRow(
             name,
             targets.get(name),
-            _measure(sum(b.minutes for b in blocks if b.category == name), total),
+            _fmeasure(sum(e.minutes for e in split if e.category == name), total),
         )
         for name in names
     )
@@ -118,18 +155,16 @@ def scorecard(plan: Plan, spec: WeekSpec) -> Scorecard:
         protected_minutes=sum(b.minutes for b in blocks if b.protected),
         conflicts=plan.conflicts,
         shortfall=plan.shortfall,
-        flags=_flags(dict(quadrants), total, tiers)
+        flags=_flags(dict(quadrants), round(total), tiers)
         + _category_flags(
             [(r.name, r.target, r.planned) for r in categories], total, spec.category_margin
         ),
     )
 
 
-def _tiers(blocks: list[Block], spec: WeekSpec) -> tuple[TierRow, ...]:
-    minutes: dict[str, int] = {}
-    for block in blocks:
-        if block.tier is not None:
-            minutes[block.tier] = minutes.get(block.tier, 0) + block.minutes
+def _tiers(entries: Sequence[Entry], spec: WeekSpec) -> tuple[TierRow, ...]:
+    """Each tier's share of the account-facing time; ``ok`` is None with none at all."""
+    minutes = _sum_by((e.tier, e.minutes) for e in entries)
     total = sum(minutes.values())
     ranges = [(t.name, t.target_min, t.target_max) for t in spec.tiers]
     known = {t.name for t in spec.tiers}
@@ -137,8 +172,8 @@ def _tiers(blocks: list[Block], spec: WeekSpec) -> tuple[TierRow, ...]:
     bands = {t.name: t.arr_band for t in spec.tiers}
     rows = []
     for name, low, high in ranges:
-        measure = _measure(minutes.get(name, 0), total)
-        ok = not total or low - _EPS <= measure.share <= high + _EPS
+        measure = _fmeasure(minutes.get(name, 0.0), total)
+        ok = None if not total else low - _EPS <= measure.share <= high + _EPS
         rows.append(TierRow(name, low, high, measure, ok, bands.get(name, "")))
     return tuple(rows)
 
@@ -157,7 +192,7 @@ def _flags(
             flags.append("Q2 < 40 %")
         if (q1 + q2) / total < 0.7:
             flags.append("Q1+Q2 < 70 %")
-    flags.extend(f"tier {row.name} outside its target range" for row in tiers if not row.ok)
+    flags.extend(f"tier {row.name} outside its target range" for row in tiers if row.ok is False)
     return tuple(flags)
 
 
@@ -243,6 +278,7 @@ class ActualCard:
     """The week as planned and as it happened; ``flags`` are computed on the actual side."""
 
     week: str
+    state: ActualState
     tiers: tuple[Compared, ...]
     quadrants: tuple[Compared, ...]
     categories: tuple[Compared, ...]
@@ -257,22 +293,42 @@ def _fmeasure(minutes: float, total: float) -> Measure:
     return Measure(round(minutes), minutes / total if total else 0.0)
 
 
+ActualState = Literal["future", "in_progress", "complete", "no_data"]
+"""``future``: the week has not begun, nothing is shown as actual; ``no_data``: it
+has begun but nothing counted (an unread or empty calendar), nothing is judged."""
+
+
+def actual_state(week_span: Interval, now: datetime, counted: float) -> ActualState:
+    """Which state the actual side of a week is in at ``now``."""
+    if now.timestamp() < week_span.start.timestamp():
+        return "future"
+    if counted <= 0:
+        return "no_data"
+    return "in_progress" if now.timestamp() < week_span.end.timestamp() else "complete"
+
+
 def compare(
     plan: Plan,
     spec: WeekSpec,
     actuals: Actuals,
     *,
+    planned: Actuals | None = None,
+    state: ActualState = "complete",
     accounts: Sequence[tuple[str, str | None]] = (),
     missed: Sequence[Missed] = (),
 ) -> ActualCard:
-    """Planned (``plan``) vs actual (``actuals``) per tier, account, quadrant, category.
+    """Planned vs actual (``actuals``) per tier, account, quadrant, category.
 
+    ``planned`` is the plan counted the way ``actuals`` is (its blocks plus the
+    week's known meetings, see :func:`blocker.actuals.measure`), so both sides are
+    account-facing time; without it the planned side is the blocks alone. In the
+    ``future`` state the actual side is empty and nothing is judged or flagged.
     ``accounts`` lists every account (name, tier) so the bottom ten can show
     accounts nobody spent time on.
     """
-    blocks = _timed(plan.blocks)
-    entries = actuals.entries
-    p_split = [(b.quadrant, b.category, float(b.minutes)) for b in blocks]
+    p_entries = planned.entries if planned is not None else block_entries(plan.blocks)
+    entries = () if state == "future" else actuals.entries
+    p_split = [(e.quadrant, e.category, e.minutes) for e in p_entries if e.quadrant is not None]
     a_split = [(e.quadrant, e.category, e.minutes) for e in entries if e.quadrant is not None]
     p_total = sum(m for _, _, m in p_split)
     a_total = sum(m for _, _, m in a_split)
@@ -286,8 +342,8 @@ def compare(
     )
     targets = dict(spec.category_targets)
     names: list[Category] = list(targets)
-    seen = {c for _, c, _ in p_split} | {c for _, c, _ in a_split if c is not None}
-    names.extend(c for c in sorted(seen) if c is not None and c not in targets)
+    seen = {c for _, c, _ in p_split} | {c for _, c, _ in a_split}
+    names.extend(c for c in sorted(x for x in seen if x is not None) if c not in targets)
     categories = tuple(
         Compared(
             name,
@@ -298,25 +354,25 @@ def compare(
         )
         for name in names
     )
-    p_tier = _sum_by((b.tier, float(b.minutes)) for b in blocks)
+    p_tier = _sum_by((e.tier, e.minutes) for e in p_entries)
     a_tier = _sum_by((e.tier, e.minutes) for e in entries)
     tiers = _compare_tiers(spec, p_tier, a_tier)
     a_quads = {q: _fmeasure(sum(m for qq, _, m in a_split if qq == q), a_total) for q in QUADRANTS}
     judged = tuple(
-        TierRow(t.name, t.target_min or 0.0, t.target_max or 1.0, t.actual, bool(t.ok))
-        for t in tiers
+        TierRow(t.name, t.target_min or 0.0, t.target_max or 1.0, t.actual, t.ok) for t in tiers
     )
-    top, bottom = _accounts(blocks, entries, accounts)
+    top, bottom = _accounts(p_entries, entries, accounts)
     kinds: tuple[MeetingKind, ...] = ("account", "internal", "external", "solo")
     return ActualCard(
         week=plan.week,
+        state=state,
         tiers=tiers,
         quadrants=quadrants,
         categories=categories,
         top_accounts=top,
         bottom_accounts=bottom,
-        meetings=tuple((k, round(actuals.minutes(k))) for k in kinds),
-        missed=tuple(missed),
+        meetings=tuple((k, round(actuals.minutes(k))) for k in kinds if state != "future"),
+        missed=tuple(missed) if state != "future" else (),
         flags=_flags(a_quads, round(a_total), judged)
         + _category_flags(
             [(c.name, c.target_min, c.actual) for c in categories], a_total, spec.category_margin
@@ -343,25 +399,22 @@ def _compare_tiers(
     rows = []
     for name, low, high in ranges:
         a = _fmeasure(actual.get(name, 0.0), a_total)
-        ok = not a_total or low - _EPS <= a.share <= high + _EPS
+        ok = None if not a_total else low - _EPS <= a.share <= high + _EPS
         rows.append(Compared(name, _fmeasure(planned.get(name, 0.0), p_total), a, low, high, ok))
     return tuple(rows)
 
 
 def _accounts(
-    blocks: Sequence[Block],
+    planned_entries: Sequence[Entry],
     entries: Sequence[Entry],
     accounts: Sequence[tuple[str, str | None]],
 ) -> tuple[tuple[AccountCompared, ...], tuple[AccountCompared, ...]]:
     """Top and bottom :data:`TOP_ACCOUNTS` by actual time (ties by name)."""
     tiers: dict[str, str | None] = dict(accounts)
-    for b in blocks:
-        if b.account is not None:
-            tiers.setdefault(b.account, b.tier)
-    for e in entries:
+    for e in (*planned_entries, *entries):
         if e.account is not None:
             tiers.setdefault(e.account, e.tier)
-    planned = _sum_by((b.account, float(b.minutes)) for b in blocks)
+    planned = _sum_by((e.account, e.minutes) for e in planned_entries)
     actual = _sum_by((e.account, e.minutes) for e in entries)
     p_total, a_total = sum(planned.values()), sum(actual.values())
     rows = [
@@ -378,19 +431,21 @@ def _accounts(
     return tuple(top), tuple(bottom)
 
 
-def _compared(row: Compared) -> dict[str, Any]:
+def _compared(row: Compared, shown: bool = True) -> dict[str, Any]:
+    """``shown`` False (a future week): no actual figures and no judgement at all."""
     out: dict[str, Any] = {
         "planned_minutes": row.planned.minutes,
         "planned_share": round(row.planned.share, 4),
-        "actual_minutes": row.actual.minutes,
-        "actual_share": round(row.actual.share, 4),
     }
+    if shown:
+        out["actual_minutes"] = row.actual.minutes
+        out["actual_share"] = round(row.actual.share, 4)
     if row.target_min is not None and row.target_max is not None:
         if row.target_min == row.target_max:
             out["target"] = row.target_min
         else:
             out["target_min"], out["target_max"] = row.target_min, row.target_max
-    if row.ok is not None:
+    if shown and row.ok is not None:
         out["ok"] = row.ok
     return out
 
@@ -406,11 +461,17 @@ def _account(row: AccountCompared) -> dict[str, Any]:
 
 
 def actual_to_dict(card: ActualCard) -> dict[str, Any]:
-    """The ``actual`` key of the report JSON: planned and actual side by side."""
+    """The ``actual`` key of the report JSON: planned and actual side by side.
+
+    ``state`` says whether there is anything to show (:data:`ActualState`): a
+    future week has planned figures only, and a row without ``ok`` is not judged.
+    """
+    shown = card.state != "future"
     return {
-        "tiers": {row.name: _compared(row) for row in card.tiers},
-        "quadrants": {row.name.removeprefix("Q"): _compared(row) for row in card.quadrants},
-        "categories": {row.name: _compared(row) for row in card.categories},
+        "state": card.state,
+        "tiers": {row.name: _compared(row, shown) for row in card.tiers},
+        "quadrants": {row.name.removeprefix("Q"): _compared(row, shown) for row in card.quadrants},
+        "categories": {row.name: _compared(row, shown) for row in card.categories},
         "accounts": {
             "top": [_account(r) for r in card.top_accounts],
             "bottom": [_account(r) for r in card.bottom_accounts],

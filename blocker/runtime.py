@@ -42,6 +42,7 @@ from blocker.weeks import week_window
 from providers.base import CalendarProvider
 
 if TYPE_CHECKING:
+    from blocker.actuals import DomainIndex
     from blocker.store import Store
     from rules import Rules
 
@@ -332,10 +333,17 @@ class Runtime:
 
     # -- planning and syncing ---------------------------------------------------------
 
-    def expand(self, week: str, contacts: Mapping[str, date] | None = None) -> WeekSpec:
+    def expand(
+        self,
+        week: str,
+        contacts: Mapping[str, date] | None = None,
+        meetings: Mapping[str, int] | None = None,
+    ) -> WeekSpec:
         from rules.engine import expand_week
 
-        spec: WeekSpec = expand_week(self.rules, week, today=self.today(), contacts=contacts)
+        spec: WeekSpec = expand_week(
+            self.rules, week, today=self.today(), contacts=contacts, meetings=meetings
+        )
         return spec
 
     def calendar_contacts(
@@ -347,27 +355,57 @@ class Runtime:
         *,
         strict: bool = False,
     ) -> dict[str, date]:
-        """Last contact per account from the calendar's past meetings (issue 11), fed to
-        the silent-account trigger. A failed read loses only this hint, unless ``strict``
-        (a sync run: a failed read aborts it, as the sync engine's own read would).
+        """Last contact per account (see :meth:`calendar_facts`)."""
+        return self.calendar_facts(calendar_id, week, rules, now, strict=strict)[0]
 
-        Read up to the start of ``week`` at the latest: a week's triggers are judged on
-        its Monday (fixed when it is generated), so the meetings of the week itself
-        must not reshuffle its account time morning after morning."""
-        from blocker.actuals import HISTORY_DAYS, DomainIndex, last_contacts, observe
+    def calendar_facts(
+        self,
+        calendar_id: str,
+        week: str,
+        rules: Rules | None = None,
+        now: datetime | None = None,
+        *,
+        strict: bool = False,
+    ) -> tuple[dict[str, date], dict[str, int]]:
+        """From one read of the calendar: the last contact per account from its past
+        meetings (issue 11), fed to the silent-account trigger, and the minutes per
+        tier of recent meetings with its accounts, fed to account time's budget (the
+        method's tier shares are of account-facing time: an account with many calls
+        needs fewer prep blocks). A failed read loses only these hints, unless
+        ``strict`` (a sync run: a failed read aborts it, as the sync engine's own
+        read would).
+
+        Both are frozen when the week is generated (issue 15.1, no change without a
+        cause): contacts are read up to the start of ``week`` at the latest (its
+        triggers are judged on its Monday), and the meetings are those of the seven
+        days before the week's generation (``schedule.generate_at``), the calls a
+        CSM's book keeps week after week. Counting the week's own meetings instead
+        re-budgeted every account of a tier whenever one meeting arrived, and moved
+        blocks the meeting never touched."""
+        from blocker.actuals import (
+            HISTORY_DAYS,
+            DomainIndex,
+            last_contacts,
+            observe,
+            tier_meetings,
+        )
 
         rules = rules or self.rules
-        now = min(now or self.now(), week_window(week, rules.timezone).start)
-        window = Interval(now - timedelta(days=HISTORY_DAYS), now)
+        span = week_window(week, rules.timezone)
+        now = min(now or self.now(), span.start)
+        window = Interval(now - timedelta(days=HISTORY_DAYS), span.start)
         try:
             seen = observe(self.provider(calendar_id), window)
         except ProviderError as exc:
             if strict:
                 raise
             log.warning("last contacts of %s not read: %s", calendar_id, exc.user_message())
-            return {}
+            return {}, {}
         index = DomainIndex(rules.accounts, rules.owner.email_domains)
-        return last_contacts(seen.foreign, index, before=now, timezone=rules.timezone)
+        contacts = last_contacts(seen.foreign, index, before=now, timezone=rules.timezone)
+        generated = generation_of(rules, span.start)
+        recent = Interval(generated - timedelta(days=7), generated)
+        return contacts, tier_meetings(seen.foreign, index, recent)
 
     def preview(self, calendar_id: str, week: str) -> Preview:
         """Plan ``week`` exactly as a sync would, writing nothing anywhere.
@@ -378,7 +416,7 @@ class Runtime:
         """
         from blocker.sync import sync_calendar
 
-        spec = self.expand(week, self.calendar_contacts(calendar_id, week))
+        spec = self.expand(week, *self.calendar_facts(calendar_id, week))
         cal = self.calendar(calendar_id)
         outcome = sync_calendar(
             calendar_id=calendar_id,
@@ -405,7 +443,6 @@ class Runtime:
         already holds this week's ``preview`` (the dashboard) passes it to save a read.
         """
         from blocker.actuals import (
-            DomainIndex,
             history_window,
             last_contacts,
             measure,
@@ -413,15 +450,28 @@ class Runtime:
             observe,
             on_calendar,
         )
-        from blocker.report import actual_to_dict, compare, scorecard, scorecard_to_dict
+        from blocker.report import (
+            actual_state,
+            actual_to_dict,
+            compare,
+            scorecard,
+            scorecard_to_dict,
+        )
 
         rules = self.rules
         preview = preview or self.preview(calendar_id, week)
         seen = observe(self.provider(calendar_id), history_window(week, rules.timezone))
         span = week_window(week, rules.timezone)
-        index = DomainIndex(rules.accounts, rules.owner.email_domains)
+        now = self.now()
+        index = domain_index(rules, span.start)
+        mapping = rules.eisenhower.mapping()
+        # like for like: the plan as time is its blocks plus the week's known meetings
+        planned = measure(span, preview.plan.blocks, preview.busy, index, mapping)
         known = [*self.store.previous_blocks(calendar_id, week), *preview.plan.blocks]
-        actuals = measure(span, on_calendar(seen.owned, known), seen.foreign, index)
+        # what happened: up to now, never the rest of the week as if it were done
+        upto = Interval(span.start, min(span.end, max(now, span.start), key=_ts))
+        actuals = measure(upto, on_calendar(seen.owned, known), seen.foreign, index, mapping)
+        state = actual_state(span, now, sum(e.minutes for e in actuals.entries))
         contacts = last_contacts(seen.foreign, index, before=span.end, timezone=rules.timezone)
         last_day = (span.end - timedelta(seconds=1)).astimezone(rules.tz).date()
         missed = missed_touchpoints(
@@ -431,11 +481,13 @@ class Runtime:
             preview.plan,
             preview.spec,
             actuals,
+            planned=planned,
+            state=state,
             accounts=[(a.name, a.tier) for a in rules.accounts],
             missed=missed,
         )
         return {
-            **scorecard_to_dict(scorecard(preview.plan, preview.spec)),
+            **scorecard_to_dict(scorecard(preview.plan, preview.spec, planned)),
             "actual": actual_to_dict(card),
         }
 
@@ -467,7 +519,9 @@ class Runtime:
                 now = self.now()
                 today = now.astimezone(ZoneInfo(rules.timezone)).date()
                 try:
-                    contacts = self.calendar_contacts(calendar_id, week, rules, now, strict=True)
+                    contacts, meetings = self.calendar_facts(
+                        calendar_id, week, rules, now, strict=True
+                    )
                 except ProviderError as exc:
                     self.store.record_run(
                         RunRecord(
@@ -481,7 +535,7 @@ class Runtime:
                         )
                     )
                     raise
-                spec = expand_week(rules, week, today=today, contacts=contacts)
+                spec = expand_week(rules, week, today=today, contacts=contacts, meetings=meetings)
                 provider = self.provider(calendar_id)
                 result = sync_calendar(
                     calendar_id=calendar_id,
@@ -571,6 +625,37 @@ class Runtime:
         close = getattr(self.store, "close", None)
         if callable(close):
             close()
+
+
+def domain_index(rules: Rules, week_start: datetime) -> DomainIndex:
+    """Accounts by domain, with those renewing soon or at risk on the week's Monday
+    (their meetings are Q1 in the report, see blocker.eisenhower)."""
+    from blocker.actuals import DomainIndex
+    from blocker.eisenhower import urgent_accounts
+
+    mood = rules.eisenhower
+    urgent = urgent_accounts(
+        rules.accounts,
+        week_start.astimezone(rules.tz).date(),
+        at_risk_health=mood.at_risk_health,
+        renewal_within_days=mood.renewal_within_days,
+    )
+    return DomainIndex(rules.accounts, rules.owner.email_domains, urgent)
+
+
+def generation_of(rules: Rules, week_start: datetime) -> datetime:
+    """When ``schedule.generate_at`` generates the week starting ``week_start``: that
+    weekday and time in the seven days before it (``fri 15:00``: the Friday before)."""
+    from rules.timeparse import WEEKDAYS
+
+    when = rules.schedule.generate_at
+    monday = week_start.astimezone(rules.tz).date()
+    day = monday - timedelta(days=7 - WEEKDAYS.index(when.day))
+    return datetime.combine(day, when.at, tzinfo=rules.tz)
+
+
+def _ts(moment: datetime) -> float:
+    return moment.timestamp()
 
 
 __all__ = ["Clock", "Preview", "RunOutcome", "Runtime", "system_clock"]

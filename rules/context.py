@@ -84,6 +84,9 @@ class WeekContext:
     (account time) sees them so it can budget the rest of each tier's share."""
     touched: frozenset[str] = frozenset()
     """Accounts that already have a block from an earlier kind this week."""
+    meeting_minutes: Mapping[str, int] = field(default_factory=dict)
+    """Minutes per tier of the meetings already on the calendar this week with the
+    tier's accounts: account time budgets the rest of each tier's share."""
 
     @property
     def tz(self) -> ZoneInfo:

@@ -103,6 +103,7 @@ def week_context(
     *,
     today: date,
     contacts: Mapping[str, date] | None = None,
+    meetings: Mapping[str, int] | None = None,
 ) -> WeekContext:
     """The context every kind expands against (also handy for tests and the report)."""
     dates = tuple(week_dates(week))
@@ -122,6 +123,7 @@ def week_context(
         today=today,
         contacts=dict(contacts or {}),
         meeting_free=meeting_free,
+        meeting_minutes=dict(meetings or {}),
     )
 
 
@@ -214,15 +216,18 @@ def expand_week(
     *,
     today: date,
     contacts: Mapping[str, date] | None = None,
+    meetings: Mapping[str, int] | None = None,
 ) -> WeekSpec:
     """Everything the planner needs for ``week`` (``2026-W49``).
 
     ``today`` (from the caller's clock, never the system date: the engine is pure)
     anchors the silent-account and go-live triggers when it falls inside the week;
     ``contacts`` maps account name -> last
-    contact seen on the calendar, merged with the accounts file (latest wins).
+    contact seen on the calendar, merged with the accounts file (latest wins);
+    ``meetings`` maps tier -> minutes of the week's meetings already on the calendar
+    with its accounts, which account time's budget counts toward the tier's share.
     """
-    ctx = week_context(rules, week, today=today, contacts=contacts)
+    ctx = week_context(rules, week, today=today, contacts=contacts, meetings=meetings)
     requests = expand_requests(ctx)
     cap, source = _alert_cap(ctx, requests)
     return WeekSpec(

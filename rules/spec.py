@@ -29,6 +29,7 @@ from pydantic import (
 
 from blocker.files import inside
 from blocker.models import Category, ConflictPolicy, Quadrant, ShowAs, TentativeAs
+from rules.eisenhower import EisenhowerSpec
 from rules.keys import account_key
 from rules.limits import MAX_CALENDAR_REF_LENGTH, MAX_ID_LENGTH, MAX_NAME_LENGTH
 from rules.money import amount_value, check_currency, check_number_format, split_currency
@@ -409,6 +410,8 @@ class Rules(Strict):
     alerts_max_hours: float | None = Field(default=None, ge=0, le=80)
     """At most this much alert (trigger) time a week; urgent renewal preps are exempt."""
     categories: Categories = Categories()
+    eisenhower: EisenhowerSpec = EisenhowerSpec()
+    """How real meetings map to quadrants in the report (rules.eisenhower)."""
     accounts: tuple[Account, ...] = ()
     accounts_file: str | None = None
     rules: tuple[RuleSpec, ...] = ()

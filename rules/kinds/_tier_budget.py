@@ -1,11 +1,15 @@
 """How many minutes of account time each tier (and each of its accounts) gets.
 
-The scorecard judges a tier by ALL its minutes of the week: account time plus
-the triggers (renewal prep, silent accounts, health drops, go-lives) of its
-accounts. So the budget starts from the triggers each tier already has and
-gives account time the rest of the tier's share, and:
+The scorecard judges a tier by ALL its account-facing minutes of the week:
+account time, the triggers (renewal prep, silent accounts, health drops,
+go-lives) of its accounts and the meetings already on the calendar with them
+(the method's shares are of the CSM's account-facing time). So the budget starts
+from what each tier already has (triggers and meetings) and gives account time
+the rest of the tier's share (an account with many meetings needs fewer prep
+blocks), and:
 
-* the week's tier total starts at the account hours (pro rata) and grows, in
+* the week's tier total starts at the account hours (pro rata) plus the known
+  meetings and grows, in
   ``round_to`` steps up to ``max_scale`` times that, only as far as needed for
   every tier to land inside its target range (a trigger-heavy tier needs a
   bigger total so its share is not too large);
@@ -45,6 +49,13 @@ class TierInput:
     """How many of ``pool`` (from the front) no trigger touches this week."""
     cycle: int = 0
     """Which round of the cadence this is: rotates who gets time when not all can."""
+    meetings: int = 0
+    """Minutes of meetings already on the calendar this week with the tier's accounts."""
+
+    @property
+    def held(self) -> int:
+        """The tier's minutes before any account time: triggers and meetings."""
+        return self.triggers + self.meetings
 
     @property
     def mid(self) -> float:
@@ -55,19 +66,19 @@ Allocation = dict[str, list[tuple[Account, int]]]
 
 
 def _targets(tiers: Sequence[TierInput], total: int) -> dict[str, float]:
-    """Each tier's minutes for ``total``: tiers whose triggers exceed their mid
-    share keep just their triggers and the others split the rest. A tier with
+    """Each tier's minutes for ``total``: tiers whose triggers and meetings exceed
+    their mid share keep just those and the others split the rest. A tier with
     nobody to give time to this week keeps its share unused rather than handing
     it to the others (its cadence, not the budget, decides who gets time)."""
     fixed: set[str] = set()
     while True:
         free = [t for t in tiers if t.name not in fixed]
-        rest = total - sum(t.triggers for t in tiers if t.name in fixed)
+        rest = total - sum(t.held for t in tiers if t.name in fixed)
         weight = sum(t.mid for t in free)
-        out = {t.name: float(t.triggers) for t in tiers if t.name in fixed}
+        out = {t.name: float(t.held) for t in tiers if t.name in fixed}
         for t in free:
             out[t.name] = rest * t.mid / weight if weight > 0 else 0.0
-        over = [t for t in free if out[t.name] < t.triggers]
+        over = [t for t in free if out[t.name] < t.held]
         if not over:
             return out
         fixed.update(t.name for t in over)
@@ -94,7 +105,7 @@ def _split(tier: TierInput, wanted: float, round_to: int, floor: int) -> list[tu
 
 def _violation(tiers: Sequence[TierInput], alloc: Allocation) -> float:
     """How far outside their ranges the tiers' shares end up (0 = all inside)."""
-    minutes = {t.name: t.triggers + sum(m for _, m in alloc[t.name]) for t in tiers}
+    minutes = {t.name: t.held + sum(m for _, m in alloc[t.name]) for t in tiers}
     total = sum(minutes.values())
     if total == 0:
         return 0.0
@@ -116,12 +127,13 @@ def budget(
     """Minutes per account per tier; see the module docstring."""
     if hours_minutes <= 0 or not tiers:
         return {t.name: [] for t in tiers}
-    start = math.ceil(hours_minutes / round_to) * round_to
-    stop = max(start, math.floor(hours_minutes * max_scale))
+    known = sum(t.meetings for t in tiers)
+    start = math.ceil((hours_minutes + known) / round_to) * round_to
+    stop = max(start, math.floor(hours_minutes * max_scale + known))
     best: tuple[float, Allocation] | None = None
     for total in range(start, stop + 1, round_to):
         wanted = _targets(tiers, total)
-        alloc = {t.name: _split(t, wanted[t.name] - t.triggers, round_to, floor) for t in tiers}
+        alloc = {t.name: _split(t, wanted[t.name] - t.held, round_to, floor) for t in tiers}
         miss = _violation(tiers, alloc)
         if miss == 0:
             return alloc

@@ -1,8 +1,9 @@
 """Account time by tier, budgeted so each tier's WEEK total lands in its range.
 
-Each tier's share range applies to all of its minutes of the week, triggers
-included (that is what the scorecard counts), so this kind expands after the
-others and gives account time the rest (see ``rules.kinds._tier_budget``). The
+Each tier's share range applies to all of its account-facing minutes of the
+week, triggers and the meetings already on the calendar included (that is what
+the scorecard counts), so this kind expands after the others and gives account
+time the rest (see ``rules.kinds._tier_budget``). The
 weekly account hours scale pro rata to the working days of the week (a holiday
 week asks less). A tier's cadence decides whose turn it is: weekly -> all
 accounts, biweekly -> half, monthly -> a quarter, quarterly -> a thirteenth, by
@@ -70,7 +71,8 @@ def _inputs(rule: AccountTime, ctx: WeekContext) -> list[TierInput]:
         pool, fresh, cycle = pool_order(ordered, PERIOD_WEEKS[tier.cadence], week, touched)
         low, high = tier.share
         triggers = ctx.tier_minutes.get(name, 0)
-        out.append(TierInput(name, low / 100, high / 100, triggers, pool, fresh, cycle))
+        meetings = ctx.meeting_minutes.get(name, 0)
+        out.append(TierInput(name, low / 100, high / 100, triggers, pool, fresh, cycle, meetings))
     return out
 
 

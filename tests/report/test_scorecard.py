@@ -178,7 +178,9 @@ def test_tier_above_its_range_is_flagged() -> None:
 def test_an_empty_week_has_nothing_to_judge() -> None:
     card = scorecard(_plan(), SPEC)
     assert card.flags == ()
-    assert all(r.ok and r.planned == Measure(0, 0.0) for r in card.tiers)
+    # no data is its own state: not judged, never a green tick
+    assert [(r.ok, r.planned) for r in card.tiers] == [(None, Measure(0, 0.0))] * 3
+    assert all(row["ok"] is None for row in scorecard_to_dict(card)["tiers"].values())
     assert scorecard_to_dict(card)["quadrants"] == {"1": 0.0, "2": 0.0, "3": 0.0, "4": 0.0}
 
 

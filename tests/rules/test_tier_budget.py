@@ -321,3 +321,64 @@ def test_generated_books_land_in_range_whenever_the_triggers_allow(data: st.Data
     assert all(_in_range(spec, minutes).values()), minutes
     account_time = [r.minutes for r in spec.requests if r.kind == "account_time"]
     assert all(m >= 15 and m % 5 == 0 for m in account_time)
+
+
+# -- the week's known meetings count toward each tier (issue 15.6) ---------------------
+
+
+def _with_meetings(week: str) -> tuple[list[tuple[str, int, bool]], int, int]:
+    """The example week planned over the example's meetings, with and without the
+    meetings fed to the budget: (tier, account-facing minutes, ok) counted like the
+    report, and the high tier's account-time minutes asked each way."""
+    from blocker.actuals import DomainIndex, measure, tier_meetings
+
+    rules = load_rules(EXAMPLE)
+    span = week_window(week, rules.timezone)
+    busy = read_busy(
+        [REPO / "examples" / "busy.ics"], span, owner_domains=rules.owner.email_domains
+    )
+    index = DomainIndex(rules.accounts, rules.owner.email_domains)
+    meetings = tier_meetings(busy, index, span)
+    asked = []
+    rows: list[tuple[str, int, bool]] = []
+    for fed in (None, meetings):
+        spec = expand_week(rules, week, today=TODAY, meetings=fed)
+        asked.append(
+            sum(r.minutes for r in spec.requests if r.kind == "account_time" and r.tier == "high")
+        )
+        plan = plan_week(spec, busy=[b for b in busy if b.blocks_time])
+        known = measure(span, plan.blocks, busy, index, rules.eisenhower.mapping())
+        rows = [(r.name, r.planned.minutes, bool(r.ok)) for r in scorecard(plan, spec, known).tiers]
+    return rows, asked[0], asked[1]
+
+
+@pytest.mark.parametrize(
+    ("week", "expected"),
+    [
+        ("2026-W48", [("high", 375, True), ("mid", 195, True), ("low", 65, True)]),
+        ("2026-W49", [("high", 585, True), ("mid", 300, True), ("low", 115, True)]),
+        ("2026-W50", [("high", 375, True), ("mid", 195, True), ("low", 75, True)]),
+    ],
+)
+def test_known_meetings_leave_account_time_the_rest_of_each_share(
+    week: str, expected: list[tuple[str, int, bool]]
+) -> None:
+    """The example's high-touch accounts have hours of calls each week: counted in,
+    high needs fewer prep blocks and every tier's account-facing share lands in range."""
+    rows, without, with_meetings = _with_meetings(week)
+    assert rows == expected
+    assert with_meetings < without  # high's calls stand for most of its share
+
+
+def test_a_tier_full_of_meetings_gets_no_account_time_and_the_rest_is_shared() -> None:
+    acct = [Account(name=f"{t}{i}", arr=1, tier=t) for t in ("high", "low") for i in range(4)]
+    tiers = [
+        TierInput("high", 0.5, 0.6, 0, tuple(a for a in acct if a.tier == "high"), 4, 0, 600),
+        TierInput("low", 0.4, 0.5, 0, tuple(a for a in acct if a.tier == "low"), 4, 0, 0),
+    ]
+    alloc = budget(tiers, 300, round_to=5, floor=15, max_scale=2.0)
+    # 600 minutes of meetings already are high's 55 % of 1090: low gets the 45 %
+    assert sum(m for _, m in alloc["high"]) == 0
+    low = sum(m for _, m in alloc["low"])
+    assert 0.4 <= low / (600 + low) <= 0.5
+    assert low <= 300 * 2.0  # within the budget's growth
