@@ -152,12 +152,15 @@ def test_a_meeting_on_part_of_a_protected_focus_block_keeps_the_block(workdir: P
     # slot (lunch, priority 65 < focus 80) and says so
     assert changes(monday) == [
         "create Busy · Focus time Wed 02 Dec 11:45-12:45: created: your weekly template: "
-        "Focus time (rule 'focus_time')",
+        "Focus time (rule 'focus_time'); outside its preferred time (09:30-12:00): "
+        "no room there",
         "delete Busy · Lunch Wed 02 Dec 12:00-12:45: deleted: its time went to "
         "'Busy · Focus time' (Wed 11:45-12:45)",
     ]
     after = events(workdir)
-    assert {k: v for k, v in after.items() if k in before} == before
+    kept = {k: v for k, v in before.items() if k in after}
+    assert {k: after[k] for k in kept} == kept
+    assert [v[2] for k, v in before.items() if k not in after] == ["Busy · Lunch"]
     conflicts = [line for line in monday.stdout.splitlines() if "conflict" in line]
     [conflict] = [line for line in conflicts if "Focus time" in line]
     assert "Escalation call" in conflict and "kept" in conflict
