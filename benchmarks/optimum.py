@@ -100,8 +100,13 @@ def solve(
     seconds: float = 10.0,
     workers: int = 2,
     hint: tuple[Block, ...] | None = None,
+    deterministic_seconds: float | None = None,
 ) -> Optimum:
     """Maximise the objective on ``spec`` around ``busy``; stop after ``seconds``.
+
+    ``deterministic_seconds`` also bounds CP-SAT's deterministic time (work done, not
+    wall time): tests use it so a loaded machine changes how long a solve takes, not
+    what it finds.
 
     ``hint`` (a feasible plan, e.g. ours) is only a starting solution: it can
     speed the search up but never changes the optimum.
@@ -183,6 +188,8 @@ def solve(
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = seconds
     solver.parameters.num_workers = workers
+    if deterministic_seconds is not None:
+        solver.parameters.max_deterministic_time = deterministic_seconds
     began = time.perf_counter()
     status = solver.solve(model)
     elapsed = time.perf_counter() - began
