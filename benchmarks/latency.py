@@ -19,6 +19,7 @@ The meeting is then removed again (quietly) so the week does not fill up.
 from __future__ import annotations
 
 import re
+import shutil
 import socket
 import tempfile
 import threading
@@ -36,7 +37,6 @@ from blocker.models import RemoteEvent
 
 WEEK = "2026-W49"
 NOW = datetime(2026, 11, 30, 6, 0, tzinfo=ZoneInfo("America/New_York"))  # Monday, early
-SECRET = "bench-channel-secret"
 TOKEN = "bench-api-t0ken-for-latency"
 
 
@@ -52,10 +52,6 @@ def shipped_debounce() -> tuple[int, int]:
 
 def _rules_text(debounce: int = 0, max_wait: int = 0) -> str:
     text = (ROOT / "config.example.yaml").read_text()
-    text = text.replace(
-        "accounts_file: examples/accounts.csv",
-        f"accounts_file: {ROOT / 'examples' / 'accounts.csv'}",
-    )
     text = re.sub(r"debounce_seconds: \d+", f"debounce_seconds: {debounce}", text)
     text = re.sub(r"max_wait_seconds: \d+", f"max_wait_seconds: {max_wait}", text)
     head, _, _ = text.partition("\ncalendars:")
@@ -72,11 +68,27 @@ class Service:
         from blocker.web.app import create_app
 
         (workdir / "rules.yaml").write_text(_rules_text(debounce, max_wait))
+        # the accounts file sits next to the rules: files the rules name stay inside
+        # the data directory (the rules file's folder)
+        (workdir / "examples").mkdir()
+        shutil.copy(ROOT / "examples" / "accounts.csv", workdir / "examples" / "accounts.csv")
+        from blocker.channel_secrets import (
+            google_channel_token,
+            graph_client_state,
+            new_graph_nonce,
+        )
+        from blocker.store import TokenCipher
+
         settings = Settings(
             database_url=f"sqlite:///{workdir / 'blocker.db'}",
             api_token=SecretStr(TOKEN),
             rules_path=workdir / "rules.yaml",
+            encryption_key=TokenCipher.generate_key(),
         )
+        # channel secrets as the product makes them (MACs under the encryption key)
+        self.google_token = google_channel_token(settings, "g-chan")
+        self.graph_nonce = new_graph_nonce()
+        self.graph_state = graph_client_state(settings, self.graph_nonce)
         self.app = create_app(settings, clock=lambda: NOW, start_scheduler=True)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.bind(("127.0.0.1", 0))
@@ -112,11 +124,12 @@ def _moved(calendar: Any, key: str, meeting: tuple[datetime, datetime]) -> bool:
     return not (event.start < meeting[1] and meeting[0] < event.end)
 
 
-def _notify(client: httpx.Client, base: str, i: int) -> int:
+def _notify(client: httpx.Client, service: Service, i: int) -> int:
+    base = service.base_url
     if i % 2 == 0:
         headers = {
             "X-Goog-Channel-ID": "g-chan",
-            "X-Goog-Channel-Token": SECRET,
+            "X-Goog-Channel-Token": service.google_token,
             "X-Goog-Resource-ID": "res-1",
             "X-Goog-Resource-State": "exists",
             "X-Goog-Message-Number": str(i + 2),
@@ -124,7 +137,7 @@ def _notify(client: httpx.Client, base: str, i: int) -> int:
         return client.post(f"{base}/webhooks/google", headers=headers).status_code
     item = {
         "subscriptionId": "sub-1",
-        "clientState": SECRET,
+        "clientState": service.graph_state,
         "changeType": "updated",
         "resource": f"me/events/bench-{i}",
         "resourceData": {"id": f"bench-{i}"},
@@ -141,8 +154,12 @@ def measure(
         try:
             runtime = service.runtime
             expires = datetime.now(UTC) + timedelta(days=2)
-            runtime.store.save_channel("mem", "google", "g-chan", SECRET, expires, "res-1")
-            runtime.store.save_channel("mem", "outlook", "sub-1", SECRET, expires)
+            runtime.store.save_channel(
+                "mem", "google", "g-chan", service.google_token, expires, "res-1"
+            )
+            runtime.store.save_channel(
+                "mem", "outlook", "sub-1", service.graph_state, expires, service.graph_nonce
+            )
             first = runtime.sync(None, "mem", WEEK, trigger="generate")
             # protected blocks with conflict_policy keep stay under a meeting by design
             movable_keys = {
@@ -168,7 +185,7 @@ def measure(
                     span = (target.start, min(target.end, target.start + timedelta(minutes=30)))
                     meeting = calendar.add_foreign(span[0], span[1], f"Encroaching call {i}")
                     began = time.perf_counter()
-                    status = _notify(client, service.base_url, i)
+                    status = _notify(client, service, i)
                     answered = time.perf_counter()
                     if status not in (200, 202):
                         raise RuntimeError(f"notification refused: {status}")

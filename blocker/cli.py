@@ -167,7 +167,7 @@ def _contacts(
     from blocker.actuals import HISTORY_DAYS, DomainIndex, last_contacts
     from blocker.models import Interval
 
-    # up to the week's Monday at the latest, as a sync judges it (Runtime.calendar_contacts)
+    # up to the week's Monday at the latest, as a sync judges it (blocker.sync.Expansion)
     now = min(clock(), week_window(week, rules.timezone).start)
     window = Interval(now - timedelta(days=HISTORY_DAYS), now)
     past = _read_ics(rules, _ics_files(rules, files), window)
