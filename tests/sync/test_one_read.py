@@ -41,7 +41,7 @@ from tests.fakes.microsoft.fixtures import ms_graph, ms_identity, ms_session, ms
 from tests.fakes.microsoft.graph import FakeGraph
 from tests.fakes.microsoft.identity import FakeIdentity, form_fields
 from tests.fakes.microsoft.server import TLSFiles
-from tests.support.clock import TEST_NOW, subprocess_env, this_week
+from tests.support.clock import TEST_NOW, next_week, subprocess_env, this_week
 from tests.support.server import base_url_of, loopback_socket, start_server
 
 __all__ = ["ms_graph", "ms_identity", "ms_session", "ms_tls"]
@@ -333,3 +333,29 @@ def test_a_failed_read_is_recorded_once(tmp_path: Path) -> None:
     assert len(runs) == 1, runs
     [failed] = runs[0].errors
     assert failed.startswith("read failed, nothing written")
+
+
+def _reads(runtime: Runtime) -> float:
+    total = 0.0
+    for metric in runtime.metrics.provider_requests.collect():
+        for sample in metric.samples:
+            if sample.name.endswith("_total") and sample.labels.get("method") == "read":
+                total += sample.value
+    return total
+
+
+def test_the_scorecard_reuses_the_previews_read(tmp_path: Path) -> None:
+    """``GET /api/report`` and the dashboard: one read of the calendar, not two."""
+    from tests.service.conftest import make_settings
+    from tests.service.conftest import rules_yaml as service_rules
+
+    (tmp_path / "rules.yaml").write_text(service_rules(provider="memory"))
+    runtime = Runtime.open(make_settings(tmp_path), clock=fixed_clock(TEST_NOW))
+    try:
+        for week in (this_week(), next_week()):
+            before = _reads(runtime)
+            card = runtime.report("mem", week)
+            assert "actual" in card
+            assert _reads(runtime) - before == 1, week
+    finally:
+        runtime.close()
