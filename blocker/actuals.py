@@ -57,6 +57,7 @@ __all__ = [
     "measure",
     "missed_touchpoints",
     "observe",
+    "observed",
     "on_calendar",
     "tier_meetings",
 ]
@@ -419,8 +420,20 @@ class Observed:
 
 def observe(provider: Reader, window: Interval) -> Observed:
     """Read ``window`` once (the only I/O here): foreign events as Busy, ours as events."""
-    result = provider.read(window)
+    return observed(provider.read(window))
+
+
+def observed(result: ReadResult, within: Interval | None = None) -> Observed:
+    """A read split as :func:`observe` does; ``within`` keeps only the events
+    overlapping it (a sync's read of a wider window serves the report)."""
     live = [e for e in result.events if not e.cancelled]
+    if within is not None:
+        lo, hi = within.start.timestamp(), within.end.timestamp()
+        live = [
+            e
+            for e in live
+            if e.start.timestamp() < hi and (e.end.timestamp() > lo or e.start.timestamp() >= lo)
+        ]
     return Observed(
         foreign=tuple(e.as_busy() for e in live if not e.owned),
         owned=tuple(e for e in live if e.owned),

@@ -169,9 +169,10 @@ def _contacts(
     from blocker.models import Interval
     from blocker.runtime import generation_of
 
+    # up to the week's Monday at the latest, as a sync judges it (blocker.sync.Expansion)
     start = week_window(week, rules.timezone).start
     now = min(clock(), start)
-    window = Interval(now - timedelta(days=HISTORY_DAYS), start)
+    window = Interval(now - timedelta(days=HISTORY_DAYS), now)
     past = _read_ics(rules, _ics_files(rules, files), window)
     index = DomainIndex(rules.accounts, tuple(rules.owner.email_domains))
     generated = generation_of(rules, start)

@@ -18,7 +18,7 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -36,7 +36,7 @@ from blocker.errors import (
     SettingsError,
 )
 from blocker.metrics import CountingProvider, Metrics
-from blocker.models import Busy, Interval, Op, Plan, RunRecord, WeekSpec
+from blocker.models import Busy, Interval, Op, Plan, ReadResult, RunRecord, WeekSpec
 from blocker.settings import Settings
 from blocker.weeks import week_window
 from providers.base import CalendarProvider
@@ -44,6 +44,7 @@ from providers.base import CalendarProvider
 if TYPE_CHECKING:
     from blocker.actuals import DomainIndex
     from blocker.store import Store
+    from blocker.sync import Expansion
     from rules import Rules
 
 log = logging.getLogger("blocker.runtime")
@@ -64,15 +65,20 @@ class RunOutcome:
     dry_run: bool
     notices: tuple[str, ...] = ()
     """Said, not failed: e.g. events left out as unreadable."""
+    seen: ReadResult | None = None
+    """The run's one read: the week and the history before it (``window``)."""
+    window: Interval | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Preview:
-    """A plan computed without writing anything anywhere."""
+    """A plan computed without writing anything anywhere, and the read it came from."""
 
     plan: Plan
     spec: WeekSpec
     busy: tuple[Busy, ...]
+    seen: ReadResult | None = None
+    window: Interval | None = None
 
 
 def _read_rules_file(path: Path) -> str:
@@ -346,91 +352,46 @@ class Runtime:
         )
         return spec
 
-    def calendar_contacts(
-        self,
-        calendar_id: str,
-        week: str,
-        rules: Rules | None = None,
-        now: datetime | None = None,
-        *,
-        strict: bool = False,
-    ) -> dict[str, date]:
-        """Last contact per account (see :meth:`calendar_facts`)."""
-        return self.calendar_facts(calendar_id, week, rules, now, strict=strict)[0]
+    def _expansion(self, rules: Rules, week: str, now: datetime) -> Expansion:
+        """How the sync engine expands ``week`` from the run's one read: the foreign
+        meetings before the week give each account's last contact (issue 11), fed to
+        the silent-account trigger; ``today`` is the planning day in the rules' zone."""
+        from blocker.actuals import DomainIndex, last_contacts, tier_meetings
+        from blocker.sync import Expansion
+        from rules.engine import expand_week
 
-    def calendar_facts(
-        self,
-        calendar_id: str,
-        week: str,
-        rules: Rules | None = None,
-        now: datetime | None = None,
-        *,
-        strict: bool = False,
-    ) -> tuple[dict[str, date], dict[str, int]]:
-        """From one read of the calendar: the last contact per account from its past
-        meetings (issue 11), fed to the silent-account trigger, and the minutes per
-        tier of recent meetings with its accounts, fed to account time's budget (the
-        method's tier shares are of account-facing time: an account with many calls
-        needs fewer prep blocks). A failed read loses only these hints, unless
-        ``strict`` (a sync run: a failed read aborts it, as the sync engine's own
-        read would).
-
-        Both are frozen when the week is generated (issue 15.1, no change without a
-        cause): contacts are read up to the start of ``week`` at the latest (its
-        triggers are judged on its Monday), and the meetings are those of the seven
-        days before the week's generation (``schedule.generate_at``), the calls a
-        CSM's book keeps week after week. Counting the week's own meetings instead
-        re-budgeted every account of a tier whenever one meeting arrived, and moved
-        blocks the meeting never touched."""
-        from blocker.actuals import (
-            HISTORY_DAYS,
-            DomainIndex,
-            last_contacts,
-            observe,
-            tier_meetings,
-        )
-
-        rules = rules or self.rules
-        span = week_window(week, rules.timezone)
-        now = min(now or self.now(), span.start)
-        window = Interval(now - timedelta(days=HISTORY_DAYS), span.start)
-        try:
-            seen = observe(self.provider(calendar_id), window)
-        except ProviderError as exc:
-            if strict:
-                raise
-            log.warning("last contacts of %s not read: %s", calendar_id, exc.user_message())
-            return {}, {}
+        today = now.astimezone(ZoneInfo(rules.timezone)).date()
         index = DomainIndex(rules.accounts, rules.owner.email_domains)
-        contacts = last_contacts(seen.foreign, index, before=now, timezone=rules.timezone)
-        generated = generation_of(rules, span.start)
+        # the tier budget counts the seven days of meetings before the week's
+        # generation (frozen once it has passed: no change without a cause, issue 15.1)
+        generated = generation_of(rules, week_window(week, rules.timezone).start)
         recent = Interval(generated - timedelta(days=7), generated)
-        return contacts, tier_meetings(seen.foreign, index, recent)
+
+        def expand(past: Sequence[Busy], before: datetime) -> WeekSpec:
+            contacts = last_contacts(past, index, before=before, timezone=rules.timezone)
+            meetings = tier_meetings(past, index, recent)
+            spec: WeekSpec = expand_week(
+                rules, week, today=today, contacts=contacts, meetings=meetings
+            )
+            return spec
+
+        return Expansion(week=week, timezone=rules.timezone, expand=expand)
 
     def preview(self, calendar_id: str, week: str) -> Preview:
         """Plan ``week`` exactly as a sync would, writing nothing anywhere.
 
-        A dry run of the sync engine without a run record, so the preview and the
-        next sync agree: same user edits, same blocks kept where they are now,
-        same stability horizon for today.
+        A dry run of :meth:`sync` without a run record, so the preview and the
+        next sync agree: same read, same user edits, same blocks kept where they
+        are now, same stability horizon for today.
         """
-        from blocker.sync import sync_calendar
-
-        spec = self.expand(week, *self.calendar_facts(calendar_id, week))
-        cal = self.calendar(calendar_id)
-        outcome = sync_calendar(
-            calendar_id=calendar_id,
-            provider=self.provider(calendar_id),
-            state=self.store,
-            spec=spec,
-            now=self.now(),
-            clock=self.now,
-            trigger="preview",
-            dry_run=True,
-            private_titles=bool(getattr(cal, "private_titles", False)),
-            record=False,
+        outcome = self.sync(None, calendar_id, week, trigger="preview", dry_run=True, record=False)
+        return Preview(
+            plan=outcome.plan,
+            spec=outcome.spec,
+            busy=outcome.busy,
+            seen=outcome.seen,
+            window=outcome.window,
         )
-        return Preview(plan=outcome.plan, spec=spec, busy=tuple(outcome.busy))
 
     def report(
         self, calendar_id: str, week: str, *, preview: Preview | None = None
@@ -438,9 +399,11 @@ class Runtime:
         """The scorecard JSON: planned (a preview, as ``GET /api/plan``) with, under
         ``actual``, the same figures counted from what the calendar holds (issue 11).
 
-        One extra read covers the week and the cadence history before it; meetings
-        scheduled later in the week count as this period's touchpoints. A caller that
-        already holds this week's ``preview`` (the dashboard) passes it to save a read.
+        The actuals need the week and the cadence history before it; meetings
+        scheduled later in the week count as this period's touchpoints. The preview's
+        own read holds both (:meth:`sync` reads the history with the week), so the
+        scorecard costs no read of its own; only a preview whose read was narrower
+        (a past week's history starts before it) reads that window again.
         """
         from blocker.actuals import (
             history_window,
@@ -448,6 +411,7 @@ class Runtime:
             measure,
             missed_touchpoints,
             observe,
+            observed,
             on_calendar,
         )
         from blocker.report import (
@@ -460,7 +424,15 @@ class Runtime:
 
         rules = self.rules
         preview = preview or self.preview(calendar_id, week)
-        seen = observe(self.provider(calendar_id), history_window(week, rules.timezone))
+        wanted = history_window(week, rules.timezone)
+        if preview.seen is not None and preview.window is not None:
+            held = preview.window.contains(wanted)
+        else:
+            held = False
+        if held and preview.seen is not None:
+            seen = observed(preview.seen, within=wanted)
+        else:
+            seen = observe(self.provider(calendar_id), wanted)
         span = week_window(week, rules.timezone)
         now = self.now()
         index = domain_index(rules, span.start)
@@ -499,15 +471,19 @@ class Runtime:
         *,
         trigger: str,
         dry_run: bool = False,
+        record: bool = True,
     ) -> RunOutcome:
-        """One sync run of one calendar and week, under the calendar's lock.
+        """One sync run of one calendar and week, under the calendar's lock: the one
+        entry point of every caller (CLI, API, jobs, previews, benchmarks).
 
-        Provider errors are re-raised after being counted and logged;
-        :class:`ReconnectRequired` also marks the connection so the dashboard asks
-        the user to reconnect.
+        One read: the week and the history its last contacts come from are read
+        together (:class:`blocker.sync.Expansion`), incrementally from the week's
+        snapshot when it is fresh. ``record=False`` (dry runs only: previews) leaves
+        no run record. Provider errors are re-raised after being counted and logged
+        (the sync engine records a failed read once); :class:`ReconnectRequired`
+        also marks the connection so the dashboard asks the user to reconnect.
         """
         from blocker.sync import sync_calendar
-        from rules.engine import expand_week
 
         rules = rules or self.rules
         cal = self.calendar(calendar_id)
@@ -517,48 +493,31 @@ class Runtime:
         try:
             with self.lock(calendar_id):
                 now = self.now()
-                today = now.astimezone(ZoneInfo(rules.timezone)).date()
-                try:
-                    contacts, meetings = self.calendar_facts(
-                        calendar_id, week, rules, now, strict=True
-                    )
-                except ProviderError as exc:
-                    self.store.record_run(
-                        RunRecord(
-                            calendar_id=calendar_id,
-                            trigger=trigger,
-                            week=week,
-                            started_at=now,
-                            finished_at=self.now(),
-                            errors=(f"read failed, nothing written: {exc.user_message()}",),
-                            dry_run=dry_run,
-                        )
-                    )
-                    raise
-                spec = expand_week(rules, week, today=today, contacts=contacts, meetings=meetings)
-                provider = self.provider(calendar_id)
                 result = sync_calendar(
                     calendar_id=calendar_id,
-                    provider=provider,
+                    provider=self.provider(calendar_id),
                     state=self.store,
-                    spec=spec,
+                    spec=self._expansion(rules, week, now),
                     now=now,
                     clock=self.now,
                     trigger=trigger,
                     dry_run=dry_run,
                     private_titles=bool(getattr(cal, "private_titles", False)),
+                    record=record,
                 )
                 outcome = RunOutcome(
                     calendar_id=calendar_id,
                     week=week,
                     plan=result.plan,
-                    spec=spec,
+                    spec=result.spec,
                     ops=tuple(result.ops),
                     errors=tuple(result.errors),
                     busy=tuple(result.busy),
-                    run=result.run,
+                    run=result.run if record else None,
                     dry_run=dry_run,
                     notices=tuple(result.notices),
+                    seen=result.seen,
+                    window=result.window,
                 )
         except ReconnectRequired as exc:
             error = exc
@@ -568,7 +527,8 @@ class Runtime:
             error = exc
             raise
         finally:
-            self._observe(calendar_id, trigger, week, dry_run, outcome, error, started)
+            if record:
+                self._observe(calendar_id, trigger, week, dry_run, outcome, error, started)
         return outcome
 
     def _observe(

@@ -1,5 +1,14 @@
 """One sync run for one calendar and week: read, detect edits, plan, diff, apply, record.
 
+The product reaches this engine only through :meth:`blocker.runtime.Runtime.sync`
+(the CLI, the API, the jobs, previews and the benchmarks all call that); tests of
+the engine itself call :func:`sync_calendar` with a ready :class:`WeekSpec`.
+
+One read per run: given a :class:`Expansion` instead of a spec, the window read is
+the week plus :data:`~blocker.actuals.HISTORY_DAYS` before it, so the last contact
+per account (which the week's spec depends on) comes from the same read, and from
+the same snapshot and sync token, as the week's own events (issue 16 item 2).
+
 The order is the design's (DESIGN.md sections 2 and 4): the calendar is read
 first, and a failed read stops the run before anything is planned or written; a
 read cut short (``complete=False``) still lets blocks be created and moved but
@@ -17,11 +26,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from blocker.actuals import HISTORY_DAYS
 from blocker.apply import ApplyResult, apply_ops, blocks_on_calendar
 from blocker.clock import Clock, system_clock
 from blocker.diff import base_key, diff
@@ -61,6 +71,37 @@ def calendar_lock(calendar_id: str) -> threading.Lock:
 
 
 @dataclass(frozen=True, slots=True)
+class Expansion:
+    """A week whose spec depends on the calendar's past (last contacts, issue 11).
+
+    ``expand(past, before)`` gets the foreign events of the read that start before
+    ``before`` (the week's Monday, or now when that is earlier: a week's triggers
+    are judged when it is generated) and returns the week's spec.
+    """
+
+    week: str
+    timezone: str
+    expand: Callable[[Sequence[Busy], datetime], WeekSpec]
+
+
+def read_window(week: str, timezone: str, now: datetime, *, history: bool) -> Interval:
+    """The window one run reads: the week, plus :data:`HISTORY_DAYS` before the
+    earlier of its Monday and today's midnight when last contacts come from it.
+
+    The start moves once a day at most (for weeks still ahead), so the snapshot of
+    the window, and its sync token, serve every run of a day; a new window is read
+    in full, as the daily safety net would anyway.
+    """
+    span = week_window(week, timezone)
+    if not history:
+        return span
+    tz = ZoneInfo(timezone)
+    midnight = datetime.combine(now.astimezone(tz).date(), time(0), tzinfo=tz)
+    first = min(span.start.astimezone(tz), midnight, key=lambda t: t.timestamp())
+    return Interval(first - timedelta(days=HISTORY_DAYS), span.end)
+
+
+@dataclass(frozen=True, slots=True)
 class SyncOutcome:
     """What one run planned and did. ``ops`` are all ops computed (with reasons);
     ``applied`` counts those written; ``errors`` says what failed and why."""
@@ -70,11 +111,15 @@ class SyncOutcome:
     applied: int
     errors: tuple[str, ...]
     run: RunRecord
+    spec: WeekSpec
     busy: tuple[Busy, ...] = ()
     pins: tuple[Pin, ...] = ()
     complete: bool = True
     notices: tuple[str, ...] = ()
     """Said to the user, not failures: events of the calendar left out as unreadable."""
+    seen: ReadResult | None = None
+    """The whole window this run read (history included), for the scorecard's actuals."""
+    window: Interval | None = None
 
     @property
     def conflicts(self) -> tuple[str, ...]:
@@ -90,7 +135,7 @@ def sync_calendar(
     calendar_id: str,
     provider: CalendarProvider,
     state: SyncState,
-    spec: WeekSpec,
+    spec: WeekSpec | Expansion,
     now: datetime,
     trigger: str = "manual",
     dry_run: bool = False,
@@ -117,10 +162,16 @@ def sync_calendar(
     run, a stale token, the last run's apply did not finish cleanly, its read was
     incomplete), when the snapshot is older than ``full_read_every`` (by
     ``clock``; None disables that safety net), or when the provider cannot.
+
+    With an :class:`Expansion` the window holds the history before the week too
+    (:func:`read_window`): the spec is expanded from that one read, and only the
+    week's events are reconciled. A failed read is recorded here, once.
     """
     if not record and not dry_run:
         raise ValueError("only a dry run may skip its run record")
     tick = clock or system_clock
+    week_span = week_window(spec.week, spec.timezone)
+    window = read_window(spec.week, spec.timezone, now, history=isinstance(spec, Expansion))
     with calendar_lock(calendar_id):
         started = tick()
         try:
@@ -128,7 +179,8 @@ def sync_calendar(
                 provider,
                 state,
                 calendar_id,
-                spec,
+                spec.week,
+                window,
                 dry_run=dry_run,
                 read_at=started,
                 full_read_every=full_read_every,
@@ -147,12 +199,24 @@ def sync_calendar(
                     )
                 )
             raise
+        seen = observed.read
+        if isinstance(spec, Expansion):
+            before = min(now, week_span.start, key=lambda t: t.timestamp())
+            past = [
+                e.as_busy()
+                for e in seen.events
+                if not e.cancelled and not e.owned and e.start.timestamp() < before.timestamp()
+            ]
+            planned = spec.expand(past, before)
+            observed = _clipped(observed, week_span)
+        else:
+            planned = spec
         return _reconcile(
             observed,
             calendar_id=calendar_id,
             provider=provider,
             state=state,
-            spec=spec,
+            spec=planned,
             now=now,
             trigger=trigger,
             dry_run=dry_run,
@@ -161,6 +225,8 @@ def sync_calendar(
             started=started,
             tick=tick,
             record=record,
+            seen=seen,
+            window=window,
         )
 
 
@@ -178,38 +244,51 @@ class _Observed:
     incremental: bool
 
 
+def _clipped(observed: _Observed, span: Interval) -> _Observed:
+    """The week's part of a read that holds its history too (the snapshot stays whole).
+
+    As the providers' window reads: an event counts when it starts before the week
+    ends and ends after it starts (a zero-length one when it starts inside)."""
+    lo, hi = span.start.timestamp(), span.end.timestamp()
+
+    def inside(event: RemoteEvent) -> bool:
+        start, end = event.start.timestamp(), event.end.timestamp()
+        return start < hi and (end > lo or start >= lo)
+
+    events = tuple(e for e in observed.read.events if inside(e))
+    return replace(observed, read=replace(observed.read, events=events))
+
+
 def _read(
     provider: CalendarProvider,
     state: SyncState,
     calendar_id: str,
-    spec: WeekSpec,
+    week: str,
+    window: Interval,
     *,
     dry_run: bool,
     read_at: datetime,
     full_read_every: timedelta | None,
 ) -> _Observed:
-    """Read the week: incremental from the week's snapshot when allowed, else in full.
+    """Read the window: incremental from the week's snapshot when allowed, else in full.
 
     A stale token (HTTP 410) drops the snapshot and reads in full, as a normal path.
     """
-    window = week_window(spec.week, spec.timezone)
-    kept = state.snapshot(calendar_id, spec.week)
+    kept = state.snapshot(calendar_id, week)
     why_full = _why_full(provider, kept, window, read_at, full_read_every)
     if why_full is None and kept is not None:
         try:
             changes = provider.read(window, sync_token=kept.token)
         except SyncTokenExpired as exc:
-            _log.info(
-                "%s %s: sync token expired (%s); reading in full", calendar_id, spec.week, exc
-            )
+            _log.info("%s %s: sync token expired (%s); reading in full", calendar_id, week, exc)
             if not dry_run:
-                state.drop_snapshot(calendar_id, spec.week)
+                state.drop_snapshot(calendar_id, week)
         else:
             if changes.incremental:
                 return _incremental(kept, changes)
             return _full(changes, window, read_at, provider)
     elif kept is not None:
-        _log.info("%s %s: full read (%s)", calendar_id, spec.week, why_full)
+        _log.info("%s %s: full read (%s)", calendar_id, week, why_full)
     return _full(
         _read_full(provider, state, calendar_id, window, dry_run), window, read_at, provider
     )
@@ -288,6 +367,8 @@ def _reconcile(
     started: datetime,
     tick: Clock,
     record: bool = True,
+    seen: ReadResult | None = None,
+    window: Interval | None = None,
 ) -> SyncOutcome:
     week = spec.week
     read = observed.read
@@ -409,10 +490,13 @@ def _reconcile(
         applied=len(result.applied),
         errors=errors,
         run=run,
+        spec=spec,
         busy=busy,
         pins=edits.pins,
         complete=read.complete,
         notices=notices,
+        seen=seen,
+        window=window,
     )
 
 
@@ -456,4 +540,4 @@ def _end_of_day(now: datetime, timezone: str) -> datetime:
     return datetime.combine(tomorrow, time(0), tzinfo=tz)
 
 
-__all__ = ["SyncOutcome", "calendar_lock", "sync_calendar"]
+__all__ = ["Expansion", "SyncOutcome", "calendar_lock", "read_window", "sync_calendar"]

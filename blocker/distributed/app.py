@@ -93,9 +93,12 @@ class WorkerRuntime(Runtime):
         *,
         trigger: str,
         dry_run: bool = False,
+        record: bool = True,
     ) -> RunOutcome:
         try:
-            return super().sync(rules, calendar_id, week, trigger=trigger, dry_run=dry_run)
+            return super().sync(
+                rules, calendar_id, week, trigger=trigger, dry_run=dry_run, record=record
+            )
         except TransientError as exc:
             retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
             raise RetryableJobError(exc.user_message(), retry_after=retry_after) from exc

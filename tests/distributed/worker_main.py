@@ -51,6 +51,7 @@ class RecordingRuntime(WorkerRuntime):
         *,
         trigger: str,
         dry_run: bool = False,
+        record: bool = True,
     ) -> RunOutcome:
         conninfo = libpq(self.settings.database_url)
         with psycopg.connect(conninfo, autocommit=True) as conn:
@@ -64,7 +65,9 @@ class RecordingRuntime(WorkerRuntime):
                 (calendar_id, os.getpid(), trigger, week),
             ).fetchone()
             assert cur is not None
-            outcome = super().sync(rules, calendar_id, week, trigger=trigger, dry_run=dry_run)
+            outcome = super().sync(
+                rules, calendar_id, week, trigger=trigger, dry_run=dry_run, record=record
+            )
             slow = float(os.environ.get("TEST_SLOW_FIRST", "0") or 0)
             if first and slow:
                 time.sleep(slow)

@@ -3,9 +3,8 @@ call -- with the connection made through the product's own sign-in (real msal ov
 HTTPS against the identity fake) and a new runtime per run, as separate CLI
 processes sharing one SQLite store would be.
 
-Every run still reads 92 days of history for last contacts in full before the week
-(``Runtime.calendar_contacts``, issue 16 item 2): one sequential ``$batch``,
-counted here as ``HISTORY`` so the week's own cost stays visible.
+The history last contacts come from is part of the week's one read (issue 16 item
+2): no request of its own, on the first sync or after.
 """
 
 from __future__ import annotations
@@ -34,7 +33,6 @@ from tests.fakes.microsoft.signin import auth_for, sign_in
 from tests.support.clock import TEST_NOW, next_week
 
 ROOT = Path(__file__).resolve().parents[2]
-HISTORY = 1
 CALLBACK = "http://127.0.0.1:9/oauth/microsoft/callback"
 
 
@@ -119,7 +117,7 @@ def test_first_sync_no_op_and_rebalance_from_separate_processes(world: World) ->
     writes = len(first.ops)
     assert first.errors == () and writes > 40
     # one read, then ceil(writes / 20) parallel batches; the categories ride in free members
-    assert cost == HISTORY + 1 + ceil(writes / 20), graph.log.counts()
+    assert cost == 1 + ceil(writes / 20), graph.log.counts()
     assert graph.concurrency_rejections == 0
     made = {c["displayName"] for c in graph.mailbox.categories}
     assert made == {category_for(op.block.color)[0] for op in first.ops if op.block is not None}
@@ -128,7 +126,7 @@ def test_first_sync_no_op_and_rebalance_from_separate_processes(world: World) ->
     no_op, cost = world.sync()  # the CLI again, right after the write
     assert no_op.ops == () and no_op.errors == ()
     assert no_op.run is not None and no_op.run.extra["incremental"] == 1
-    assert cost == HISTORY + 1, graph.log.counts()
+    assert cost == 1, graph.log.counts()
     assert graph.log.batched("GET", "/me/events/") == 0, "the echoes' tags come from the store"
 
     start, end = _movable(first)
@@ -137,12 +135,12 @@ def test_first_sync_no_op_and_rebalance_from_separate_processes(world: World) ->
     moved, cost = world.sync()
     assert moved.errors == () and 1 <= len(moved.ops) <= 20, moved.ops
     # the delta, the meeting looked up (delta omits tags: is it ours?), one write batch
-    assert cost == HISTORY + 1 + 1 + 1, graph.log.counts()
+    assert cost == 1 + 1 + 1, graph.log.counts()
     assert graph.log.batched("GET", "/me/events/") == 1
 
     graph.log.clear()
     again, cost = world.sync()
-    assert again.ops == () and cost == HISTORY + 1
+    assert again.ops == () and cost == 1
     assert graph.log.batched("GET", "/me/events/") == 0, "our PATCH's echo is known"
     assert graph.concurrency_rejections == 0
     painted = {
