@@ -120,7 +120,8 @@ class TierScore(BaseModel):
     share: float
     target_min: float
     target_max: float
-    ok: bool
+    ok: bool | None
+    """None: no account-facing time at all, nothing to judge (never a green tick)."""
 
 
 class ScorecardOut(BaseModel):
