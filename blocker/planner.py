@@ -479,7 +479,9 @@ def _by_eviction(
     victims = [
         (other, placed)
         for other in reversed(order)
-        if other.req.priority < state.req.priority and not (state.req.alert and other.req.reserved)
+        if other.req.priority < state.req.priority
+        and not (state.req.alert and other.req.reserved)
+        and not (state.lost and other.req.alert)  # a focus top-up takes no alert's time
         for placed in sorted(other.placed, key=lambda p: p.span)
         if placed.evictable and overlaps(placed.span, window)
     ]

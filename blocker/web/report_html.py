@@ -218,7 +218,7 @@ def _tier_rows(card: dict[str, Any], actual: dict[str, Any] | None) -> tuple[Row
                 minutes=int(p["minutes"]) if p else 0,
                 share=float(p["share"]) if p else 0.0,
                 target=_range(low, high),
-                ok=bool(p["ok"]) if p else None,
+                ok=p.get("ok") if p else None,
                 band=str((p or {}).get("arr", "")),
                 **extra,
             )

@@ -120,7 +120,8 @@ class TierScore(BaseModel):
     share: float
     target_min: float
     target_max: float
-    ok: bool
+    ok: bool | None
+    """None: no account-facing time at all, nothing to judge (never a green tick)."""
     arr: str | None = Field(default=None, examples=["$100,000 and up"])
     """The tier's ARR band in the book's currency."""
 

@@ -156,3 +156,19 @@ def test_a_focus_shortfall_is_listed_first() -> None:
         ("focus_time:w", 0),
         ("a:x", 60),
     ]
+
+
+def test_focus_made_up_never_takes_an_alerts_time() -> None:
+    """A renewal prep (an alert, priority 75) is no optional work: the lost focus is
+    short, said first, and the prep stays."""
+    preps = [
+        request(f"renewal:{d.isoformat()}", 480, t(d, 9), t(d, 17), priority=75, alert=True)
+        for d in (MON, TUE, WED, THU, FRI)
+    ]
+    first = plan_week(spec(WEEK, TZ, [_focus(), *preps]))
+    assert _focus_minutes(first) == (240, 2)
+    busy = [meeting(t(MON, 9), 120, "Board prep")]
+    again = plan_week(spec(WEEK, TZ, [_focus(), *preps]), busy=busy, previous=first.blocks)
+    assert _focus_minutes(again) == (240, 2)  # nothing taken from the preps
+    assert again.shortfall[0].key == "focus_time:w"
+    assert again.shortfall[0].placed_minutes == 120
