@@ -72,6 +72,8 @@ class Preview:
     plan: Plan
     spec: WeekSpec
     busy: tuple[Busy, ...]
+    ops: tuple[Op, ...] = ()
+    """What a sync would write now: the dashboard tells synced blocks from pending ones."""
 
 
 def _read_rules_file(path: Path) -> str:
@@ -392,7 +394,9 @@ class Runtime:
             private_titles=bool(getattr(cal, "private_titles", False)),
             record=False,
         )
-        return Preview(plan=outcome.plan, spec=spec, busy=tuple(outcome.busy))
+        return Preview(
+            plan=outcome.plan, spec=spec, busy=tuple(outcome.busy), ops=tuple(outcome.ops)
+        )
 
     def report(
         self, calendar_id: str, week: str, *, preview: Preview | None = None

@@ -85,7 +85,9 @@ def test_sync_now_records_a_run_and_preview_lists_the_ops(
     assert all(r["dry_run"] for r in runs_before)
 
     page.get_by_role("button", name="Sync now").click()
-    page.wait_for_url(lambda url: "synced=1" in url)
+    page.wait_for_url(lambda url: "synced=ok" in url)
+    assert "Sync finished" in page.locator("#notice").inner_text()
+    assert page.locator("#banner").count() == 0
     runs = app_service.client.get("/api/runs").json()
     real = [r for r in runs if not r["dry_run"]]
     assert len(runs) == len(runs_before) + 1 and len(real) == 1
@@ -97,12 +99,16 @@ def test_sync_now_records_a_run_and_preview_lists_the_ops(
     assert page.locator("#preview .ops li").count() == 0
 
 
-def test_connection_status_and_reconnect(page: Any, app_service: LiveService) -> None:
+def test_a_local_calendar_is_not_offered_an_oauth_connect(
+    page: Any, app_service: LiveService
+) -> None:
+    """The example rules use a file on disk only: no Google or Microsoft button, no
+    "connected" claim for a file, and no reconnect banner."""
     page.goto(f"{app_service.base_url}/?week={NEXT_WEEK}")
     row = page.locator('#connections li[data-calendar="local"]')
-    assert "connected" in row.inner_text()
-    app_service.runtime.store.mark_needs_reconnect("local", "token revoked")
-    page.reload()
-    assert "needs reconnect" in row.inner_text() and "token revoked" in row.inner_text()
+    assert row.get_attribute("data-state") == "local"
+    assert "a file on this computer" in row.inner_text()
+    assert "connected" not in row.inner_text()
     hrefs = page.eval_on_selector_all("#connections a", "els => els.map(a => a.pathname)")
-    assert "/connect/google" in hrefs and "/connect/microsoft" in hrefs
+    assert hrefs == []
+    assert page.locator("#banner").count() == 0

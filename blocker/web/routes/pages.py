@@ -22,17 +22,25 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from blocker.errors import BlockerError, RulesError
+from blocker.errors import BlockerError, ReconnectRequired, RulesError
 from blocker.report import scorecard, scorecard_to_dict
 from blocker.runtime import Preview, Runtime
 from blocker.web.deps import RuntimeDep, get_calendar, get_week
 from blocker.web.limits import RateLimiter, source_of
-from blocker.web.pages import build_grid
+from blocker.web.pages import build_grid, legend, now_line, shown_title
 from blocker.web.report_html import STATIC_DIR, jinja_env, scorecard_view
 from blocker.web.routes.rules import update_rules
 from blocker.web.routes.sync import post_sync
 from blocker.web.schemas import OpOut, PlanOut, RunOut, SyncRequest
-from blocker.weeks import shift_week, week_dates
+from blocker.web.truth import (
+    actions,
+    block_states,
+    connection_views,
+    last_real_run,
+    moves_of_week,
+    plain,
+)
+from blocker.weeks import shift_week, week_dates, week_of
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
@@ -41,7 +49,12 @@ COOKIE = "blocker_session"
 SESSION_SECONDS = 12 * 3600
 VERSIONS_SHOWN = 10
 """Saved rules versions listed (with their text) on /rules; the API lists more."""
-_STATIC = {"dashboard.css": "text/css", "scorecard.css": "text/css", "rules.js": "text/javascript"}
+_STATIC = {
+    "dashboard.css": "text/css",
+    "scorecard.css": "text/css",
+    "rules.js": "text/javascript",
+    "dashboard.js": "text/javascript",
+}
 _HEADERS = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
@@ -53,10 +66,19 @@ _HEADERS = {
     ),
 }
 _CONNECT = {"google": "/connect/google", "outlook": "/connect/microsoft"}
-_STATUS_LABEL = {
-    "connected": "connected",
-    "needs_reconnect": "needs reconnect",
-    "disconnected": "disconnected",
+_TRIGGER = {
+    "api": "you asked",
+    "cli": "from the terminal",
+    "poll": "regular check",
+    "rebalance": "scheduled",
+    "webhook": "your calendar changed",
+    "rules": "rules changed",
+    "preview": "preview",
+}
+"""Why a run happened, in words (the trigger names are internal)."""
+_SYNCED = {
+    "ok": "Sync finished: your calendar now matches the plan.",
+    "partly": "Sync finished with problems: see the message above.",
 }
 
 # -- session ---------------------------------------------------------------------------
@@ -236,7 +258,8 @@ def _when(start: datetime | None, end: datetime | None, tz: ZoneInfo) -> str:
 
 
 def _op(op: OpOut, tz: ZoneInfo) -> dict[str, Any]:
-    return {**op.model_dump(), "when": _when(op.start, op.end, tz)}
+    title = shown_title(op.title) if op.title else op.title
+    return {**op.model_dump(), "title": title, "when": _when(op.start, op.end, tz)}
 
 
 def _run(run: RunOut, tz: ZoneInfo) -> dict[str, Any]:
@@ -244,33 +267,17 @@ def _run(run: RunOut, tz: ZoneInfo) -> dict[str, Any]:
     summary = ", ".join(f"{n} {a}d" for a, n in counts.items() if n) or "no changes"
     return {
         **run.model_dump(),
+        "trigger_label": _TRIGGER.get(run.trigger, "automatic"),
         "when": f"{run.started_at.astimezone(tz):%a %d %b %H:%M}",
         "summary": summary,
     }
 
 
-def _connections(runtime: Runtime) -> list[dict[str, Any]]:
-    stored = {c.calendar_id: c for c in runtime.store.list_connections()}
-    rows = []
-    for cal in runtime.rules.calendars:
-        conn = stored.get(cal.id)
-        state = conn.status if conn is not None else "disconnected"
-        url = _CONNECT.get(cal.provider)
-        rows.append(
-            {
-                "id": cal.id,
-                "provider": cal.provider,
-                "status": state,
-                "status_label": _STATUS_LABEL.get(state, state),
-                "reason": conn.status_reason if conn is not None else "",
-                "connect_url": f"{url}?calendar={quote(cal.id)}" if url else None,
-            }
-        )
-    return rows
-
-
-def _moved(runtime: Runtime, calendar: str, week: str, tz: ZoneInfo) -> list[dict[str, Any]]:
-    """Moves made by real runs of this week, newest first, one line per block."""
+def _moved(
+    runtime: Runtime, calendar: str, week: str, tz: ZoneInfo, moved_from: dict[str, datetime]
+) -> list[dict[str, Any]]:
+    """Moves made by real runs of this week, newest first, one line per block, with
+    where each block was before ("from Mon 10:30")."""
     seen: set[str] = set()
     out = []
     for run in runtime.store.runs(calendar, 50):
@@ -279,7 +286,11 @@ def _moved(runtime: Runtime, calendar: str, week: str, tz: ZoneInfo) -> list[dic
         for op in run.ops:
             if op.action == "update" and op.key not in seen:
                 seen.add(op.key)
-                out.append(_op(OpOut.of(op), tz))
+                before = moved_from.get(op.key)
+                row = _op(OpOut.of(op), tz)
+                row["from"] = f"{before.astimezone(tz):%a %H:%M}" if before else ""
+                row["reason"] = plain(op.reason)
+                out.append(row)
     return out[:20]
 
 
@@ -293,6 +304,16 @@ def _report(runtime: Runtime, calendar: str, week: str, result: Preview) -> dict
         return scorecard_to_dict(scorecard(result.plan, result.spec))
 
 
+def _read_failed(runtime: Runtime, calendar: str, exc: BlockerError) -> None:
+    """A refused token found by the page's own read is stored like a sync's: the
+    connection then says "needs reconnecting" everywhere, not only on this page."""
+    if not isinstance(exc, ReconnectRequired):
+        return
+    conn = runtime.store.get_connection(calendar)
+    if conn is not None and conn.has_tokens and conn.status == "connected":
+        runtime.store.mark_needs_reconnect(calendar, exc.user_message())
+
+
 def _dashboard(
     runtime: Runtime,
     session: str,
@@ -303,12 +324,14 @@ def _dashboard(
     notice: str | None = None,
 ) -> HTMLResponse:
     tz = ZoneInfo(runtime.rules.timezone)
-    error = None
+    read_error: BlockerError | None = None
     try:
-        result = runtime.preview(calendar, week)
+        result: Preview | None = runtime.preview(calendar, week)
     except BlockerError as exc:
-        error = f"Could not read the calendar: {exc.user_message()}"
-        result = None
+        read_error, result = exc, None
+        _read_failed(runtime, calendar, exc)
+    history = runtime.store.runs(calendar, 50)
+    moved_from = moves_of_week(history, week)
     if result is not None:
         card = _report(runtime, calendar, week, result)
         plan = PlanOut.of(calendar, result.plan, card)
@@ -324,10 +347,23 @@ def _dashboard(
                 r.minutes for r in result.spec.requests if r.protected and not r.all_day
             ),
         )
-        grid = build_grid(week, result.plan, result.busy, result.spec.working, tz)
+        states = block_states(result.plan, result.ops, moved_from, tz)
+        grid = build_grid(week, result.plan, result.busy, result.spec.working, tz, states)
     else:
-        sc = scorecard_view(week, {})
+        sc = scorecard_view(week, {}, unreadable=True)
         grid = build_grid(week, None, (), (), tz)
+    now = runtime.now()
+    last_runs = {
+        cal: last_real_run(history if cal == calendar else runtime.store.runs(cal, 20))
+        for cal in runtime.calendar_ids()
+    }
+    views = connection_views(runtime, last_runs, calendar, read_error, tz)
+    todo = actions(
+        views,
+        last_runs,
+        {cal: runtime.store.fallbacks(cal) for cal in runtime.calendar_ids()},
+        calendar,
+    )
     days = week_dates(week)
     return _page(
         "dashboard.html",
@@ -341,12 +377,17 @@ def _dashboard(
         calendar=calendar,
         calendars=runtime.calendar_ids(),
         grid=grid,
+        legend=legend(result.plan if result is not None else None),
+        now_line=now_line(grid, now, tz),
+        this_week=week_of(now.astimezone(tz).date()),
+        today=now.astimezone(tz).date().isoformat(),
         sc=sc,
-        error=error,
-        notice=notice,
+        actions=todo,
+        notice=notice if not todo else None,
         preview=preview,
-        moved=_moved(runtime, calendar, week, tz),
-        connections=_connections(runtime),
+        moved=_moved(runtime, calendar, week, tz, moved_from),
+        connections=views,
+        providers_used=sorted({v.provider for v in views if v.provider in _CONNECT}),
         runs=[_run(RunOut.of(r), tz) for r in runtime.store.runs(None, 10)],
     )
 
@@ -357,7 +398,7 @@ def dashboard(
     runtime: RuntimeDep,
     week: str | None = None,
     calendar: str | None = None,
-    synced: int | None = None,
+    synced: str | None = None,
 ) -> Response:
     """The week as a grid beside its scorecard, connections and last runs."""
     session = _session(request, runtime)
@@ -365,8 +406,7 @@ def dashboard(
         return _to_login(request)
     wk = get_week(runtime, week)
     cal = get_calendar(runtime, calendar)
-    notice = "Sync finished: see the newest run below." if synced else None
-    return _dashboard(runtime, session, wk, cal, notice=notice)
+    return _dashboard(runtime, session, wk, cal, notice=_SYNCED.get(synced or ""))
 
 
 @router.post("/sync")
@@ -377,10 +417,18 @@ def sync_now(
     calendar: Annotated[str, Form()],
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    """Run a real sync of every calendar for the week shown, then show the page again."""
+    """Run a real sync of the calendar shown for the week shown, then show the page again.
+
+    The page says "Sync finished" only when the run wrote everything it meant to;
+    a failure is told by the banner (from the run record), never beside a success.
+    """
     _check_post(request, runtime, csrf)
-    post_sync(runtime, SyncRequest(week=week, dry_run=False))
-    target = f"/?week={quote(week)}&calendar={quote(calendar)}&synced=1"
+    cal = get_calendar(runtime, calendar)
+    answer = post_sync(runtime, SyncRequest(week=week, calendar=cal, dry_run=False))
+    failed = any(r.errors for r in answer.results)
+    target = f"/?week={quote(week)}&calendar={quote(cal, safe='')}"
+    if not failed:
+        target += "&synced=ok"
     return RedirectResponse(target, status.HTTP_303_SEE_OTHER)
 
 
@@ -398,7 +446,11 @@ def preview_ops(
     answer = post_sync(runtime, SyncRequest(week=week, calendar=cal, dry_run=True))
     tz = ZoneInfo(runtime.rules.timezone)
     results = [
-        {"calendar": r.calendar, "errors": r.errors, "ops": [_op(op, tz) for op in r.ops]}
+        {
+            "calendar": r.calendar,
+            "errors": [plain(e) for e in r.errors],
+            "ops": [_op(op, tz) for op in r.ops],
+        }
         for r in answer.results
     ]
     return _dashboard(runtime, session, week, cal, preview=results)
