@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from blocker.models import Block, Busy, Interval, Plan
 from blocker.web.report_html import readable_text_color, safe_color
-from blocker.web.truth import BlockState
+from blocker.web.truth import BlockState, plain
 from blocker.weeks import local_midnight, week_dates
 from rules.context import TITLE_PREFIX
 
@@ -115,7 +115,7 @@ def _block_item(block: Block, tz: ZoneInfo, state: BlockState | None) -> Item:
     ]
     if block.protected:
         details.append(("Protected", "yes — kept when a meeting lands on it"))
-    details.append(("Why", block.reason or "asked for by the rule"))
+    details.append(("Why", plain(block.reason) if block.reason else "asked for by the rule"))
     color = safe_color(block.color)
     return Item(
         kind="block",

@@ -9,6 +9,7 @@ action only for something the store or the last read says is wrong.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,11 +48,14 @@ _JARGON = (
 )
 
 
+_RULE_ID = re.compile(r" \(rule '[^']*'\)")
+
+
 def plain(text: str) -> str:
-    """An error message in the user's words (no OAuth codes, settings or CLI names)."""
+    """A message in the user's words (no OAuth codes, settings, CLI names or rule ids)."""
     for word, said in _JARGON:
         text = text.replace(word, said)
-    return text
+    return _RULE_ID.sub("", text)
 
 
 @dataclass(frozen=True, slots=True)

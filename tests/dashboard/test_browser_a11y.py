@@ -183,7 +183,15 @@ def test_one_time_zone_labelled_and_no_internal_names_on_screen(
     heading = page.locator("#week-h").inner_text()
     assert "times in America/New_York" in heading
     text = page.locator("body").inner_text()
-    for word in ("UTC", "+00:00", "invalid_grant", "BLOCKER_API_TOKEN", "poll", "Busy ·"):
+    for word in (
+        "UTC",
+        "+00:00",
+        "invalid_grant",
+        "BLOCKER_API_TOKEN",
+        "poll",
+        "Busy ·",
+        "(rule '",
+    ):
         assert word not in text, word
     plan = shared_service.client.get("/api/plan", params={"week": NEXT_WEEK}).json()
     for block in plan["blocks"]:

@@ -61,7 +61,8 @@ def _when(start: datetime | None, end: datetime | None, tz: ZoneInfo) -> str:
 
 def _op(op: OpOut, tz: ZoneInfo) -> dict[str, Any]:
     title = shown_title(op.title) if op.title else op.title
-    return {**op.model_dump(), "title": title, "when": _when(op.start, op.end, tz)}
+    when = _when(op.start, op.end, tz)
+    return {**op.model_dump(), "title": title, "when": when, "reason": plain(op.reason)}
 
 
 def _run(run: RunOut, tz: ZoneInfo) -> dict[str, Any]:
@@ -91,7 +92,6 @@ def _moved(
                 before = moved_from.get(op.key)
                 row = _op(OpOut.of(op), tz)
                 row["from"] = f"{before.astimezone(tz):%a %H:%M}" if before else ""
-                row["reason"] = plain(op.reason)
                 out.append(row)
     return out[:20]
 
