@@ -41,6 +41,7 @@ from blocker.web.routes import (
     pages,
     plan,
     rules,
+    scorecard,
     sync,
     webhooks,
 )
@@ -192,6 +193,7 @@ def create_app(
     app.include_router(webhooks.router)  # public: each call verifies its channel secret
     app.include_router(pages.router)  # browser pages: signed session cookie, CSRF forms
     app.include_router(dashboard.router)  # the week page (same sessions)
+    app.include_router(scorecard.router)  # report downloads and the 8-week trend
     app.include_router(connect_routes.router)  # each route guards itself (token or OAuth state)
     app.include_router(docs.router)  # /docs and /openapi.json: token or session
     return app

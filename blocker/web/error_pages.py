@@ -68,7 +68,7 @@ def _message(status: int, detail: Any, request: Request) -> str:
     if isinstance(detail, str) and detail.startswith("unknown calendar"):
         name = detail.removeprefix("unknown calendar").split(" (", 1)[0].strip()
         return f"There is no calendar {name} in your rules. Pick one of yours on the week page."
-    if status in (404, 405):
+    if status in (404, 405) and detail in ("Not Found", "Method Not Allowed", None, ""):
         return f"There is no page at {request.url.path}."
     if status == 403:
         return "This form was sent from an old page. Nothing was changed: open the page again."

@@ -27,6 +27,7 @@ __all__ = [
     "Item",
     "LegendEntry",
     "build_grid",
+    "flag_filter",
     "legend",
     "now_line",
     "shown_title",
@@ -63,6 +64,8 @@ class Item:
     state: str = ""
     """``BlockState.state`` of a block ("synced", "pending", ...); empty for meetings."""
     state_label: str = ""
+    tags: frozenset[str] = frozenset()
+    """What a red flag can point at: ``tier:<name>``, ``q:<n>``, ``cat:<category>``."""
 
     @property
     def start_iso(self) -> str:
@@ -130,6 +133,10 @@ def _block_item(block: Block, tz: ZoneInfo, state: BlockState | None) -> Item:
         all_day=block.all_day,
         state=state.state if state is not None else "",
         state_label=state.label if state is not None else "",
+        tags=frozenset(
+            {f"q:{block.quadrant}", f"cat:{block.category}"}
+            | ({f"tier:{block.tier}"} if block.tier else set())
+        ),
     )
 
 
@@ -265,3 +272,24 @@ def now_line(grid: Grid, now: datetime, tz: ZoneInfo) -> dict[str, str | float] 
         "top": round(minutes / span * 100, 3),
         "label": f"{local:%H:%M}",
     }
+
+
+def flag_filter(flag: str, tiers: Iterable[str], categories: Iterable[str]) -> str | None:
+    """The blocks a red flag is about, as one of an item's tags (None: no blocks to show).
+
+    "Q2 < 40 %" is about the Q2 blocks, "tier high outside its target range" about
+    that tier's blocks, a category flag about that category's blocks.
+    """
+    for tier in tiers:
+        if flag.startswith(f"tier {tier} "):
+            return f"tier:{tier}"
+    if flag.startswith("Q1+Q2"):
+        return "q:2"  # the missing important time: Q2 is what the week can still add
+    for q in ("1", "2", "3", "4"):
+        if flag.startswith(f"Q{q} "):
+            return f"q:{q}"
+    lowered = flag.lower()
+    for category in categories:
+        if category.lower() in lowered:
+            return f"cat:{category}"
+    return None

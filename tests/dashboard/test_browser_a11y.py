@@ -89,6 +89,8 @@ def test_no_serious_axe_violation_on_any_page(page: Any, shared_service: LiveSer
         "rules": "/rules",
         "not found": "/no/such/page",
         "bad week": "/?week=2026-W99",
+        "trend": f"/trend?week={NEXT_WEEK}",
+        "a flag's blocks": f"/?week={THIS_WEEK}&show=tier%3Ahigh",
     }
     found = {}
     for name, path in pages.items():

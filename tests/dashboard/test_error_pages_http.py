@@ -107,3 +107,13 @@ def test_a_post_after_the_session_ended_keeps_the_form_and_offers_to_send_it_aga
         # An unknown action is never offered again (only Sync, Preview and Save rules).
         odd = client.post("/login", data={"token": TOKEN, "next": "/", "replay": "/logout"})
         assert odd.status_code == 303
+
+
+def test_report_downloads_need_a_session_and_a_known_format(
+    shared_service: LiveService, browser_client: httpx.Client
+) -> None:
+    with httpx.Client(base_url=shared_service.base_url, follow_redirects=False) as anon:
+        answer = anon.get("/report", params={"week": NEXT_WEEK, "format": "csv"})
+        assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
+    odd = browser_client.get("/report", params={"week": NEXT_WEEK, "format": "xlsx"})
+    assert odd.status_code == 404 and "xlsx" in _says(odd)

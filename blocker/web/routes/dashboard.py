@@ -12,12 +12,12 @@ from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from blocker.errors import BlockerError, ReconnectRequired
-from blocker.report import scorecard, scorecard_to_dict
 from blocker.runtime import Preview, Runtime
 from blocker.web.deps import RuntimeDep, get_calendar, get_week
 from blocker.web.html import page as _page
-from blocker.web.pages import build_grid, legend, now_line, shown_title
+from blocker.web.pages import build_grid, flag_filter, legend, now_line, shown_title
 from blocker.web.report_html import scorecard_view
+from blocker.web.routes.scorecard import week_card
 from blocker.web.routes.sync import post_sync
 from blocker.web.schemas import OpOut, PlanOut, RunOut, SyncRequest
 from blocker.web.sessions import check_post, csrf_of, session_of, to_login
@@ -96,14 +96,9 @@ def _moved(
     return out[:20]
 
 
-def _report(runtime: Runtime, calendar: str, week: str, result: Preview) -> dict[str, Any]:
-    """The same dict ``GET /api/report`` serves (planned + ``actual``), from the preview
-    already read; if the actual side cannot be read the plan is still shown."""
-    try:
-        return runtime.report(calendar, week, preview=result)
-    except BlockerError as exc:
-        log.warning("actual figures of %s not read: %s", calendar, exc.user_message())
-        return scorecard_to_dict(scorecard(result.plan, result.spec))
+def sc_categories(sc: Any) -> list[str]:
+    """The category names the scorecard shows (for flags that name one)."""
+    return [row.name for row in sc.categories]
 
 
 def _read_failed(runtime: Runtime, calendar: str, exc: BlockerError) -> None:
@@ -124,6 +119,7 @@ def _dashboard(
     *,
     preview: list[dict[str, Any]] | None = None,
     notice: str | None = None,
+    show: str | None = None,
 ) -> HTMLResponse:
     tz = ZoneInfo(runtime.rules.timezone)
     read_error: BlockerError | None = None
@@ -135,7 +131,7 @@ def _dashboard(
     history = runtime.store.runs(calendar, 50)
     moved_from = moves_of_week(history, week)
     if result is not None:
-        card = _report(runtime, calendar, week, result)
+        card = week_card(runtime, calendar, week, result)
         plan = PlanOut.of(calendar, result.plan, card)
         sc = scorecard_view(
             week,
@@ -167,6 +163,15 @@ def _dashboard(
         calendar,
     )
     days = week_dates(week)
+    here = f"/?week={quote(week)}&calendar={quote(calendar, safe='')}"
+    tiers = [str(name) for name in runtime.rules.tiers]
+    targets = {flag: flag_filter(flag, tiers, sc_categories(sc)) for flag in sc.flags}
+    flag_links = {
+        flag: f"{here}&show={quote(target, safe='')}#grid-h"
+        for flag, target in targets.items()
+        if target is not None
+    }
+    show_flag = next((f for f, target in targets.items() if show and target == show), "")
     return _page(
         "dashboard.html",
         page="dashboard",
@@ -184,6 +189,9 @@ def _dashboard(
         this_week=week_of(now.astimezone(tz).date()),
         today=now.astimezone(tz).date().isoformat(),
         sc=sc,
+        flag_links=flag_links,
+        show=show if show_flag else None,
+        show_flag=show_flag,
         actions=todo,
         notice=notice if not todo else None,
         preview=preview,
@@ -201,6 +209,7 @@ def dashboard(
     week: str | None = None,
     calendar: str | None = None,
     synced: str | None = None,
+    show: str | None = None,
 ) -> Response:
     """The week as a grid beside its scorecard, connections and last runs."""
     session = session_of(request, runtime)
@@ -208,7 +217,7 @@ def dashboard(
         return to_login(request)
     wk = get_week(runtime, week)
     cal = get_calendar(runtime, calendar)
-    return _dashboard(runtime, session, wk, cal, notice=_SYNCED.get(synced or ""))
+    return _dashboard(runtime, session, wk, cal, notice=_SYNCED.get(synced or ""), show=show)
 
 
 @router.post("/sync")
