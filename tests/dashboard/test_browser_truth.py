@@ -20,6 +20,9 @@ from tests.service.conftest import NEXT_WEEK, LiveService
 
 pytestmark = pytest.mark.browser
 
+SLOW = 45_000
+"""ms for a real sync and the page after it (a read, a plan, a report) on a busy machine."""
+
 
 def _states(page: Any) -> dict[str, str]:
     return dict(
@@ -56,8 +59,8 @@ def test_first_sign_in_shows_the_plan_as_not_yet_on_the_calendar_until_synced(
         assert "not synced" in first.inner_text()
         assert page.locator("#notice").count() == 0  # nothing happened yet: no success said
 
-        page.get_by_role("button", name=re.compile("^Sync now")).click()
-        page.wait_for_url(lambda url: "synced=ok" in url)
+        page.get_by_role("button", name=re.compile("^Sync now")).click(timeout=SLOW)
+        page.wait_for_url(lambda url: "synced=ok" in url, timeout=SLOW)
         assert "Sync finished" in page.locator("#notice").inner_text()
         synced = _states(page)
         assert {s for k, s in synced.items() if k not in conflicts} == {"synced"}
@@ -94,7 +97,7 @@ def test_an_unreadable_calendar_gives_no_data_and_a_failed_sync_says_no_success(
             assert all_clear not in side
         assert page.locator("details.ev.block").count() == 0
 
-        page.get_by_role("button", name=re.compile("^Sync now")).first.click()
+        page.get_by_role("button", name=re.compile("^Sync now")).first.click(timeout=SLOW)
         page.wait_for_load_state()
         assert "synced=ok" not in page.url
         assert page.locator("#notice").count() == 0
@@ -148,8 +151,8 @@ def test_the_sync_button_syncs_only_the_calendar_shown(
     service = two_calendars
     with signed_in_page(browser, service.base_url) as page:
         page.goto(f"{service.base_url}/?week={NEXT_WEEK}&calendar=local")
-        page.get_by_role("button", name=re.compile("^Sync now")).first.click()
-        page.wait_for_url(lambda url: "synced=ok" in url)
+        page.get_by_role("button", name=re.compile("^Sync now")).first.click(timeout=SLOW)
+        page.wait_for_url(lambda url: "synced=ok" in url, timeout=SLOW)
     runs = [r for r in service.client.get("/api/runs").json() if not r["dry_run"]]
     assert [r["calendar"] for r in runs] == ["local"]
 
@@ -159,8 +162,8 @@ def test_a_moved_block_says_where_it_was(browser: Any, app_service: LiveService)
     grid and "What moved" say where it came from."""
     with signed_in_page(browser, app_service.base_url) as page:
         page.goto(f"{app_service.base_url}/?week={NEXT_WEEK}")
-        page.get_by_role("button", name=re.compile("^Sync now")).click()
-        page.wait_for_url(lambda url: "synced=ok" in url)
+        page.get_by_role("button", name=re.compile("^Sync now")).click(timeout=SLOW)
+        page.wait_for_url(lambda url: "synced=ok" in url, timeout=SLOW)
         rules = app_service.client.get("/api/rules").text
         moved_rules = _earlier_lunch(rules)
         answer = app_service.client.put(
@@ -171,8 +174,8 @@ def test_a_moved_block_says_where_it_was(browser: Any, app_service: LiveService)
         moving = page.locator('details.ev.block[data-state="moving"]')
         assert moving.count() > 0
         assert "Sync now moves it here, now at " in (moving.first.text_content() or "")
-        page.get_by_role("button", name=re.compile("^Sync now")).click()
-        page.wait_for_url(lambda url: "synced=ok" in url)
+        page.get_by_role("button", name=re.compile("^Sync now")).click(timeout=SLOW)
+        page.wait_for_url(lambda url: "synced=ok" in url, timeout=SLOW)
         moved = page.locator('details.ev.block[data-state="moved"]')
         assert moved.count() > 0
         badge = moved.first.locator(".badge").inner_text()

@@ -55,3 +55,22 @@ def test_plain_words_replace_internal_names() -> None:
     said = plain("token refused: invalid_grant; set BLOCKER_API_TOKEN or run `blocker connect`")
     assert "invalid_grant" not in said and "BLOCKER_API_TOKEN" not in said
     assert "blocker connect" not in said and "access was withdrawn" in said
+
+
+def test_a_permission_the_calendar_lacks_asks_to_reconnect_once(
+    two_calendars: LiveService,
+) -> None:
+    from blocker.outlook_state import COLOURS
+
+    runtime = two_calendars.runtime
+    runtime.store.upsert_connection(
+        "work-google", user_email="csm@example.com", provider="google", tokens=b"{}"
+    )
+    runtime.store.save_fallback("work-google", COLOURS, "no MailboxSettings.ReadWrite")
+    fallbacks = {cal: runtime.store.fallbacks(cal) for cal in runtime.calendar_ids()}
+    views = connection_views(runtime, {}, "local", None, TZ)
+    todo = actions(views, {}, fallbacks, "local")
+    assert [a.kind for a in todo] == ["permission"]
+    assert todo[0].button == "Reconnect"
+    assert todo[0].url == "/connect/google?calendar=work-google"
+    assert "Permission missing on work-google" in todo[0].message
