@@ -184,8 +184,11 @@ def _contacts(
 
 
 @app.command()
-def validate(config: ConfigOpt) -> None:
-    """Check the rules file; list every problem as FILE:LINE:COL: message (exit 2)."""
+def validate(config: ConfigOpt, now: NowOpt = None) -> None:
+    """Check the rules file; list every problem as FILE:LINE:COL: message (exit 2).
+
+    Colours two rules share are warned about (exit 0): judged on next week's blocks.
+    """
     try:
         rules = _load(config)
     except BlockerError as exc:
@@ -194,6 +197,14 @@ def validate(config: ConfigOpt) -> None:
         f"{config}: OK — {len(rules.accounts)} accounts, {len(rules.rules)} rules, "
         f"time zone {rules.timezone}" + (f", amounts in {rules.currency}" if rules.currency else "")
     )
+    from rules.colours import colour_collisions
+    from rules.engine import expand_week
+
+    # Colours are judged on next week's requests: tiers and kinds give colours per block.
+    today = _today(_clock(now), rules.timezone)
+    spec = expand_week(rules, next_week(today), today=today)
+    for line in colour_collisions(spec.requests):
+        err.print(f"warning: {clean_text(line)}", markup=False, highlight=False)
 
 
 @app.command()

@@ -79,6 +79,8 @@ class Preview:
     busy: tuple[Busy, ...]
     seen: ReadResult | None = None
     window: Interval | None = None
+    ops: tuple[Op, ...] = ()
+    """What a sync would write now: the dashboard tells synced blocks from pending ones."""
 
 
 def _read_rules_file(path: Path) -> str:
@@ -391,6 +393,7 @@ class Runtime:
             busy=outcome.busy,
             seen=outcome.seen,
             window=outcome.window,
+            ops=tuple(outcome.ops),
         )
 
     def report(

@@ -30,9 +30,21 @@ from blocker.runtime import Clock, Runtime
 from blocker.scheduler import BlockerScheduler
 from blocker.settings import Settings, env_name
 from blocker.web.deps import require_token
+from blocker.web.error_pages import install_error_pages
 from blocker.web.limits import BodyLimit, RateLimiter
 from blocker.web.routes import connect as connect_routes
-from blocker.web.routes import docs, health, metrics, pages, plan, rules, sync, webhooks
+from blocker.web.routes import (
+    dashboard,
+    docs,
+    health,
+    metrics,
+    pages,
+    plan,
+    rules,
+    scorecard,
+    sync,
+    webhooks,
+)
 from blocker.web.schemas import ErrorOut
 
 if TYPE_CHECKING:
@@ -163,8 +175,10 @@ def create_app(
         api_limit=settings.api_max_body_bytes,
         webhook_limit=settings.webhook_max_body_bytes,
     )
-    app.add_exception_handler(BlockerError, _blocker_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
+    # JSON for API clients, pages for browsers (content negotiation on Accept)
+    install_error_pages(
+        app, json_validation=_validation_error, json_blocker=_blocker_error, status_of=_status_for
+    )
     app.include_router(health.router)
     app.include_router(metrics.router)
     protected = [Depends(require_token)]
@@ -178,6 +192,8 @@ def create_app(
     )
     app.include_router(webhooks.router)  # public: each call verifies its channel secret
     app.include_router(pages.router)  # browser pages: signed session cookie, CSRF forms
+    app.include_router(dashboard.router)  # the week page (same sessions)
+    app.include_router(scorecard.router)  # report downloads and the 8-week trend
     app.include_router(connect_routes.router)  # each route guards itself (token or OAuth state)
     app.include_router(docs.router)  # /docs and /openapi.json: token or session
     return app

@@ -9,16 +9,29 @@ they overlap (a meeting kept on a protected block), so nothing hides another.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from blocker.models import Block, Busy, Interval, Plan
 from blocker.web.report_html import readable_text_color, safe_color
+from blocker.web.truth import BlockState, plain
 from blocker.weeks import local_midnight, week_dates
+from rules.context import TITLE_PREFIX
 
-__all__ = ["MEETING_COLOR", "Day", "Grid", "Item", "build_grid"]
+__all__ = [
+    "MEETING_COLOR",
+    "Day",
+    "Grid",
+    "Item",
+    "LegendEntry",
+    "build_grid",
+    "flag_filter",
+    "legend",
+    "now_line",
+    "shown_title",
+]
 
 MEETING_COLOR = "#DADCE0"
 _QUADRANT = {
@@ -48,6 +61,11 @@ class Item:
     height: float = 0.0
     lane: int = 0
     lanes: int = 1
+    state: str = ""
+    """``BlockState.state`` of a block ("synced", "pending", ...); empty for meetings."""
+    state_label: str = ""
+    tags: frozenset[str] = frozenset()
+    """What a red flag can point at: ``tier:<name>``, ``q:<n>``, ``cat:<category>``."""
 
     @property
     def start_iso(self) -> str:
@@ -78,9 +96,16 @@ class Grid:
         return [f"{h:02d}:00" for h in range(self.first_hour, self.last_hour)]
 
 
-def _block_item(block: Block, tz: ZoneInfo) -> Item:
+def shown_title(title: str) -> str:
+    """The title without the calendar's "Busy · " prefix: on the page every block is ours."""
+    return title.removeprefix(TITLE_PREFIX) or title
+
+
+def _block_item(block: Block, tz: ZoneInfo, state: BlockState | None) -> Item:
     start, end = block.start.astimezone(tz), block.end.astimezone(tz)
-    details = [("Rule", block.rule), ("Kind", block.kind.replace("_", " "))]
+    details = [("Kind", block.kind.replace("_", " "))]
+    if state is not None:
+        details.insert(0, ("Status", state.label))
     if block.account:
         details.append(("Account", block.account))
     if block.tier:
@@ -93,12 +118,12 @@ def _block_item(block: Block, tz: ZoneInfo) -> Item:
     ]
     if block.protected:
         details.append(("Protected", "yes — kept when a meeting lands on it"))
-    details.append(("Why", block.reason or "asked for by the rule"))
+    details.append(("Why", plain(block.reason) if block.reason else "asked for by the rule"))
     color = safe_color(block.color)
     return Item(
         kind="block",
         key=block.key,
-        title=block.title,
+        title=shown_title(block.title),
         start=start,
         end=end,
         color=color,
@@ -106,6 +131,12 @@ def _block_item(block: Block, tz: ZoneInfo) -> Item:
         time="all day" if block.all_day else f"{start:%H:%M}–{end:%H:%M}",
         details=tuple(details),
         all_day=block.all_day,
+        state=state.state if state is not None else "",
+        state_label=state.label if state is not None else "",
+        tags=frozenset(
+            {f"q:{block.quadrant}", f"cat:{block.category}"}
+            | ({f"tier:{block.tier}"} if block.tier else set())
+        ),
     )
 
 
@@ -175,9 +206,11 @@ def build_grid(
     busy: Sequence[Busy],
     working: Sequence[Interval],
     tz: ZoneInfo,
+    states: Mapping[str, BlockState] | None = None,
 ) -> Grid:
     """Lay out ``plan``'s blocks and the user's meetings over the seven days of ``week``."""
-    items = [_block_item(b, tz) for b in (plan.blocks if plan else ())]
+    states = states or {}
+    items = [_block_item(b, tz, states.get(b.key)) for b in (plan.blocks if plan else ())]
     items += [_meeting_item(b, tz) for b in busy]
     first, last = _hours(items, working, tz)
     span = (last - first) * 60
@@ -206,3 +239,57 @@ def build_grid(
         days.append(entry)
     shown = [d for d in days if not d.off or d.items or d.all_day]
     return Grid(first, last, tuple(shown or days))
+
+
+@dataclass(frozen=True, slots=True)
+class LegendEntry:
+    color: str
+    label: str
+
+
+def legend(plan: Plan | None) -> list[LegendEntry]:
+    """One entry per colour on the grid, named by what it is (tier or kind, not a rule id)."""
+    names: dict[str, list[str]] = {}
+    for block in plan.blocks if plan else ():
+        what = f"{block.tier} tier accounts" if block.tier else block.kind.replace("_", " ")
+        seen = names.setdefault(safe_color(block.color), [])
+        if what not in seen:
+            seen.append(what)
+    return [LegendEntry(color, ", ".join(labels)) for color, labels in names.items()]
+
+
+def now_line(grid: Grid, now: datetime, tz: ZoneInfo) -> dict[str, str | float] | None:
+    """Where "now" falls on the grid (from the server's clock), None when off the grid."""
+    local = now.astimezone(tz)
+    if local.date() not in {d.date for d in grid.days}:
+        return None
+    minutes = local.hour * 60 + local.minute - grid.first_hour * 60
+    span = grid.hour_count * 60
+    if not 0 <= minutes <= span:
+        return None
+    return {
+        "date": local.date().isoformat(),
+        "top": round(minutes / span * 100, 3),
+        "label": f"{local:%H:%M}",
+    }
+
+
+def flag_filter(flag: str, tiers: Iterable[str], categories: Iterable[str]) -> str | None:
+    """The blocks a red flag is about, as one of an item's tags (None: no blocks to show).
+
+    "Q2 < 40 %" is about the Q2 blocks, "tier high outside its target range" about
+    that tier's blocks, a category flag about that category's blocks.
+    """
+    for tier in tiers:
+        if flag.startswith(f"tier {tier} "):
+            return f"tier:{tier}"
+    if flag.startswith("Q1+Q2"):
+        return "q:2"  # the missing important time: Q2 is what the week can still add
+    for q in ("1", "2", "3", "4"):
+        if flag.startswith(f"Q{q} "):
+            return f"q:{q}"
+    lowered = flag.lower()
+    for category in categories:
+        if category.lower() in lowered:
+            return f"cat:{category}"
+    return None

@@ -175,6 +175,9 @@ class ScorecardView:
     conflicts: tuple[dict[str, Any], ...]
     shortfall: tuple[dict[str, Any], ...]
     actual: ActualView | None = None
+    no_data: str | None = None
+    """Why there is nothing to judge (nothing planned, the calendar unreadable): every
+    goal then reads "no data", never a green tick over an empty week."""
 
 
 def _range(low: float, high: float) -> str:
@@ -187,8 +190,14 @@ def _judge(q: str, share: float, total: int) -> tuple[str, bool | None]:
     if bound is None:
         return "—", None
     if is_max:
-        return f"≤ {bound * 100:.0f} %", (not total or share <= bound)
-    return f"≥ {bound * 100:.0f} %", (not total or share >= bound)
+        return f"≤ {bound * 100:.0f} %", (share <= bound if total else None)
+    return f"≥ {bound * 100:.0f} %", (share >= bound if total else None)
+
+
+def _actual_total(actual: dict[str, Any]) -> int:
+    """Minutes the actual side counted (over the quadrants, like the planned total)."""
+    quadrants: dict[str, Any] = actual.get("quadrants") or {}
+    return sum(_actual_of(r)[0] for r in quadrants.values())
 
 
 def _actual_of(row: dict[str, Any] | None) -> tuple[int, float]:
@@ -197,7 +206,7 @@ def _actual_of(row: dict[str, Any] | None) -> tuple[int, float]:
     return int(row.get("actual_minutes", 0)), float(row.get("actual_share", 0.0))
 
 
-def _tier_rows(card: dict[str, Any], actual: dict[str, Any] | None) -> tuple[Row, ...]:
+def _tier_rows(card: dict[str, Any], actual: dict[str, Any] | None, total: int) -> tuple[Row, ...]:
     """Planned tiers in the card's order, then tiers only the actual side has."""
     planned: dict[str, Any] = card.get("tiers") or {}
     compared: dict[str, Any] = (actual or {}).get("tiers") or {}
@@ -209,7 +218,7 @@ def _tier_rows(card: dict[str, Any], actual: dict[str, Any] | None) -> tuple[Row
         extra: dict[str, Any] = {}
         if actual is not None:
             minutes, share = _actual_of(a)
-            ok = a.get("ok") if a else None
+            ok = a.get("ok") if a and _actual_total(actual) else None
             extra = {"actual_minutes": minutes, "actual_share": share, "actual_ok": ok}
         rows.append(
             Row(
@@ -218,7 +227,7 @@ def _tier_rows(card: dict[str, Any], actual: dict[str, Any] | None) -> tuple[Row
                 minutes=int(p["minutes"]) if p else 0,
                 share=float(p["share"]) if p else 0.0,
                 target=_range(low, high),
-                ok=p.get("ok") if p else None,
+                ok=p.get("ok") if p and total else None,
                 band=str((p or {}).get("arr", "")),
                 **extra,
             )
@@ -251,9 +260,9 @@ def _quadrant_rows(
         extra = {
             "actual_minutes": m1 + m2,
             "actual_share": s1 + s2,
-            "actual_ok": not a_total or s1 + s2 >= 0.7,
+            "actual_ok": s1 + s2 >= 0.7 if a_total else None,
         }
-    ok12 = not total or q12 >= 0.7
+    ok12 = q12 >= 0.7 if total else None
     rows.append(Row("Q1+Q2", "Q1 + Q2 together", round(q12 * total), q12, "≥ 70 %", ok12, **extra))
     return rows
 
@@ -324,6 +333,7 @@ def scorecard_view(
     conflicts: list[dict[str, Any]] | None = None,
     shortfall: list[dict[str, Any]] | None = None,
     protected_target_minutes: int | None = None,
+    unreadable: bool = False,
 ) -> ScorecardView:
     """Judge a scorecard dict; conflicts/shortfall come from the plan when the card lacks them.
 
@@ -336,10 +346,16 @@ def scorecard_view(
     total = sum(int(c.get("minutes", 0)) for c in categories.values())
     actual: dict[str, Any] | None = card.get("actual")
     shares = {str(k): float(v) for k, v in (card.get("quadrants") or {}).items()}
+    no_data = None
+    if unreadable:
+        no_data = "No data: the calendar could not be read, so this week cannot be judged."
+    elif not total:
+        no_data = "No data: nothing is planned this week, so there is nothing to judge."
     return ScorecardView(
         week=week,
         total_minutes=total,
-        tiers=_tier_rows(card, actual),
+        no_data=no_data,
+        tiers=_tier_rows(card, actual, total),
         quadrants=tuple(_quadrant_rows(shares, total, actual)),
         categories=_category_rows(categories, actual),
         protected_minutes=int(card.get("protected_minutes", 0)),

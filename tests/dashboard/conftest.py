@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from blocker.store import TokenCipher
 from tests.dashboard.helpers import sign_in
 from tests.service.conftest import TOKEN, LiveService, make_settings, start_service
 
@@ -63,6 +64,29 @@ def app_service(tmp_path: Path) -> Iterator[LiveService]:
     No scheduler: every run in these tests is one the page asked for.
     """
     live = start_service(make_settings(copy_example(tmp_path)), start_scheduler=False)
+    try:
+        yield live
+    finally:
+        live.stop()
+
+
+_GOOGLE = "  - id: work-google\n    provider: google\n    calendar: primary\n"
+
+
+@pytest.fixture
+def two_calendars(tmp_path: Path) -> Iterator[LiveService]:
+    """The example rules plus a Google calendar that was never connected."""
+    copy_example(tmp_path)
+    rules = tmp_path / "rules.yaml"
+    text = rules.read_text(encoding="utf-8")
+    rules.write_text(text.replace("calendars:\n", "calendars:\n" + _GOOGLE, 1), encoding="utf-8")
+    settings = make_settings(
+        tmp_path,
+        encryption_key=TokenCipher.generate_key(),
+        google_client_id="client-id.apps.example",
+        google_client_secret="not-used-no-request-reaches-google",
+    )
+    live = start_service(settings, start_scheduler=False)
     try:
         yield live
     finally:

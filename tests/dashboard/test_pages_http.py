@@ -148,5 +148,7 @@ def test_preview_and_scorecard_name_blocks_by_title_in_local_time(
     for text in (ops, short):
         assert not _KEY.search(text), _KEY.search(text)
         assert "00:00–00:00" not in text and "+00:00" not in text
-    assert "Busy · Meeting-free day Fri 04 Dec, all day — created: " in ops
-    assert "Busy · Focus time</strong>: 225 of 240 min" in shown.text
+    # The calendar's "Busy · " prefix is not repeated on the page: every block is ours.
+    assert "Meeting-free day Fri 04 Dec, all day — created: " in ops
+    assert "Focus time</strong>: 225 of 240 min" in shown.text
+    assert "Busy ·" not in re.sub(r"<[^>]+>", "", shown.text)

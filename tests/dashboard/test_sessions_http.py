@@ -80,7 +80,9 @@ def test_sign_out_revokes_the_session_for_every_copy_of_the_cookie(live: LiveSer
         calendar = live.runtime.calendar_ids()[0]
         form = {"csrf": _csrf(page.text), "week": NEXT_WEEK, "calendar": calendar}
         again = thief.post("/sync", data=form)
-        assert again.status_code == 403
+        # Refused, nothing run: the sign-in page, keeping the form to send again.
+        assert again.status_code == 401 and 'name="replay" value="/sync"' in again.text
+        assert not [r for r in live.client.get("/api/runs").json() if not r["dry_run"]]
         assert live.runtime.store.session_revoked(cookie.split(".")[1])
         # Signing in again makes a new session, which works.
         assert _sign_in(browser).status_code == 303

@@ -62,7 +62,7 @@ def require_user(
 ) -> None:
     """The API token, or a dashboard session (a browser following a "connect" link)."""
     if credentials is None:
-        from blocker.web.routes.pages import _session
+        from blocker.web.sessions import session_of as _session
 
         if _session(request, runtime) is not None:
             return

@@ -14,8 +14,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from blocker.web.deps import RuntimeDep
+from blocker.web.html import page as _page
 from blocker.web.routes.connect import require_user
-from blocker.web.routes.pages import _csrf, _page, _session, _to_login
+from blocker.web.sessions import csrf_of as _csrf
+from blocker.web.sessions import session_of as _session
+from blocker.web.sessions import to_login as _to_login
 
 router = APIRouter(include_in_schema=False)
 
