@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from blocker.models import Block, BlockRequest, Busy, WeekSpec
+from blocker.core.models import Block, BlockRequest, Busy, WeekSpec
 from blocker.planning.timeline import Timeline
 
 __all__ = ["first_fit"]

@@ -28,7 +28,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from blocker.models import Block, BlockRequest, Busy, WeekSpec
+from blocker.core.models import Block, BlockRequest, Busy, WeekSpec
 
 __all__ = [
     "EXTRA_CHUNK",

@@ -31,7 +31,7 @@ from math import ceil
 from ortools.sat.python import cp_model
 
 from benchmarks.objective import EXTRA_CHUNK, PREFERRED, TIER_ERROR, base_key, tier_shares
-from blocker.models import Block, BlockRequest, Busy, WeekSpec
+from blocker.core.models import Block, BlockRequest, Busy, WeekSpec
 from blocker.planning.timeline import merge
 
 __all__ = ["Optimum", "solve"]

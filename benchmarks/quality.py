@@ -28,7 +28,7 @@ from benchmarks.objective import (
     violations,
 )
 from benchmarks.optimum import solve
-from blocker.models import Block
+from blocker.core.models import Block
 from blocker.planner import plan_week
 
 SOLVER_WORKERS = 8

@@ -18,7 +18,7 @@ from math import ceil
 from typing import Any
 
 from benchmarks.common import ROOT, Options, save, table
-from blocker.models import Block, WeekSpec
+from blocker.core.models import Block, WeekSpec
 from blocker.state_memory import MemoryState
 from blocker.sync import SyncOutcome, sync_calendar
 from providers.base import CalendarProvider

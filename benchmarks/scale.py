@@ -40,10 +40,10 @@ PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 def _worker(url: str, first: int, count: int, seed: int) -> dict[str, Any]:
     """Run ``count`` users' weekly jobs from user number ``first``; report figures."""
     from benchmarks.generator import generate
+    from blocker.core.weeks import week_dates
     from blocker.store.crypto import TokenCipher
     from blocker.store.db import open_store
     from blocker.sync import sync_calendar
-    from blocker.weeks import week_dates
     from providers.memory import MemoryCalendar
     from rules import expand_week
 

@@ -31,8 +31,8 @@ from datetime import date, datetime, timedelta
 from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
-from blocker.models import Block, Busy, Category, Interval, Quadrant, ReadResult, RemoteEvent
-from blocker.weeks import week_window
+from blocker.core.models import Block, Busy, Category, Interval, Quadrant, ReadResult, RemoteEvent
+from blocker.core.weeks import week_window
 
 __all__ = [
     "CADENCE_DAYS",

@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.console import Console
 
-from blocker.clock import Clock, fixed_clock, parse_now, system_clock
-from blocker.errors import BlockerError, InvalidInput, ProviderError, RulesError, SettingsError
-from blocker.files import check_regular, clean_text
-from blocker.models import Busy
-from blocker.weeks import next_week, parse_week, week_window
+from blocker.core.clock import Clock, fixed_clock, parse_now, system_clock
+from blocker.core.errors import BlockerError, InvalidInput, ProviderError, RulesError, SettingsError
+from blocker.core.files import check_regular, clean_text
+from blocker.core.models import Busy
+from blocker.core.weeks import next_week, parse_week, week_window
 
 app = typer.Typer(
     add_completion=False,
@@ -165,7 +165,7 @@ def _contacts(
 ) -> dict[str, date]:
     """Last contact per account from the past meetings in the .ics files (issue 11)."""
     from blocker.actuals import HISTORY_DAYS, DomainIndex, last_contacts
-    from blocker.models import Interval
+    from blocker.core.models import Interval
 
     # up to the week's Monday at the latest, as a sync judges it (Runtime.calendar_contacts)
     now = min(clock(), week_window(week, rules.timezone).start)

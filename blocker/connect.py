@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
-from blocker.errors import BlockerError, SettingsError
+from blocker.core.errors import BlockerError, SettingsError
 from blocker.provider_factory import (
     GOOGLE_CALLBACK,
     MICROSOFT_CALLBACK,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from blocker.models import Block, Busy, Interval, Op, OpAction, Plan, RemoteEvent
+from blocker.core.models import Block, Busy, Interval, Op, OpAction, Plan, RemoteEvent
 from blocker.planning import text
 from blocker.state import EventMapping
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from blocker.models import Block, Op, Pin, Plan, RemoteEvent
+from blocker.core.models import Block, Op, Pin, Plan, RemoteEvent
 from blocker.state import EventMapping
 
 

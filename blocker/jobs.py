@@ -15,8 +15,8 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from blocker.errors import BlockerError, ReconnectRequired
-from blocker.weeks import next_week, week_of
+from blocker.core.errors import BlockerError, ReconnectRequired
+from blocker.core.weeks import next_week, week_of
 
 if TYPE_CHECKING:
     from blocker.runtime import RunOutcome, Runtime

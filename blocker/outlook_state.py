@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
 
-from blocker.models import OwnershipTag
+from blocker.core.models import OwnershipTag
 from providers.outlook_tags import Tagged
 
 if TYPE_CHECKING:

@@ -40,7 +40,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from blocker.models import (
+from blocker.core.models import (
     Block,
     BlockRequest,
     Busy,

@@ -24,8 +24,8 @@ from blocker.channel_secrets import (
     is_current_graph_nonce,
     new_graph_nonce,
 )
-from blocker.errors import EventNotFound, ProviderError, ReconnectRequired, SettingsError
-from blocker.models import EventDraft, Interval, ReadResult, RemoteEvent
+from blocker.core.errors import EventNotFound, ProviderError, ReconnectRequired, SettingsError
+from blocker.core.models import EventDraft, Interval, ReadResult, RemoteEvent
 from providers.base import CalendarProvider, Write, WriteResult
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from blocker.actuals import Actuals, Entry, MeetingKind, Missed
-from blocker.models import Block, Category, Conflict, Plan, Quadrant, Shortfall, WeekSpec
+from blocker.core.models import Block, Category, Conflict, Plan, Quadrant, Shortfall, WeekSpec
 
 __all__ = [
     "AccountCompared",

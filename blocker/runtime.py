@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from blocker.clock import Clock, system_clock
-from blocker.errors import (
+from blocker.core.clock import Clock, system_clock
+from blocker.core.errors import (
     BlockerError,
     Problem,
     ProviderError,
@@ -35,10 +35,10 @@ from blocker.errors import (
     RulesError,
     SettingsError,
 )
+from blocker.core.models import Busy, Interval, Op, Plan, RunRecord, WeekSpec
+from blocker.core.weeks import week_window
 from blocker.metrics import CountingProvider, Metrics
-from blocker.models import Busy, Interval, Op, Plan, RunRecord, WeekSpec
 from blocker.settings import Settings
-from blocker.weeks import week_window
 from providers.base import CalendarProvider
 
 if TYPE_CHECKING:
@@ -217,7 +217,7 @@ class Runtime:
     def update_rules(self, text: str) -> int:
         """Validate ``text``; only when valid write it, save a version and put it in force.
 
-        Raises :class:`~blocker.errors.RulesError` with every problem otherwise, and the
+        Raises :class:`~blocker.core.errors.RulesError` with every problem otherwise, and the
         rules in force do not change.
         """
         with self._rules_lock:
@@ -309,9 +309,9 @@ class Runtime:
 
     def resolve(self, path: str | Path) -> Path:
         """A file named in the rules, inside the data directory (``BLOCKER_DATA_DIR``,
-        default: the rules file's folder); :class:`~blocker.files.UnsafePath` if it
+        default: the rules file's folder); :class:`~blocker.core.files.UnsafePath` if it
         leaves it (the rules loader refuses such names already)."""
-        from blocker.files import inside
+        from blocker.core.files import inside
 
         return inside(self.data_dir, path)
 

@@ -36,7 +36,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from blocker import jobs
-from blocker.errors import SettingsError
+from blocker.core.errors import SettingsError
 
 if TYPE_CHECKING:
     from blocker.runtime import Runtime

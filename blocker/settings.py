@@ -22,7 +22,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from blocker.errors import SettingsError
+from blocker.core.errors import SettingsError
 
 if TYPE_CHECKING:
     from providers.ics_expand import IcsLimits

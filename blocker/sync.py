@@ -23,11 +23,9 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from blocker.apply import ApplyResult, apply_ops, blocks_on_calendar
-from blocker.clock import Clock, system_clock
-from blocker.diff import base_key, diff
-from blocker.edits import adopted_mappings, detect_edits, where_they_are
-from blocker.errors import ProviderError, SyncTokenExpired
-from blocker.models import (
+from blocker.core.clock import Clock, system_clock
+from blocker.core.errors import ProviderError, SyncTokenExpired
+from blocker.core.models import (
     Busy,
     Interval,
     Op,
@@ -38,10 +36,12 @@ from blocker.models import (
     RunRecord,
     WeekSpec,
 )
+from blocker.core.weeks import week_window
+from blocker.diff import base_key, diff
+from blocker.edits import adopted_mappings, detect_edits, where_they_are
 from blocker.planner import plan_week
 from blocker.record import take_record, with_record
 from blocker.state import Snapshot, SyncState
-from blocker.weeks import week_window
 from providers.base import CalendarProvider
 
 FULL_READ_EVERY = timedelta(days=1)

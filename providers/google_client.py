@@ -18,7 +18,7 @@ import httplib2
 from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build_from_document
 
-from blocker.errors import SettingsError
+from blocker.core.errors import SettingsError
 from blocker.settings import Settings
 
 EVENTS_SCOPE = "https://www.googleapis.com/auth/calendar.events"

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from blocker.models import EventDraft, OwnershipTag, RemoteEvent, Response, TentativeAs
+from blocker.core.models import EventDraft, OwnershipTag, RemoteEvent, Response, TentativeAs
 
 KEY_PROPERTY = "csmBlockerKey"
 HASH_PROPERTY = "csmBlockerHash"

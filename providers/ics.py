@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
 
-from blocker.errors import ProviderError
-from blocker.files import UnsafePath, clean_text, read_limited, shown
-from blocker.models import (
+from blocker.core.errors import ProviderError
+from blocker.core.files import UnsafePath, clean_text, read_limited, shown
+from blocker.core.models import (
     Busy,
     EventDraft,
     Interval,

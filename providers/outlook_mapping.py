@@ -12,7 +12,7 @@ from datetime import UTC, datetime, time, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from blocker.models import (
+from blocker.core.models import (
     TAG_NAMESPACE,
     EventDraft,
     OwnershipTag,

@@ -12,8 +12,8 @@ from datetime import date, datetime
 
 import holidays as holidays_lib
 
-from blocker.models import BlockRequest, Category, Interval, TierTarget, WeekSpec
-from blocker.weeks import week_dates
+from blocker.core.models import BlockRequest, Category, Interval, TierTarget, WeekSpec
+from blocker.core.weeks import week_dates
 from rules.context import WeekContext
 from rules.kinds.meeting_free_day import MeetingFreeDay
 from rules.registry import KINDS

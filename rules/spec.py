@@ -25,8 +25,8 @@ from pydantic import (
     field_validator,
 )
 
-from blocker.files import inside
-from blocker.models import Category, ConflictPolicy, Quadrant, ShowAs, TentativeAs
+from blocker.core.files import inside
+from blocker.core.models import Category, ConflictPolicy, Quadrant, ShowAs, TentativeAs
 from rules.limits import MAX_CALENDAR_REF_LENGTH, MAX_ID_LENGTH, MAX_NAME_LENGTH
 from rules.timeparse import (
     TimeRange,
@@ -396,7 +396,7 @@ class Rules(Strict):
 
     def resolve_path(self, path: str) -> Path:
         """A path from the rules file (calendar ``path``, ``busy``) inside the data
-        directory (:func:`blocker.files.inside`; :class:`~blocker.files.UnsafePath`
+        directory (:func:`blocker.core.files.inside`; :class:`~blocker.core.files.UnsafePath`
         when it leaves it). The loader has checked every one already."""
         return inside(self._base_dir or Path.cwd(), path)
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from blocker.models import BlockRequest, Busy, Conflict, WeekSpec
+from blocker.core.models import BlockRequest, Busy, Conflict, WeekSpec
 from blocker.planning import text
 from blocker.planning.slots import ChunkRule
 from blocker.planning.timeline import Span, Timeline, overlaps, to_seconds

@@ -2,7 +2,7 @@
 
 Blocks of the last applied plan and the ops of a run are stored as JSON, not as
 columns: they are read and written whole, and their shape follows
-:mod:`blocker.models`. Datetimes keep their zone: ``2026-12-01T09:00:00+01:00[Europe/Berlin]``
+:mod:`blocker.core.models`. Datetimes keep their zone: ``2026-12-01T09:00:00+01:00[Europe/Berlin]``
 (the RFC 9557 suffix), so a block planned in Berlin comes back in Berlin, not
 merely at the same instant.
 """
@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, cast, get_args
 from zoneinfo import ZoneInfo
 
-from blocker.models import (
+from blocker.core.models import (
     Block,
     Category,
     ConflictPolicy,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
-from blocker.models import BlockRequest, ConflictPolicy
+from blocker.core.models import BlockRequest, ConflictPolicy
 from rules.context import KindDefaults, KindInfo, WeekContext, day_minutes, request
 from rules.spec import Day, RuleSpec
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from blocker.models import OwnershipTag, TentativeAs
+from blocker.core.models import OwnershipTag, TentativeAs
 from providers.outlook_mapping import (
     PRESETS,
     PROPERTY_ID,

@@ -28,13 +28,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from blocker.errors import (
+from blocker.core.errors import (
     EventNotFound,
     OwnershipError,
     PreconditionFailed,
     SyncTokenExpired,
 )
-from blocker.models import (
+from blocker.core.models import (
     EventDraft,
     Interval,
     ReadResult,

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from rich.console import Console
 
-from blocker.models import (
+from blocker.core.models import (
     Block,
     BlockRequest,
     Busy,

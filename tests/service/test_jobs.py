@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from blocker import jobs
-from blocker.errors import ReconnectRequired, TransientError
+from blocker.core.errors import ReconnectRequired, TransientError
 from blocker.metrics import CountingProvider
 from blocker.runtime import Runtime
 from providers.memory import MemoryCalendar

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from blocker.models import Interval, OwnershipTag, RemoteEvent
+from blocker.core.models import Interval, OwnershipTag, RemoteEvent
 from blocker.state import Snapshot
 from blocker.store import Store
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from blocker.models import Interval, OwnershipTag, RemoteEvent
+from blocker.core.models import Interval, OwnershipTag, RemoteEvent
 from blocker.state import Snapshot
 from tests.sync.helpers import NOW, TZ, at
 

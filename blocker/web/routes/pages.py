@@ -22,7 +22,8 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from blocker.errors import BlockerError, RulesError
+from blocker.core.errors import BlockerError, RulesError
+from blocker.core.weeks import shift_week, week_dates
 from blocker.report import scorecard, scorecard_to_dict
 from blocker.runtime import Preview, Runtime
 from blocker.web.deps import RuntimeDep, get_calendar, get_week
@@ -32,7 +33,6 @@ from blocker.web.report_html import STATIC_DIR, jinja_env, scorecard_view
 from blocker.web.routes.rules import update_rules
 from blocker.web.routes.sync import post_sync
 from blocker.web.schemas import OpOut, PlanOut, RunOut, SyncRequest
-from blocker.weeks import shift_week, week_dates
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
