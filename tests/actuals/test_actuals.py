@@ -19,7 +19,8 @@ from blocker.actuals import (
     observe,
     on_calendar,
 )
-from blocker.core.models import Block, Busy, OwnershipTag, Plan, RemoteEvent
+from blocker.core.keys import OwnershipTag
+from blocker.core.models import Block, Busy, Plan, RemoteEvent
 from blocker.core.weeks import week_window
 from blocker.report import actual_to_dict, compare
 from providers.base import CalendarProvider

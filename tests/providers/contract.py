@@ -34,14 +34,8 @@ from blocker.core.errors import (
     PreconditionFailed,
     SyncTokenExpired,
 )
-from blocker.core.models import (
-    EventDraft,
-    Interval,
-    ReadResult,
-    RemoteEvent,
-    content_hash,
-    event_id_for,
-)
+from blocker.core.keys import content_hash, event_id_for
+from blocker.core.models import EventDraft, Interval, ReadResult, RemoteEvent
 from providers.base import CalendarProvider, Write
 from tests.support.skips import capability_skip
 

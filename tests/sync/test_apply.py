@@ -16,7 +16,8 @@ from blocker.core.errors import (
     ReconnectRequired,
     TransientError,
 )
-from blocker.core.models import Block, Plan, event_id_for
+from blocker.core.keys import event_id_for
+from blocker.core.models import Block, Plan
 from blocker.diff import diff
 from blocker.state import SyncState
 from blocker.state_memory import MemoryState
