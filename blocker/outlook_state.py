@@ -9,13 +9,10 @@ tables for one calendar, so the CLI, the web process and every worker share it.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from typing import TYPE_CHECKING
 
 from blocker.core.keys import OwnershipTag
+from blocker.store import Store
 from providers.outlook_tags import Tagged
-
-if TYPE_CHECKING:
-    from blocker.store import Store
 
 COLOURS = "outlook.colours"
 """The capability name of Outlook categories in ``capability_fallbacks``."""

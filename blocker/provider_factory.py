@@ -26,7 +26,24 @@ from blocker.channel_secrets import (
 )
 from blocker.core.errors import EventNotFound, ProviderError, ReconnectRequired, SettingsError
 from blocker.core.models import EventDraft, Interval, ReadResult, RemoteEvent
+from blocker.outlook_state import NOT_GRANTED, StoreOutlookState
 from providers.base import CalendarProvider, Write, WriteResult
+from providers.google import GoogleCalendar
+from providers.google_client import GoogleSettings, credentials_from_token_json
+from providers.google_oauth import stop_channel, watch
+from providers.google_retry import translate
+from providers.local import LocalCalendar
+from providers.memory import MemoryCalendar
+from providers.outlook import OutlookCalendar
+from providers.outlook_auth import (
+    SCOPES,
+    SIGN_IN_SCOPES,
+    MicrosoftAuth,
+    MicrosoftSettings,
+    colours_granted,
+)
+from providers.outlook_graph import GraphClient
+from providers.outlook_webhooks import create_subscription, delete_subscription, renew_subscription
 
 if TYPE_CHECKING:
     from blocker.runtime import Runtime
@@ -48,12 +65,8 @@ def build_provider(runtime: Runtime, cal: Any) -> CalendarProvider:
     """A fresh provider for the calendar config ``cal`` (a ``rules`` calendar entry)."""
     kind = cal.provider
     if kind == "memory":
-        from providers.memory import MemoryCalendar
-
         return MemoryCalendar()
     if kind == "local":
-        from providers.local import LocalCalendar
-
         if not getattr(cal, "path", None):
             raise SettingsError(f"calendar {cal.id!r}: a local calendar needs a `path`")
         busy = [runtime.resolve(b) for b in (getattr(cal, "busy", None) or ())]
@@ -75,7 +88,6 @@ def build_provider(runtime: Runtime, cal: Any) -> CalendarProvider:
 
 
 def google_settings(settings: Settings) -> GoogleSettings:
-    from providers.google_client import GoogleSettings
 
     return GoogleSettings.from_settings(settings)
 
@@ -92,8 +104,6 @@ def microsoft_auth(settings: Settings, redirect_uri: str | None = None) -> Micro
     given, so REQUESTS_CA_BUNDLE cannot silently override the one asked for.
     """
     import requests
-
-    from providers.outlook_auth import SCOPES, SIGN_IN_SCOPES, MicrosoftAuth, MicrosoftSettings
 
     secret = settings.microsoft_client_secret
     if not settings.microsoft_client_id or secret is None:
@@ -205,8 +215,6 @@ class StoredConnection(CalendarProvider):
         settings = self.runtime.settings
         zone = self.runtime.rules.timezone
         if self.kind == "google":
-            from providers.google import GoogleCalendar
-
             return GoogleCalendar.from_token_json(
                 google_settings(settings),
                 blob,
@@ -216,9 +224,6 @@ class StoredConnection(CalendarProvider):
                 focus_allowed=partial(focus_time_allowed, self.runtime, self.calendar_id),
                 on_refused=partial(capability_refused, self.runtime, self.calendar_id),
             )
-        from blocker.outlook_state import NOT_GRANTED, StoreOutlookState
-        from providers.outlook import OutlookCalendar
-        from providers.outlook_auth import colours_granted
 
         # The tag record and the colour fallback live in the store: every process
         # knows the echoes of our writes, and a refused permission is asked once.
@@ -281,10 +286,7 @@ class StoredConnection(CalendarProvider):
 
 def _capabilities(kind: str) -> Any:
     if kind == "google":
-        from providers.google import GoogleCalendar
-
         return GoogleCalendar.capabilities
-    from providers.outlook import OutlookCalendar
 
     return OutlookCalendar.capabilities
 
@@ -294,7 +296,6 @@ def _capabilities(kind: str) -> Any:
 
 def graph_client(runtime: Runtime, calendar_id: str) -> GraphClient:
     """A Graph client for one connected calendar; refreshed tokens are written back."""
-    from providers.outlook_graph import GraphClient
 
     store = runtime.store
 
@@ -309,7 +310,6 @@ def graph_client(runtime: Runtime, calendar_id: str) -> GraphClient:
 
 def _with_google(runtime: Runtime, calendar_id: str, fn: Callable[[Any], Any]) -> Any:
     """Run ``fn(GoogleCalendar)`` on a short-lived provider from the stored tokens."""
-    from providers.google import GoogleCalendar
 
     cal = runtime.calendar(calendar_id)
     blob = stored_tokens(runtime, calendar_id, "google")
@@ -324,7 +324,6 @@ def _with_google(runtime: Runtime, calendar_id: str, fn: Callable[[Any], Any]) -
 
 def open_google_channel(runtime: Runtime, calendar_id: str) -> Channel:
     """``events.watch`` on the calendar, aimed at ``{public_base_url}/webhooks/google``."""
-    from providers.google_oauth import watch
 
     address = callback_url(runtime.settings, "/webhooks/google")
     channel_id = str(uuid.uuid4())
@@ -356,7 +355,6 @@ def _graph_resource(remote_id: str | None) -> str:
 
 def open_graph_subscription(runtime: Runtime, calendar_id: str) -> Channel:
     """A Graph subscription to the calendar's events; Graph validates the URL first."""
-    from providers.outlook_webhooks import create_subscription
 
     cal = runtime.calendar(calendar_id)
     nonce = new_graph_nonce()
@@ -391,8 +389,6 @@ def close_channel(runtime: Runtime, channel: Channel) -> None:
     """Stop a channel at the provider (best effort) and forget it here."""
     try:
         if channel.provider == "google" and channel.resource_id:
-            from providers.google_oauth import stop_channel
-
             _with_google(
                 runtime,
                 channel.calendar_id,
@@ -401,8 +397,6 @@ def close_channel(runtime: Runtime, channel: Channel) -> None:
                 ),
             )
         elif channel.provider == "outlook":
-            from providers.outlook_webhooks import delete_subscription
-
             graph = graph_client(runtime, channel.calendar_id)
             try:
                 delete_subscription(graph, channel.channel_id)
@@ -433,7 +427,6 @@ def renew_channel(runtime: Runtime, channel: Any) -> bool:
 
 
 def _renew_graph(runtime: Runtime, channel: Channel) -> bool:
-    from providers.outlook_webhooks import renew_subscription
 
     if not is_current_graph_nonce(channel.resource_id):
         open_graph_subscription(runtime, channel.calendar_id)
@@ -501,9 +494,6 @@ def refresh_credentials(runtime: Runtime, calendar_id: str) -> bool:
 def _refresh_google(runtime: Runtime, blob: bytes) -> None:
     import google_auth_httplib2  # type: ignore[import-untyped]
     import httplib2
-
-    from providers.google_client import credentials_from_token_json
-    from providers.google_retry import translate
 
     gs = google_settings(runtime.settings)
     credentials = credentials_from_token_json(gs, blob)

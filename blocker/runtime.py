@@ -23,9 +23,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from blocker.actuals import (
+    HISTORY_DAYS,
+    DomainIndex,
+    history_window,
+    last_contacts,
+    measure,
+    missed_touchpoints,
+    observe,
+    on_calendar,
+)
 from blocker.core.clock import Clock, system_clock
 from blocker.core.errors import (
     BlockerError,
@@ -35,15 +45,18 @@ from blocker.core.errors import (
     RulesError,
     SettingsError,
 )
+from blocker.core.files import inside
 from blocker.core.models import Busy, Interval, Op, Plan, RunRecord, WeekSpec
 from blocker.core.weeks import week_window
 from blocker.metrics import CountingProvider, Metrics
+from blocker.provider_factory import build_provider
+from blocker.report import actual_to_dict, compare, scorecard, scorecard_to_dict
 from blocker.settings import Settings
+from blocker.store import Store, TokenCipher, open_store
+from blocker.sync import sync_calendar
 from providers.base import CalendarProvider
-
-if TYPE_CHECKING:
-    from blocker.store import Store
-    from rules import Rules
+from rules import Rules, parse_rules
+from rules.engine import expand_week
 
 log = logging.getLogger("blocker.runtime")
 
@@ -119,7 +132,6 @@ class Runtime:
         cls, settings: Settings, config_path: Path | None = None, *, clock: Clock | None = None
     ) -> Runtime:
         """Open the store and load the rules (file first, else the store's current version)."""
-        from blocker.store import TokenCipher, open_store
 
         path = config_path or settings.rules_path
         # Without a key (only local/memory calendars: settings enforce one for remote
@@ -157,7 +169,6 @@ class Runtime:
         self._install(rules, text)
 
     def _parse(self, text: str) -> Rules:
-        from rules import parse_rules
 
         limits = self.settings.rules_limits()
         if self.rules_path is not None:
@@ -293,7 +304,6 @@ class Runtime:
             # providers read the owner's answer with these: a change rebuilds them
             (tuple(owner.email), tuple(owner.email_domains), owner.tentative),
         )
-        from blocker.provider_factory import build_provider
 
         # Scheduler threads and request handlers ask at once: build (and close the
         # outdated one) under a lock so no provider is built twice and leaked.
@@ -311,7 +321,6 @@ class Runtime:
         """A file named in the rules, inside the data directory (``BLOCKER_DATA_DIR``,
         default: the rules file's folder); :class:`~blocker.core.files.UnsafePath` if it
         leaves it (the rules loader refuses such names already)."""
-        from blocker.core.files import inside
 
         return inside(self.data_dir, path)
 
@@ -333,7 +342,6 @@ class Runtime:
     # -- planning and syncing ---------------------------------------------------------
 
     def expand(self, week: str, contacts: Mapping[str, date] | None = None) -> WeekSpec:
-        from rules.engine import expand_week
 
         spec: WeekSpec = expand_week(self.rules, week, today=self.today(), contacts=contacts)
         return spec
@@ -354,7 +362,6 @@ class Runtime:
         Read up to the start of ``week`` at the latest: a week's triggers are judged on
         its Monday (fixed when it is generated), so the meetings of the week itself
         must not reshuffle its account time morning after morning."""
-        from blocker.actuals import HISTORY_DAYS, DomainIndex, last_contacts, observe
 
         rules = rules or self.rules
         now = min(now or self.now(), week_window(week, rules.timezone).start)
@@ -376,7 +383,6 @@ class Runtime:
         next sync agree: same user edits, same blocks kept where they are now,
         same stability horizon for today.
         """
-        from blocker.sync import sync_calendar
 
         spec = self.expand(week, self.calendar_contacts(calendar_id, week))
         cal = self.calendar(calendar_id)
@@ -404,16 +410,6 @@ class Runtime:
         scheduled later in the week count as this period's touchpoints. A caller that
         already holds this week's ``preview`` (the dashboard) passes it to save a read.
         """
-        from blocker.actuals import (
-            DomainIndex,
-            history_window,
-            last_contacts,
-            measure,
-            missed_touchpoints,
-            observe,
-            on_calendar,
-        )
-        from blocker.report import actual_to_dict, compare, scorecard, scorecard_to_dict
 
         rules = self.rules
         preview = preview or self.preview(calendar_id, week)
@@ -454,8 +450,6 @@ class Runtime:
         :class:`ReconnectRequired` also marks the connection so the dashboard asks
         the user to reconnect.
         """
-        from blocker.sync import sync_calendar
-        from rules.engine import expand_week
 
         rules = rules or self.rules
         cal = self.calendar(calendar_id)

@@ -25,7 +25,7 @@ import re
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -37,10 +37,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from blocker import jobs
 from blocker.core.errors import SettingsError
-
-if TYPE_CHECKING:
-    from blocker.runtime import Runtime
-    from rules import Rules
+from blocker.runtime import Runtime
+from rules import Rules
 
 log = logging.getLogger("blocker.scheduler")
 

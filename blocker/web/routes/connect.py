@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from blocker.connect import Connected, ConnectError, Connector
 from blocker.core.errors import BlockerError, ReconnectRequired
 from blocker.web.deps import RuntimeDep, _bearer, require_token
+from blocker.web.routes.pages import _session
 from blocker.web.schemas import ErrorOut
 
 router = APIRouter(tags=["connect"])
@@ -61,11 +62,8 @@ def require_user(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
     """The API token, or a dashboard session (a browser following a "connect" link)."""
-    if credentials is None:
-        from blocker.web.routes.pages import _session
-
-        if _session(request, runtime) is not None:
-            return
+    if credentials is None and _session(request, runtime) is not None:
+        return
     require_token(runtime, credentials)
 
 
