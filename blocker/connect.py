@@ -29,8 +29,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
-from blocker.core.errors import BlockerError, SettingsError
-from blocker.provider_factory import (
+from blocker.connections import (
     GOOGLE_CALLBACK,
     MICROSOFT_CALLBACK,
     callback_url,
@@ -39,6 +38,7 @@ from blocker.provider_factory import (
     microsoft_auth,
     open_channel,
 )
+from blocker.core.errors import BlockerError, SettingsError
 from blocker.runtime import Runtime
 from blocker.settings import Settings
 from providers.google_oauth import authorization_url, exchange_code

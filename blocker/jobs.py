@@ -14,9 +14,9 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from blocker.connections import refresh_credentials, renew_channel
 from blocker.core.errors import BlockerError, ReconnectRequired
 from blocker.core.weeks import next_week, week_of
-from blocker.provider_factory import refresh_credentials, renew_channel
 from blocker.runtime import RunOutcome, Runtime
 
 log = logging.getLogger("blocker.jobs")
@@ -98,7 +98,7 @@ def renew_channels(ctx: Runtime) -> int:
     """Renew push channels that expire within a day; returns how many were renewed.
 
     Google channels are replaced (watch a new one, stop the old), Graph
-    subscriptions extended (see :func:`blocker.provider_factory.renew_channel`).
+    subscriptions extended (see :func:`blocker.connections.renew_channel`).
     Channels of calendars that left the rules or wait for a reconnect are left
     to expire: their notifications would trigger nothing.
     """

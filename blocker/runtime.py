@@ -36,6 +36,7 @@ from blocker.actuals import (
     observe,
     on_calendar,
 )
+from blocker.connections import build_provider
 from blocker.core.clock import Clock, system_clock
 from blocker.core.errors import (
     BlockerError,
@@ -49,7 +50,6 @@ from blocker.core.files import inside
 from blocker.core.models import Busy, Interval, Op, Plan, RunRecord, WeekSpec
 from blocker.core.weeks import week_window
 from blocker.metrics import CountingProvider, Metrics
-from blocker.provider_factory import build_provider
 from blocker.report import actual_to_dict, compare, scorecard, scorecard_to_dict
 from blocker.settings import Settings
 from blocker.store import Store, TokenCipher, open_store

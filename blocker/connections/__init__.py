@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from providers.outlook_auth import MicrosoftAuth
     from providers.outlook_graph import GraphClient
 
-log = logging.getLogger("blocker.provider_factory")
+log = logging.getLogger("blocker.connections")
 
 GOOGLE_CHANNEL_TTL = timedelta(days=7)
 GRAPH_SUBSCRIPTION_LIFETIME = timedelta(days=2)
