@@ -27,7 +27,9 @@ from blocker.connections.kind import Host
 from blocker.core.errors import SettingsError
 from blocker.core.models import Interval
 from blocker.runtime import Runtime
+from blocker.settings import REMOTE_PROVIDERS
 from blocker.store import Channel
+from blocker.store.records import PROVIDERS
 from providers.base import CalendarProvider
 from providers.memory import MemoryCalendar
 from rules.spec import CalendarSpec
@@ -48,7 +50,10 @@ def runtime(tmp_path: Path) -> Iterator[Runtime]:
 def test_every_provider_the_rules_accept_is_registered() -> None:
     accepted = set(get_args(CalendarSpec.model_fields["provider"].annotation))
     assert accepted == set(KINDS)
+    assert set(PROVIDERS) == set(KINDS)  # the store's channel/connection column
     assert all(name == kind.name for name, kind in KINDS.items())
+    connected = {name for name, kind in KINDS.items() if kind.connect_route is not None}
+    assert connected == REMOTE_PROVIDERS  # the kinds whose OAuth client settings are checked
 
 
 def test_an_unknown_kind_is_named_with_the_known_ones(runtime: Runtime) -> None:
