@@ -29,15 +29,10 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
-from blocker.connections import (
-    GOOGLE_CALLBACK,
-    MICROSOFT_CALLBACK,
-    callback_url,
-    close_channel,
-    google_settings,
-    microsoft_auth,
-    open_channel,
-)
+from blocker.connections import close_channel, open_channel
+from blocker.connections.google import GOOGLE_CALLBACK, google_settings
+from blocker.connections.kind import callback_url
+from blocker.connections.outlook import MICROSOFT_CALLBACK, microsoft_auth
 from blocker.core.errors import BlockerError, SettingsError
 from blocker.runtime import Runtime
 from blocker.settings import Settings

@@ -9,29 +9,60 @@ adapter in ``providers/``, one module here, and one line in ``KINDS``.
 
 from __future__ import annotations
 
+import importlib
 import logging
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
-from blocker.connections import google, local, outlook
-from blocker.connections.google import (
-    FOCUS_RETRY,
-    GOOGLE_CALLBACK,
-    capability_refused,
-    focus_time_allowed,
-    google_settings,
-)
-from blocker.connections.kind import Host, ProviderKind, callback_url, forget_channel, stored_tokens
-from blocker.connections.outlook import MICROSOFT_CALLBACK, graph_client, microsoft_auth
-from blocker.connections.stored import StoredConnection
+from blocker.connections.kind import Host, ProviderKind, forget_channel, stored_tokens
 from blocker.core.errors import SettingsError
 from blocker.store import Channel
 from providers.base import CalendarProvider
 
 log = logging.getLogger("blocker.connections")
 
-KINDS: dict[str, ProviderKind] = {
-    kind.name: kind for kind in (local.MEMORY, local.LOCAL, google.KIND, outlook.KIND)
-}
+
+class Registry(MutableMapping[str, ProviderKind]):
+    """Kinds by name. A kind's module, and with it its client libraries (the Google API
+    client, msal, icalendar), is imported the first time that kind is asked for: a
+    worker serving only local calendars never loads them."""
+
+    def __init__(self, where: dict[str, str]) -> None:
+        self._where = dict(where)
+        self._loaded: dict[str, ProviderKind] = {}
+
+    def __getitem__(self, name: str) -> ProviderKind:
+        if name not in self._loaded:
+            module, _, attr = self._where[name].partition(":")
+            kind = getattr(importlib.import_module(module), attr)
+            if not isinstance(kind, ProviderKind) or kind.name != name:
+                raise TypeError(f"{self._where[name]} is not the provider kind {name!r}")
+            self._loaded[name] = kind
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, kind: ProviderKind) -> None:
+        self._loaded[name] = kind
+        self._where.setdefault(name, f"{__name__}:<registered>")
+
+    def __delitem__(self, name: str) -> None:
+        self._where.pop(name)
+        self._loaded.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+
+KINDS = Registry(
+    {
+        "memory": "blocker.connections.local:MEMORY",
+        "local": "blocker.connections.local:LOCAL",
+        "google": "blocker.connections.google:KIND",
+        "outlook": "blocker.connections.outlook:KIND",
+    }
+)
 """Every calendar system the service knows, by the ``provider:`` name of the rules."""
 
 
@@ -95,21 +126,12 @@ def refresh_credentials(host: Host, calendar_id: str) -> bool:
 
 
 __all__ = [
-    "FOCUS_RETRY",
-    "GOOGLE_CALLBACK",
     "KINDS",
-    "MICROSOFT_CALLBACK",
     "Host",
     "ProviderKind",
-    "StoredConnection",
+    "Registry",
     "build_provider",
-    "callback_url",
-    "capability_refused",
     "close_channel",
-    "focus_time_allowed",
-    "google_settings",
-    "graph_client",
-    "microsoft_auth",
     "open_channel",
     "provider_kind",
     "refresh_credentials",

@@ -7,6 +7,8 @@ calendar and records which of its hooks the service called.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -122,3 +124,22 @@ def test_the_service_reaches_a_kind_only_through_its_registration(
     assert hooks.calls == ["build mem", "open mem", "renew ch-1", "stop ch-1"]
     assert len(hooks.built) == 1
     assert runtime.store.channels_for("mem") == []
+
+
+def test_a_kind_is_loaded_when_first_asked_for() -> None:
+    """The service and the worker import no calendar client library until a calendar
+    of that kind is used (worker start-up on a loaded machine)."""
+    probe = (
+        "import sys, blocker.runtime, blocker.jobs\n"
+        "from blocker.connections import KINDS\n"
+        "heavy = ('googleapiclient', 'msal', 'providers.google', 'providers.outlook')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+        "KINDS['google']\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, check=True
+    )
+    before, after = done.stdout.splitlines()
+    assert before == "[]"
+    assert "providers.google" in after and "googleapiclient" in after
