@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from blocker.models import Block, BlockRequest, Busy, WeekSpec
+from blocker.core.keys import chunk_key
+from blocker.core.models import Block, BlockRequest, Busy, WeekSpec
 from blocker.planning.timeline import Timeline
 
 __all__ = ["first_fit"]
@@ -61,7 +62,7 @@ def first_fit(spec: WeekSpec, busy: Sequence[Busy]) -> list[Block]:
                 size = min(left, end - start, max_len or left)
                 if 0 < left - size < min_len:
                     size = left - min_len if left - min_len >= min_len else size
-                key = req.key if index == 0 else f"{req.key}#{index}"
+                key = chunk_key(req.key, index)
                 blocked.take((start, start + size))
                 out.append(_block(req, key, start, start + size, spec.timezone))
                 index += 1

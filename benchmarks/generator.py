@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from blocker.models import Busy, WeekSpec
-from blocker.weeks import week_dates
+from blocker.core.models import Busy, WeekSpec
+from blocker.core.weeks import week_dates
 from rules import Rules, expand_week, parse_rules
 
 __all__ = ["ZONES", "Instance", "generate", "instances"]

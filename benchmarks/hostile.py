@@ -496,7 +496,7 @@ def flood_run(workdir: Path, rate: int, label: str, count: int, rounds: int) -> 
 
 def skipped_by_read(busy: Path, week: str) -> list[str]:
     """What the product's own local-calendar read of ``busy`` leaves out of ``week``."""
-    from blocker.weeks import week_window
+    from blocker.core.weeks import week_window
     from providers.local import LocalCalendar
 
     calendar = LocalCalendar(busy.parent / "nothing.ics", [busy], timezone=ZONE)

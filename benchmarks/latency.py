@@ -33,7 +33,7 @@ import httpx
 from pydantic import SecretStr
 
 from benchmarks.common import ROOT, Options, ms, percentile, save, table
-from blocker.models import RemoteEvent
+from blocker.core.models import RemoteEvent
 
 WEEK = "2026-W49"
 NOW = datetime(2026, 11, 30, 6, 0, tzinfo=ZoneInfo("America/New_York"))  # Monday, early

@@ -1143,8 +1143,8 @@ class World:
 
     def sync(self, moment: datetime, week: str, label: str) -> Run:
         """One ``blocker sync --week W --now T`` of the persona's calendar, in-process."""
-        from blocker.clock import fixed_clock
-        from blocker.errors import BlockerError
+        from blocker.core.clock import fixed_clock
+        from blocker.core.errors import BlockerError
         from blocker.runtime import Runtime
         from blocker.settings import Settings
         from rules import load_rules

@@ -28,14 +28,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from blocker.models import Block, BlockRequest, Busy, WeekSpec
+from blocker.core.keys import request_of
+from blocker.core.models import Block, Busy, WeekSpec
 
 __all__ = [
     "EXTRA_CHUNK",
     "PREFERRED",
     "TIER_ERROR",
     "Score",
-    "base_key",
     "score_blocks",
     "tier_shares",
     "violations",
@@ -65,16 +65,6 @@ class Score:
         )
 
 
-def base_key(key: str, requests: dict[str, BlockRequest]) -> str | None:
-    """The request a block key belongs to: ``key`` itself or ``key#i``."""
-    if key in requests:
-        return key
-    base, sep, index = key.rpartition("#")
-    if sep and index.isdigit() and base in requests:
-        return base
-    return None
-
-
 def tier_shares(spec: WeekSpec) -> dict[str, float]:
     """Each tier's target share (mid of its range), normalised to add up to 1."""
     mids = {t.name: (t.target_min + t.target_max) / 2 for t in spec.tiers}
@@ -95,7 +85,7 @@ def score_blocks(spec: WeekSpec, blocks: Sequence[Block]) -> Score:
     for block in blocks:
         if block.all_day:
             continue
-        key = base_key(block.key, requests)
+        key = request_of(block.key, requests)
         if key is None:
             continue
         req = requests[key]
@@ -139,7 +129,7 @@ def violations(spec: WeekSpec, blocks: Sequence[Block], busy: Sequence[Busy]) ->
     placed: dict[str, int] = defaultdict(int)
     for block in timed:
         s, e = block.start.timestamp(), block.end.timestamp()
-        key = base_key(block.key, requests)
+        key = request_of(block.key, requests)
         if key is None:
             problems.append(f"{block.key}: no request")
             continue

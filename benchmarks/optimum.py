@@ -30,8 +30,9 @@ from math import ceil
 
 from ortools.sat.python import cp_model
 
-from benchmarks.objective import EXTRA_CHUNK, PREFERRED, TIER_ERROR, base_key, tier_shares
-from blocker.models import Block, BlockRequest, Busy, WeekSpec
+from benchmarks.objective import EXTRA_CHUNK, PREFERRED, TIER_ERROR, tier_shares
+from blocker.core.keys import chunk_key, request_of
+from blocker.core.models import Block, BlockRequest, Busy, WeekSpec
 from blocker.planning.timeline import merge
 
 __all__ = ["Optimum", "solve"]
@@ -242,7 +243,7 @@ def _add_hint(
     requests = {r.key: r for r in spec.requests}
     chosen: set[tuple[str, int, int]] = set()
     for block in blocks:
-        key = base_key(block.key, requests)
+        key = request_of(block.key, requests)
         if key is not None and not block.all_day:
             chosen.add((key, _slot(block.start.timestamp(), origin), block.minutes // 15))
     for key, mine in by_request.items():
@@ -262,7 +263,7 @@ def _blocks(
             start = origin + c.start * SLOT
             out.append(
                 Block(
-                    key=key if i == 0 else f"{key}#{i}",
+                    key=chunk_key(key, i),
                     rule=req.rule,
                     kind=req.kind,
                     title=req.title,

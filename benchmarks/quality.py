@@ -23,12 +23,12 @@ from benchmarks.objective import (
     PREFERRED,
     TIER_ERROR,
     Score,
-    base_key,
     score_blocks,
     violations,
 )
 from benchmarks.optimum import solve
-from blocker.models import Block
+from blocker.core.keys import request_of
+from blocker.core.models import Block
 from blocker.planner import plan_week
 
 SOLVER_WORKERS = 8
@@ -88,7 +88,7 @@ def _kinds(instance: Instance, ours: tuple[Block, ...], best: tuple[Block, ...])
     out: dict[str, int] = defaultdict(int)
     for sign, blocks in ((-1, ours), (1, best)):
         for block in blocks:
-            key = base_key(block.key, requests)
+            key = request_of(block.key, requests)
             if key is not None and not block.all_day:
                 out[requests[key].kind] += sign * block.minutes
     return {k: v for k, v in out.items() if v}

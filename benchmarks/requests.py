@@ -32,7 +32,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from benchmarks.common import ROOT, Options, save, table
-from blocker.models import Block
+from blocker.core.models import Block
 
 WEEK = "2026-W49"
 ZONE = ZoneInfo("America/New_York")
@@ -66,7 +66,7 @@ class Harness:
 
     def runtime(self, at: datetime | None = None) -> Any:
         """A new process's runtime, a minute after the last one (or at ``at``)."""
-        from blocker.clock import fixed_clock
+        from blocker.core.clock import fixed_clock
         from blocker.runtime import Runtime
 
         self.clock[0] = at or self.clock[0] + timedelta(minutes=1)

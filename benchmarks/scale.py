@@ -48,14 +48,14 @@ def _worker(url: str, first: int, count: int, seed: int) -> dict[str, Any]:
     rules are parsed (the service keeps them loaded), on the worker's one store.
     """
     from benchmarks.generator import generate
-    from blocker.clock import fixed_clock
+    from blocker.core.clock import fixed_clock
+    from blocker.core.weeks import week_dates
     from blocker.jobs import generate_next_week
     from blocker.metrics import CountingProvider
     from blocker.runtime import Runtime
     from blocker.settings import Settings
     from blocker.store.crypto import TokenCipher
     from blocker.store.db import open_store
-    from blocker.weeks import week_dates
     from providers.memory import MemoryCalendar
     from rules.spec import CalendarSpec
 

@@ -12,7 +12,7 @@ attendee (and organizer) email domains decide what it was:
 - no domain at all -> ``solo`` (the owner's own appointment);
 - other outside domains only -> ``external`` (a vendor, a partner).
 
-Quadrant and category of real meetings come from :mod:`blocker.eisenhower` (the
+Quadrant and category of real meetings come from :mod:`blocker.core.eisenhower` (the
 user's rules, then the documented defaults): a meeting with an account renewing
 soon or at risk is Q1, QBRs and planning Q2, a call the *customer* called
 (organizer from the account's domain) Q1 reactive, one the owner's side called
@@ -33,9 +33,9 @@ from datetime import date, datetime, timedelta
 from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
-from blocker.eisenhower import MeetingFacts, MeetingKind, MeetingMapping
-from blocker.models import Block, Busy, Category, Interval, Quadrant, ReadResult, RemoteEvent
-from blocker.weeks import week_window
+from blocker.core.eisenhower import MeetingFacts, MeetingKind, MeetingMapping
+from blocker.core.models import Block, Busy, Category, Interval, Quadrant, ReadResult, RemoteEvent
+from blocker.core.weeks import week_window
 
 __all__ = [
     "CADENCE_DAYS",
@@ -116,7 +116,7 @@ class DomainIndex:
         urgent: Iterable[str] = (),
     ) -> None:
         self.urgent = frozenset(urgent)
-        """Accounts renewing soon or at risk (see :func:`blocker.eisenhower.urgent_accounts`)."""
+        """Accounts renewing soon or at risk (:func:`blocker.core.eisenhower.urgent_accounts`)."""
         self._accounts: dict[str, list[str]] = {}
         self.tiers: dict[str, str | None] = {}
         for account in accounts:

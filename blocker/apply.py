@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from blocker.errors import (
+from blocker.core.errors import (
     EventNotFound,
     PreconditionFailed,
     ProviderError,
@@ -38,7 +38,7 @@ from blocker.errors import (
     ReconnectRequired,
     TransientError,
 )
-from blocker.models import Block, EventDraft, Op, Plan, RemoteEvent
+from blocker.core.models import Block, EventDraft, Op, Plan, RemoteEvent
 from blocker.state import EventMapping, SyncState
 from providers.base import CalendarProvider, Write, WriteResult
 

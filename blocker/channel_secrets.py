@@ -25,7 +25,7 @@ import hashlib
 import hmac
 import secrets
 
-from blocker.errors import SettingsError
+from blocker.core.errors import SettingsError
 from blocker.settings import Settings
 
 VERSION = "v2"

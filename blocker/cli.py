@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.console import Console
 
-from blocker.clock import Clock, fixed_clock, parse_now, system_clock
-from blocker.errors import BlockerError, InvalidInput, ProviderError, RulesError, SettingsError
-from blocker.files import check_regular, clean_text
-from blocker.models import Busy
-from blocker.weeks import next_week, parse_week, week_window
+from blocker.core.clock import Clock, fixed_clock, parse_now, system_clock
+from blocker.core.errors import BlockerError, InvalidInput, ProviderError, RulesError, SettingsError
+from blocker.core.files import check_regular, clean_text
+from blocker.core.models import Busy
+from blocker.core.weeks import next_week, parse_week, week_window
 
 app = typer.Typer(
     add_completion=False,
@@ -166,7 +166,7 @@ def _contacts(
     """Last contact per account and the recent meetings per tier, from the .ics files,
     judged as a sync judges them (Runtime.calendar_facts)."""
     from blocker.actuals import HISTORY_DAYS, DomainIndex, last_contacts, tier_meetings
-    from blocker.models import Interval
+    from blocker.core.models import Interval
     from blocker.runtime import generation_of
 
     # up to the week's Monday at the latest, as a sync judges it (blocker.sync.Expansion)

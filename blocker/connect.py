@@ -29,18 +29,15 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
-from blocker.errors import BlockerError, SettingsError
-from blocker.provider_factory import (
-    GOOGLE_CALLBACK,
-    MICROSOFT_CALLBACK,
-    callback_url,
-    close_channel,
-    google_settings,
-    microsoft_auth,
-    open_channel,
-)
+from blocker.connections import close_channel, open_channel
+from blocker.connections.google import GOOGLE_CALLBACK, google_settings
+from blocker.connections.kind import callback_url
+from blocker.connections.outlook import MICROSOFT_CALLBACK, microsoft_auth
+from blocker.core.errors import BlockerError, SettingsError
 from blocker.runtime import Runtime
 from blocker.settings import Settings
+from providers.google_oauth import authorization_url, exchange_code
+from providers.outlook_auth import account_of
 
 log = logging.getLogger("blocker.connect")
 
@@ -145,7 +142,6 @@ class Connector:
 
     def start_google(self, calendar_id: str | None = None, redirect_uri: str | None = None) -> str:
         """The URL to send the user to; the callback must come back within the TTL."""
-        from providers.google_oauth import authorization_url
 
         target = self.calendar_for("google", calendar_id)
         redirect = redirect_uri or callback_url(self.runtime.settings, GOOGLE_CALLBACK)
@@ -161,7 +157,6 @@ class Connector:
         self, state: str | None, code: str | None, error: str | None = None
     ) -> Connected:
         """Redeem the callback's code, store the refresh token encrypted, open push."""
-        from providers.google_oauth import exchange_code
 
         flow = self.flows.take(state, "google")
         if error or not code:
@@ -194,7 +189,6 @@ class Connector:
 
     def finish_microsoft(self, params: Mapping[str, str]) -> Connected:
         """Redeem the (form-posted) callback through msal; store its token cache encrypted."""
-        from providers.outlook_auth import account_of
 
         flow = self.flows.take(params.get("state"), "outlook")
         if "error" in params:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from blocker.models import Block, Busy, Interval, Op, OpAction, Plan, RemoteEvent
+from blocker.core.keys import base_key
+from blocker.core.models import Block, Busy, Interval, Op, OpAction, Plan, RemoteEvent
 from blocker.planning import text
 from blocker.state import EventMapping
 
@@ -124,7 +125,8 @@ def _update_reason(block: Block, event: RemoteEvent, before: Block | None, why: 
         )
     if before is not None and before.color != block.color:
         parts.append("recoloured: the rule's colour changed")
-    if not parts and event.tag is not None and event.tag.content_hash != block.content_hash:
+    tag = event.tag
+    if not parts and tag is not None and not tag.shows(block.title, block.start, block.end):
         # The user's edit, now planned as is: re-tag it, or moving it back to where we
         # first wrote it would match the stale tag and look like our own echo.
         parts.append(_kept_reason(event, before))
@@ -144,12 +146,6 @@ def _kept_reason(event: RemoteEvent, before: Block | None) -> str:
     if renamed:
         return "kept your change: you renamed it"
     return "kept your change"
-
-
-def base_key(key: str) -> str:
-    """The request a block key belongs to: ``key`` without a ``#i`` chunk suffix."""
-    base, sep, index = key.rpartition("#")
-    return base if sep and index.isdigit() else key
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,4 +274,4 @@ def _op_order(op: Op) -> tuple[datetime, int, str, str]:
     return (target.start, _ACTION_RANK[op.action], op.key, event_id)
 
 
-__all__ = ["REASON_DUPLICATE", "REASON_LESS_TIME", "REASON_NOT_REQUESTED", "base_key", "diff"]
+__all__ = ["REASON_DUPLICATE", "REASON_LESS_TIME", "REASON_NOT_REQUESTED", "diff"]

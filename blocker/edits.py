@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from blocker.models import Block, Op, Pin, Plan, RemoteEvent
+from blocker.core.models import Block, Op, Pin, Plan, RemoteEvent
 from blocker.state import EventMapping
 
 
@@ -37,10 +37,9 @@ def is_user_edit(event: RemoteEvent, mapping: EventMapping | None) -> bool:
     """True when ``event`` shows content neither its tag nor our last write has."""
     if event.tag is None:
         return False
-    seen = event.observed_hash
-    if seen == event.tag.content_hash:
+    if event.unedited:
         return False
-    return mapping is None or seen != mapping.content_hash
+    return mapping is None or event.observed_hash != mapping.content_hash
 
 
 def detect_edits(
@@ -113,7 +112,7 @@ def where_they_are(previous: Sequence[Block], owned: Sequence[RemoteEvent]) -> l
     e.g. after a run that died between a write and saving its blocks)."""
     seen: dict[str, RemoteEvent] = {}
     for event in owned:
-        if event.tag is not None and event.observed_hash == event.tag.content_hash:
+        if event.tag is not None and event.unedited:
             seen.setdefault(event.tag.key, event)
     out: list[Block] = []
     for block in previous:

@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
-from blocker.errors import BlockerError, ReconnectRequired
-from blocker.weeks import next_week, week_of
-
-if TYPE_CHECKING:
-    from blocker.runtime import RunOutcome, Runtime
+from blocker.connections import refresh_credentials, renew_channel
+from blocker.core.errors import BlockerError, ReconnectRequired
+from blocker.core.weeks import next_week, week_of
+from blocker.runtime import RunOutcome, Runtime
 
 log = logging.getLogger("blocker.jobs")
 
@@ -116,11 +114,10 @@ def renew_channels(ctx: Runtime) -> int:
     """Renew push channels that expire within a day; returns how many were renewed.
 
     Google channels are replaced (watch a new one, stop the old), Graph
-    subscriptions extended (see :func:`blocker.provider_factory.renew_channel`).
+    subscriptions extended (see :func:`blocker.connections.renew_channel`).
     Channels of calendars that left the rules or wait for a reconnect are left
     to expire: their notifications would trigger nothing.
     """
-    from blocker.provider_factory import renew_channel
 
     horizon = ctx.now() + RENEW_AHEAD
     renewed = 0
@@ -144,7 +141,6 @@ def refresh_tokens(ctx: Runtime) -> int:
     A revoked grant surfaces here (ReconnectRequired) and marks the connection, so
     the user hears about it before the next weekly run silently fails.
     """
-    from blocker.provider_factory import refresh_credentials
 
     refreshed = 0
     for calendar_id in ctx.calendar_ids():

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from blocker.models import Capabilities, EventDraft, Interval, ReadResult, RemoteEvent
+from blocker.core.models import Capabilities, EventDraft, Interval, ReadResult, RemoteEvent
 from providers.base import CalendarProvider, Write, WriteResult
 
 _LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)

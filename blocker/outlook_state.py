@@ -9,13 +9,10 @@ tables for one calendar, so the CLI, the web process and every worker share it.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from typing import TYPE_CHECKING
 
-from blocker.models import OwnershipTag
+from blocker.core.keys import OwnershipTag
+from blocker.store import Store
 from providers.outlook_tags import Tagged
-
-if TYPE_CHECKING:
-    from blocker.store import Store
 
 COLOURS = "outlook.colours"
 """The capability name of Outlook categories in ``capability_fallbacks``."""
@@ -38,14 +35,14 @@ class StoreOutlookState:
     def tags(self, event_ids: Collection[str]) -> dict[str, Tagged]:
         stored = self.store.event_tags(self.calendar_id, event_ids)
         return {
-            event_id: (etag, OwnershipTag(key=key, content_hash=content_hash))
-            for event_id, (etag, key, content_hash) in stored.items()
+            event_id: (etag, OwnershipTag.parse(key, stored_hash))
+            for event_id, (etag, key, stored_hash) in stored.items()
         }
 
     def remember_tags(self, tags: Mapping[str, Tagged]) -> None:
         self.store.save_event_tags(
             self.calendar_id,
-            {event_id: (etag, tag.key, tag.content_hash) for event_id, (etag, tag) in tags.items()},
+            {event_id: (etag, tag.key, tag.stored_hash) for event_id, (etag, tag) in tags.items()},
         )
 
     def forget_tags(self, event_ids: Collection[str]) -> None:

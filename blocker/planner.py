@@ -40,7 +40,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from blocker.models import (
+from blocker.core.keys import chunk_key, in_family, request_of
+from blocker.core.models import (
     Block,
     BlockRequest,
     Busy,
@@ -172,16 +173,6 @@ def _plan_once(
     )
 
 
-def _base_key(key: str, states: dict[str, RequestState]) -> str | None:
-    """The request a block key belongs to (``key`` or ``f"{key}#{i}"``)."""
-    if key in states:
-        return key
-    base, sep, index = key.rpartition("#")
-    if sep and index.isdigit() and base in states:
-        return base
-    return None
-
-
 def _apply_pins(
     week: Week, states: dict[str, RequestState], pins: Sequence[Pin], prev: dict[str, Block]
 ) -> None:
@@ -195,7 +186,7 @@ def _apply_pins(
         latest[pin.key] = pin
     for key in sorted(latest):
         pin = latest[key]
-        base = _base_key(key, states)
+        base = request_of(key, states)
         if base is None:
             continue
         state = states[base]
@@ -292,7 +283,7 @@ def _place_holding(
     before = {
         (to_seconds(b.start), to_seconds(b.end))
         for key, b in prev.items()
-        if key == req.key or key.startswith(req.key + "#")
+        if in_family(key, req.key)
     }
     pieces: list[Span] = []
     for start, end in week.blocked.free(span):
@@ -303,10 +294,10 @@ def _place_holding(
     ordinal = 0
     skipped = 0
     for piece in pieces:
-        key = req.key if ordinal == 0 else f"{req.key}#{ordinal}"
+        key = chunk_key(req.key, ordinal)
         while key in state.pinned_keys:
             ordinal += 1
-            key = f"{req.key}#{ordinal}"
+            key = chunk_key(req.key, ordinal)
         ordinal += 1
         if key in state.dismissed_keys:
             skipped += piece[1] - piece[0]
@@ -354,7 +345,7 @@ def _keep_previous(
     """
     candidates: list[tuple[bool, int, str, int, str, RequestState]] = []
     for state in flexible:
-        family = {state.req.key} | {k for k in prev if k.startswith(state.req.key + "#")}
+        family = {state.req.key} | {k for k in prev if in_family(k, state.req.key)}
         kept = {p.key for p in state.placed}
         for key in family:
             block = prev.get(key)

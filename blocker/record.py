@@ -29,8 +29,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from blocker.diff import base_key
-from blocker.models import Block, Busy, Plan
+from blocker.core.keys import base_key
+from blocker.core.models import Block, Busy, Plan
 
 RECORD_TITLE = "Earlier block"
 

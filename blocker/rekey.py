@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from blocker.diff import base_key
-from blocker.models import Block, Pin, RemoteEvent
+from blocker.core.keys import base_key
+from blocker.core.models import Block, Pin, RemoteEvent
 from blocker.state import EventMapping
 
 

@@ -16,8 +16,8 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from blocker.diff import base_key
-from blocker.models import Block, BlockRequest, Busy, Interval, Op, Plan, Shortfall
+from blocker.core.keys import base_key
+from blocker.core.models import Block, BlockRequest, Busy, Interval, Op, Plan, Shortfall
 from blocker.planning import text
 
 

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from blocker.actuals import Actuals, Entry, MeetingKind, Missed
-from blocker.models import (
+from blocker.core.models import (
     Block,
     Category,
     Conflict,

@@ -23,11 +23,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from blocker.clock import Clock, system_clock
-from blocker.errors import (
+from blocker.actuals import (
+    DomainIndex,
+    history_window,
+    last_contacts,
+    measure,
+    missed_touchpoints,
+    observe,
+    on_calendar,
+)
+from blocker.connections import build_provider
+from blocker.core.clock import Clock, system_clock
+from blocker.core.errors import (
     BlockerError,
     Problem,
     ProviderError,
@@ -35,17 +45,16 @@ from blocker.errors import (
     RulesError,
     SettingsError,
 )
+from blocker.core.files import inside
+from blocker.core.models import Busy, Interval, Op, Plan, ReadResult, RunRecord, WeekSpec
+from blocker.core.weeks import week_window
 from blocker.metrics import CountingProvider, Metrics
-from blocker.models import Busy, Interval, Op, Plan, ReadResult, RunRecord, WeekSpec
 from blocker.settings import Settings
-from blocker.weeks import week_window
+from blocker.store import Store, TokenCipher, open_store
+from blocker.sync import Expansion, sync_calendar
 from providers.base import CalendarProvider
-
-if TYPE_CHECKING:
-    from blocker.actuals import DomainIndex
-    from blocker.store import Store
-    from blocker.sync import Expansion
-    from rules import Rules
+from rules import Rules, parse_rules
+from rules.engine import expand_week
 
 log = logging.getLogger("blocker.runtime")
 
@@ -128,7 +137,6 @@ class Runtime:
         cls, settings: Settings, config_path: Path | None = None, *, clock: Clock | None = None
     ) -> Runtime:
         """Open the store and load the rules (file first, else the store's current version)."""
-        from blocker.store import TokenCipher, open_store
 
         path = config_path or settings.rules_path
         # Without a key (only local/memory calendars: settings enforce one for remote
@@ -166,7 +174,6 @@ class Runtime:
         self._install(rules, text)
 
     def _parse(self, text: str) -> Rules:
-        from rules import parse_rules
 
         limits = self.settings.rules_limits()
         if self.rules_path is not None:
@@ -226,7 +233,7 @@ class Runtime:
     def update_rules(self, text: str) -> int:
         """Validate ``text``; only when valid write it, save a version and put it in force.
 
-        Raises :class:`~blocker.errors.RulesError` with every problem otherwise, and the
+        Raises :class:`~blocker.core.errors.RulesError` with every problem otherwise, and the
         rules in force do not change.
         """
         with self._rules_lock:
@@ -302,7 +309,6 @@ class Runtime:
             # providers read the owner's answer with these: a change rebuilds them
             (tuple(owner.email), tuple(owner.email_domains), owner.tentative),
         )
-        from blocker.provider_factory import build_provider
 
         # Scheduler threads and request handlers ask at once: build (and close the
         # outdated one) under a lock so no provider is built twice and leaked.
@@ -318,9 +324,8 @@ class Runtime:
 
     def resolve(self, path: str | Path) -> Path:
         """A file named in the rules, inside the data directory (``BLOCKER_DATA_DIR``,
-        default: the rules file's folder); :class:`~blocker.files.UnsafePath` if it
+        default: the rules file's folder); :class:`~blocker.core.files.UnsafePath` if it
         leaves it (the rules loader refuses such names already)."""
-        from blocker.files import inside
 
         return inside(self.data_dir, path)
 
@@ -347,7 +352,6 @@ class Runtime:
         contacts: Mapping[str, date] | None = None,
         meetings: Mapping[str, int] | None = None,
     ) -> WeekSpec:
-        from rules.engine import expand_week
 
         spec: WeekSpec = expand_week(
             self.rules, week, today=self.today(), contacts=contacts, meetings=meetings
@@ -358,9 +362,8 @@ class Runtime:
         """How the sync engine expands ``week`` from the run's one read: the foreign
         meetings before the week give each account's last contact (issue 11), fed to
         the silent-account trigger; ``today`` is the planning day in the rules' zone."""
-        from blocker.actuals import DomainIndex, last_contacts, tier_meetings
+        from blocker.actuals import DomainIndex, tier_meetings
         from blocker.sync import Expansion
-        from rules.engine import expand_week
 
         today = now.astimezone(ZoneInfo(rules.timezone)).date()
         index = DomainIndex(rules.accounts, rules.owner.email_domains)
@@ -409,13 +412,7 @@ class Runtime:
         (a past week's history starts before it) reads that window again.
         """
         from blocker.actuals import (
-            history_window,
-            last_contacts,
-            measure,
-            missed_touchpoints,
-            observe,
             observed,
-            on_calendar,
         )
         from blocker.report import (
             actual_state,
@@ -486,7 +483,6 @@ class Runtime:
         (the sync engine records a failed read once); :class:`ReconnectRequired`
         also marks the connection so the dashboard asks the user to reconnect.
         """
-        from blocker.sync import sync_calendar
 
         rules = rules or self.rules
         cal = self.calendar(calendar_id)
@@ -592,9 +588,9 @@ class Runtime:
 
 def domain_index(rules: Rules, week_start: datetime) -> DomainIndex:
     """Accounts by domain, with those renewing soon or at risk on the week's Monday
-    (their meetings are Q1 in the report, see blocker.eisenhower)."""
+    (their meetings are Q1 in the report, see blocker.core.eisenhower)."""
     from blocker.actuals import DomainIndex
-    from blocker.eisenhower import urgent_accounts
+    from blocker.core.eisenhower import urgent_accounts
 
     mood = rules.eisenhower
     urgent = urgent_accounts(

@@ -27,7 +27,7 @@ import re
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -38,11 +38,9 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from blocker import jobs
-from blocker.errors import SettingsError
-
-if TYPE_CHECKING:
-    from blocker.runtime import Runtime
-    from rules import Rules
+from blocker.core.errors import SettingsError
+from blocker.runtime import Runtime
+from rules import Rules
 
 log = logging.getLogger("blocker.scheduler")
 

@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import (
@@ -22,11 +22,9 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from blocker.errors import SettingsError
-
-if TYPE_CHECKING:
-    from providers.ics_expand import IcsLimits
-    from rules.limits import RulesLimits
+from blocker.core.errors import SettingsError
+from providers.ics_expand import IcsLimits
+from rules.limits import RulesLimits
 
 ENV_PREFIX = "BLOCKER_"
 SETTINGS_FILE_VAR = "BLOCKER_SETTINGS_FILE"
@@ -246,7 +244,6 @@ class Settings(BaseSettings):
 
     def rules_limits(self) -> RulesLimits:
         """The bounds a rules load works within (see :mod:`rules.limits`)."""
-        from rules.limits import RulesLimits
 
         return RulesLimits(
             data_dir=self.data_dir,
@@ -257,7 +254,6 @@ class Settings(BaseSettings):
 
     def ics_limits(self) -> IcsLimits:
         """The bounds every .ics read works within (see :mod:`providers.ics_expand`)."""
-        from providers.ics_expand import IcsLimits
 
         return IcsLimits(
             max_bytes=self.max_file_bytes,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
-from blocker.models import Block, Interval, Pin, RemoteEvent, RunRecord
+from blocker.core.models import Block, Interval, Pin, RemoteEvent, RunRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +21,7 @@ class EventMapping:
     """Block key <-> provider event id, with what we last wrote there.
 
     ``content_hash`` is the hash of the content we last wrote (see
-    :func:`blocker.models.content_hash`); an observed event whose hash differs
+    :func:`blocker.core.models.content_hash`); an observed event whose hash differs
     was edited by the user, one that equals it is our own write echoing back.
     """
 

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from blocker.models import Block, Pin, RunRecord
+from blocker.core.models import Block, Pin, RunRecord
 from blocker.state import EventMapping, Snapshot, SyncState
 
 

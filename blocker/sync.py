@@ -33,11 +33,10 @@ from zoneinfo import ZoneInfo
 
 from blocker.actuals import HISTORY_DAYS
 from blocker.apply import ApplyResult, apply_ops, blocks_on_calendar
-from blocker.clock import Clock, system_clock
-from blocker.diff import base_key, diff
-from blocker.edits import adopted_mappings, detect_edits, where_they_are
-from blocker.errors import ProviderError, SyncTokenExpired
-from blocker.models import (
+from blocker.core.clock import Clock, system_clock
+from blocker.core.errors import ProviderError, SyncTokenExpired
+from blocker.core.keys import base_key
+from blocker.core.models import (
     Busy,
     Interval,
     Op,
@@ -48,11 +47,13 @@ from blocker.models import (
     RunRecord,
     WeekSpec,
 )
+from blocker.core.weeks import week_window
+from blocker.diff import diff
+from blocker.edits import adopted_mappings, detect_edits, where_they_are
 from blocker.planner import plan_week
 from blocker.record import take_record, with_record
 from blocker.rekey import Rekey
 from blocker.state import Snapshot, SyncState
-from blocker.weeks import week_window
 from providers.base import CalendarProvider
 
 FULL_READ_EVERY = timedelta(days=1)
@@ -518,7 +519,7 @@ def _keep_snapshot(
 def _moved_in(event: RemoteEvent, known: set[str]) -> bool:
     """True for an owned event the user changed whose key (or, for a chunk key
     ``base#i``, whose request) this week does not know."""
-    if event.tag is None or event.observed_hash == event.tag.content_hash:
+    if event.tag is None or event.unedited:
         return False
     key = event.tag.key
     return not (key in known or base_key(key) in known)
@@ -526,11 +527,7 @@ def _moved_in(event: RemoteEvent, known: set[str]) -> bool:
 
 def _unedited_keys(owned: Sequence[RemoteEvent]) -> dict[str, str]:
     """Key -> content hash of our events that show exactly what we last wrote."""
-    return {
-        e.tag.key: e.tag.content_hash
-        for e in owned
-        if e.tag is not None and e.observed_hash == e.tag.content_hash
-    }
+    return {e.tag.key: e.tag.content_hash for e in owned if e.tag is not None and e.unedited}
 
 
 def _end_of_day(now: datetime, timezone: str) -> datetime:

@@ -5,7 +5,7 @@ Contract (checked by ``tests/providers/contract.py`` for every provider):
 * ``read(window, sync_token=None)``: events overlapping ``window`` (a full read),
   or, given a token from an earlier read, only what changed since (an
   incremental read: ``ReadResult.incremental`` True, removed ids in ``removed``).
-  A stale token raises :class:`~blocker.errors.SyncTokenExpired`; the caller then
+  A stale token raises :class:`~blocker.core.errors.SyncTokenExpired`; the caller then
   reads in full. A read cut short returns ``complete=False`` or raises; it never
   silently returns a partial list as complete. Cancelled events are not returned
   by full reads; incremental reads report them in ``removed``.
@@ -32,8 +32,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from blocker.errors import OwnershipError, ProviderError
-from blocker.models import Capabilities, EventDraft, Interval, ReadResult, RemoteEvent
+from blocker.core.errors import OwnershipError, ProviderError
+from blocker.core.models import Capabilities, EventDraft, Interval, ReadResult, RemoteEvent
 
 
 @dataclass(frozen=True, slots=True)

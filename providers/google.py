@@ -23,8 +23,8 @@ from google.auth.exceptions import RefreshError
 from google.oauth2.credentials import Credentials
 from googleapiclient.errors import HttpError
 
-from blocker.errors import OwnershipError, ProviderError, TransientError
-from blocker.models import (
+from blocker.core.errors import OwnershipError, ProviderError, TransientError
+from blocker.core.models import (
     Capabilities,
     EventDraft,
     Interval,

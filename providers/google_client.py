@@ -11,15 +11,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, Protocol
 
 import google_auth_httplib2  # type: ignore[import-untyped]
 import httplib2
 from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build_from_document
+from pydantic import SecretStr
 
-from blocker.errors import SettingsError
-from blocker.settings import Settings
+from blocker.core.errors import SettingsError
 
 EVENTS_SCOPE = "https://www.googleapis.com/auth/calendar.events"
 CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar"
@@ -28,6 +28,22 @@ CALENDARS_SCOPE = "https://www.googleapis.com/auth/calendar.calendars"
 GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/auth"
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 GOOGLE_API_ROOT = "https://www.googleapis.com/"
+
+
+class GoogleConfig(Protocol):
+    """The Google part of the service settings (``blocker.settings.Settings`` has it);
+    a protocol so this adapter does not import the layer above it."""
+
+    @property
+    def google_client_id(self) -> str | None: ...
+    @property
+    def google_client_secret(self) -> SecretStr | None: ...
+    @property
+    def google_auth_uri(self) -> str: ...
+    @property
+    def google_token_uri(self) -> str: ...
+    @property
+    def google_api_root(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +58,7 @@ class GoogleSettings:
     timeout: float = 30.0
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> GoogleSettings:
+    def from_settings(cls, settings: GoogleConfig) -> GoogleSettings:
         """The Google part of the service settings; refuses when the client is not set."""
         secret = settings.google_client_secret
         if not settings.google_client_id or secret is None:

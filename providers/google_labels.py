@@ -31,8 +31,8 @@ from typing import Any, Protocol
 
 from googleapiclient.errors import HttpError
 
-from blocker.errors import PreconditionFailed, ProviderError, ReconnectRequired, TransientError
-from blocker.models import EventDraft
+from blocker.core.errors import PreconditionFailed, ProviderError, ReconnectRequired, TransientError
+from blocker.core.models import EventDraft
 from providers.colour_names import MAX_NAME, PREFIX, colour_name
 from providers.google_retry import Backoff, call
 

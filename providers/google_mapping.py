@@ -11,7 +11,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from blocker.models import EventDraft, OwnershipTag, RemoteEvent, Response, TentativeAs
+from blocker.core.keys import OwnershipTag
+from blocker.core.models import EventDraft, RemoteEvent, Response, TentativeAs
 
 KEY_PROPERTY = "csmBlockerKey"
 HASH_PROPERTY = "csmBlockerHash"
@@ -83,7 +84,7 @@ def draft_body(draft: EventDraft, *, focus: bool, for_patch: bool = False) -> di
         "reminders": {"useDefault": False},
         "guestsCanInviteOthers": False,
         "extendedProperties": {
-            "private": {KEY_PROPERTY: draft.key, HASH_PROPERTY: draft.content_hash}
+            "private": {KEY_PROPERTY: draft.key, HASH_PROPERTY: draft.tag.stored_hash}
         },
     }
     if not for_patch:
@@ -121,7 +122,7 @@ def _tag(resource: dict[str, Any]) -> OwnershipTag | None:
     key, digest = private.get(KEY_PROPERTY), private.get(HASH_PROPERTY)
     if not key or not digest:
         return None
-    return OwnershipTag(str(key), str(digest))
+    return OwnershipTag.parse(str(key), str(digest))
 
 
 def _response(resource: dict[str, Any]) -> Response:

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from google_auth_oauthlib.flow import Flow
 
-from blocker.errors import ProviderError, ReconnectRequired
+from blocker.core.errors import ProviderError, ReconnectRequired
 from providers.google_client import GoogleSettings
 from providers.google_retry import PROVIDER, Backoff, call
 

@@ -23,7 +23,7 @@ from google.auth.exceptions import GoogleAuthError, RefreshError, TransportError
 from googleapiclient.errors import Error as GoogleApiError
 from googleapiclient.errors import HttpError
 
-from blocker.errors import (
+from blocker.core.errors import (
     EventNotFound,
     PreconditionFailed,
     ProviderError,

@@ -20,18 +20,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
 
-from blocker.errors import ProviderError
-from blocker.files import UnsafePath, clean_text, read_limited, shown
-from blocker.models import (
-    Busy,
-    EventDraft,
-    Interval,
-    OwnershipTag,
-    Plan,
-    RemoteEvent,
-    Response,
-    TentativeAs,
-)
+from blocker.core.errors import ProviderError
+from blocker.core.files import UnsafePath, clean_text, read_limited, shown
+from blocker.core.keys import OwnershipTag
+from blocker.core.models import Busy, EventDraft, Interval, Plan, RemoteEvent, Response, TentativeAs
 from providers.ics_expand import DEFAULT_ICS_LIMITS, READ_ERRORS, IcsLimits, describe, expand
 
 UID_SUFFIX = "@csm-blocker"
@@ -169,7 +161,7 @@ def render_vevent(draft: EventDraft, *, sequence: int = 0) -> str:
     event.add("COLOR", nearest_css_color(hex_color))
     event.add(COLOR_PROP, hex_color)
     event.add(KEY_PROP, draft.key)
-    event.add(HASH_PROP, draft.content_hash)
+    event.add(HASH_PROP, draft.tag.stored_hash)
     zone = getattr(draft.start.tzinfo, "key", None)
     if draft.all_day and isinstance(zone, str):
         event.add(TZID_PROP, zone)
@@ -223,7 +215,7 @@ def owned_event(component: icalendar.Component, etag: str, zone: tzinfo) -> Remo
         end=end,
         title=str(component.get("SUMMARY", "")),
         etag=etag,
-        tag=OwnershipTag(str(component.get(KEY_PROP)), str(component.get(HASH_PROP, ""))),
+        tag=OwnershipTag.parse(str(component.get(KEY_PROP)), str(component.get(HASH_PROP, ""))),
         all_day=all_day,
         transparent=_transparent(component),
         color=str(color) if color is not None else None,

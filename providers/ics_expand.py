@@ -33,7 +33,7 @@ import dateutil.rrule  # type: ignore[import-untyped]
 import icalendar
 import recurring_ical_events
 
-from blocker.files import DEFAULT_MAX_FILE_BYTES, clean_text
+from blocker.core.files import DEFAULT_MAX_FILE_BYTES, clean_text
 
 DEFAULT_MAX_INSTANCES_PER_SERIES = 1_000
 DEFAULT_MAX_INSTANCES = 20_000

@@ -37,15 +37,15 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from blocker.errors import (
+from blocker.core.errors import (
     EventNotFound,
     OwnershipError,
     PreconditionFailed,
     ProviderError,
     SyncTokenExpired,
 )
-from blocker.files import UnsafePath, read_limited, shown
-from blocker.models import (
+from blocker.core.files import UnsafePath, read_limited, shown
+from blocker.core.models import (
     Capabilities,
     EventDraft,
     Interval,

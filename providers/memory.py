@@ -19,14 +19,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-from blocker.errors import (
+from blocker.core.errors import (
     EventNotFound,
     OwnershipError,
     PreconditionFailed,
     ProviderError,
     SyncTokenExpired,
 )
-from blocker.models import Capabilities, EventDraft, Interval, ReadResult, RemoteEvent
+from blocker.core.models import Capabilities, EventDraft, Interval, ReadResult, RemoteEvent
 from providers.base import CalendarProvider, Write, WriteResult
 
 Method = Literal["read", "create", "update", "delete", "batch"]

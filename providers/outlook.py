@@ -42,8 +42,8 @@ from urllib.parse import quote
 
 import httpx
 
-from blocker.errors import EventNotFound, SyncTokenExpired
-from blocker.models import (
+from blocker.core.errors import EventNotFound, SyncTokenExpired
+from blocker.core.models import (
     Capabilities,
     EventDraft,
     Interval,

@@ -28,7 +28,7 @@ from typing import Any
 import msal
 import requests
 
-from blocker.errors import ReconnectRequired, SettingsError, TransientError
+from blocker.core.errors import ReconnectRequired, SettingsError, TransientError
 from providers.outlook_webhooks import (
     Notification,
     Subscription,

@@ -3,7 +3,7 @@
 Graph throttles per mailbox (10,000 requests per 10 minutes, 4 concurrent) and
 answers 429/503/504 with ``Retry-After``: every request here goes through one
 retry loop that honours it (the sleeper is injected so tests never wait) and
-through a per-mailbox limiter. Errors leave this module as ``blocker.errors``
+through a per-mailbox limiter. Errors leave this module as ``blocker.core.errors``
 classes only, so the provider above never sees httpx.
 
 JSON batching (https://learn.microsoft.com/graph/json-batching): a batch is either
@@ -29,7 +29,7 @@ from typing import Any
 
 import httpx
 
-from blocker.errors import (
+from blocker.core.errors import (
     EventNotFound,
     PreconditionFailed,
     ProviderError,

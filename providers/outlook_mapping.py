@@ -12,14 +12,8 @@ from datetime import UTC, datetime, time, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from blocker.models import (
-    TAG_NAMESPACE,
-    EventDraft,
-    OwnershipTag,
-    RemoteEvent,
-    Response,
-    TentativeAs,
-)
+from blocker.core.keys import TAG_NAMESPACE, OwnershipTag
+from blocker.core.models import EventDraft, RemoteEvent, Response, TentativeAs
 
 PROPERTY_ID = "String {0c62d3b6-3b98-4b27-bf84-72f246ab232f} Name csmBlockerTag"
 """Our one single-value extended property: holds ``csm-blocker:v1:<hash>:<key>``."""
@@ -108,14 +102,18 @@ def category_for(color: str) -> tuple[str, str]:
 
 
 def tag_value(tag: OwnershipTag) -> str:
-    return f"{TAG_NAMESPACE}:v1:{tag.content_hash}:{tag.key}"
+    """``csm-blocker:v<version>:<hash>:<key>`` (the key may itself contain colons)."""
+    return f"{TAG_NAMESPACE}:v{tag.version}:{tag.content_hash}:{tag.key}"
 
 
 def parse_tag(value: str) -> OwnershipTag | None:
     parts = value.split(":", 3)
-    if len(parts) != 4 or parts[0] != TAG_NAMESPACE or parts[1] != "v1":
+    if len(parts) != 4 or parts[0] != TAG_NAMESPACE:
         return None
-    return OwnershipTag(key=parts[3], content_hash=parts[2])
+    version = parts[1].removeprefix("v")
+    if not parts[1].startswith("v") or not version.isdigit():
+        return None
+    return OwnershipTag(key=parts[3], content_hash=parts[2], version=int(version))
 
 
 def graph_time(value: datetime) -> dict[str, str]:

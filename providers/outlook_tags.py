@@ -24,7 +24,8 @@ from collections import OrderedDict
 from collections.abc import Collection, Iterable, Mapping
 from typing import Protocol
 
-from blocker.models import OwnershipTag, RemoteEvent
+from blocker.core.keys import OwnershipTag
+from blocker.core.models import RemoteEvent
 
 MAX_ENTRIES = 10_000
 

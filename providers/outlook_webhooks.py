@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from blocker.clock import system_clock
-from blocker.errors import EventNotFound
+from blocker.core.clock import system_clock
+from blocker.core.errors import EventNotFound
 from providers.outlook_graph import GraphClient
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ Public API::
     expand_week(rules, week, *, today, contacts=None) -> WeekSpec
     tier_targets(rules) -> tuple[TierTarget, ...]
 
-Invalid files raise ``blocker.errors.RulesError`` with every problem located.
+Invalid files raise ``blocker.core.errors.RulesError`` with every problem located.
 """
 
 from rules.engine import expand_week, tier_targets, working_intervals

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from blocker.errors import Problem
+from blocker.core.errors import Problem
 from rules.spec import Account, Tier
 
 CSV_COLUMNS = (

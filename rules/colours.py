@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from blocker.models import BlockRequest
+from blocker.core.models import BlockRequest
 
 __all__ = ["colour_collisions"]
 

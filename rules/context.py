@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
-from blocker.models import BlockRequest, Category, Interval, Quadrant, ShowAs
+from blocker.core.models import BlockRequest, Category, Interval, Quadrant, ShowAs
 from rules.spec import Account, Rules, RuleSpec, WorkingHours
 from rules.timeparse import WEEKDAYS, TimeRange, Weekday
 

@@ -1,6 +1,6 @@
 """The ``eisenhower:`` section of the rules: how real meetings map to quadrants.
 
-Validated here, applied by :mod:`blocker.eisenhower` (the report's actual side
+Validated here, applied by :mod:`blocker.core.eisenhower` (the report's actual side
 and the plan's known meetings alike). Its own base model keeps this module free
 of ``rules.spec`` (which imports it).
 """
@@ -11,8 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from blocker.eisenhower import MeetingKind, MeetingMapping, MeetingRule
-from blocker.models import Category, Quadrant
+from blocker.core.eisenhower import MeetingKind, MeetingMapping, MeetingRule
+from blocker.core.models import Category, Quadrant
 
 __all__ = ["EisenhowerSpec", "MeetingRuleSpec"]
 

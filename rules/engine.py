@@ -13,8 +13,8 @@ from datetime import date, datetime
 
 import holidays as holidays_lib
 
-from blocker.models import BlockRequest, Category, Interval, TierTarget, WeekSpec
-from blocker.weeks import week_dates, week_of
+from blocker.core.models import BlockRequest, Category, Interval, TierTarget, WeekSpec
+from blocker.core.weeks import week_dates, week_of
 from rules.context import WeekContext
 from rules.keys import assign_keys, key_aliases
 from rules.kinds.meeting_free_day import MeetingFreeDay, free_dates

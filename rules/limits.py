@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from blocker.files import DEFAULT_MAX_FILE_BYTES
+from blocker.core.files import DEFAULT_MAX_FILE_BYTES
 
 DEFAULT_MAX_RULES_BYTES = 512 * 1024
 """A rules document: 512 KiB (the shipped example with 80 accounts is ~15 KB)."""

@@ -18,8 +18,8 @@ import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
-from blocker.errors import Problem, RulesError
-from blocker.files import UnsafePath, check_regular, inside, read_limited, shown
+from blocker.core.errors import Problem, RulesError
+from blocker.core.files import UnsafePath, check_regular, inside, read_limited, shown
 from rules import checks
 from rules.accounts import CsvAccounts, read_accounts_csv
 from rules.limits import RulesLimits

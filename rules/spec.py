@@ -27,8 +27,8 @@ from pydantic import (
     model_validator,
 )
 
-from blocker.files import inside
-from blocker.models import Category, ConflictPolicy, Quadrant, ShowAs, TentativeAs
+from blocker.core.files import inside
+from blocker.core.models import Category, ConflictPolicy, Quadrant, ShowAs, TentativeAs
 from rules.eisenhower import EisenhowerSpec
 from rules.keys import account_key
 from rules.limits import MAX_CALENDAR_REF_LENGTH, MAX_ID_LENGTH, MAX_NAME_LENGTH
@@ -443,7 +443,7 @@ class Rules(Strict):
 
     def resolve_path(self, path: str) -> Path:
         """A path from the rules file (calendar ``path``, ``busy``) inside the data
-        directory (:func:`blocker.files.inside`; :class:`~blocker.files.UnsafePath`
+        directory (:func:`blocker.core.files.inside`; :class:`~blocker.core.files.UnsafePath`
         when it leaves it). The loader has checked every one already."""
         return inside(self._base_dir or Path.cwd(), path)
 

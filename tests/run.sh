@@ -36,6 +36,7 @@ fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy blocker rules providers
+.venv/bin/lint-imports --no-cache  # one-way layers: the contracts in pyproject.toml
 
 export HYPOTHESIS_PROFILE=${HYPOTHESIS_PROFILE:-ci}
 LATER=${BLOCKER_TEST_LATER:-2031-06-16T06:45:00-04:00}

@@ -1,4 +1,4 @@
-"""No product code asks the wall clock for "now" except through blocker.clock.
+"""No product code asks the wall clock for "now" except through blocker.core.clock.
 
 Planning decisions (what is past, today's stability, which triggers fire, which
 week is next, run records, session age) must follow the injectable clock, or a
@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("blocker", "rules", "providers")
 
 WALL_CLOCK_ALLOWED = {
-    "blocker/clock.py": "the one source of 'now' (system_clock)",
+    "blocker/core/clock.py": "the one source of 'now' (system_clock)",
     "blocker/scheduler.py": "APScheduler fires date jobs by the wall clock (engine_now)",
     "blocker/distributed/app.py": "procrastinate retries stalled jobs in its own wall-clock frame",
     "providers/google_retry.py": "a Retry-After HTTP-date is the server's wall time",
@@ -45,7 +45,7 @@ def _modules() -> list[Path]:
 def test_product_code_reads_now_only_through_the_clock(path: Path) -> None:
     if str(path.relative_to(ROOT)) in WALL_CLOCK_ALLOWED:
         return
-    assert _wall_clock_calls(path) == [], "use an injected blocker.clock.Clock instead"
+    assert _wall_clock_calls(path) == [], "use an injected blocker.core.clock.Clock instead"
 
 
 def test_the_guard_sees_a_wall_clock_call(tmp_path: Path) -> None:

@@ -26,9 +26,9 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from blocker import jobs
+from blocker.core.errors import RateLimited, SettingsError, TransientError
 from blocker.distributed.dispatch import PROCRASTINATE_SCHEMA, QUEUE, Due, dispatch_due
 from blocker.distributed.timing import next_poll_at, next_weekly_at
-from blocker.errors import RateLimited, SettingsError, TransientError
 from blocker.runtime import RunOutcome, Runtime
 from blocker.scheduler import ScheduleConfig
 
@@ -46,7 +46,7 @@ REFRESH_TOKENS = "blocker:refresh_tokens"
 class RetryableJobError(Exception):
     """A transient provider failure, raised past :mod:`blocker.jobs` so the engine retries.
 
-    Deliberately not a :class:`~blocker.errors.BlockerError`: the job functions
+    Deliberately not a :class:`~blocker.core.errors.BlockerError`: the job functions
     swallow those (one failed calendar must not stop the loop), which would turn
     a 503 into a silently skipped week.
     """

@@ -16,10 +16,10 @@ from pathlib import Path
 from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from blocker.core.errors import SettingsError, StoreError
 from blocker.distributed import app as papp
 from blocker.distributed.dispatch import QUEUE
 from blocker.distributed.timing import next_poll_at, next_weekly_at
-from blocker.errors import SettingsError, StoreError
 from blocker.runtime import Clock, Runtime
 from blocker.scheduler import ScheduleConfig
 from blocker.settings import Settings, env_name

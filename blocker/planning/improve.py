@@ -32,7 +32,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from blocker.models import WeekSpec
+from blocker.core.models import WeekSpec
 from blocker.planning import objective
 from blocker.planning.slots import choose
 from blocker.planning.state import Placed, RequestState, Week

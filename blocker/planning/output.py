@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from blocker.models import Block, BlockRequest, ResolvedShowAs, Shortfall
+from blocker.core.models import Block, BlockRequest, ResolvedShowAs, Shortfall
 from blocker.planning import text
 from blocker.planning.slots import ranked_groups
 from blocker.planning.state import Placed, RequestState, Week

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from blocker.models import BlockRequest, Busy, Conflict, WeekSpec
+from blocker.core.keys import chunk_key
+from blocker.core.models import BlockRequest, Busy, Conflict, WeekSpec
 from blocker.planning import text
 from blocker.planning.slots import ChunkRule
 from blocker.planning.timeline import Span, Timeline, overlaps, to_seconds
@@ -97,9 +98,9 @@ class RequestState:
         if self.req.key not in used:
             return self.req.key
         i = 1
-        while f"{self.req.key}#{i}" in used:
+        while chunk_key(self.req.key, i) in used:
             i += 1
-        return f"{self.req.key}#{i}"
+        return chunk_key(self.req.key, i)
 
 
 class Week:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from blocker.errors import SettingsError, StoreError
+from blocker.core.errors import SettingsError, StoreError
 from blocker.store.base import StoreBase
 from blocker.store.identity import EMAIL_SALT, email_domain, email_hash, new_salt
 from blocker.store.records import (

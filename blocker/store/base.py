@@ -19,8 +19,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
-from blocker.clock import Clock, system_clock
-from blocker.errors import StoreError
+from blocker.core.clock import Clock, system_clock
+from blocker.core.errors import StoreError
 from blocker.store.crypto import TokenCipher
 from blocker.store.tables import Base
 

@@ -2,7 +2,7 @@
 
 Blocks of the last applied plan and the ops of a run are stored as JSON, not as
 columns: they are read and written whole, and their shape follows
-:mod:`blocker.models`. Datetimes keep their zone: ``2026-12-01T09:00:00+01:00[Europe/Berlin]``
+:mod:`blocker.core.models`. Datetimes keep their zone: ``2026-12-01T09:00:00+01:00[Europe/Berlin]``
 (the RFC 9557 suffix), so a block planned in Berlin comes back in Berlin, not
 merely at the same instant.
 """
@@ -13,13 +13,13 @@ from datetime import datetime
 from typing import Any, cast, get_args
 from zoneinfo import ZoneInfo
 
-from blocker.models import (
+from blocker.core.keys import OwnershipTag
+from blocker.core.models import (
     Block,
     Category,
     ConflictPolicy,
     Op,
     OpAction,
-    OwnershipTag,
     Quadrant,
     RemoteEvent,
     ResolvedShowAs,
@@ -123,7 +123,11 @@ def encode_remote_event(event: RemoteEvent) -> JSON:
         "tag": (
             None
             if event.tag is None
-            else {"key": event.tag.key, "content_hash": event.tag.content_hash}
+            else {
+                "key": event.tag.key,
+                "content_hash": event.tag.content_hash,
+                "version": event.tag.version,
+            }
         ),
         "all_day": event.all_day,
         "transparent": event.transparent,
@@ -135,6 +139,11 @@ def encode_remote_event(event: RemoteEvent) -> JSON:
     }
 
 
+def _decode_tag(tag: JSON) -> OwnershipTag:
+    """Snapshots saved before tags had a version hold version-1 tags."""
+    return OwnershipTag(str(tag["key"]), str(tag["content_hash"]), int(tag.get("version", 1)))
+
+
 def decode_remote_event(data: JSON) -> RemoteEvent:
     tag = data.get("tag")
     return RemoteEvent(
@@ -143,7 +152,7 @@ def decode_remote_event(data: JSON) -> RemoteEvent:
         end=decode_datetime(data["end"]),
         title=str(data["title"]),
         etag=_opt_str(data.get("etag")),
-        tag=None if tag is None else OwnershipTag(str(tag["key"]), str(tag["content_hash"])),
+        tag=None if tag is None else _decode_tag(tag),
         all_day=bool(data.get("all_day", False)),
         transparent=bool(data.get("transparent", False)),
         cancelled=bool(data.get("cancelled", False)),

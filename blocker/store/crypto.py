@@ -14,7 +14,7 @@ import binascii
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from blocker.errors import SettingsError
+from blocker.core.errors import SettingsError
 
 _PLACEHOLDERS = frozenset(
     {

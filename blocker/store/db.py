@@ -19,8 +19,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 from sqlalchemy.pool import StaticPool
 
-from blocker.clock import Clock, system_clock
-from blocker.errors import StoreError
+from blocker.core.clock import Clock, system_clock
+from blocker.core.errors import StoreError
 from blocker.store.crypto import TokenCipher
 from blocker.store.repository import Store, describe_engine, unreachable
 

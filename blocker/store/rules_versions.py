@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from blocker.errors import StoreError
+from blocker.core.errors import StoreError
 from blocker.store.base import StoreBase
 from blocker.store.records import RulesVersion
 from blocker.store.tables import RulesVersionRow

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from blocker.models import Block, Interval, Pin, RunRecord
+from blocker.core.models import Block, Interval, Pin, RunRecord
 from blocker.state import EventMapping, Snapshot
 from blocker.store.base import StoreBase
 from blocker.store.codec import (

@@ -17,7 +17,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from blocker.errors import (
+from blocker.core.errors import (
     BlockerError,
     ProviderError,
     ReconnectRequired,

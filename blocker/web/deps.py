@@ -13,9 +13,9 @@ from fastapi import Depends, HTTPException, Query, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from blocker.core.weeks import next_week, parse_week
 from blocker.runtime import Runtime
 from blocker.scheduler import BlockerScheduler
-from blocker.weeks import next_week, parse_week
 
 _bearer = HTTPBearer(auto_error=False, description="BLOCKER_API_TOKEN")
 

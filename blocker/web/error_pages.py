@@ -19,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from blocker.errors import BlockerError, RulesError
+from blocker.core.errors import BlockerError, RulesError
 from blocker.web.html import page
 from blocker.web.sessions import REPLAYABLE, SessionExpired, safe_next
 from blocker.web.truth import plain

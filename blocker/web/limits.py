@@ -22,7 +22,7 @@ from typing import Any
 
 from fastapi import HTTPException, status
 
-from blocker.clock import Clock
+from blocker.core.clock import Clock
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from blocker.models import Block, Busy, Interval, Plan
+from blocker.core.models import Block, Busy, Interval, Plan
+from blocker.core.weeks import local_midnight, week_dates
 from blocker.web.report_html import readable_text_color, safe_color
 from blocker.web.truth import BlockState, plain
-from blocker.weeks import local_midnight, week_dates
 from rules.context import TITLE_PREFIX
 
 __all__ = [

@@ -11,8 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from blocker.errors import Problem
-from blocker.models import Block, Op, Plan, RunRecord
+from blocker.core.errors import Problem
+from blocker.core.models import Block, Op, Plan, RunRecord
 
 PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 """Ids and names from a URL: no control characters (PostgreSQL refuses NUL in text)."""

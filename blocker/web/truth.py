@@ -17,8 +17,8 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from blocker.errors import BlockerError, ReconnectRequired
-from blocker.models import Op, Plan, RunRecord
+from blocker.core.errors import BlockerError, ReconnectRequired
+from blocker.core.models import Op, Plan, RunRecord
 from blocker.outlook_state import COLOURS
 
 __all__ = [

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import Field
 
-from blocker.models import BlockRequest, Quadrant
+from blocker.core.models import BlockRequest, Quadrant
 from rules.context import KindInfo, WeekContext
 from rules.kinds._common import week_request
 from rules.spec import Account, RuleSpec

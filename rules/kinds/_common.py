@@ -10,7 +10,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import Field, model_validator
 
-from blocker.models import BlockRequest, Interval
+from blocker.core.models import BlockRequest, Interval
 from rules.context import KindInfo, Slot, WeekContext, request
 from rules.spec import HHMM, Day, RuleSpec, Window, WorkingHours
 from rules.timeparse import WEEKDAYS, TimeRange, Weekday, add_minutes

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from blocker.models import BlockRequest
+from blocker.core.models import BlockRequest
 from rules.context import KindInfo, Slot, WeekContext, request
 from rules.spec import Day, RuleSpec, Window, WorkingHours
 

@@ -19,7 +19,7 @@ from datetime import date
 
 from pydantic import Field
 
-from blocker.models import BlockRequest
+from blocker.core.models import BlockRequest
 from rules.context import KindDefaults, KindInfo, WeekContext
 from rules.kinds._common import week_request
 from rules.kinds._tier_budget import TierInput, budget, pool_order

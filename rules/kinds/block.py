@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from blocker.models import BlockRequest, ConflictPolicy
+from blocker.core.models import BlockRequest, ConflictPolicy
 from rules.context import KindDefaults, KindInfo, Slot, WeekContext
 from rules.kinds._common import TimedSpec, daily_requests, daily_slots, week_request
 from rules.spec import Title, WorkingHours

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import time
 
-from blocker.models import BlockRequest
+from blocker.core.models import BlockRequest
 from rules.context import KindDefaults, KindInfo, Slot, WeekContext
 from rules.kinds._windows import WindowSpec, expand_windows, window_slots
 from rules.spec import Day, Window, WorkingHours

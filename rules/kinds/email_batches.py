@@ -9,7 +9,7 @@ from datetime import time
 
 from pydantic import model_validator
 
-from blocker.models import BlockRequest
+from blocker.core.models import BlockRequest
 from rules.context import KindDefaults, KindInfo, Slot, WeekContext
 from rules.kinds._common import fixed_slots_at, minutes_field, timed_request
 from rules.spec import HHMM, Day, RuleSpec, WorkingHours

@@ -12,7 +12,7 @@ from datetime import time
 
 from pydantic import Field, model_validator
 
-from blocker.models import BlockRequest, ConflictPolicy
+from blocker.core.models import BlockRequest, ConflictPolicy
 from rules.context import KindDefaults, KindInfo, WeekContext
 from rules.kinds._common import week_request
 from rules.spec import Day, RuleSpec, Windows

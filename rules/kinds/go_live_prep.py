@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from pydantic import Field
 
-from blocker.models import BlockRequest
+from blocker.core.models import BlockRequest
 from rules.context import KindDefaults, KindInfo, WeekContext
 from rules.kinds._accounts import AccountTriggerSpec, Trigger, candidates, trigger_requests
 from rules.kinds._common import minutes_field

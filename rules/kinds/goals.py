@@ -25,8 +25,8 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from blocker.models import BlockRequest, ConflictPolicy, Quadrant
-from blocker.weeks import parse_week
+from blocker.core.models import BlockRequest, ConflictPolicy, Quadrant
+from blocker.core.weeks import parse_week
 from rules.context import KindDefaults, KindInfo, WeekContext
 from rules.keys import account_key, same_name
 from rules.kinds._common import week_request

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from blocker.models import BlockRequest
+from blocker.core.models import BlockRequest
 from rules.context import KindDefaults, KindInfo, WeekContext
 from rules.kinds._accounts import (
     AccountTriggerSpec,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 from typing import Any, Literal
 
-from blocker.models import BlockRequest, ConflictPolicy
+from blocker.core.models import BlockRequest, ConflictPolicy
 from rules.context import KindDefaults, KindInfo, WeekContext, day_minutes, request
 from rules.kinds._periods import working_dates
 from rules.spec import Day, Rules, RuleSpec

@@ -6,7 +6,7 @@ starts proactive instead of in the inbox.
 
 from __future__ import annotations
 
-from blocker.models import BlockRequest
+from blocker.core.models import BlockRequest
 from rules.context import KindDefaults, KindInfo, Slot, WeekContext
 from rules.kinds._common import TimedSpec, daily_requests, daily_slots, start_of_day
 from rules.spec import WorkingHours

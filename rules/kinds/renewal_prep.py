@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from pydantic import Field, field_validator
 
-from blocker.models import BlockRequest
+from blocker.core.models import BlockRequest
 from rules.context import KindDefaults, KindInfo, WeekContext
 from rules.kinds._accounts import AccountTriggerSpec, Trigger, candidates, trigger_requests
 

@@ -13,7 +13,7 @@ from datetime import date
 
 from pydantic import Field
 
-from blocker.models import BlockRequest
+from blocker.core.models import BlockRequest
 from rules.context import KindDefaults, KindInfo, WeekContext
 from rules.kinds._accounts import (
     AccountTriggerSpec,

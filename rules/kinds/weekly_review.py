@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import model_validator
 
-from blocker.models import BlockRequest
+from blocker.core.models import BlockRequest
 from rules.context import KindDefaults, KindInfo, Slot, WeekContext
 from rules.kinds._common import TimedSpec, daily_requests, daily_slots, minutes_field
 from rules.spec import Day, Window, WorkingHours

@@ -5,7 +5,7 @@ Fixed at the end of working hours by default (``at`` or ``window`` override it).
 
 from __future__ import annotations
 
-from blocker.models import BlockRequest
+from blocker.core.models import BlockRequest
 from rules.context import KindDefaults, KindInfo, Slot, WeekContext
 from rules.kinds._common import TimedSpec, daily_requests, daily_slots, end_of_day, minutes_field
 from rules.spec import WorkingHours

@@ -19,9 +19,10 @@ from blocker.actuals import (
     observe,
     on_calendar,
 )
-from blocker.models import Block, Busy, OwnershipTag, Plan, RemoteEvent
+from blocker.core.keys import OwnershipTag
+from blocker.core.models import Block, Busy, Plan, RemoteEvent
+from blocker.core.weeks import week_window
 from blocker.report import actual_to_dict, compare
-from blocker.weeks import week_window
 from providers.base import CalendarProvider
 from providers.local import LocalCalendar
 from rules import Rules, parse_rules

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from blocker.actuals import DomainIndex, measure
-from blocker.eisenhower import MeetingFacts, MeetingMapping, urgent_accounts
-from blocker.errors import RulesError
-from blocker.models import Busy, Interval
+from blocker.core.eisenhower import MeetingFacts, MeetingMapping, urgent_accounts
+from blocker.core.errors import RulesError
+from blocker.core.models import Busy, Interval
 from rules import parse_rules
 
 TZ = ZoneInfo("America/New_York")

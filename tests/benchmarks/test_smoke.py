@@ -20,7 +20,7 @@ from benchmarks.common import Options, percentile
 from benchmarks.generator import generate
 from benchmarks.objective import EXTRA_CHUNK, PREFERRED, score_blocks, tier_shares, violations
 from benchmarks.optimum import solve
-from blocker.models import Block, BlockRequest, Interval, WeekSpec
+from blocker.core.models import Block, BlockRequest, Interval, WeekSpec
 from blocker.planner import plan_week
 from blocker.planning.timeline import merge
 

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from blocker.weeks import week_dates
+from blocker.core.weeks import week_dates
 from tests.support.clock import next_week, now_arg
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -144,7 +144,7 @@ def test_plan_json_follows_the_contract(workdir: Path) -> None:
 
 
 def _busy_spans() -> list[tuple[datetime, datetime, str]]:
-    from blocker.weeks import week_window
+    from blocker.core.weeks import week_window
     from providers.ics import read_busy
 
     window = week_window(WEEK, "America/New_York")

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from blocker.models import Block, Busy, Interval, Plan
+from blocker.core.models import Block, Busy, Interval, Plan
 from blocker.web.pages import MEETING_COLOR, build_grid
 from blocker.web.report_html import (
     contrast_ratio,

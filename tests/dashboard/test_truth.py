@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from blocker.errors import ProviderError, ReconnectRequired
+from blocker.core.errors import ProviderError, ReconnectRequired
 from blocker.web.truth import actions, block_states, connection_views, plain
 from tests.service.conftest import NEXT_WEEK, LiveService
 

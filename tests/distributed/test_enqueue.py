@@ -138,8 +138,8 @@ def test_the_default_backend_enqueues_through_apscheduler(tmp_path: Path) -> Non
 
 
 def test_a_database_without_the_queue_tables_is_refused_with_the_fix(runtime: Runtime) -> None:
+    from blocker.core.errors import StoreError
     from blocker.distributed.worker import check_queue_schema
-    from blocker.errors import StoreError
 
     check_queue_schema(runtime)  # migrated: present
     with runtime.store.engine.begin() as conn:

@@ -11,13 +11,13 @@ import pytest
 from typer.testing import CliRunner
 
 from blocker.cli import app as cli_app
+from blocker.core.errors import RateLimited, SettingsError, TransientError
+from blocker.core.weeks import next_week
 from blocker.distributed import app as papp
 from blocker.distributed.dispatch import QUEUE, calendar_lock
 from blocker.distributed.timing import next_poll_at, next_weekly_at
 from blocker.distributed.worker import require_procrastinate
-from blocker.errors import RateLimited, SettingsError, TransientError
 from blocker.settings import Settings
-from blocker.weeks import next_week
 from providers.memory import MemoryCalendar
 from tests.distributed.conftest import write_rules
 from tests.distributed.worker_main import libpq

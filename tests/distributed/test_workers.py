@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 
+from blocker.core.weeks import next_week, week_of, week_window
 from blocker.distributed.app import GENERATE
 from blocker.distributed.dispatch import QUEUE, calendar_lock
 from blocker.distributed.enqueue import ProcrastinateEnqueuer
 from blocker.runtime import Runtime
 from blocker.settings import Settings
-from blocker.weeks import next_week, week_of, week_window
 from tests.distributed.conftest import Workers, wait_for, write_rules
 from tests.distributed.worker_main import libpq
 

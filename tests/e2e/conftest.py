@@ -21,12 +21,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from blocker.core.weeks import next_week
 from blocker.settings import Settings
 from blocker.state import EventMapping
 from blocker.store import TokenCipher
 from blocker.store.records import Connection
 from blocker.web.app import create_app
-from blocker.weeks import next_week
 from tests.fakes.microsoft.fixtures import ms_graph, ms_identity, ms_session, ms_tls
 from tests.support.app_state import AppStateAccess
 from tests.support.rules import rules_yaml as shared_rules_yaml

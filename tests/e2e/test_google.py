@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from blocker import jobs
-from blocker.provider_factory import renew_channel
-from blocker.weeks import week_window
+from blocker.connections import renew_channel
+from blocker.core.weeks import week_window
 from tests.e2e.conftest import (
     TIMEZONE,
     Browser,

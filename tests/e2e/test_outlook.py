@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from blocker import jobs
-from blocker.weeks import week_window
+from blocker.core.weeks import week_window
 from tests.e2e.conftest import (
     TIMEZONE,
     Browser,

@@ -27,13 +27,13 @@ import httpx
 import pytest
 import requests
 
-from blocker.clock import fixed_clock
 from blocker.connect import Connector
-from blocker.models import Op
+from blocker.core.clock import fixed_clock
+from blocker.core.models import Op
+from blocker.core.weeks import shift_week, week_dates, week_of, week_window
 from blocker.runtime import RunOutcome, Runtime
 from blocker.settings import Settings
 from blocker.store import TokenCipher
-from blocker.weeks import shift_week, week_dates, week_of, week_window
 from tests.fakes.google import FakeGoogle, recurrence, run_fake_google
 from tests.fakes.microsoft import recurrence as graph_recurrence
 from tests.fakes.microsoft.graph import FakeGraph

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import httplib2
 import pytest
 
-from blocker.models import EventDraft, event_id_for
+from blocker.core.keys import event_id_for
+from blocker.core.models import EventDraft
 from providers.google import GoogleCalendar
 from providers.google_client import EVENTS_SCOPE, GoogleSettings
 from providers.google_retry import Backoff
@@ -92,7 +93,7 @@ def draft(
     calendar: str = "primary",
     **kwargs: object,
 ) -> EventDraft:
-    from blocker.models import content_hash
+    from blocker.core.keys import content_hash
 
     start = MONDAY + timedelta(days=day, hours=hour)
     end = start + timedelta(minutes=minutes)

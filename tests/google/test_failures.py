@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from blocker.errors import ProviderError, RateLimited, ReconnectRequired, TransientError
-from blocker.models import Interval
+from blocker.core.errors import ProviderError, RateLimited, ReconnectRequired, TransientError
+from blocker.core.models import Interval
 from providers.base import Write
 from providers.google import GoogleCalendar
 from providers.google_client import GoogleSettings

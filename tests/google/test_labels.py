@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from blocker.models import EventDraft, Interval
+from blocker.core.models import EventDraft, Interval
 from providers.base import Write
 from providers.google import GoogleCalendar
 from providers.google_client import (

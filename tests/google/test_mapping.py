@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from cryptography.fernet import Fernet
 
-from blocker.errors import SettingsError
-from blocker.models import TentativeAs
+from blocker.core.errors import SettingsError
+from blocker.core.models import TentativeAs
 from blocker.settings import Settings
 from providers.google_client import GoogleSettings, discovery_document
 from providers.google_mapping import EVENT_PALETTE, draft_body, nearest_color_id, remote_event

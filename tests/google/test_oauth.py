@@ -10,8 +10,8 @@ import httplib2
 import httpx
 import pytest
 
-from blocker.errors import ReconnectRequired
-from blocker.models import Interval
+from blocker.core.errors import ReconnectRequired
+from blocker.core.models import Interval
 from providers.google import GoogleCalendar
 from providers.google_client import CALENDAR_SCOPE, CALENDARS_SCOPE, EVENTS_SCOPE, GoogleSettings
 from providers.google_oauth import (

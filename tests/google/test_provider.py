@@ -6,13 +6,13 @@ from datetime import date, timedelta
 
 import pytest
 
-from blocker.errors import (
+from blocker.core.errors import (
     EventNotFound,
     OwnershipError,
     PreconditionFailed,
     SyncTokenExpired,
 )
-from blocker.models import Interval
+from blocker.core.models import Interval
 from providers.base import Write
 from providers.google import GoogleCalendar
 from providers.google_mapping import EVENT_PALETTE

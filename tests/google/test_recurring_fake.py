@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from googleapiclient.errors import HttpError
 
-from blocker.models import Interval
+from blocker.core.models import Interval
 from providers.google import GoogleCalendar
 from tests.fakes.google import FakeGoogle, recurrence
 

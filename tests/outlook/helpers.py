@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from blocker.models import EventDraft, Interval, content_hash, event_id_for
+from blocker.core.keys import content_hash, event_id_for
+from blocker.core.models import EventDraft, Interval
 from providers.outlook import OutlookCalendar
 from tests.fakes.microsoft.graph import FakeGraph
 

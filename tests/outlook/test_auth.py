@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from blocker.errors import ReconnectRequired, TransientError
+from blocker.core.errors import ReconnectRequired, TransientError
 from providers.outlook_auth import (
     SCOPES,
     MicrosoftAuth,

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import httpx
 
-from blocker.models import EventDraft, RemoteEvent
+from blocker.core.models import EventDraft, RemoteEvent
 from providers.base import Write
 from providers.outlook import OutlookCalendar
 from providers.outlook_graph import GraphClient, SubRequest

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import httpx
 
-from blocker.models import ReadResult
+from blocker.core.models import ReadResult
 from providers.outlook_graph import limiter_for
 from tests.fakes.microsoft.graph import FakeGraph
 from tests.outlook.helpers import WEEK, calendar

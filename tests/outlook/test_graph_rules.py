@@ -15,8 +15,8 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from blocker.errors import EventNotFound, SyncTokenExpired
-from blocker.models import RemoteEvent
+from blocker.core.errors import EventNotFound, SyncTokenExpired
+from blocker.core.models import RemoteEvent
 from providers.base import Write
 from providers.outlook_graph import Limiter, error_for, limiter_for
 from providers.outlook_mapping import PRESETS, PROPERTY_ID, category_for

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from blocker.models import OwnershipTag, TentativeAs
+from blocker.core.keys import OwnershipTag
+from blocker.core.models import TentativeAs
 from providers.outlook_mapping import (
     PRESETS,
     PROPERTY_ID,
@@ -54,6 +55,10 @@ def test_tag_round_trips_keys_with_colons() -> None:
     tag = OwnershipTag(key="renewal:acme:2026-12-08:0", content_hash="0123456789abcdef")
     assert parse_tag(tag_value(tag)) == tag
     assert parse_tag("someone-else:v1:x:y") is None
+    later = OwnershipTag("goal/a:b", "abc", 2)  # a later hash scheme keeps its version
+    assert tag_value(later) == "csm-blocker:v2:abc:goal/a:b"
+    assert parse_tag(tag_value(later)) == later
+    assert parse_tag("csm-blocker:vx:abc:k") is None
 
 
 def test_block_is_quiet_private_tagged_and_coloured(

@@ -6,13 +6,13 @@ import httpx
 import pytest
 import requests
 
-from blocker.errors import (
+from blocker.core.errors import (
     RateLimited,
     ReconnectRequired,
     SyncTokenExpired,
     TransientError,
 )
-from blocker.models import RemoteEvent
+from blocker.core.models import RemoteEvent
 from providers.base import Write
 from providers.outlook import OutlookCalendar
 from providers.outlook_mapping import PROPERTY_ID

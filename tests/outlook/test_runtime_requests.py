@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from blocker.clock import fixed_clock
 from blocker.connect import Connector
+from blocker.core.clock import fixed_clock
 from blocker.runtime import RunOutcome, Runtime
 from blocker.settings import Settings
 from blocker.store import TokenCipher

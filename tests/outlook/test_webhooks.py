@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from blocker.errors import ProviderError
+from blocker.core.errors import ProviderError
 from providers.outlook_auth import (
     create_subscription,
     delete_subscription,

@@ -7,8 +7,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from blocker.models import Block, BlockRequest, Busy, Interval, Plan, WeekSpec
-from blocker.weeks import week_dates
+from blocker.core.models import Block, BlockRequest, Busy, Interval, Plan, WeekSpec
+from blocker.core.weeks import week_dates
 
 
 def at(tz: str, day: date, hour: int, minute: int = 0) -> datetime:

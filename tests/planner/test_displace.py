@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from blocker.models import BlockRequest, Interval, Pin, Plan
+from blocker.core.models import BlockRequest, Interval, Pin, Plan
 from blocker.planner import plan_week
 from tests.planner.helpers import at, by_key, fixed, request, spec
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, timedelta
 
 import pytest
 
-from blocker.models import Block, Conflict, Interval, Pin
+from blocker.core.models import Block, Conflict, Interval, Pin
 from blocker.planner import plan_week
 from tests.planner.helpers import at, by_key, family, fixed, meeting, request, spec, working
 

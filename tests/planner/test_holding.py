@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from blocker.models import Busy, Pin
+from blocker.core.models import Busy, Pin
 from blocker.planner import plan_week
 from tests.planner.helpers import at, family, fixed, meeting, request, spec
 

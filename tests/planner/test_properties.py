@@ -9,9 +9,9 @@ from itertools import pairwise
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from blocker.models import Block, BlockRequest, Busy, Interval, Pin, Plan, WeekSpec
+from blocker.core.models import Block, BlockRequest, Busy, Interval, Pin, Plan, WeekSpec
+from blocker.core.weeks import week_dates
 from blocker.planner import plan_week
-from blocker.weeks import week_dates
 from tests.planner.helpers import at, family
 
 ZONES = ("UTC", "America/New_York", "Europe/Berlin")

@@ -28,20 +28,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from blocker.errors import (
+from blocker.core.errors import (
     EventNotFound,
     OwnershipError,
     PreconditionFailed,
     SyncTokenExpired,
 )
-from blocker.models import (
-    EventDraft,
-    Interval,
-    ReadResult,
-    RemoteEvent,
-    content_hash,
-    event_id_for,
-)
+from blocker.core.keys import content_hash, event_id_for
+from blocker.core.models import EventDraft, Interval, ReadResult, RemoteEvent
 from providers.base import CalendarProvider, Write
 from tests.support.skips import capability_skip
 

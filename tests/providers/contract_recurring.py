@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from blocker.models import ReadResult, RemoteEvent
+from blocker.core.models import ReadResult, RemoteEvent
 from tests.providers.contract import WINDOW, Harness, at
 
 STANDUP = "Stand-up"

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from blocker.errors import ProviderError
-from blocker.models import Interval
+from blocker.core.errors import ProviderError
+from blocker.core.models import Interval
 from providers.ics import IcsLimits, read_busy
 from providers.local import LocalCalendar
 from tests.providers.contract import make_draft

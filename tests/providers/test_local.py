@@ -12,8 +12,9 @@ from typing import Any
 import icalendar
 import pytest
 
-from blocker.errors import OwnershipError, ProviderError, SyncTokenExpired
-from blocker.models import Block, Interval, Plan, event_id_for
+from blocker.core.errors import OwnershipError, ProviderError, SyncTokenExpired
+from blocker.core.keys import event_id_for
+from blocker.core.models import Block, Interval, Plan
 from providers.base import Write
 from providers.ics import nearest_css_color, plan_to_ics, read_busy
 from providers.local import LocalCalendar, split_document

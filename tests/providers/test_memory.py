@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from blocker.errors import EventNotFound, SyncTokenExpired, TransientError
-from blocker.models import EventDraft, Interval, content_hash
+from blocker.core.errors import EventNotFound, SyncTokenExpired, TransientError
+from blocker.core.keys import content_hash
+from blocker.core.models import EventDraft, Interval
 from providers.base import Write
 from providers.memory import MemoryCalendar, SimulatedCrash
 from tests.providers.contract import Harness, ProviderContract

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from blocker.models import Busy, TentativeAs
+from blocker.core.models import Busy, TentativeAs
 from providers.ics import read_busy
 from providers.local import LocalCalendar
 from tests.providers.conftest import IcsWriter

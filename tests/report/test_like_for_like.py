@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from blocker.actuals import DomainIndex, measure
-from blocker.models import Block, Busy, Interval, Plan, TierTarget, WeekSpec
+from blocker.core.models import Block, Busy, Interval, Plan, TierTarget, WeekSpec
 from blocker.report import actual_state, actual_to_dict, compare, scorecard, scorecard_to_dict
 from rules import parse_rules
 

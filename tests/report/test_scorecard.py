@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from blocker.models import Block, Conflict, Plan, Quadrant, Shortfall, TierTarget, WeekSpec
+from blocker.core.models import Block, Conflict, Plan, Quadrant, Shortfall, TierTarget, WeekSpec
 from blocker.report import Measure, scorecard, scorecard_to_dict
 
 TZ = ZoneInfo("Europe/Berlin")

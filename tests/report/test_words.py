@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 
 from rich.console import Console
 
-from blocker.models import (
+from blocker.core.keys import OwnershipTag
+from blocker.core.models import (
     Block,
     BlockRequest,
     Busy,
     Conflict,
     Op,
-    OwnershipTag,
     Plan,
     RemoteEvent,
     Shortfall,

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from blocker.models import Interval, TierTarget
+from blocker.core.models import Interval, TierTarget
 from rules import expand_week, load_rules, tier_targets
 from rules.kinds.account_time import rotation
 from rules.spec import Account, Cadence

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from blocker.models import BlockRequest, Pin
+from blocker.core.models import BlockRequest, Pin
+from blocker.core.weeks import week_of
 from blocker.planner import plan_week
-from blocker.weeks import week_of
 from rules import expand_week
 from rules.kinds._periods import share_out
 from tests.rules.util import BASE, problems_of, rules_from

@@ -6,9 +6,9 @@ from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from blocker.models import BlockRequest
+from blocker.core.models import BlockRequest
+from blocker.core.weeks import week_window
 from blocker.planner import plan_week
-from blocker.weeks import week_window
 from providers.ics import read_busy
 from rules import expand_week, load_rules
 from tests.rules.util import BASE, EXAMPLE, REPO, problems_of, rules_from

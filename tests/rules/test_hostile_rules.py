@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from blocker.errors import Problem, RulesError
+from blocker.core.errors import Problem, RulesError
 from rules import expand_week, load_rules, parse_rules
 from rules.limits import RulesLimits
 from tests.support.clock import TEST_NOW

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from blocker.models import BlockRequest
+from blocker.core.models import BlockRequest
 from rules import expand_week
 from tests.rules.util import rules_from
 

@@ -111,7 +111,7 @@ def test_the_file_must_be_a_mapping() -> None:
 
 
 def test_missing_rules_file_is_a_rules_error(tmp_path: Path) -> None:
-    from blocker.errors import RulesError
+    from blocker.core.errors import RulesError
 
     try:
         load_rules(tmp_path / "nope.yaml")

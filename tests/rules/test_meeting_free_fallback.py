@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from blocker.models import BlockRequest, Busy
+from blocker.core.models import BlockRequest, Busy
 from blocker.planner import plan_week
 from blocker.render import conflict_lines
 from rules import expand_week

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from blocker.models import BlockRequest, Busy
+from blocker.core.models import BlockRequest, Busy
 from blocker.planner import plan_week
 from rules import expand_week
 from rules.timeparse import TimeRange, parse_windows

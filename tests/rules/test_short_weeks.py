@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from blocker.models import BlockRequest
+from blocker.core.models import BlockRequest
 from blocker.planner import plan_week
 from rules import expand_week
 from tests.rules.util import rules_from

@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from blocker.models import BlockRequest, WeekSpec
+from blocker.core.models import BlockRequest, WeekSpec
+from blocker.core.weeks import week_window
 from blocker.planner import plan_week
 from blocker.report import scorecard
-from blocker.weeks import week_window
 from providers.ics import read_busy
 from rules import Rules, expand_week, load_rules
 from rules.kinds._tier_budget import Allocation, TierInput, budget

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from blocker.errors import Problem, RulesError
+from blocker.core.errors import Problem, RulesError
 from rules import Rules, parse_rules
 
 REPO = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from blocker.provider_factory import FOCUS_RETRY, capability_refused, focus_time_allowed
+from blocker.connections.google import FOCUS_RETRY, capability_refused, focus_time_allowed
 from blocker.runtime import Runtime
 from blocker.sync import sync_calendar
 from tests.service.conftest import NOW, make_settings, rules_yaml

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from blocker import jobs
-from blocker.errors import ReconnectRequired, TransientError
+from blocker.core.errors import ReconnectRequired, TransientError
 from blocker.metrics import CountingProvider
 from blocker.runtime import Runtime
 from providers.memory import MemoryCalendar

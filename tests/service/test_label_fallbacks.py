@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from blocker.provider_factory import FOCUS_RETRY, capability_allowed, capability_refused
+from blocker.connections.google import FOCUS_RETRY, capability_allowed, capability_refused
 from blocker.runtime import Runtime
 from blocker.sync import sync_calendar
 from providers.google_labels import CAPABILITY

@@ -9,7 +9,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import create_engine, text
 
-from blocker.errors import SettingsError
+from blocker.core.errors import SettingsError
 from blocker.scheduler import BlockerScheduler, debounce_run_at, parse_daily, parse_weekly
 from tests.service.conftest import (
     NEXT_WEEK,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from blocker.errors import SettingsError
+from blocker.core.errors import SettingsError
 from blocker.settings import Settings, is_placeholder, token_weakness
 
 REAL_KEY = "0kZc1yPq9W0aY8m4T1nS7vH2xB6eR3uJ5gL8iD0fQ2A="

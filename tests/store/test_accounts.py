@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from blocker.errors import SettingsError
+from blocker.core.errors import SettingsError
 from blocker.store import Store, TokenCipher, UnknownCalendar, make_engine
 
 CLEAR = b'{"refresh_token": "1//0gClearRefreshTokenNeverOnDisk", "client_id": "x"}'

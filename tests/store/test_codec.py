@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from blocker.models import Block, Op
+from blocker.core.models import Block, Op
 from blocker.store.codec import (
     decode_block,
     decode_datetime,

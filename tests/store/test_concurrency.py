@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from blocker.models import Pin, RunRecord
+from blocker.core.models import Pin, RunRecord
 from blocker.state import EventMapping
 from blocker.store import Store
 

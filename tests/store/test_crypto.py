@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from blocker.errors import SettingsError
+from blocker.core.errors import SettingsError
 from blocker.store import TokenCipher
 
 TOKEN = b'{"refresh_token": "1//0g-very-secret-refresh-token"}'

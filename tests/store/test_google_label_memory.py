@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import httplib2
 
+from blocker.core.keys import content_hash, event_id_for
+from blocker.core.models import EventDraft
 from blocker.google_state import StoreLabelMemory
-from blocker.models import EventDraft, content_hash, event_id_for
 from blocker.store import Store
 from providers.google import GoogleCalendar
 from providers.google_client import CALENDARS_SCOPE, EVENTS_SCOPE, GoogleSettings

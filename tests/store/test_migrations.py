@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
-from blocker.errors import StoreError
+from blocker.core.errors import StoreError
 from blocker.store import TokenCipher, make_engine, migrate, open_store
 from blocker.store.db import downgrade, schema_is_current
 from blocker.store.tables import Base

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, inspect
 
-from blocker.clock import fixed_clock
-from blocker.models import OwnershipTag, RunRecord
+from blocker.core.clock import fixed_clock
+from blocker.core.keys import OwnershipTag
+from blocker.core.models import RunRecord
 from blocker.outlook_state import COLOURS, StoreOutlookState
 from blocker.store import Store, TokenCipher, make_engine, migrate
 from blocker.store.db import downgrade

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from blocker.models import Interval, OwnershipTag, RemoteEvent
+from blocker.core.keys import OwnershipTag
+from blocker.core.models import Interval, RemoteEvent
 from blocker.state import Snapshot
 from blocker.store import Store
 

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from blocker.models import Block, Op, OwnershipTag, Pin, RemoteEvent, RunRecord
+from blocker.core.keys import OwnershipTag
+from blocker.core.models import Block, Op, Pin, RemoteEvent, RunRecord
 from blocker.state import EventMapping, SyncState
 from blocker.store import Store
 

@@ -15,7 +15,7 @@ Tests take their clock from here in one of three ways:
 * :func:`next_week` / :func:`this_week`: weeks computed from the pinned instant,
   never written as a literal by a test that also uses the product's default clock.
 
-``tests/conftest.py`` also points the product's :func:`blocker.clock.system_clock`
+``tests/conftest.py`` also points the product's :func:`blocker.core.clock.system_clock`
 at :func:`ticking_clock` for the whole session, so in-process code that falls back
 to "the system clock" sees the pinned date too. Subprocesses (the CLI) do not:
 pass them ``--now``.
@@ -29,8 +29,8 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from blocker.weeks import next_week as _next_week
-from blocker.weeks import week_of
+from blocker.core.weeks import next_week as _next_week
+from blocker.core.weeks import week_of
 
 DEFAULT = "2026-12-03T15:00:00-05:00"
 """Thursday afternoon in New York, inside 2026-W49 (the example's week)."""
@@ -82,17 +82,17 @@ class _PinnedDatetime(datetime):
 
 
 def pin_system_clock() -> Callable[[], None]:
-    """Point :func:`blocker.clock.system_clock` at :func:`ticking_clock`; returns the undo.
+    """Point :func:`blocker.core.clock.system_clock` at :func:`ticking_clock`; returns the undo.
 
     In-process code that falls back to "the system clock" then sees the pinned date.
     """
-    import blocker.clock
+    import blocker.core.clock
 
-    original = blocker.clock.datetime
-    blocker.clock.datetime = _PinnedDatetime  # type: ignore[misc]
+    original = blocker.core.clock.datetime
+    blocker.core.clock.datetime = _PinnedDatetime  # type: ignore[misc]
 
     def undo() -> None:
-        blocker.clock.datetime = original  # type: ignore[misc]
+        blocker.core.clock.datetime = original  # type: ignore[misc]
 
     return undo
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from blocker.models import BlockRequest, Interval, WeekSpec
-from blocker.weeks import week_dates
+from blocker.core.models import BlockRequest, Interval, WeekSpec
+from blocker.core.weeks import week_dates
 
 TZ_NAME = "Europe/Berlin"
 TZ = ZoneInfo(TZ_NAME)

@@ -14,10 +14,10 @@ from datetime import date, timedelta
 import pytest
 
 import rules.keys
-from blocker.models import WeekSpec
+from blocker.core.models import WeekSpec
+from blocker.core.weeks import week_dates
 from blocker.state import SyncState
 from blocker.sync import sync_calendar
-from blocker.weeks import week_dates
 from providers.memory import MemoryCalendar
 from rules import Rules, parse_rules
 from rules.engine import expand_week

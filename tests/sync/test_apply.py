@@ -7,8 +7,7 @@ from dataclasses import replace
 import pytest
 
 from blocker.apply import ApplyResult, apply_ops, blocks_on_calendar
-from blocker.diff import diff
-from blocker.errors import (
+from blocker.core.errors import (
     EventNotFound,
     OwnershipError,
     PreconditionFailed,
@@ -17,7 +16,9 @@ from blocker.errors import (
     ReconnectRequired,
     TransientError,
 )
-from blocker.models import Block, Plan, event_id_for
+from blocker.core.keys import event_id_for
+from blocker.core.models import Block, Plan
+from blocker.diff import diff
 from blocker.state import SyncState
 from blocker.state_memory import MemoryState
 from providers.memory import MemoryCalendar

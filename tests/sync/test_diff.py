@@ -6,8 +6,9 @@ import random
 from dataclasses import replace
 from datetime import UTC
 
+from blocker.core.keys import OwnershipTag
+from blocker.core.models import Block, Busy, Plan, RemoteEvent
 from blocker.diff import REASON_DUPLICATE, REASON_NOT_REQUESTED, diff
-from blocker.models import Block, Busy, OwnershipTag, Plan, RemoteEvent
 from blocker.state import EventMapping
 from tests.sync.helpers import TZ_NAME, WEEK, at
 

@@ -13,9 +13,10 @@ from datetime import datetime
 
 import pytest
 
+from blocker.core.keys import OwnershipTag
+from blocker.core.models import Block, EventDraft, Pin, Plan, RemoteEvent
 from blocker.diff import REASON_DUPLICATE, diff
 from blocker.edits import detect_edits, where_they_are
-from blocker.models import Block, EventDraft, OwnershipTag, Pin, Plan, RemoteEvent
 from blocker.state import EventMapping, SyncState
 from blocker.sync import SyncOutcome, sync_calendar
 from providers.memory import MemoryCalendar, SimulatedCrash

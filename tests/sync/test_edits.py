@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from blocker.core.keys import OwnershipTag
+from blocker.core.models import Block, Pin, RemoteEvent
 from blocker.edits import detect_edits, is_user_edit
-from blocker.models import Block, OwnershipTag, Pin, RemoteEvent
 from blocker.state import EventMapping
 from tests.sync.helpers import WEEK, at
 

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from blocker.errors import TransientError
-from blocker.models import Capabilities, Interval, RemoteEvent, WeekSpec
+from blocker.core.errors import TransientError
+from blocker.core.models import Capabilities, Interval, RemoteEvent, WeekSpec
+from blocker.core.weeks import week_window
 from blocker.state import SyncState
 from blocker.sync import SyncOutcome, sync_calendar
-from blocker.weeks import week_window
 from providers.memory import MemoryCalendar, SimulatedCrash
 from tests.sync.helpers import CAL, NOW, TZ_NAME, WEEK, at, spec
 from tests.sync.test_sync import assert_calendar_matches, base_spec, owned

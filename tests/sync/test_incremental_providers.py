@@ -13,10 +13,10 @@ import httpx
 import pytest
 import requests
 
-from blocker.models import RemoteEvent
+from blocker.core.models import RemoteEvent
+from blocker.core.weeks import week_window
 from blocker.state_memory import MemoryState
 from blocker.sync import SyncOutcome, sync_calendar
-from blocker.weeks import week_window
 from providers.base import CalendarProvider
 from providers.google import GoogleCalendar
 from providers.google_client import EVENTS_SCOPE, GoogleSettings

@@ -27,9 +27,9 @@ import pytest
 import requests
 from pydantic import SecretStr
 
-from blocker.clock import fixed_clock
 from blocker.connect import Connector
-from blocker.errors import ProviderError
+from blocker.core.clock import fixed_clock
+from blocker.core.errors import ProviderError
 from blocker.jobs import rebalance
 from blocker.runtime import Runtime
 from blocker.settings import Settings, env_name

@@ -12,8 +12,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from blocker.diff import REASON_LESS_TIME, REASON_NOT_REQUESTED, base_key, diff
-from blocker.models import Block, Busy, Op, OwnershipTag, Plan, RemoteEvent, Shortfall
+from blocker.core.keys import OwnershipTag, base_key
+from blocker.core.models import Block, Busy, Op, Plan, RemoteEvent, Shortfall
+from blocker.diff import REASON_LESS_TIME, REASON_NOT_REQUESTED, diff
 from tests.sync.helpers import TZ_NAME, WEEK, at
 
 NEW_YORK = ZoneInfo("America/New_York")

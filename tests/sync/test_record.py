@@ -86,7 +86,7 @@ def test_a_removed_rule_takes_its_blocks_not_yet_over_but_keeps_the_past(
 
 def test_edited_or_deleted_blocks_are_not_the_records_business() -> None:
     """Only what is on the calendar unedited is kept as is; the rest is the user's."""
-    from blocker.models import Block
+    from blocker.core.models import Block
 
     block = Block(
         key=f"prep:{WEEK}",

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from blocker.models import Interval, OwnershipTag, RemoteEvent
+from blocker.core.keys import OwnershipTag
+from blocker.core.models import Interval, RemoteEvent
 from blocker.state import Snapshot
 from tests.sync.helpers import NOW, TZ, at
 

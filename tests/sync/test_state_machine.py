@@ -27,12 +27,12 @@ from hypothesis.stateful import (
     rule,
 )
 
+from blocker.core.errors import PreconditionFailed, ProviderError, RateLimited, TransientError
+from blocker.core.models import BlockRequest, Interval, RemoteEvent, WeekSpec
+from blocker.core.weeks import week_window
 from blocker.diff import REASON_NOT_REQUESTED
-from blocker.errors import PreconditionFailed, ProviderError, RateLimited, TransientError
-from blocker.models import BlockRequest, Interval, RemoteEvent, WeekSpec
 from blocker.state_memory import MemoryState
 from blocker.sync import SyncOutcome, sync_calendar
-from blocker.weeks import week_window
 from providers.memory import MemoryCalendar, Method, SimulatedCrash
 from tests.sync.helpers import CAL, NOW, TZ_NAME, WEEK, at, fixed, flexible, spec
 

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import pytest
 
-from blocker.errors import SyncTokenExpired, TransientError
-from blocker.models import Interval, ReadResult, RemoteEvent, WeekSpec
+from blocker.core.errors import SyncTokenExpired, TransientError
+from blocker.core.models import Interval, ReadResult, RemoteEvent, WeekSpec
 from blocker.state import SyncState
 from blocker.sync import SyncOutcome, calendar_lock, sync_calendar
 from providers.memory import MemoryCalendar, SimulatedCrash

@@ -19,7 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from starlette.concurrency import run_in_threadpool
 
 from blocker.connect import Connected, ConnectError, Connector
-from blocker.errors import BlockerError, ReconnectRequired
+from blocker.core.errors import BlockerError, ReconnectRequired
 from blocker.web.deps import RuntimeDep, _bearer, require_token
 from blocker.web.schemas import ErrorOut
 

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from blocker.errors import BlockerError, ReconnectRequired
+from blocker.core.errors import BlockerError, ReconnectRequired
+from blocker.core.weeks import shift_week, week_dates, week_of
 from blocker.runtime import Preview, Runtime
 from blocker.web.deps import RuntimeDep, get_calendar, get_week
 from blocker.web.html import page as _page
@@ -29,7 +30,6 @@ from blocker.web.truth import (
     moves_of_week,
     plain,
 )
-from blocker.weeks import shift_week, week_dates, week_of
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from blocker.errors import BlockerError
+from blocker.core.errors import BlockerError
 from blocker.web.deps import RuntimeDep, SchedulerDep
 from blocker.web.schemas import Health, Ready
 

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from blocker.errors import RulesError
+from blocker.core.errors import RulesError
 from blocker.runtime import Runtime
 from blocker.web.deps import RuntimeDep
 from blocker.web.html import page as _page

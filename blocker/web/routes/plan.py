@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from blocker.report import scorecard, scorecard_to_dict
 from blocker.web.deps import CalendarDep, RuntimeDep, WeekDep
 from blocker.web.schemas import PlanOut, ReportOut
 
@@ -13,7 +14,6 @@ router = APIRouter(prefix="/api", tags=["plan"])
 @router.get("/plan", response_model=PlanOut)
 def get_plan(runtime: RuntimeDep, week: WeekDep, calendar: CalendarDep) -> PlanOut:
     """What a sync would put on the calendar for ``week``, with shortfall and scorecard."""
-    from blocker.report import scorecard, scorecard_to_dict
 
     preview = runtime.preview(calendar, week)
     card = scorecard_to_dict(scorecard(preview.plan, preview.spec))

@@ -13,7 +13,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from blocker.errors import Problem, RulesError
+from blocker.core.errors import Problem, RulesError
 from blocker.runtime import Runtime
 from blocker.web.deps import RuntimeDep
 from blocker.web.schemas import (

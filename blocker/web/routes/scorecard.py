@@ -8,7 +8,8 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import Response
 
-from blocker.errors import BlockerError
+from blocker.core.errors import BlockerError
+from blocker.core.weeks import shift_week
 from blocker.report import scorecard, scorecard_to_dict
 from blocker.runtime import Preview, Runtime
 from blocker.web.deps import RuntimeDep, get_calendar, get_week
@@ -17,7 +18,6 @@ from blocker.web.html import page as _page
 from blocker.web.report_files import FORMATS, render_report_file
 from blocker.web.sessions import csrf_of, session_of, to_login
 from blocker.web.trend import build_trend
-from blocker.weeks import shift_week
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)

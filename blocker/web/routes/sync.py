@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 
-from blocker.errors import BlockerError
+from blocker.core.errors import BlockerError
+from blocker.core.weeks import next_week, parse_week
 from blocker.web.deps import RuntimeDep, invalid
 from blocker.web.schemas import (
     PRINTABLE,
@@ -17,7 +18,6 @@ from blocker.web.schemas import (
     SyncRequest,
     SyncResponse,
 )
-from blocker.weeks import next_week, parse_week
 
 router = APIRouter(prefix="/api", tags=["sync"])
 

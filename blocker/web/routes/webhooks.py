@@ -32,6 +32,8 @@ from blocker.scheduler import BlockerScheduler
 from blocker.web.deps import RuntimeDep, SchedulerDep
 from blocker.web.limits import RateLimiter, source_of
 from blocker.web.schemas import ErrorOut
+from providers.google_oauth import ChannelRecord, NotificationRejected, verify_notification
+from providers.outlook_webhooks import parse_notifications, validation_token
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 log = logging.getLogger("blocker.webhooks")
@@ -87,7 +89,6 @@ def _trigger(scheduler: BlockerScheduler | None, runtime: Runtime, calendar_id: 
 )
 def google(request: Request, runtime: RuntimeDep, scheduler: SchedulerDep) -> Response:
     """``events.watch`` notifications: channel id + token must match a channel we opened."""
-    from providers.google_oauth import ChannelRecord, NotificationRejected, verify_notification
 
     refused = _throttled(request, runtime, "google")
     if refused is not None:
@@ -135,7 +136,6 @@ def google(request: Request, runtime: RuntimeDep, scheduler: SchedulerDep) -> Re
 )
 async def microsoft(request: Request, runtime: RuntimeDep, scheduler: SchedulerDep) -> Response:
     """Graph subscriptions: echo ``validationToken``; verify each item's clientState."""
-    from providers.outlook_webhooks import parse_notifications, validation_token
 
     refused = _throttled(request, runtime, "microsoft")
     if refused is not None:

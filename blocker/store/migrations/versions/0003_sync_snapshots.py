@@ -2,7 +2,7 @@
 last complete read and the events it saw (DESIGN.md 4.9).
 
 Events are one JSON document per row: the sync engine reads and writes a week's
-window whole, and their shape follows ``blocker.models.RemoteEvent`` (see
+window whole, and their shape follows ``blocker.core.models.RemoteEvent`` (see
 ``blocker/store/codec.py``).
 
 Revision ID: 0003

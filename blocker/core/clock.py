@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from blocker.errors import InvalidInput
+from blocker.core.errors import InvalidInput
 
 Clock = Callable[[], datetime]
 

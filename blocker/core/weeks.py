@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from blocker.models import Interval
+from blocker.core.models import Interval
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal, Protocol
 
-from blocker.models import Category, Quadrant
+from blocker.core.models import Category, Quadrant
 
 __all__ = [
     "DEFAULT_RULES",

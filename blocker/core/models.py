@@ -8,12 +8,11 @@ waiting for the next DST change.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from dataclasses import dataclass, field
-from datetime import UTC as _UTC
 from datetime import datetime
 from typing import Literal
+
+from blocker.core.keys import TAG_VERSION, OwnershipTag, content_hash, event_id_for
 
 Quadrant = Literal[1, 2, 3, 4]
 """Eisenhower quadrant: 1 urgent+important, 2 important, 3 urgent, 4 neither."""
@@ -185,15 +184,6 @@ class Block:
         return content_hash(self.title, self.start, self.end)
 
 
-def content_hash(title: str, start: datetime, end: datetime) -> str:
-    """Stable short hash of title + UTC start/end, the fields users edit."""
-    _require_aware(start, end)
-    payload = "\x1f".join(
-        (title, start.astimezone(_UTC).isoformat(), end.astimezone(_UTC).isoformat())
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()[:16]
-
-
 @dataclass(frozen=True, slots=True)
 class Shortfall:
     """Minutes a request wanted but could not get, and why."""
@@ -275,18 +265,6 @@ class Pin:
 
 
 @dataclass(frozen=True, slots=True)
-class OwnershipTag:
-    """What we write on every event we own: the block key and its content hash."""
-
-    key: str
-    content_hash: str
-
-
-TAG_NAMESPACE = "csm-blocker"
-"""Name under which providers store the ownership tag (property prefix)."""
-
-
-@dataclass(frozen=True, slots=True)
 class RemoteEvent:
     """An event as read from a calendar, ours (``tag`` set) or foreign."""
 
@@ -313,8 +291,14 @@ class RemoteEvent:
 
     @property
     def observed_hash(self) -> str:
-        """Content hash of what the calendar shows now (compare with ``tag``)."""
+        """Content hash (current scheme) of what the calendar shows now."""
         return content_hash(self.title, self.start, self.end)
+
+    @property
+    def unedited(self) -> bool:
+        """True for our event showing exactly what its tag says we wrote (judged in
+        the tag's own hash version, so a scheme change does not look like an edit)."""
+        return self.tag is not None and self.tag.shows(self.title, self.start, self.end)
 
     def as_busy(self) -> Busy:
         return Busy(
@@ -359,7 +343,7 @@ class EventDraft:
 
     @property
     def tag(self) -> OwnershipTag:
-        return OwnershipTag(self.key, self.content_hash)
+        return OwnershipTag(self.key, self.content_hash, TAG_VERSION)
 
     @classmethod
     def from_block(cls, block: Block, calendar_id: str, *, private: bool = False) -> EventDraft:
@@ -386,15 +370,6 @@ def block_label(block: Block) -> str:
     words = block.rule.replace("-", " ").replace("_", " ").strip()
     text = words[:1].upper() + words[1:] if words else block.kind.replace("_", " ").title()
     return f"{text} · {block.tier.title()}" if block.tier else text
-
-
-def event_id_for(calendar_id: str, key: str) -> str:
-    """Deterministic event id: base32hex (Google's alphabet a-v0-9), 32 chars.
-
-    Valid as a Google event id, a Graph ``transactionId`` and an ICS UID stem.
-    """
-    digest = hashlib.sha256(f"{calendar_id}\x1f{key}".encode()).digest()
-    return base64.b32hexencode(digest).decode().lower().rstrip("=")[:32]
 
 
 @dataclass(frozen=True, slots=True)
@@ -530,7 +505,6 @@ __all__ = [
     "EventDraft",
     "Interval",
     "Op",
-    "OwnershipTag",
     "Pin",
     "Plan",
     "ReadResult",
@@ -541,6 +515,4 @@ __all__ = [
     "TierTarget",
     "WeekSpec",
     "block_label",
-    "content_hash",
-    "event_id_for",
 ]

@@ -15,7 +15,7 @@ import stat
 import unicodedata
 from pathlib import Path
 
-from blocker.errors import InvalidInput
+from blocker.core.errors import InvalidInput
 
 DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
 """Largest file named in the rules that is read (accounts CSV, .ics): 10 MiB."""
