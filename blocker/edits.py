@@ -58,7 +58,9 @@ def detect_edits(
     new_pins: list[Pin] = []
     accepted: list[EventMapping] = []
     for key, event in sorted(by_key.items()):
-        if not is_user_edit(event, mappings.get(key)):
+        if not is_user_edit(event, mappings.get(key)) and not _departs_from(
+            decided.get(key), event
+        ):
             continue
         pin = _pin_for(event, key, before.get(key), decided.get(key))
         if pin is not None and pin != decided.get(key):
@@ -73,6 +75,28 @@ def detect_edits(
             if not (key in decided and decided[key].dismissed):
                 new_pins.append(Pin(key, dismissed=True))
     return Edits(tuple(new_pins), tuple(accepted), tuple(gone))
+
+
+def _departs_from(pin: Pin | None, event: RemoteEvent) -> bool:
+    """True when ``event`` is no longer where (or as) the user's pin put it.
+
+    We only ever write a pinned block as pinned, so an event that left its pin was
+    moved by the user, even when it looks like our own earlier write: the user moved
+    it back to where we first put it before the re-tag of their first move landed
+    (a crash), and its stale tag matches it again (found by the sync state machine).
+    """
+    if pin is None or pin.dismissed:
+        return False
+    return _left_pinned_times(pin, event) or (pin.title is not None and event.title != pin.title)
+
+
+def _left_pinned_times(pin: Pin | None, event: RemoteEvent) -> bool:
+    return (
+        pin is not None
+        and pin.start is not None
+        and pin.end is not None
+        and (event.start, event.end) != (pin.start, pin.end)
+    )
 
 
 def _one_per_key(
@@ -97,8 +121,16 @@ def _pin_for(event: RemoteEvent, key: str, before: Block | None, old: Pin | None
     a changed title pins the title; what the user did not touch stays free for
     the planner (or keeps an earlier pin). Without a known last block, pin both.
     """
-    moved = before is None or (event.start, event.end) != (before.start, before.end)
-    retitled = before is None or event.title != before.title
+    moved = (
+        before is None
+        or (event.start, event.end) != (before.start, before.end)
+        or _left_pinned_times(old, event)
+    )
+    retitled = (
+        before is None
+        or event.title != before.title
+        or (old is not None and old.title is not None and event.title != old.title)
+    )
     if not (moved or retitled):
         return old
     start = event.start if moved else (old.start if old else None)

@@ -452,3 +452,25 @@ def test_replay_a_delete_lost_to_a_crash_then_a_partial_read_is_still_done_after
     _check(machine)
     assert key not in machine.owned()
     machine.teardown()
+
+
+def test_replay_a_block_moved_back_to_our_first_place_before_the_retag_landed_stays() -> None:
+    """Found by the state machine: the user moves a block (pinned), the run that would
+    re-tag it crashes before the write lands, and the user moves it back to where we
+    first put it. Its stale tag matches it again, so it looked like our own write and
+    the next run moved it back to the pin. A block that left its pin was moved by the
+    user (we only write a pinned block as pinned): it stays where they put it."""
+    key = f"qbr-prep:{WEEK}"
+    machine = SyncMachine()
+    machine.start(names={"account-review", "admin", "deep-work", "qbr-prep", "wrap-up"})
+    first = machine.owned()[key]
+    machine.user_moves_a_block(data=_draws(key), day=4, quarter=34)
+    machine.resync_that_crashes(after=0, lands=False)
+    _check(machine)
+    assert machine.owned()[key].tag == first.tag  # the re-tag did not land
+    machine.user_moves_a_block(data=_draws(key), day=3, quarter=36)
+    assert (machine.owned()[key].start, machine.owned()[key].end) == (first.start, first.end)
+    machine.resync()
+    _check(machine)
+    assert (machine.owned()[key].start, machine.owned()[key].end) == machine.user_put[key]
+    machine.teardown()
