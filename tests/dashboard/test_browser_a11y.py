@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.dashboard.conftest import ARTIFACTS, copy_example, signed_in_page
 from tests.dashboard.helpers import sign_in
@@ -282,7 +283,9 @@ def test_sync_and_preview_show_that_they_are_working(
         button = page.locator(button_id)
         button.click()
         assert button.inner_text() == busy
-        assert button.is_disabled()
+        # disabled in a setTimeout after the submit is taken (so the form still sends):
+        # wait for it rather than race it
+        expect(button).to_be_disabled()
         assert button.evaluate("b => b.form.getAttribute('aria-busy')") == "true"
     runs = shared_service.client.get("/api/runs").json()
     assert not [r for r in runs if not r["dry_run"]]  # nothing was sent: no sync ran
