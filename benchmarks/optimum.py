@@ -23,6 +23,7 @@ the tier error two inequalities per tier (both minimised, so exact).
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,7 +36,7 @@ from blocker.core.keys import chunk_key, request_of
 from blocker.core.models import Block, BlockRequest, Busy, WeekSpec
 from blocker.planning.timeline import merge
 
-__all__ = ["Optimum", "solve"]
+__all__ = ["Optimum", "solve", "solver_workers"]
 
 SLOT = 15 * 60
 SCALE = 1000
@@ -46,12 +47,19 @@ Run = tuple[int, int]
 
 @dataclass(frozen=True, slots=True)
 class Optimum:
-    """The solver's answer: best objective found, its proven bound, the status."""
+    """The solver's answer: best objective found, its proven bound, the status.
+
+    With no solution in the limit (``UNKNOWN``) there are no blocks, the objective
+    is 0 and ``bound`` is None: the solver proved nothing, and saying 0 would
+    turn a loaded machine into a division by zero downstream.
+    """
 
     objective: float
-    bound: float
+    bound: float | None
     optimal: bool
     seconds: float
+    """Wall time of building the model and solving it (building is most of it on
+    small weeks, so timing the solve call alone flattered CP-SAT)."""
     blocks: tuple[Block, ...]
     status: str
     candidates: int
@@ -94,12 +102,20 @@ def _overlap(start: int, end: int, windows: list[Run]) -> int:
     return sum(max(0, min(end, we) - max(start, ws)) for ws, we in windows)
 
 
+def solver_workers() -> int:
+    """CP-SAT threads: the cores this process may run on (more only time-slice)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def solve(
     spec: WeekSpec,
     busy: tuple[Busy, ...],
     *,
     seconds: float = 10.0,
-    workers: int = 2,
+    workers: int | None = None,
     hint: tuple[Block, ...] | None = None,
     deterministic_seconds: float | None = None,
 ) -> Optimum:
@@ -110,12 +126,14 @@ def solve(
     what it finds.
 
     ``hint`` (a feasible plan, e.g. ours) is only a starting solution: it can
-    speed the search up but never changes the optimum.
+    speed the search up but never changes the optimum. ``workers``: CP-SAT
+    threads, by default :func:`solver_workers`.
     """
+    began = time.perf_counter()
     working = merge((int(w.start.timestamp()), int(w.end.timestamp())) for w in spec.working)
     requests = [r for r in spec.requests if not r.all_day]
     if not working or not requests:
-        return Optimum(0.0, 0.0, True, 0.0, (), "EMPTY", 0)
+        return Optimum(0.0, 0.0, True, time.perf_counter() - began, (), "EMPTY", 0)
     origin = working[0][0]
     working_slots = [(_slot(a, origin, up=True), _slot(b, origin)) for a, b in working]
     meetings = merge(
@@ -188,14 +206,13 @@ def solve(
 
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = seconds
-    solver.parameters.num_workers = workers
+    solver.parameters.num_workers = workers or solver_workers()
     if deterministic_seconds is not None:
         solver.parameters.max_deterministic_time = deterministic_seconds
-    began = time.perf_counter()
     status = solver.solve(model)
     elapsed = time.perf_counter() - began
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return Optimum(0.0, 0.0, False, elapsed, (), solver.status_name(status), len(candidates))
+        return Optimum(0.0, None, False, elapsed, (), solver.status_name(status), len(candidates))
     return Optimum(
         objective=solver.objective_value / SCALE,
         bound=solver.best_objective_bound / SCALE,
