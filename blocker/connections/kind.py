@@ -75,6 +75,18 @@ def not_connected(calendar_id: str, kind: str, route: str) -> ReconnectRequired:
     )
 
 
+def needs_reconnecting(calendar_id: str, kind: str, route: str, reason: str) -> ReconnectRequired:
+    """The calendar's grant was refused earlier: no request is worth making until the
+    user connects it again (a new grant marks it connected)."""
+    why = f" ({reason})" if reason else ""
+    return ReconnectRequired(
+        f"calendar {calendar_id!r} needs reconnecting to {kind}{why}",
+        provider=kind,
+        hint=f"connect it again: open /connect/{route}?calendar={calendar_id} "
+        f"or run `blocker connect {kind}`",
+    )
+
+
 class ConnectionStore(Protocol):
     """The store calls a stored connection makes (``blocker.store.Store`` has them)."""
 

@@ -7,7 +7,12 @@ import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from blocker.connections.kind import ConnectionStore, not_connected, stored_tokens
+from blocker.connections.kind import (
+    ConnectionStore,
+    needs_reconnecting,
+    not_connected,
+    stored_tokens,
+)
 from blocker.core.errors import ProviderError
 from blocker.core.models import Capabilities, EventDraft, Interval, ReadResult, RemoteEvent
 from providers.base import CalendarProvider, Write, WriteResult
@@ -26,7 +31,9 @@ class StoredConnection(CalendarProvider):
     a reconnect (here or from ``blocker connect`` in another process) replaces
     the tokens in the store, so each read compares the connection's
     ``updated_at`` with the one the inner provider was built from. Outlook's own
-    token-cache write-backs are remembered so they do not force a rebuild.
+    token-cache write-backs are remembered so they do not force a rebuild. A
+    calendar marked ``needs_reconnect`` gets no provider (its tokens were refused:
+    a request would only be refused again) but a ReconnectRequired saying so.
     """
 
     def __init__(
@@ -55,6 +62,9 @@ class StoredConnection(CalendarProvider):
         if conn is None or not conn.has_tokens or conn.status == "disconnected":
             self._drop()
             raise not_connected(self.calendar_id, self.kind, self.route)
+        if conn.status == "needs_reconnect":
+            self._drop()
+            raise needs_reconnecting(self.calendar_id, self.kind, self.route, conn.status_reason)
         with self._lock:
             if self._inner is None or conn.updated_at != self._seen:
                 self._drop()
