@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
-from tests.cli.test_cli import run
+import pytest
+
+from tests.cli.test_cli import GENERATED, ROOT, run
 from tests.support.clock import TEST_NOW
 from tests.support.rules import rules_yaml
 
@@ -40,3 +43,14 @@ def test_distinct_colours_give_no_warning(tmp_path: Path) -> None:
     result = run(tmp_path, "validate", "--config", "config.yaml", "--now", NOW)
     assert result.returncode == 0, result.stderr
     assert "colour #123456" not in result.stderr
+
+
+@pytest.mark.parametrize("now", [GENERATED, NOW], ids=["example-week", "pinned-clock"])
+def test_the_example_gives_every_rule_its_own_colour(tmp_path: Path, now: str) -> None:
+    """The example teaches one colour per rule: validating it warns about none,
+    judged on the example's own week (its goals included) and on the pinned clock's."""
+    shutil.copy(ROOT / "config.example.yaml", tmp_path / "config.yaml")
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    result = run(tmp_path, "validate", "--config", "config.yaml", "--now", now)
+    assert result.returncode == 0, result.stderr
+    assert "warning" not in result.stderr, result.stderr
