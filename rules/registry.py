@@ -1,6 +1,7 @@
 """Rule kind name -> the module that implements it.
 
-Adding a kind is one module under ``rules/kinds/`` with a ``KIND`` and one line here.
+Adding a kind is one module under ``rules/kinds/`` with a ``KIND`` and one line here
+(the holding windows are one kind with presets: one entry each, from ``KINDS``).
 """
 
 from __future__ import annotations
@@ -11,44 +12,44 @@ from rules.context import KindInfo
 from rules.kinds import (
     account_time,
     block,
-    call_window,
     email_batches,
     focus_time,
     go_live_prep,
     goals,
     health_drop,
-    internal_meetings,
+    holding_window,
     lunch,
     meeting_free_day,
     morning_proactive,
-    qbr_day,
     renewal_prep,
     silent_account,
     weekly_review,
     wrap_up,
 )
 
-_MODULES = (
-    morning_proactive,
-    email_batches,
-    lunch,
-    meeting_free_day,
-    call_window,
-    qbr_day,
-    internal_meetings,
-    focus_time,
-    goals,
-    account_time,
-    renewal_prep,
-    silent_account,
-    health_drop,
-    go_live_prep,
-    wrap_up,
-    weekly_review,
-    block,
+_WINDOWS = holding_window.KINDS
+
+_KINDS: tuple[KindInfo[Any], ...] = (
+    morning_proactive.KIND,
+    email_batches.KIND,
+    lunch.KIND,
+    meeting_free_day.KIND,
+    _WINDOWS["call_window"],
+    _WINDOWS["qbr_day"],
+    _WINDOWS["internal_meetings"],
+    focus_time.KIND,
+    goals.KIND,
+    account_time.KIND,
+    renewal_prep.KIND,
+    silent_account.KIND,
+    health_drop.KIND,
+    go_live_prep.KIND,
+    wrap_up.KIND,
+    weekly_review.KIND,
+    block.KIND,
 )
 
-KINDS: dict[str, KindInfo[Any]] = {module.KIND.name: module.KIND for module in _MODULES}
+KINDS: dict[str, KindInfo[Any]] = {kind.name: kind for kind in _KINDS}
 
 
 def kind_info(name: str) -> KindInfo[Any]:
