@@ -8,15 +8,15 @@ re-keys the others).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import Field
 
 from blocker.core.models import BlockRequest, Quadrant
-from rules.context import KindInfo, WeekContext
+from rules.context import KindDefaults, KindInfo, WeekContext
 from rules.kinds._common import week_request
 from rules.spec import Account, RuleSpec
 
@@ -112,6 +112,25 @@ def trigger_requests(
         if req is not None:
             out.append(req)
     return out
+
+
+T = TypeVar("T", bound=AccountTriggerSpec)
+
+
+def trigger_kind(
+    name: str,
+    model: type[T],
+    defaults: KindDefaults,
+    triggers: Callable[[T, WeekContext], Iterable[Trigger]],
+) -> KindInfo[T]:
+    """A per-account trigger kind: ``triggers`` says which accounts fire and why,
+    :func:`trigger_requests` turns them into the week's requests."""
+
+    def expand(rule: T, ctx: WeekContext) -> list[BlockRequest]:
+        return trigger_requests(kind, rule, ctx, triggers(rule, ctx))
+
+    kind: KindInfo[T] = KindInfo(name=name, model=model, defaults=defaults, expand=expand)
+    return kind
 
 
 def early_days(ctx: WeekContext, count: int) -> list[date]:

@@ -11,9 +11,8 @@ from datetime import timedelta
 
 from pydantic import Field
 
-from blocker.core.models import BlockRequest
-from rules.context import KindDefaults, KindInfo, WeekContext
-from rules.kinds._accounts import AccountTriggerSpec, Trigger, candidates, trigger_requests
+from rules.context import KindDefaults, WeekContext
+from rules.kinds._accounts import AccountTriggerSpec, Trigger, candidates, trigger_kind
 from rules.kinds._common import minutes_field
 
 
@@ -41,19 +40,15 @@ def _triggers(rule: GoLivePrep, ctx: WeekContext) -> Iterator[Trigger]:
         )
 
 
-def _expand(rule: GoLivePrep, ctx: WeekContext) -> list[BlockRequest]:
-    return trigger_requests(KIND, rule, ctx, _triggers(rule, ctx))
-
-
-KIND = KindInfo(
-    name="go_live_prep",
-    model=GoLivePrep,
-    defaults=KindDefaults(
+KIND = trigger_kind(
+    "go_live_prep",
+    GoLivePrep,
+    KindDefaults(
         title="Go-live prep: {account} (live {go_live})",
         quadrant=1,
         category="proactive",
         color="#F4511E",
         priority=85,
     ),
-    expand=_expand,
+    _triggers,
 )

@@ -9,14 +9,13 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from blocker.core.models import BlockRequest
-from rules.context import KindDefaults, KindInfo, WeekContext
+from rules.context import KindDefaults, WeekContext
 from rules.kinds._accounts import (
     AccountTriggerSpec,
     Trigger,
     candidates,
     early_days,
-    trigger_requests,
+    trigger_kind,
 )
 
 
@@ -45,19 +44,15 @@ def _triggers(rule: HealthDrop, ctx: WeekContext) -> Iterator[Trigger]:
         )
 
 
-def _expand(rule: HealthDrop, ctx: WeekContext) -> list[BlockRequest]:
-    return trigger_requests(KIND, rule, ctx, _triggers(rule, ctx))
-
-
-KIND = KindInfo(
-    name="health_drop",
-    model=HealthDrop,
-    defaults=KindDefaults(
+KIND = trigger_kind(
+    "health_drop",
+    HealthDrop,
+    KindDefaults(
         title="Health drop: {account} (health {change})",
         quadrant=1,
         category="proactive",
         color="#C2185B",
         priority=80,
     ),
-    expand=_expand,
+    _triggers,
 )

@@ -12,9 +12,8 @@ from datetime import timedelta
 
 from pydantic import Field, field_validator
 
-from blocker.core.models import BlockRequest
-from rules.context import KindDefaults, KindInfo, WeekContext
-from rules.kinds._accounts import AccountTriggerSpec, Trigger, candidates, trigger_requests
+from rules.context import KindDefaults, WeekContext
+from rules.kinds._accounts import AccountTriggerSpec, Trigger, candidates, trigger_kind
 
 URGENT_PRIORITY = 95
 """Priority of a renewal prep within ``urgent_within`` days (the rule's own still wins)."""
@@ -61,19 +60,15 @@ def _triggers(rule: RenewalPrep, ctx: WeekContext) -> Iterator[Trigger]:
             )
 
 
-def _expand(rule: RenewalPrep, ctx: WeekContext) -> list[BlockRequest]:
-    return trigger_requests(KIND, rule, ctx, _triggers(rule, ctx))
-
-
-KIND = KindInfo(
-    name="renewal_prep",
-    model=RenewalPrep,
-    defaults=KindDefaults(
+KIND = trigger_kind(
+    "renewal_prep",
+    RenewalPrep,
+    KindDefaults(
         title="Renewal prep: {account} ({days} days)",
         quadrant=2,
         category="proactive",
         color="#D50000",
         priority=75,
     ),
-    expand=_expand,
+    _triggers,
 )

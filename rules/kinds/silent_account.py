@@ -13,14 +13,13 @@ from datetime import date
 
 from pydantic import Field
 
-from blocker.core.models import BlockRequest
-from rules.context import KindDefaults, KindInfo, WeekContext
+from rules.context import KindDefaults, WeekContext
 from rules.kinds._accounts import (
     AccountTriggerSpec,
     Trigger,
     candidates,
     early_days,
-    trigger_requests,
+    trigger_kind,
 )
 from rules.kinds._common import minutes_field
 from rules.spec import Account
@@ -61,19 +60,15 @@ def _triggers(rule: SilentAccount, ctx: WeekContext) -> Iterator[Trigger]:
         )
 
 
-def _expand(rule: SilentAccount, ctx: WeekContext) -> list[BlockRequest]:
-    return trigger_requests(KIND, rule, ctx, _triggers(rule, ctx))
-
-
-KIND = KindInfo(
-    name="silent_account",
-    model=SilentAccount,
-    defaults=KindDefaults(
+KIND = trigger_kind(
+    "silent_account",
+    SilentAccount,
+    KindDefaults(
         title="Silent account: {account} (no contact since {last_contact})",
         quadrant=2,
         category="proactive",
         color="#FF6D00",
         priority=65,
     ),
-    expand=_expand,
+    _triggers,
 )
