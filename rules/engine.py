@@ -11,8 +11,6 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime
 
-import holidays as holidays_lib
-
 from blocker.core.models import BlockRequest, Category, Interval, TierTarget, WeekSpec
 from blocker.core.weeks import week_dates, week_of
 from rules.context import WeekContext
@@ -20,29 +18,15 @@ from rules.keys import assign_keys, key_aliases
 from rules.kinds.meeting_free_day import MeetingFreeDay, free_dates
 from rules.money import arr_band
 from rules.registry import KINDS
-from rules.spec import HolidaySpec, Rules, RuleSpec
+from rules.spec import Rules, RuleSpec
 from rules.timeparse import WEEKDAYS, TimeRange
-
-
-def holiday_dates(spec: HolidaySpec | None, days: list[date]) -> dict[date, str]:
-    """Public holidays among ``days`` (name by date), from the ``holidays`` package."""
-    if spec is None or not days:
-        return {}
-    years = sorted({d.year for d in days})
-    calendar = holidays_lib.country_holidays(spec.country, subdiv=spec.subdivision, years=years)
-    return {d: str(calendar.get(d)) for d in days if d in calendar}
+from rules.workdays import holiday_dates as holiday_dates
+from rules.workdays import working_hours_on
 
 
 def workdays(rules: Rules, week: str) -> dict[date, TimeRange]:
     """Working hours per date of ``week``; days off and public holidays are absent."""
-    days = week_dates(week)
-    off = holiday_dates(rules.holidays, days)
-    out: dict[date, TimeRange] = {}
-    for day in days:
-        hours = rules.working_hours.for_day(WEEKDAYS[day.weekday()])
-        if hours is not None and day not in off:
-            out[day] = hours
-    return out
+    return working_hours_on(rules, week_dates(week))
 
 
 def generation_day(rules: Rules, today: date) -> date:

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-import holidays as holidays_lib
-
 from rules.spec import Rules
 from rules.timeparse import WEEKDAYS
+from rules.workdays import working_hours_on
 
 Per = Literal["week", "month", "quarter"]
 
@@ -75,15 +74,8 @@ def periods_touching(per: Per, days: Iterable[date]) -> list[Period]:
 
 def working_dates(rules: Rules, first: date, last: date) -> list[date]:
     """Working days from ``first`` to ``last``: working hours set, not a holiday."""
-    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    spec = rules.holidays
-    off: set[date] = set()
-    if spec is not None:
-        years = sorted({d.year for d in days})
-        calendar = holidays_lib.country_holidays(spec.country, subdiv=spec.subdivision, years=years)
-        off = {d for d in days if d in calendar}
-    hours = rules.working_hours
-    return [d for d in days if d not in off and hours.for_day(WEEKDAYS[d.weekday()]) is not None]
+    days = (first + timedelta(days=i) for i in range((last - first).days + 1))
+    return list(working_hours_on(rules, days))
 
 
 def share_out(total: int, unit: int, weights: list[tuple[date, int]]) -> dict[date, int]:
