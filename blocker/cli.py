@@ -164,8 +164,9 @@ def _contacts(
     config: Path, rules: Any, week: str, files: list[Path], clock: Clock
 ) -> tuple[dict[str, date], dict[str, int]]:
     """Last contact per account and the recent meetings per tier, from the .ics files,
-    judged as a sync judges them (Runtime.calendar_facts)."""
-    from blocker.actuals import HISTORY_DAYS, DomainIndex, last_contacts, tier_meetings
+    judged as a sync judges them (:mod:`blocker.calendar_facts`)."""
+    from blocker.actuals import HISTORY_DAYS
+    from blocker.calendar_facts import calendar_facts
     from blocker.core.models import Interval
     from blocker.runtime import generation_of
 
@@ -174,13 +175,7 @@ def _contacts(
     now = min(clock(), start)
     window = Interval(now - timedelta(days=HISTORY_DAYS), now)
     past = _read_ics(rules, _ics_files(rules, files), window)
-    index = DomainIndex(rules.accounts, tuple(rules.owner.email_domains))
-    generated = generation_of(rules, start)
-    recent = Interval(generated - timedelta(days=7), generated)
-    return (
-        last_contacts(past, index, before=now, timezone=rules.timezone),
-        tier_meetings(past, index, recent),
-    )
+    return calendar_facts(rules, past, before=now, generated=generation_of(rules, start))
 
 
 @app.command()
