@@ -20,8 +20,6 @@ run, when the daily full read of the week and its history is due.
 from __future__ import annotations
 
 import contextlib
-import json
-import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -31,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from benchmarks.common import ROOT, Options, save, table
+from benchmarks.common import Options, save, table
 from blocker.core.models import Block
 
 WEEK = "2026-W49"
@@ -39,7 +37,6 @@ ZONE = ZoneInfo("America/New_York")
 SUNDAY = datetime(2026, 11, 29, 12, 0, tzinfo=ZONE)  # the Sunday before the week
 TARGETS = {"Google": (3, 1, 2), "Microsoft Graph": (5, 1, 3)}
 BATCH = {"Google": 50, "Microsoft Graph": 20}
-CALLBACK = "http://127.0.0.1:9/oauth/microsoft/callback"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,43 +70,21 @@ class Harness:
         return Runtime.open(self.settings, self.rules, clock=fixed_clock(self.clock[0]))
 
 
-def _rules(folder: Path, provider: str) -> Path:
-    text = (ROOT / "config.example.yaml").read_text(encoding="utf-8")
-    head = text[: text.index("\ncalendars:")]
-    (folder / "rules.yaml").write_text(
-        head + f"\ncalendars:\n  - {{id: work, provider: {provider}}}\n", encoding="utf-8"
-    )
-    (folder / "examples").mkdir()
-    shutil.copy(ROOT / "examples" / "accounts.csv", folder / "examples" / "accounts.csv")
-    return folder / "rules.yaml"
-
-
-def _common(folder: Path) -> dict[str, Any]:
-    from blocker.store import TokenCipher
-
-    return {
-        "database_url": f"sqlite:///{folder / 'blocker.db'}",
-        "encryption_key": TokenCipher.generate_key(),
-        "public_base_url": "http://127.0.0.1:9",  # unreachable: no push channel
-    }
-
-
 @contextlib.contextmanager
 def google() -> Iterator[Harness]:
-    from blocker.connect import Connector
     from blocker.settings import Settings
-    from providers.google_client import EVENTS_SCOPE
     from tests.fakes.google import run_fake_google
+    from tests.support.deployment import (
+        add_google_meeting,
+        connect_google,
+        example_rules,
+        google_settings,
+        store_settings,
+    )
 
     with tempfile.TemporaryDirectory() as tmp, run_fake_google(time_zone=ZONE.key) as fake:
         folder = Path(tmp)
-        settings = Settings(
-            **_common(folder),
-            google_client_id=fake.oauth.client_id,
-            google_client_secret=fake.oauth.client_secret,
-            google_token_uri=f"{fake.base_url}/token",
-            google_api_root=f"{fake.base_url}/",
-        )
+        settings = Settings(**store_settings(folder), **google_settings(fake))
 
         def detail() -> str:
             return ", ".join(
@@ -119,20 +94,12 @@ def google() -> Iterator[Harness]:
             )
 
         def add(start: datetime, end: datetime, title: str, organizer: str) -> None:
-            fake.add_event(
-                {
-                    "summary": title,
-                    "start": {"dateTime": start.isoformat()},
-                    "end": {"dateTime": end.isoformat()},
-                    "organizer": {"email": organizer},
-                    "attendees": [{"email": organizer, "responseStatus": "accepted"}],
-                }
-            )
+            add_google_meeting(fake, start, end, title, organizer)
 
         harness = Harness(
             "Google",
             settings,
-            _rules(folder, "google"),
+            example_rules(folder, "google"),
             lambda: len(fake.requests()),
             fake.clear_log,
             add,
@@ -140,12 +107,7 @@ def google() -> Iterator[Harness]:
         )
         runtime = harness.runtime()
         try:
-            blob = {
-                "refresh_token": fake.oauth.issue_refresh_token(EVENTS_SCOPE),
-                "scopes": [EVENTS_SCOPE],
-                "token_uri": f"{fake.base_url}/token",
-            }
-            Connector(runtime).store("work", "google", json.dumps(blob).encode(), "")
+            connect_google(runtime, fake)
         finally:
             runtime.close()
         yield harness
@@ -155,11 +117,16 @@ def google() -> Iterator[Harness]:
 def graph() -> Iterator[Harness]:
     import requests
 
-    from blocker.connect import Connector
     from blocker.settings import Settings
     from tests.fakes.microsoft.graph import FakeGraph
-    from tests.fakes.microsoft.identity import FakeIdentity, form_fields
+    from tests.fakes.microsoft.identity import FakeIdentity
     from tests.fakes.microsoft.server import TLSFiles, serve
+    from tests.support.deployment import (
+        connect_graph,
+        example_rules,
+        graph_settings,
+        store_settings,
+    )
 
     with contextlib.ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
@@ -168,19 +135,10 @@ def graph() -> Iterator[Harness]:
         identity.base_url = stack.enter_context(serve(identity.app, tls=tls))
         fake = FakeGraph()
         fake.base_url = stack.enter_context(serve(fake.app))
-        fake.token_ok = identity.state.token_valid
-        fake.token_scopes = identity.state.token_scopes
         session = stack.enter_context(requests.Session())
         session.trust_env = False
         session.verify = str(tls.ca_file)
-        settings = Settings(
-            **_common(folder),
-            microsoft_client_id=identity.state.client_id,
-            microsoft_client_secret=identity.state.client_secret,
-            microsoft_authority=identity.authority(),
-            microsoft_graph_root=fake.root,
-            microsoft_ca_bundle=tls.ca_file,
-        )
+        settings = Settings(**store_settings(folder), **graph_settings(identity, fake, tls.ca_file))
 
         def detail() -> str:
             top = [f"{m} {p.rsplit('/', 1)[-1]}" for m, p, b in fake.log.entries if not b]
@@ -192,7 +150,7 @@ def graph() -> Iterator[Harness]:
         harness = Harness(
             "Microsoft Graph",
             settings,
-            _rules(folder, "outlook"),
+            example_rules(folder, "outlook"),
             fake.log.http,
             fake.log.clear,
             add,
@@ -200,10 +158,7 @@ def graph() -> Iterator[Harness]:
         )
         runtime = harness.runtime()
         try:
-            connector = Connector(runtime)
-            url = connector.start_microsoft("work", CALLBACK)
-            _, fields = form_fields(session.get(url).text)
-            connector.finish_microsoft(fields)
+            connect_graph(runtime, session)
         finally:
             runtime.close()
         yield harness

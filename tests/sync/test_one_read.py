@@ -10,9 +10,7 @@ and a busy history costs no request of its own (issue 16 item 2).
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -27,29 +25,33 @@ import pytest
 import requests
 from pydantic import SecretStr
 
-from blocker.connect import Connector
 from blocker.core.clock import fixed_clock
 from blocker.core.errors import ProviderError
 from blocker.jobs import rebalance
 from blocker.runtime import Runtime
 from blocker.settings import Settings, env_name
-from blocker.store import TokenCipher
 from blocker.web.app import create_app
-from providers.google_client import EVENTS_SCOPE
-from tests.fakes.google import FakeGoogle, run_fake_google
+from tests.fakes.google import run_fake_google
 from tests.fakes.microsoft.fixtures import ms_graph, ms_identity, ms_session, ms_tls
 from tests.fakes.microsoft.graph import FakeGraph
-from tests.fakes.microsoft.identity import FakeIdentity, form_fields
+from tests.fakes.microsoft.identity import FakeIdentity
 from tests.fakes.microsoft.server import TLSFiles
 from tests.support.clock import TEST_NOW, next_week, subprocess_env, this_week
+from tests.support.deployment import (
+    add_google_meeting,
+    connect_google,
+    connect_graph,
+    example_rules,
+    google_settings,
+    graph_settings,
+    store_settings,
+)
 from tests.support.server import base_url_of, loopback_socket, start_server
 
 __all__ = ["ms_graph", "ms_identity", "ms_session", "ms_tls"]
 
-ROOT = Path(__file__).resolve().parents[2]
 BLOCKER = Path(sys.executable).parent / "blocker"
 TOKEN = "one-read-api-t0ken"
-CALLBACK = "http://127.0.0.1:9/oauth/microsoft/callback"
 
 
 @dataclass
@@ -133,74 +135,31 @@ def _env(settings: Settings) -> dict[str, str]:
     return out
 
 
-def _rules(tmp_path: Path, provider: str) -> Path:
-    text = (ROOT / "config.example.yaml").read_text(encoding="utf-8")
-    text = (
-        text[: text.index("\ncalendars:")]
-        + f"\ncalendars:\n  - {{id: work, provider: {provider}}}\n"
-    )
-    (tmp_path / "rules.yaml").write_text(text, encoding="utf-8")
-    (tmp_path / "examples").mkdir()
-    shutil.copy(ROOT / "examples" / "accounts.csv", tmp_path / "examples" / "accounts.csv")
-    return tmp_path / "rules.yaml"
-
-
 def _common(tmp_path: Path) -> dict[str, Any]:
-    return {
-        "database_url": f"sqlite:///{tmp_path / 'blocker.db'}",
-        "encryption_key": TokenCipher.generate_key(),
-        "api_token": TOKEN,
-        "public_base_url": "http://127.0.0.1:9",  # unreachable: polling, no push
-    }
+    return {**store_settings(tmp_path), "api_token": TOKEN}
 
 
 @pytest.fixture
 def google(tmp_path: Path) -> Iterator[Deployment]:
     with run_fake_google(time_zone="America/New_York") as fake:
-        settings = Settings(
-            **_common(tmp_path),
-            google_client_id=fake.oauth.client_id,
-            google_client_secret=fake.oauth.client_secret,
-            google_auth_uri=f"{fake.base_url}/o/oauth2/auth",
-            google_token_uri=f"{fake.base_url}/token",
-            google_api_root=f"{fake.base_url}/",
-        )
+        settings = Settings(**_common(tmp_path), **google_settings(fake))
         deployment = Deployment(
             settings,
-            _rules(tmp_path, "google"),
+            example_rules(tmp_path, "google"),
             this_week(),
             lambda: len(fake.requests()),
             fake.clear_log,
-            lambda start, end, title, organizer: _google_meeting(
+            lambda start, end, title, organizer: add_google_meeting(
                 fake, start, end, title, organizer
             ),
             50,
         )
         runtime = deployment.runtime()
         try:
-            blob = {
-                "refresh_token": fake.oauth.issue_refresh_token(EVENTS_SCOPE),
-                "scopes": [EVENTS_SCOPE],
-                "token_uri": f"{fake.base_url}/token",
-            }
-            Connector(runtime).store("work", "google", json.dumps(blob).encode(), "")
+            connect_google(runtime, fake)
         finally:
             runtime.close()
         yield deployment
-
-
-def _google_meeting(
-    fake: FakeGoogle, start: datetime, end: datetime, title: str, organizer: str
-) -> None:
-    fake.add_event(
-        {
-            "summary": title,
-            "start": {"dateTime": start.isoformat()},
-            "end": {"dateTime": end.isoformat()},
-            "organizer": {"email": organizer},
-            "attendees": [{"email": organizer, "responseStatus": "accepted"}],
-        }
-    )
 
 
 @pytest.fixture
@@ -211,15 +170,8 @@ def graph(
     ms_tls: TLSFiles,
     ms_session: requests.Session,
 ) -> Deployment:
-    ms_graph.token_ok = ms_identity.state.token_valid
-    ms_graph.token_scopes = ms_identity.state.token_scopes
     settings = Settings(
-        **_common(tmp_path),
-        microsoft_client_id=ms_identity.state.client_id,
-        microsoft_client_secret=ms_identity.state.client_secret,
-        microsoft_authority=ms_identity.authority(),
-        microsoft_graph_root=ms_graph.root,
-        microsoft_ca_bundle=ms_tls.ca_file,
+        **_common(tmp_path), **graph_settings(ms_identity, ms_graph, ms_tls.ca_file)
     )
 
     def meeting(start: datetime, end: datetime, title: str, organizer: str) -> None:
@@ -227,7 +179,7 @@ def graph(
 
     deployment = Deployment(
         settings,
-        _rules(tmp_path, "outlook"),
+        example_rules(tmp_path, "outlook"),
         this_week(),
         ms_graph.log.http,
         ms_graph.log.clear,
@@ -236,10 +188,7 @@ def graph(
     )
     runtime = deployment.runtime()
     try:
-        connector = Connector(runtime)
-        url = connector.start_microsoft("work", CALLBACK)
-        _, fields = form_fields(ms_session.get(url).text)
-        connector.finish_microsoft(fields)
+        connect_graph(runtime, ms_session)
     finally:
         runtime.close()
     return deployment
@@ -308,22 +257,11 @@ def test_a_no_op_is_one_request_from_the_cli_the_api_and_a_webhook_job(
 
 def test_a_failed_read_is_recorded_once(tmp_path: Path) -> None:
     with run_fake_google(time_zone="America/New_York") as fake:
-        settings = Settings(
-            **_common(tmp_path),
-            google_client_id=fake.oauth.client_id,
-            google_client_secret=fake.oauth.client_secret,
-            google_token_uri=f"{fake.base_url}/token",
-            google_api_root=f"{fake.base_url}/",
-        )
-        rules = _rules(tmp_path, "google")
+        settings = Settings(**_common(tmp_path), **google_settings(fake))
+        rules = example_rules(tmp_path, "google")
         runtime = Runtime.open(settings, rules, clock=fixed_clock(TEST_NOW))
         try:
-            blob = {
-                "refresh_token": fake.oauth.issue_refresh_token(EVENTS_SCOPE),
-                "scopes": [EVENTS_SCOPE],
-                "token_uri": f"{fake.base_url}/token",
-            }
-            Connector(runtime).store("work", "google", json.dumps(blob).encode(), "")
+            connect_google(runtime, fake)
             fake.fail_next(1, 404, "notFound")
             with pytest.raises(ProviderError):
                 runtime.sync(None, "work", this_week(), trigger="cli")
