@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-import providers.google
+import providers.google_writes
 from blocker.core.errors import ProviderError
 from blocker.core.models import EventDraft
 from providers.base import Write
@@ -27,7 +27,7 @@ def test_a_mapping_bug_in_a_batch_write_is_a_traceback_not_a_failed_write(
 ) -> None:
     good = provider.write_batch([Write("create", draft("before"))])
     assert not isinstance(good[0], ProviderError)
-    monkeypatch.setattr(providers.google, "draft_body", _broken_body)
+    monkeypatch.setattr(providers.google_writes, "draft_body", _broken_body)
 
     with pytest.raises(KeyError, match="colorId"):
         provider.write_batch([Write("create", draft("a")), Write("create", draft("b", day=1))])
@@ -45,6 +45,6 @@ def test_a_mapping_bug_on_read_is_a_traceback(
     def broken(*_a: Any, **_kw: Any) -> Any:
         raise TypeError("unsupported operand type(s) for -: 'str' and 'datetime'")
 
-    monkeypatch.setattr(providers.google, "remote_event", broken)
+    monkeypatch.setattr(providers.google_writes, "remote_event", broken)
     with pytest.raises(TypeError, match="unsupported operand"):
         provider.update(made, draft("x", title="renamed"))
