@@ -1,7 +1,8 @@
 """The embedded default calendar: a local .ics file, no account needed.
 
 The file at ``path`` holds our blocks and whatever the user put there. The file
-is handled as a list of top-level components kept as raw text: our VEVENTs are
+is handled as a list of top-level components kept as raw text
+(:mod:`providers.ics_document`): our VEVENTs are
 rendered by :mod:`providers.ics`, every other component (foreign events,
 VTIMEZONEs, to-dos) is written back exactly as it was read, so we never change
 what is not ours. ``busy_files`` are read-only sources of foreign events.
@@ -29,7 +30,6 @@ import tempfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TypeVar
@@ -55,11 +55,8 @@ from blocker.core.models import (
 )
 from providers.base import CalendarProvider, Write, WriteResult
 from providers.ics import (
-    KEY_PROP,
-    UID_SUFFIX,
     IcsLimits,
     Owner,
-    calendar_text,
     default_header,
     etag_of,
     foreign_events,
@@ -67,102 +64,11 @@ from providers.ics import (
     parse_calendar,
     render_vevent,
 )
+from providers.ics_document import Chunk, Document, foreign_etags, split_document
 from providers.ics_expand import DEFAULT_ICS_LIMITS
 
 _T = TypeVar("_T")
 _TOKEN_PREFIX = "ics1."
-
-
-@dataclass
-class _Chunk:
-    """One top-level component as raw text (CRLF lines, ending in CRLF)."""
-
-    kind: str
-    text: str
-
-    @property
-    def unfolded(self) -> str:
-        return self.text.replace("\r\n ", "").replace("\r\n\t", "")
-
-    def prop(self, name: str) -> str | None:
-        """First value of a simple property of the component itself (UID, SEQUENCE)."""
-        prefix = name.upper()
-        for line in self.unfolded.split("\r\n")[1:]:
-            head, sep, value = line.partition(":")
-            if sep and head.split(";", 1)[0].upper() == prefix:
-                return value
-            if line.upper().startswith("BEGIN:"):
-                break  # a sub-component (VALARM) starts: its properties are not ours
-        return None
-
-    @property
-    def owned(self) -> bool:
-        return self.kind == "VEVENT" and self.prop(KEY_PROP) is not None
-
-    @property
-    def event_id(self) -> str | None:
-        uid = self.prop("UID")
-        return uid.removesuffix(UID_SUFFIX) if uid is not None else None
-
-
-@dataclass
-class _Document:
-    """A calendar file: VCALENDAR header lines and components, in file order."""
-
-    header: list[str]
-    chunks: list[_Chunk] = field(default_factory=list)
-
-    def text(self) -> str:
-        return calendar_text(self.header, (c.text for c in self.chunks))
-
-    def owned_index(self, event_id: str) -> int | None:
-        for index, chunk in enumerate(self.chunks):
-            if chunk.owned and chunk.event_id == event_id:
-                return index
-        return None
-
-    def has_foreign(self, event_id: str) -> bool:
-        return any(not c.owned and c.prop("UID") == event_id for c in self.chunks)
-
-
-def split_document(text: str, *, fallback_header: Sequence[str]) -> _Document:
-    """Split iCalendar text into header lines and raw component texts."""
-    physical = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    logical: list[str] = []
-    for line in physical:
-        if line[:1] in (" ", "\t") and logical:
-            logical[-1] += "\r\n" + line
-        elif line.strip():
-            logical.append(line)
-    header: list[str] = []
-    chunks: list[_Chunk] = []
-    calendars = depth = 0
-    current: list[str] = []
-    for line in logical:
-        upper = line.split("\r\n", 1)[0].upper()
-        if depth == 0:
-            if upper == "BEGIN:VCALENDAR":
-                depth, calendars = 1, calendars + 1
-            continue
-        if depth == 1:
-            if upper == "END:VCALENDAR":
-                depth = 0
-            elif upper.startswith("BEGIN:"):
-                depth, current = 2, [line]
-            elif calendars == 1:
-                header.append(line)
-            continue
-        current.append(line)
-        if upper.startswith("BEGIN:"):
-            depth += 1
-        elif upper.startswith("END:"):
-            depth -= 1
-            if depth == 1:
-                kind = current[0].split(":", 1)[1].strip().upper()
-                chunks.append(_Chunk(kind, "".join(f"{x}\r\n" for x in current)))
-    if calendars == 0:
-        header = list(fallback_header)
-    return _Document(header, chunks)
 
 
 class LocalCalendar(CalendarProvider):
@@ -217,7 +123,7 @@ class LocalCalendar(CalendarProvider):
         skipped: list[str] = []
         for source, path in calendars:
             calendar = self._parse(source.text(), path)
-            etags = _foreign_etags(source)
+            etags = foreign_etags(source)
             left_out: list[str] = []
             found = foreign_events(
                 calendar, window, zone, self._owner, etags, limits=self.limits, skipped=left_out
@@ -255,7 +161,7 @@ class LocalCalendar(CalendarProvider):
     def _write_batch(self, writes: Sequence[Write]) -> list[WriteResult]:
         """All writes under one lock and one atomic file replacement."""
 
-        def apply(doc: _Document) -> list[WriteResult]:
+        def apply(doc: Document) -> list[WriteResult]:
             results: list[WriteResult] = []
             for write in writes:
                 try:
@@ -275,28 +181,28 @@ class LocalCalendar(CalendarProvider):
 
         return self._mutate(apply)
 
-    def _create_in(self, doc: _Document, draft: EventDraft) -> RemoteEvent:
+    def _create_in(self, doc: Document, draft: EventDraft) -> RemoteEvent:
         index = doc.owned_index(draft.event_id)
         if index is not None:
             return self._owned(doc.chunks[index], self._write_zone(draft))
-        chunk = _Chunk("VEVENT", render_vevent(draft))
+        chunk = Chunk("VEVENT", render_vevent(draft))
         doc.chunks.append(chunk)
         return self._owned(chunk, self._write_zone(draft))
 
-    def _update_in(self, doc: _Document, current: RemoteEvent, draft: EventDraft) -> RemoteEvent:
+    def _update_in(self, doc: Document, current: RemoteEvent, draft: EventDraft) -> RemoteEvent:
         index = self._conditional(doc, current)
         old = doc.chunks[index]
         sequence = int(old.prop("SEQUENCE") or 0)
         text = render_vevent(draft, sequence=sequence)
         if text != old.text:
             text = render_vevent(draft, sequence=sequence + 1)
-        doc.chunks[index] = _Chunk("VEVENT", text)
+        doc.chunks[index] = Chunk("VEVENT", text)
         return self._owned(doc.chunks[index], self._write_zone(draft))
 
-    def _delete_in(self, doc: _Document, current: RemoteEvent) -> None:
+    def _delete_in(self, doc: Document, current: RemoteEvent) -> None:
         del doc.chunks[self._conditional(doc, current)]
 
-    def _conditional(self, doc: _Document, current: RemoteEvent) -> int:
+    def _conditional(self, doc: Document, current: RemoteEvent) -> int:
         """Index of the owned chunk ``current`` names, if its etag still holds."""
         index = doc.owned_index(current.event_id)
         if index is None:
@@ -316,7 +222,7 @@ class LocalCalendar(CalendarProvider):
 
     # -- file handling --------------------------------------------------------------------
 
-    def _mutate(self, change: Callable[[_Document], _T]) -> _T:
+    def _mutate(self, change: Callable[[Document], _T]) -> _T:
         with self._locked():
             doc = self._load()
             before = doc.text()
@@ -337,17 +243,17 @@ class LocalCalendar(CalendarProvider):
             finally:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
-    def _load(self) -> _Document:
+    def _load(self) -> Document:
         """The calendar file (empty if missing); refused if it is not a calendar, so a
         write never replaces some other file with calendar text."""
         if not self.path.exists() and not self.path.is_symlink():
-            return _Document(default_header(self.name))
+            return Document(default_header(self.name))
         text = self._read_text(self.path)
         if text.strip() and "BEGIN:VCALENDAR" not in text.upper():
             raise self._broken(self.path, "not an iCalendar file")
         return split_document(text, fallback_header=default_header(self.name))
 
-    def _load_busy(self, path: Path) -> _Document:
+    def _load_busy(self, path: Path) -> Document:
         return split_document(self._read_text(path), fallback_header=default_header(path.stem))
 
     def _read_text(self, path: Path) -> str:
@@ -359,7 +265,7 @@ class LocalCalendar(CalendarProvider):
         except UnicodeDecodeError as exc:
             raise self._broken(path, "not UTF-8") from exc
 
-    def _save(self, doc: _Document) -> None:
+    def _save(self, doc: Document) -> None:
         data = doc.text().encode("utf-8")
         mode = self.path.stat().st_mode & 0o777 if self.path.exists() else 0o600
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
@@ -380,7 +286,7 @@ class LocalCalendar(CalendarProvider):
         except ValueError as exc:
             raise self._broken(path, str(exc)) from exc
 
-    def _owned(self, chunk: _Chunk, zone: tzinfo) -> RemoteEvent:
+    def _owned(self, chunk: Chunk, zone: tzinfo) -> RemoteEvent:
         try:
             component = icalendar.Event.from_ical(chunk.text)
             return owned_event(component, etag_of(chunk.text), zone)
@@ -431,16 +337,6 @@ def _window_key(window: Interval) -> list[str]:
 
 def _utc(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
-
-
-def _foreign_etags(doc: _Document) -> dict[str, str]:
-    """Per UID, a hash over every component of that UID (a series and its overrides)."""
-    texts: dict[str, list[str]] = {}
-    for chunk in doc.chunks:
-        uid = chunk.prop("UID")
-        if chunk.kind == "VEVENT" and not chunk.owned and uid is not None:
-            texts.setdefault(uid, []).append(chunk.text)
-    return {uid: etag_of("".join(parts)) for uid, parts in texts.items()}
 
 
 __all__ = ["LocalCalendar", "split_document"]
