@@ -104,6 +104,7 @@ class GoogleWrites:
     _transport: httplib2.Http
 
     def _zone(self, name: object) -> ZoneInfo:
+        """The zone events are read in (ours, else the calendar's; reads use it too)."""
         for candidate in (self.time_zone, name, "UTC"):
             if candidate:
                 try:

@@ -27,6 +27,7 @@ from tests.e2e.conftest import (
 )
 from tests.fakes.google import FakeGoogle, run_fake_google
 from tests.support.clock import ticking_clock
+from tests.support.deployment import google_settings
 
 PUBLIC = "https://blocker.e2e.test"
 
@@ -35,16 +36,6 @@ PUBLIC = "https://blocker.e2e.test"
 def google(insecure_oauth: None) -> Iterator[FakeGoogle]:
     with run_fake_google(time_zone=TIMEZONE) as fake:
         yield fake
-
-
-def google_settings(fake: FakeGoogle) -> dict[str, Any]:
-    return {
-        "google_client_id": fake.oauth.client_id,
-        "google_client_secret": fake.oauth.client_secret,
-        "google_auth_uri": f"{fake.base_url}/o/oauth2/auth",
-        "google_token_uri": f"{fake.base_url}/token",
-        "google_api_root": f"{fake.base_url}/",
-    }
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """The Graph fake's recurring series as Microsoft documents them, over HTTP with httpx
-(what providers/outlook.py reads is covered by the provider contract)."""
+(what providers/outlook_read.py reads is covered by the provider contract)."""
 
 from __future__ import annotations
 
