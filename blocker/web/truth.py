@@ -22,6 +22,7 @@ from blocker.core.models import Op, Plan, RunRecord
 from blocker.outlook_state import COLOURS
 
 __all__ = [
+    "NOTICE",
     "Action",
     "BlockState",
     "ConnectionView",
@@ -31,6 +32,7 @@ __all__ = [
     "last_real_run",
     "moves_of_week",
     "plain",
+    "run_failures",
 ]
 
 PROVIDER_LABEL = {"google": "Google", "outlook": "Microsoft Outlook", "local": "file on disk"}
@@ -40,6 +42,7 @@ _PERMISSION = {COLOURS: "colours of blocks in Outlook"}
 
 # Internal words a user should never read, and what to say instead.
 _JARGON = (
+    (" or `blocker connect`", ""),
     ("invalid_grant", "access was withdrawn"),
     ("BLOCKER_API_TOKEN", "the service's sign-in token"),
     ("`blocker connect google`", "Connect on the dashboard"),
@@ -128,6 +131,23 @@ class ConnectionView:
     last_sync: str
 
 
+NOTICE = "notice: "
+"""Prefix of what a run record tells without having failed (the store and the sync
+engine keep such notices after the run's errors)."""
+
+
+def run_failures(run: RunRecord) -> list[str]:
+    """The errors of ``run`` that are failures: a run that only has notices (an event
+    left out, a colour fallback) did what it meant to and is not called failed."""
+    return [e for e in run.errors if not e.startswith(NOTICE)]
+
+
+def _withdrawn(provider_label: str) -> str:
+    """Why a calendar needs reconnecting, in words: the stored reason is the provider's
+    error (a refused token, an OAuth code) and names nothing the user can act on."""
+    return f"{provider_label} no longer lets csm-blocker use it (access was withdrawn or expired)"
+
+
 def last_real_run(runs: Iterable[RunRecord]) -> RunRecord | None:
     """The newest run that was not a dry run (runs come newest first)."""
     return next((r for r in runs if not r.dry_run), None)
@@ -164,9 +184,7 @@ def connection_views(
             reason = "csm-blocker has no access to this calendar yet"
         elif conn.status == "needs_reconnect" or isinstance(failed_error, ReconnectRequired):
             state, label = "needs_reconnect", "needs reconnecting"
-            reason = plain(
-                conn.status_reason or (failed_error.user_message() if failed_error else "")
-            )
+            reason = _withdrawn(PROVIDER_LABEL.get(cal.provider, cal.provider))
         else:
             state, label = "connected", "connected"
         if failed_error is not None and state in ("local", "connected"):
@@ -206,8 +224,15 @@ def actions(
     last_runs: Mapping[str, RunRecord | None],
     fallbacks: Mapping[str, Sequence[Any]],
     shown: str,
+    pending: bool = True,
 ) -> list[Action]:
-    """What needs action, most blocking first; empty when everything is well."""
+    """What needs action, most blocking first; empty when everything is well.
+
+    ``pending``: the page's own read of ``shown`` left something to write (or failed).
+    A failed last sync whose calendar now matches the plan anyway (the user
+    reconnected, say, and nothing changed since) asks for nothing: its record stays
+    in the run history, but Sync now would write nothing.
+    """
     out: list[Action] = []
     for v in views:
         if v.state in ("needs_reconnect", "not_connected"):
@@ -241,11 +266,12 @@ def actions(
             )
         )
     run = last_runs.get(shown)
-    if run is not None and run.errors and not any(a.kind == "reconnect" for a in out):
+    failures = run_failures(run) if run is not None else []
+    if failures and pending and not any(a.kind == "reconnect" for a in out):
         out.append(
             Action(
                 "sync_failed",
-                f"The last sync of {shown} failed: {plain(run.errors[0])}",
+                f"The last sync of {shown} failed: {plain(failures[0])}",
                 "Sync now",
                 sync=True,
             )

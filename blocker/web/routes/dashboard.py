@@ -22,6 +22,7 @@ from blocker.web.schemas import OpOut, PlanOut, RunOut
 from blocker.web.services import read_week, sync_calendars
 from blocker.web.sessions import check_post, csrf_of, session_of, to_login
 from blocker.web.truth import (
+    NOTICE,
     actions,
     block_states,
     connection_views,
@@ -69,6 +70,8 @@ def _run(run: RunOut, tz: ZoneInfo) -> dict[str, Any]:
     summary = ", ".join(f"{n} {a}d" for a, n in counts.items() if n) or "no changes"
     return {
         **run.model_dump(),
+        "errors": [plain(e) for e in run.errors],
+        "failed": any(not e.startswith(NOTICE) for e in run.errors),
         "trigger_label": _TRIGGER.get(run.trigger, "automatic"),
         "when": f"{run.started_at.astimezone(tz):%a %d %b %H:%M}",
         "summary": summary,
@@ -158,6 +161,7 @@ def _dashboard(
         last_runs,
         {cal: runtime.store.fallbacks(cal) for cal in runtime.calendar_ids()},
         calendar,
+        pending=result is None or bool(result.ops),
     )
     days = week_dates(week)
     here = f"/?week={quote(week)}&calendar={quote(calendar, safe='')}"
