@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from blocker.connections import KINDS, kind_label
 from blocker.core.errors import BlockerError, ReconnectRequired
 from blocker.core.models import Op, Plan, RunRecord
 from blocker.outlook_state import COLOURS
@@ -28,6 +29,8 @@ __all__ = [
     "ConnectionView",
     "actions",
     "block_states",
+    "connect_buttons",
+    "connect_url",
     "connection_views",
     "last_real_run",
     "moves_of_week",
@@ -35,8 +38,15 @@ __all__ = [
     "run_failures",
 ]
 
-PROVIDER_LABEL = {"google": "Google", "outlook": "Microsoft Outlook", "local": "file on disk"}
-_CONNECT = {"google": "/connect/google", "outlook": "/connect/microsoft"}
+
+def connect_url(provider: str) -> str | None:
+    """The sign-in page of a kind with one (``/connect/<route>``), from the registry."""
+    kind = KINDS.get(provider)
+    if kind is None or kind.connect is None or kind.connect_route is None:
+        return None
+    return f"/connect/{kind.connect_route}"
+
+
 _PERMISSION = {COLOURS: "colours of blocks in Outlook"}
 """Fallbacks a new consent fixes: the user is asked to reconnect and allow the permission."""
 
@@ -142,6 +152,12 @@ def run_failures(run: RunRecord) -> list[str]:
     return [e for e in run.errors if not e.startswith(NOTICE)]
 
 
+def connect_buttons(views: Sequence[ConnectionView]) -> list[tuple[str, str]]:
+    """(label, sign-in URL) of each kind with a sign-in that the rules' calendars use."""
+    kinds = sorted({v.provider for v in views if connect_url(v.provider) is not None})
+    return [(kind_label(k), str(connect_url(k))) for k in kinds]
+
+
 def _withdrawn(provider_label: str) -> str:
     """Why a calendar needs reconnecting, in words: the stored reason is the provider's
     error (a refused token, an OAuth code) and names nothing the user can act on."""
@@ -169,7 +185,7 @@ def connection_views(
     views = []
     for cal in runtime.rules.calendars:
         conn = stored.get(cal.id)
-        url = _CONNECT.get(cal.provider)
+        url = connect_url(cal.provider)
         url = f"{url}?calendar={quote(cal.id, safe='')}" if url else None
         run = last_runs.get(cal.id)
         failed_error = read_error if cal.id == shown else None
@@ -184,7 +200,7 @@ def connection_views(
             reason = "csm-blocker has no access to this calendar yet"
         elif conn.status == "needs_reconnect" or isinstance(failed_error, ReconnectRequired):
             state, label = "needs_reconnect", "needs reconnecting"
-            reason = _withdrawn(PROVIDER_LABEL.get(cal.provider, cal.provider))
+            reason = _withdrawn(kind_label(cal.provider))
         else:
             state, label = "connected", "connected"
         if failed_error is not None and state in ("local", "connected"):
@@ -195,7 +211,7 @@ def connection_views(
             ConnectionView(
                 id=cal.id,
                 provider=cal.provider,
-                provider_label=PROVIDER_LABEL.get(cal.provider, cal.provider),
+                provider_label=kind_label(cal.provider),
                 state=state,
                 label=label,
                 reason=reason,
@@ -244,8 +260,9 @@ def actions(
     for v in views:
         for fb in fallbacks.get(v.id, ()):
             what = _PERMISSION.get(fb.capability)
-            if what is not None and v.action_url is None and v.provider in _CONNECT:
-                url = _CONNECT[v.provider] + f"?calendar={quote(v.id, safe='')}"
+            start = connect_url(v.provider)
+            if what is not None and v.action_url is None and start is not None:
+                url = start + f"?calendar={quote(v.id, safe='')}"
                 out.append(
                     Action(
                         "permission",

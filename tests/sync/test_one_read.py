@@ -237,9 +237,9 @@ def graph(
     runtime = deployment.runtime()
     try:
         connector = Connector(runtime)
-        url = connector.start_microsoft("work", CALLBACK)
+        url = connector.start("outlook", "work", CALLBACK)
         _, fields = form_fields(ms_session.get(url).text)
-        connector.finish_microsoft(fields)
+        connector.finish("outlook", fields)
     finally:
         runtime.close()
     return deployment

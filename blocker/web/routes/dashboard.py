@@ -25,6 +25,7 @@ from blocker.web.truth import (
     NOTICE,
     actions,
     block_states,
+    connect_buttons,
     connection_views,
     last_real_run,
     moves_of_week,
@@ -34,7 +35,6 @@ from blocker.web.truth import (
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
 
-_CONNECT = {"google": "/connect/google", "outlook": "/connect/microsoft"}
 _TRIGGER = {
     "api": "you asked",
     "cli": "from the terminal",
@@ -198,7 +198,7 @@ def _dashboard(
         preview=preview,
         moved=_moved(runtime, calendar, week, tz, moved_from),
         connections=views,
-        providers_used=sorted({v.provider for v in views if v.provider in _CONNECT}),
+        connect_new=connect_buttons(views),
         runs=[_run(RunOut.of(r), tz) for r in runtime.store.runs(None, 10)],
     )
 
