@@ -201,9 +201,9 @@ def graph() -> Iterator[Harness]:
         runtime = harness.runtime()
         try:
             connector = Connector(runtime)
-            url = connector.start_microsoft("work", CALLBACK)
+            url = connector.start("outlook", "work", CALLBACK)
             _, fields = form_fields(session.get(url).text)
-            connector.finish_microsoft(fields)
+            connector.finish("outlook", fields)
         finally:
             runtime.close()
         yield harness
