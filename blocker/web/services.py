@@ -1,4 +1,4 @@
-"""What the routes do, once: sync, preview and score a week of a calendar.
+"""What the routes do, once: sync, preview and score a week of a calendar, save rules.
 
 The JSON API (``routes/sync.py``, ``routes/plan.py``, ``routes/scorecard.py``) and
 the pages (``routes/dashboard.py``, the trend) call these functions, never one
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from blocker.actuals import measure
-from blocker.core.errors import BlockerError
+from blocker.core.errors import BlockerError, Problem, RulesError
 from blocker.core.weeks import week_window
 from blocker.report import scorecard, scorecard_to_dict
 from blocker.runtime import Preview, Runtime, domain_index
@@ -22,7 +22,31 @@ from blocker.web.schemas import CalendarSyncOut, OpOut, SyncResponse
 
 log = logging.getLogger(__name__)
 
-__all__ = ["WeekView", "plan_card", "read_week", "sync_calendars", "week_card"]
+__all__ = [
+    "WeekView",
+    "plan_card",
+    "read_week",
+    "rules_name",
+    "sync_calendars",
+    "update_rules",
+    "week_card",
+]
+
+
+def rules_name(runtime: Runtime) -> str:
+    """The rules file as located errors name it."""
+    return str(runtime.rules_path) if runtime.rules_path is not None else "rules.yaml"
+
+
+def update_rules(runtime: Runtime, text: str) -> int:
+    """``runtime.update_rules``, with YAML nested too deep to parse as a located
+    RulesError (PyYAML recurses once per level) instead of a server error."""
+    try:
+        return runtime.update_rules(text)
+    except RecursionError:
+        raise RulesError(
+            [Problem(rules_name(runtime), 1, 1, "the YAML is nested too deeply to read")]
+        ) from None
 
 
 def sync_calendars(
