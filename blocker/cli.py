@@ -444,7 +444,13 @@ def _actual_tables(actual: dict[str, Any]) -> list[Any]:
 
 @app.command()
 def connect(
-    provider: Annotated[str, typer.Argument(help="google or outlook")],
+    provider: Annotated[
+        str,
+        typer.Argument(
+            help="The calendar kind to sign in to, as the rules' `provider:` names it "
+            "(a kind with a sign-in; a wrong one is answered with the list)."
+        ),
+    ],
     config: ConfigOpt = Path("config.example.yaml"),
     calendar: Annotated[str | None, typer.Option(help="Calendar id from the rules.")] = None,
     port: Annotated[
@@ -455,11 +461,13 @@ def connect(
         ),
     ] = 0,
 ) -> None:
-    """Connect a Google or Outlook calendar once via OAuth (opens the browser)."""
+    """Connect a calendar once via OAuth (opens the browser)."""
     from blocker.connect import connect_from_terminal
+    from blocker.connections import connectable
 
-    if provider not in ("google", "outlook"):
-        err.print("error: provider must be google or outlook")
+    kinds = [kind.name for kind in connectable()]
+    if provider not in kinds:
+        err.print(f"error: provider must be {' or '.join(kinds)}")
         raise typer.Exit(2)
     try:
         connect_from_terminal(_settings(), config, provider, calendar, port=port)

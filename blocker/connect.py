@@ -1,11 +1,12 @@
-"""Connecting a Google or Outlook calendar once, framework-free: web routes and CLI share it.
+"""Connecting a calendar once, framework-free: web routes and CLI share it.
 
-The dance: :meth:`Connector.start` makes the authorization URL and keeps what the
-callback needs (Google: ``state`` + PKCE ``code_verifier``; Microsoft: msal's
-flow dict) in a short-lived server-side map keyed by ``state``; the callback
-hands back ``state`` and the code, and :meth:`Connector.finish_google` /
-:meth:`Connector.finish_microsoft` redeem them only for a state this process
-issued in the last few minutes (one use each). The tokens are stored encrypted
+The dance: :meth:`Connector.start` asks the kind's sign-in
+(:class:`blocker.connections.ConnectFlow`, registered with the kind) for the
+authorization URL and keeps what the callback needs (Google: the PKCE
+``code_verifier``; Microsoft: msal's flow dict) in a short-lived server-side map
+keyed by ``state``; the callback hands back ``state`` and the code, and
+:meth:`Connector.finish` redeems them only for a state this process issued in the
+last few minutes (one use each). The tokens are stored encrypted
 in the calendar's connection, and the push channel (Google ``events.watch`` /
 Graph subscription) is opened; when push cannot be had (no public https URL,
 say) the connection says so and the fallback poll keeps the calendar in step.
@@ -26,29 +27,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from blocker.connections import close_channel, open_channel
-from blocker.connections.google import GOOGLE_CALLBACK, google_settings
-from blocker.connections.kind import callback_url
-from blocker.connections.outlook import MICROSOFT_CALLBACK, microsoft_auth
-from blocker.core.errors import BlockerError, SettingsError
+from blocker.connections import close_channel, connectable_kind, open_channel
+from blocker.connections.kind import ConnectError, ConnectFlow, Kept, callback_url
+from blocker.core.errors import BlockerError
 from blocker.runtime import Runtime
 from blocker.settings import Settings
-from providers.google_oauth import authorization_url, exchange_code
-from providers.outlook_auth import account_of
 
 log = logging.getLogger("blocker.connect")
 
-RemoteKind = Literal["google", "outlook"]
 FLOW_TTL_SECONDS = 600.0
-
-
-class ConnectError(BlockerError):
-    """The sign-in could not be completed; the user starts it again."""
-
-    hint = "start the connection again from the dashboard or `blocker connect`"
 
 
 class UnknownState(ConnectError):
@@ -59,12 +49,12 @@ class UnknownState(ConnectError):
 class PendingFlow:
     """What the callback of one sign-in needs; never leaves the server."""
 
-    provider: RemoteKind
+    provider: str
     calendar_id: str
     redirect_uri: str
     expires_at: float
-    code_verifier: str | None = None
-    ms_flow: Mapping[str, Any] | None = None
+    kept: Kept = field(default_factory=dict)
+    """What the kind's ``finish`` needs (a PKCE verifier, msal's flow dict)."""
 
 
 class FlowStore:
@@ -88,7 +78,7 @@ class FlowStore:
                 del self._flows[key]
             self._flows[state] = flow
 
-    def take(self, state: str | None, provider: RemoteKind) -> PendingFlow:
+    def take(self, state: str | None, provider: str) -> PendingFlow:
         """The flow issued for ``state``, removed; UnknownState if none is valid."""
         with self._lock:
             flow = self._flows.pop(state, None) if state else None
@@ -108,7 +98,7 @@ class Connected:
     """The outcome of a sign-in: stored, and whether push notifications will come."""
 
     calendar_id: str
-    provider: RemoteKind
+    provider: str
     account: str
     push: bool
     note: str = ""
@@ -123,7 +113,7 @@ class Connector:
 
     # -- which calendar ------------------------------------------------------------------
 
-    def calendar_for(self, provider: RemoteKind, calendar_id: str | None) -> str:
+    def calendar_for(self, provider: str, calendar_id: str | None) -> str:
         """The rules' calendar to connect: the one named, else the first of ``provider``."""
         matching = [c.id for c in self.runtime.rules.calendars if c.provider == provider]
         if calendar_id is None:
@@ -138,78 +128,40 @@ class Connector:
             raise ConnectError(f"calendar {calendar_id!r} is a {cal.provider} calendar")
         return calendar_id
 
-    # -- Google ------------------------------------------------------------------------------
+    # -- the sign-in, whichever kind ----------------------------------------------------
 
-    def start_google(self, calendar_id: str | None = None, redirect_uri: str | None = None) -> str:
+    def start(
+        self, provider: str, calendar_id: str | None = None, redirect_uri: str | None = None
+    ) -> str:
         """The URL to send the user to; the callback must come back within the TTL."""
-
-        target = self.calendar_for("google", calendar_id)
-        redirect = redirect_uri or callback_url(self.runtime.settings, GOOGLE_CALLBACK)
-        dedicated = self.runtime.calendar(target).calendar not in (None, "", "primary")
-        url, state, verifier = authorization_url(
-            google_settings(self.runtime.settings), redirect, dedicated_calendar=dedicated
-        )
-        pending = PendingFlow("google", target, redirect, self.flows.deadline(), verifier)
-        self.flows.put(state, pending)
+        flow = _flow(provider)
+        target = self.calendar_for(provider, calendar_id)
+        redirect = redirect_uri or callback_url(self.runtime.settings, flow.callback)
+        url, state, kept = flow.start(self.runtime, target, redirect)
+        self.flows.put(state, PendingFlow(provider, target, redirect, self.flows.deadline(), kept))
         return url
 
-    def finish_google(
-        self, state: str | None, code: str | None, error: str | None = None
-    ) -> Connected:
-        """Redeem the callback's code, store the refresh token encrypted, open push."""
-
-        flow = self.flows.take(state, "google")
-        if error or not code:
-            raise ConnectError(f"Google sign-in did not complete: {error or 'no code returned'}")
-        assert state is not None and flow.code_verifier is not None
-        dedicated = self.runtime.calendar(flow.calendar_id).calendar not in (None, "", "primary")
-        blob = exchange_code(
-            google_settings(self.runtime.settings),
-            flow.redirect_uri,
-            code,
-            state,
-            flow.code_verifier,
-            dedicated_calendar=dedicated,
+    def finish(self, provider: str, params: Mapping[str, str]) -> Connected:
+        """Redeem the callback (its query or form) for ``state`` issued here, store the
+        tokens encrypted, open push."""
+        flow = self.flows.take(params.get("state"), provider)
+        blob, account = _flow(provider).finish(
+            self.runtime, flow.calendar_id, flow.redirect_uri, flow.kept, params
         )
-        return self.store(flow.calendar_id, "google", blob, account="")
-
-    # -- Microsoft ---------------------------------------------------------------------------
-
-    def start_microsoft(
-        self, calendar_id: str | None = None, redirect_uri: str | None = None
-    ) -> str:
-        target = self.calendar_for("outlook", calendar_id)
-        redirect = redirect_uri or callback_url(self.runtime.settings, MICROSOFT_CALLBACK)
-        ms_flow = microsoft_auth(self.runtime.settings, redirect).start()
-        pending = PendingFlow(
-            "outlook", target, redirect, self.flows.deadline(), ms_flow=dict(ms_flow)
-        )
-        self.flows.put(str(ms_flow["state"]), pending)
-        return str(ms_flow["auth_uri"])
-
-    def finish_microsoft(self, params: Mapping[str, str]) -> Connected:
-        """Redeem the (form-posted) callback through msal; store its token cache encrypted."""
-
-        flow = self.flows.take(params.get("state"), "outlook")
-        if "error" in params:
-            detail = params.get("error_description") or params["error"]
-            raise ConnectError(f"Microsoft sign-in did not complete: {detail}")
-        assert flow.ms_flow is not None
-        auth = microsoft_auth(self.runtime.settings, flow.redirect_uri)
-        blob = auth.finish(flow.ms_flow, params)
-        account = account_of(blob) or {}
-        return self.store(flow.calendar_id, "outlook", blob, str(account.get("username", "")))
+        return self.store(flow.calendar_id, provider, blob, account)
 
     # -- storing, push, disconnecting ----------------------------------------------------
 
-    def store(self, calendar_id: str, provider: RemoteKind, blob: bytes, account: str) -> Connected:
+    def store(self, calendar_id: str, provider: str, blob: bytes, account: str) -> Connected:
         """Save the tokens (encrypted by the store), mark connected, (re)open push."""
         runtime = self.runtime
         cal = runtime.calendar(calendar_id)
+        if cal.provider != provider:
+            raise ConnectError(f"calendar {calendar_id!r} is a {cal.provider} calendar")
         runtime.store.upsert_connection(
             calendar_id,
             user_email=runtime.owner_email(),
-            provider=provider,
+            provider=cal.provider,
             account_label=account,
             provider_calendar_id=cal.calendar,
             tokens=blob,
@@ -238,7 +190,7 @@ class Connector:
                 runtime.store.disconnect(calendar_id)
 
 
-# -- the terminal: `blocker connect google|outlook` ---------------------------------------------
+# -- the terminal: `blocker connect <kind>` ---------------------------------------------
 
 
 _PAGE = (
@@ -302,6 +254,13 @@ class _LoopbackServer(HTTPServer):
         return self.params
 
 
+def _flow(provider: str) -> ConnectFlow:
+    """The sign-in of the kind ``provider`` (a SettingsError naming those that have one)."""
+    flow = connectable_kind(provider).connect
+    assert flow is not None
+    return flow
+
+
 def connect_from_terminal(
     settings: Settings,
     config_path: Path | None,
@@ -319,29 +278,18 @@ def connect_from_terminal(
     port by default; register ``http://127.0.0.1:PORT/oauth/...`` with the
     OAuth client if it insists on exact URIs, and pass that port).
     """
-    if provider not in ("google", "outlook"):
-        raise SettingsError(f"unknown provider {provider!r}: use google or outlook")
+    flow = _flow(provider)
     runtime = Runtime.open(settings, config_path)
-    path = GOOGLE_CALLBACK if provider == "google" else MICROSOFT_CALLBACK
-    server = _LoopbackServer(path, port)
+    server = _LoopbackServer(flow.callback, port)
     try:
         connector = Connector(runtime)
-        if provider == "google":
-            url = connector.start_google(calendar_id, server.url)
-        else:
-            url = connector.start_microsoft(calendar_id, server.url)
+        url = connector.start(provider, calendar_id, server.url)
         say(f"Open this address to connect {provider}:\n{url}")
         try:
             open_browser(url)
         except webbrowser.Error:
             say("(could not open a browser; open the address yourself)")
-        params = server.wait(timeout)
-        if provider == "google":
-            result = connector.finish_google(
-                params.get("state"), params.get("code"), params.get("error")
-            )
-        else:
-            result = connector.finish_microsoft(params)
+        result = connector.finish(provider, server.wait(timeout))
         say(f"Connected calendar {result.calendar_id!r}.")
         if result.note:
             say(result.note)

@@ -35,7 +35,7 @@ from blocker.actuals import (
     observe,
     on_calendar,
 )
-from blocker.connections import build_provider
+from blocker.connections import build_provider, require_settings
 from blocker.core.clock import Clock, system_clock
 from blocker.core.errors import (
     BlockerError,
@@ -183,7 +183,7 @@ class Runtime:
         return parse_rules(text, limits=limits)
 
     def _install(self, rules: Rules, text: str) -> None:
-        self.settings.require_for_providers(cal.provider for cal in rules.calendars)
+        require_settings(self.settings, (cal.provider for cal in rules.calendars))
         with self._rules_lock:
             self._rules = rules
             self._rules_text = text
@@ -238,7 +238,7 @@ class Runtime:
         """
         with self._rules_lock:
             rules = self._parse(text)
-            self.settings.require_for_providers(cal.provider for cal in rules.calendars)
+            require_settings(self.settings, (cal.provider for cal in rules.calendars))
             self._write_rules_file(text)
             version: int = self.store.save_rules_version(
                 text, keep=self.settings.rules_versions_kept

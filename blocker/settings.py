@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
@@ -28,7 +27,6 @@ from rules.limits import RulesLimits
 
 ENV_PREFIX = "BLOCKER_"
 SETTINGS_FILE_VAR = "BLOCKER_SETTINGS_FILE"
-REMOTE_PROVIDERS = frozenset({"google", "outlook"})
 
 _PLACEHOLDERS = frozenset(
     {
@@ -262,30 +260,9 @@ class Settings(BaseSettings):
             steps=self.max_recurrence_steps,
         )
 
-    def require_for_providers(self, providers: Iterable[str]) -> None:
-        """Fail early when the rules name a remote calendar the settings cannot serve."""
-        wanted = set(providers) & REMOTE_PROVIDERS
-        if wanted and self.encryption_key is None:
-            names = ", ".join(sorted(wanted))
-            raise SettingsError(
-                f"{env_name('encryption_key')} is required for {names} calendars: "
-                "their tokens are stored encrypted",
-            )
-        if "google" in wanted and not (self.google_client_id and self.google_client_secret):
-            raise SettingsError(
-                f"{env_name('google_client_id')} and {env_name('google_client_secret')} "
-                "are required for google calendars",
-            )
-        if "outlook" in wanted and not (self.microsoft_client_id and self.microsoft_client_secret):
-            raise SettingsError(
-                f"{env_name('microsoft_client_id')} and {env_name('microsoft_client_secret')} "
-                "are required for outlook calendars",
-            )
-
 
 __all__ = [
     "MIN_TOKEN_LENGTH",
-    "REMOTE_PROVIDERS",
     "Settings",
     "env_name",
     "is_placeholder",

@@ -3,7 +3,9 @@
 Each kind registers, next to its adapter, how its provider is built, what it can do,
 how its push channels open, renew and close, and how its credentials are refreshed
 (:class:`~blocker.connections.kind.ProviderKind`). The service asks the registry;
-nothing else branches on a kind's name. Adding a calendar system (CalDAV, say) is its
+nothing else branches on a kind's name: its display name, the settings it needs and
+its sign-in (``connect``) are declared here too, and the CLI, the web routes, the pages
+and the settings check read them. Adding a calendar system (CalDAV, say) is its
 adapter in ``providers/``, one module here, and one line in ``KINDS``.
 """
 
@@ -11,11 +13,19 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterable, Iterator, MutableMapping
 from typing import Any
 
-from blocker.connections.kind import Host, ProviderKind, forget_channel, stored_tokens
+from blocker.connections.kind import (
+    ConnectError,
+    ConnectFlow,
+    Host,
+    ProviderKind,
+    forget_channel,
+    stored_tokens,
+)
 from blocker.core.errors import SettingsError
+from blocker.settings import Settings, env_name
 from blocker.store import Channel
 from providers.base import CalendarProvider
 
@@ -77,6 +87,44 @@ def provider_kind(name: str, calendar_id: str) -> ProviderKind:
     return kind
 
 
+def connectable() -> list[ProviderKind]:
+    """The kinds a user signs in to (``blocker connect <name>``, ``/connect/<route>``)."""
+    return [kind for kind in (KINDS[name] for name in KINDS) if kind.connect is not None]
+
+
+def connectable_kind(name: str) -> ProviderKind:
+    """The kind ``name`` if it has a sign-in; a SettingsError naming those that do."""
+    kinds = connectable()
+    for kind in kinds:
+        if kind.name == name:
+            return kind
+    names = " or ".join(k.name for k in kinds)
+    raise SettingsError(f"unknown provider {name!r}: use {names}")
+
+
+def kind_label(name: str) -> str:
+    """How the pages name the kind ``name`` (the name itself when it is not known)."""
+    kind = KINDS.get(name)
+    return kind.label if kind is not None and kind.label else name
+
+
+def require_settings(settings: Settings, providers: Iterable[str]) -> None:
+    """Fail early when the rules name a calendar whose kind the settings cannot serve:
+    a kind with a sign-in needs the encryption key (its tokens are stored encrypted)
+    and the settings it declares (its OAuth client)."""
+    wanted = sorted({p for p in providers if p in KINDS and KINDS[p].connect is not None})
+    if wanted and settings.encryption_key is None:
+        raise SettingsError(
+            f"{env_name('encryption_key')} is required for {', '.join(wanted)} calendars: "
+            "their tokens are stored encrypted",
+        )
+    for name in wanted:
+        needs = KINDS[name].needs
+        if not all(getattr(settings, field) for field in needs):
+            names = " and ".join(env_name(field) for field in needs)
+            raise SettingsError(f"{names} are required for {name} calendars")
+
+
 def build_provider(host: Host, cal: Any) -> CalendarProvider:
     """A fresh provider for the calendar config ``cal`` (a ``rules`` calendar entry)."""
     return provider_kind(cal.provider, cal.id).build(host, cal)
@@ -127,13 +175,19 @@ def refresh_credentials(host: Host, calendar_id: str) -> bool:
 
 __all__ = [
     "KINDS",
+    "ConnectError",
+    "ConnectFlow",
     "Host",
     "ProviderKind",
     "Registry",
     "build_provider",
     "close_channel",
+    "connectable",
+    "connectable_kind",
+    "kind_label",
     "open_channel",
     "provider_kind",
     "refresh_credentials",
     "renew_channel",
+    "require_settings",
 ]

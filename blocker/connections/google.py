@@ -4,7 +4,7 @@ channels through ``events.watch``, refresh tokens exercised ahead of need."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from functools import partial
 from typing import Any, Final
@@ -13,7 +13,15 @@ import google_auth_httplib2  # type: ignore[import-untyped]
 import httplib2
 
 from blocker.channel_secrets import google_channel_token
-from blocker.connections.kind import Host, ProviderKind, forget_channel, stored_tokens
+from blocker.connections.kind import (
+    ConnectError,
+    ConnectFlow,
+    Host,
+    Kept,
+    ProviderKind,
+    forget_channel,
+    stored_tokens,
+)
 from blocker.connections.kind import callback_url as callback_url
 from blocker.connections.stored import StoredConnection
 from blocker.google_state import StoreLabelMemory
@@ -23,7 +31,7 @@ from providers.base import CalendarProvider
 from providers.google import GoogleCalendar
 from providers.google_client import GoogleSettings, credentials_from_token_json
 from providers.google_labels import CAPABILITY as LABELS
-from providers.google_oauth import stop_channel, watch
+from providers.google_oauth import authorization_url, exchange_code, stop_channel, watch
 from providers.google_retry import translate
 
 NAME: Final = "google"
@@ -157,11 +165,45 @@ def _refresh(host: Host, _calendar_id: str, blob: bytes) -> None:
         http.close()
 
 
+def _dedicated(host: Host, calendar_id: str) -> bool:
+    """A calendar other than the primary one: sign-in also asks to read calendars."""
+    return host.calendar(calendar_id).calendar not in (None, "", "primary")
+
+
+def _start(host: Host, calendar_id: str, redirect: str) -> tuple[str, str, Kept]:
+    """Google's consent URL (offline access, PKCE); the verifier stays here."""
+    url, state, verifier = authorization_url(
+        google_settings(host.settings), redirect, dedicated_calendar=_dedicated(host, calendar_id)
+    )
+    return url, state, {"code_verifier": verifier}
+
+
+def _finish(
+    host: Host, calendar_id: str, redirect: str, kept: Kept, params: Mapping[str, str]
+) -> tuple[bytes, str]:
+    """Redeem the callback's code (with the PKCE verifier) for the refresh token."""
+    code, error = params.get("code"), params.get("error")
+    if error or not code:
+        raise ConnectError(f"Google sign-in did not complete: {error or 'no code returned'}")
+    blob = exchange_code(
+        google_settings(host.settings),
+        redirect,
+        code,
+        params.get("state", ""),
+        str(kept["code_verifier"]),
+        dedicated_calendar=_dedicated(host, calendar_id),
+    )
+    return blob, ""
+
+
 KIND = ProviderKind(
     name=NAME,
     build=_build,
+    label="Google",
     capabilities=GoogleCalendar.capabilities,
     connect_route=ROUTE,
+    connect=ConnectFlow(GOOGLE_CALLBACK, _start, _finish),
+    needs=("google_client_id", "google_client_secret"),
     open_channel=open_google_channel,
     renew_channel=_renew,
     stop_channel=_stop,

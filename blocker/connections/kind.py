@@ -10,14 +10,14 @@ its credentials are refreshed ahead of need. Kinds see the service only through
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from blocker.core.errors import ProviderError, ReconnectRequired
+from blocker.core.errors import BlockerError, ProviderError, ReconnectRequired
 from blocker.core.models import Capabilities
 from blocker.settings import Settings
 from blocker.store import Channel, Connection, Store
@@ -42,20 +42,55 @@ class Host(Protocol):
     def lock(self, calendar_id: str) -> AbstractContextManager[None]: ...
 
 
+class ConnectError(BlockerError):
+    """The sign-in could not be completed; the user starts it again."""
+
+    hint = "start the connection again from the dashboard or `blocker connect`"
+
+
+Kept = Mapping[str, Any]
+"""What a sign-in keeps on the server between its start and its callback (a PKCE
+verifier, msal's flow dict); never sent to the browser."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectFlow:
+    """One kind's sign-in: the web routes, the CLI and :class:`blocker.connect.Connector`
+    run it without knowing which calendar system it is.
+
+    ``start(host, calendar_id, redirect_uri)`` -> (authorization URL, ``state``, what
+    the callback needs); ``finish(host, calendar_id, redirect_uri, kept, params)`` ->
+    (token blob to store, account label), ``params`` being the callback's query or
+    form; it raises :class:`ConnectError` when the user refused.
+    """
+
+    callback: str
+    """The callback path (``/oauth/<route>/callback``); register it with the client."""
+    start: Callable[[Host, str, str], tuple[str, str, Kept]]
+    finish: Callable[[Host, str, str, Kept, Mapping[str, str]], tuple[bytes, str]]
+
+
 @dataclass(frozen=True, slots=True)
 class ProviderKind:
     """One calendar system, as the registry knows it.
 
     ``connect_route``: the ``/connect/<route>`` sign-in of a kind whose tokens live in
-    the store (None: nothing to connect). ``capabilities``: known before a provider is
-    built (a stored connection answers with them while it is not built yet). The
-    channel and refresh hooks are None for kinds without push channels or tokens.
+    the store (None: nothing to connect); ``connect``: how that sign-in goes.
+    ``capabilities``: known before a provider is built (a stored connection answers
+    with them while it is not built yet). The channel and refresh hooks are None for
+    kinds without push channels or tokens.
     """
 
     name: str
     build: Callable[[Host, Any], CalendarProvider]
+    label: str = ""
+    """How the pages and messages name it ("Google", "Microsoft Outlook")."""
     capabilities: Capabilities | None = None
     connect_route: str | None = None
+    connect: ConnectFlow | None = None
+    needs: tuple[str, ...] = ()
+    """The :class:`Settings` fields its calendars cannot work without (the OAuth
+    client); a kind with ``connect`` also needs the encryption key for its tokens."""
     open_channel: Callable[[Host, str], Channel] | None = None
     renew_channel: Callable[[Host, Channel], bool] | None = None
     stop_channel: Callable[[Host, Channel], None] | None = None

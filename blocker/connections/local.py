@@ -30,5 +30,5 @@ def _build_memory(_host: Host, _cal: Any) -> CalendarProvider:
     return MemoryCalendar()
 
 
-LOCAL = ProviderKind(name="local", build=_build_local)
-MEMORY = ProviderKind(name="memory", build=_build_memory)
+LOCAL = ProviderKind(name="local", build=_build_local, label="file on disk")
+MEMORY = ProviderKind(name="memory", build=_build_memory, label="in memory")

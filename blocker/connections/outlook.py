@@ -3,7 +3,7 @@ push channels as Graph subscriptions, tokens refreshed through msal."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -11,7 +11,15 @@ from zoneinfo import ZoneInfo
 import requests
 
 from blocker.channel_secrets import graph_client_state, is_current_graph_nonce, new_graph_nonce
-from blocker.connections.kind import Host, ProviderKind, forget_channel, stored_tokens
+from blocker.connections.kind import (
+    ConnectError,
+    ConnectFlow,
+    Host,
+    Kept,
+    ProviderKind,
+    forget_channel,
+    stored_tokens,
+)
 from blocker.connections.kind import callback_url as callback_url
 from blocker.connections.stored import StoredConnection
 from blocker.core.errors import EventNotFound, SettingsError
@@ -25,6 +33,7 @@ from providers.outlook_auth import (
     SIGN_IN_SCOPES,
     MicrosoftAuth,
     MicrosoftSettings,
+    account_of,
     colours_granted,
 )
 from providers.outlook_graph import GraphClient
@@ -180,11 +189,32 @@ def _refresh(host: Host, calendar_id: str, blob: bytes) -> None:
         host.store.save_connection_tokens(calendar_id, changed)
 
 
+def _start(host: Host, _calendar_id: str, redirect: str) -> tuple[str, str, Kept]:
+    """Microsoft's sign-in URL (auth-code flow, PKCE, form_post); msal's flow stays here."""
+    ms_flow = microsoft_auth(host.settings, redirect).start()
+    return str(ms_flow["auth_uri"]), str(ms_flow["state"]), {"ms_flow": dict(ms_flow)}
+
+
+def _finish(
+    host: Host, _calendar_id: str, redirect: str, kept: Kept, params: Mapping[str, str]
+) -> tuple[bytes, str]:
+    """Redeem the (form-posted) callback through msal: its token cache, the mailbox."""
+    if "error" in params:
+        detail = params.get("error_description") or params["error"]
+        raise ConnectError(f"Microsoft sign-in did not complete: {detail}")
+    blob = microsoft_auth(host.settings, redirect).finish(kept["ms_flow"], params)
+    account = account_of(blob) or {}
+    return blob, str(account.get("username", ""))
+
+
 KIND = ProviderKind(
     name=NAME,
     build=_build,
+    label="Microsoft Outlook",
     capabilities=OutlookCalendar.capabilities,
     connect_route=ROUTE,
+    connect=ConnectFlow(MICROSOFT_CALLBACK, _start, _finish),
+    needs=("microsoft_client_id", "microsoft_client_secret"),
     open_channel=open_graph_subscription,
     renew_channel=_renew,
     stop_channel=_stop,

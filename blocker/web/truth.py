@@ -17,29 +17,42 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from blocker.connections import KINDS, kind_label
 from blocker.core.errors import BlockerError, ReconnectRequired
 from blocker.core.models import Op, Plan, RunRecord
 from blocker.outlook_state import COLOURS
 
 __all__ = [
+    "NOTICE",
     "Action",
     "BlockState",
     "ConnectionView",
     "actions",
     "block_states",
+    "connect_buttons",
+    "connect_url",
     "connection_views",
     "last_real_run",
     "moves_of_week",
     "plain",
+    "run_failures",
 ]
 
-PROVIDER_LABEL = {"google": "Google", "outlook": "Microsoft Outlook", "local": "file on disk"}
-_CONNECT = {"google": "/connect/google", "outlook": "/connect/microsoft"}
+
+def connect_url(provider: str) -> str | None:
+    """The sign-in page of a kind with one (``/connect/<route>``), from the registry."""
+    kind = KINDS.get(provider)
+    if kind is None or kind.connect is None or kind.connect_route is None:
+        return None
+    return f"/connect/{kind.connect_route}"
+
+
 _PERMISSION = {COLOURS: "colours of blocks in Outlook"}
 """Fallbacks a new consent fixes: the user is asked to reconnect and allow the permission."""
 
 # Internal words a user should never read, and what to say instead.
 _JARGON = (
+    (" or `blocker connect`", ""),
     ("invalid_grant", "access was withdrawn"),
     ("BLOCKER_API_TOKEN", "the service's sign-in token"),
     ("`blocker connect google`", "Connect on the dashboard"),
@@ -128,6 +141,29 @@ class ConnectionView:
     last_sync: str
 
 
+NOTICE = "notice: "
+"""Prefix of what a run record tells without having failed (the store and the sync
+engine keep such notices after the run's errors)."""
+
+
+def run_failures(run: RunRecord) -> list[str]:
+    """The errors of ``run`` that are failures: a run that only has notices (an event
+    left out, a colour fallback) did what it meant to and is not called failed."""
+    return [e for e in run.errors if not e.startswith(NOTICE)]
+
+
+def connect_buttons(views: Sequence[ConnectionView]) -> list[tuple[str, str]]:
+    """(label, sign-in URL) of each kind with a sign-in that the rules' calendars use."""
+    kinds = sorted({v.provider for v in views if connect_url(v.provider) is not None})
+    return [(kind_label(k), str(connect_url(k))) for k in kinds]
+
+
+def _withdrawn(provider_label: str) -> str:
+    """Why a calendar needs reconnecting, in words: the stored reason is the provider's
+    error (a refused token, an OAuth code) and names nothing the user can act on."""
+    return f"{provider_label} no longer lets csm-blocker use it (access was withdrawn or expired)"
+
+
 def last_real_run(runs: Iterable[RunRecord]) -> RunRecord | None:
     """The newest run that was not a dry run (runs come newest first)."""
     return next((r for r in runs if not r.dry_run), None)
@@ -149,7 +185,7 @@ def connection_views(
     views = []
     for cal in runtime.rules.calendars:
         conn = stored.get(cal.id)
-        url = _CONNECT.get(cal.provider)
+        url = connect_url(cal.provider)
         url = f"{url}?calendar={quote(cal.id, safe='')}" if url else None
         run = last_runs.get(cal.id)
         failed_error = read_error if cal.id == shown else None
@@ -164,9 +200,7 @@ def connection_views(
             reason = "csm-blocker has no access to this calendar yet"
         elif conn.status == "needs_reconnect" or isinstance(failed_error, ReconnectRequired):
             state, label = "needs_reconnect", "needs reconnecting"
-            reason = plain(
-                conn.status_reason or (failed_error.user_message() if failed_error else "")
-            )
+            reason = _withdrawn(kind_label(cal.provider))
         else:
             state, label = "connected", "connected"
         if failed_error is not None and state in ("local", "connected"):
@@ -177,7 +211,7 @@ def connection_views(
             ConnectionView(
                 id=cal.id,
                 provider=cal.provider,
-                provider_label=PROVIDER_LABEL.get(cal.provider, cal.provider),
+                provider_label=kind_label(cal.provider),
                 state=state,
                 label=label,
                 reason=reason,
@@ -206,8 +240,15 @@ def actions(
     last_runs: Mapping[str, RunRecord | None],
     fallbacks: Mapping[str, Sequence[Any]],
     shown: str,
+    pending: bool = True,
 ) -> list[Action]:
-    """What needs action, most blocking first; empty when everything is well."""
+    """What needs action, most blocking first; empty when everything is well.
+
+    ``pending``: the page's own read of ``shown`` left something to write (or failed).
+    A failed last sync whose calendar now matches the plan anyway (the user
+    reconnected, say, and nothing changed since) asks for nothing: its record stays
+    in the run history, but Sync now would write nothing.
+    """
     out: list[Action] = []
     for v in views:
         if v.state in ("needs_reconnect", "not_connected"):
@@ -219,8 +260,9 @@ def actions(
     for v in views:
         for fb in fallbacks.get(v.id, ()):
             what = _PERMISSION.get(fb.capability)
-            if what is not None and v.action_url is None and v.provider in _CONNECT:
-                url = _CONNECT[v.provider] + f"?calendar={quote(v.id, safe='')}"
+            start = connect_url(v.provider)
+            if what is not None and v.action_url is None and start is not None:
+                url = start + f"?calendar={quote(v.id, safe='')}"
                 out.append(
                     Action(
                         "permission",
@@ -241,11 +283,12 @@ def actions(
             )
         )
     run = last_runs.get(shown)
-    if run is not None and run.errors and not any(a.kind == "reconnect" for a in out):
+    failures = run_failures(run) if run is not None else []
+    if failures and pending and not any(a.kind == "reconnect" for a in out):
         out.append(
             Action(
                 "sync_failed",
-                f"The last sync of {shown} failed: {plain(run.errors[0])}",
+                f"The last sync of {shown} failed: {plain(failures[0])}",
                 "Sync now",
                 sync=True,
             )

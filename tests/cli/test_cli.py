@@ -299,3 +299,14 @@ def test_now_must_be_an_instant(workdir: Path, value: str, message: str) -> None
     assert result.returncode == 2
     assert message in result.stderr
     assert not (workdir / "out" / "calendar.ics").exists()
+
+
+def test_connect_names_the_kinds_with_a_sign_in(workdir: Path) -> None:
+    """`blocker connect` takes the kinds the registry gives a sign-in, and says which."""
+    done = run(workdir, "connect", "caldav", "--config", "config.yaml")
+    assert done.returncode == 2
+    assert "error: provider must be google or outlook" in done.stderr + done.stdout
+    # a kind the rules do not use is refused by the connector, after the settings
+    done = run(workdir, "connect", "google", "--config", "config.yaml")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "the rules list no google calendar" in done.stdout + done.stderr

@@ -48,7 +48,7 @@ def test_the_trend_shows_eight_weeks_of_the_report(page: Any, shared_service: Li
     assert len(weeks) == 8 and weeks[-1] == NEXT_WEEK
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "trend.png"), full_page=True)
-    points = 0
+    points = actuals = 0
     for week in weeks:
         report = _report(shared_service, week)
         planned = sum(c["minutes"] for c in report["categories"].values())
@@ -62,14 +62,33 @@ def test_the_trend_shows_eight_weeks_of_the_report(page: Any, shared_service: Li
                 strict=True,
             )
         )
+        # a week that has ended shows what the calendar held (the report's actual
+        # side); one still ahead or under way has no actual figure yet
+        actual = report["actual"]
+        for name, text in texts.items():
+            if not name.endswith(", actual"):
+                continue
+            if week >= THIS_WEEK:
+                assert text == "not yet", (week, name)
+            elif actual["state"] != "complete":
+                assert text == "no data", (week, name)
+            else:
+                group, key = (
+                    ("quadrants", "2") if name.startswith("Q2") else ("tiers", name.split()[1])
+                )
+                want = actual[group][key]["actual_share"] * 100
+                assert number(text) == pytest.approx(want, abs=0.051), (week, name)
+                actuals += 1
         if not planned:
-            assert texts["Q2 share"] == "no data"
+            assert texts["Q2 share, planned"] == "no data"
             continue
-        assert number(texts["Q2 share"]) == pytest.approx(report["quadrants"]["2"] * 100, abs=0.051)
+        q2 = report["quadrants"]["2"] * 100
+        assert number(texts["Q2 share, planned"]) == pytest.approx(q2, abs=0.051)
         for tier, row in report["tiers"].items():
-            shown = number(texts[f"Tier {tier} share"])
+            shown = number(texts[f"Tier {tier} share, planned"])
             assert shown == pytest.approx(row["share"] * 100, abs=0.051), (week, tier)
-        points += sum(text != "no data" for text in texts.values())
+        points += sum(text not in ("no data", "not yet") for text in texts.values())
+    assert actuals > 0, "the example's recurring meetings make ended weeks' actuals"
     # The chart draws one point per figure the table has, one line group per series.
     assert page.locator("#trend-chart circle").count() == points > 0
     series = page.locator("#trend-table tbody tr").count()

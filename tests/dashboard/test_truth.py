@@ -74,3 +74,48 @@ def test_a_permission_the_calendar_lacks_asks_to_reconnect_once(
     assert todo[0].button == "Reconnect"
     assert todo[0].url == "/connect/google?calendar=work-google"
     assert "Permission missing on work-google" in todo[0].message
+
+
+def test_a_run_with_only_notices_did_not_fail_and_a_past_failure_asks_only_while_it_matters(
+    two_calendars: LiveService,
+) -> None:
+    from dataclasses import replace
+
+    from blocker.core.models import RunRecord
+    from blocker.web.truth import run_failures
+
+    runtime = two_calendars.runtime
+    runtime.sync(None, "local", NEXT_WEEK, trigger="api")
+    [done] = runtime.store.runs("local", 1)
+    noticed = replace(done, errors=("notice: skipped an event it cannot read: x",))
+    failed = replace(done, errors=("2 writes failed", "notice: colours are off"))
+    assert isinstance(noticed, RunRecord) and run_failures(noticed) == []
+    assert run_failures(failed) == ["2 writes failed"]
+    views = [v for v in connection_views(runtime, {}, "local", None, TZ) if v.id == "local"]
+    assert actions(views, {"local": noticed}, {}, "local") == []
+    [asked] = actions(views, {"local": failed}, {}, "local", pending=True)
+    assert asked.kind == "sync_failed" and asked.sync and "2 writes failed" in asked.message
+    # the page's read finds nothing left to write: Sync now would do nothing
+    assert runtime.preview("local", NEXT_WEEK).ops == ()
+    assert actions(views, {"local": failed}, {}, "local", pending=False) == []
+
+
+def test_a_calendar_that_needs_reconnecting_is_told_in_plain_words(
+    two_calendars: LiveService,
+) -> None:
+    runtime = two_calendars.runtime
+    runtime.store.upsert_connection(
+        "work-google", user_email="csm@example.com", provider="google", tokens=b"{}"
+    )
+    runtime.store.mark_needs_reconnect(
+        "work-google",
+        "reading primary: Google refused the refresh token (invalid_grant) (the calendar "
+        "connection was revoked or expired: connect it again from the dashboard or "
+        "`blocker connect`)",
+    )
+    views = {v.id: v for v in connection_views(runtime, {}, "local", None, TZ)}
+    said = views["work-google"].reason
+    assert said == "Google no longer lets csm-blocker use it (access was withdrawn or expired)"
+    [todo] = actions(list(views.values()), {}, {}, "local")
+    assert todo.kind == "reconnect" and todo.button == "Reconnect"
+    assert todo.message == f"Calendar work-google needs reconnecting: {said}."

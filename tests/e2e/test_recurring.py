@@ -139,10 +139,10 @@ def _google_world(tmp_path: Path, fake: FakeGoogle, week: str) -> World:
 
     def connect(runtime: Runtime) -> None:
         connector = Connector(runtime)
-        url = connector.start_google("work", "http://127.0.0.1:9/oauth/google/callback")
+        url = connector.start("google", "work", "http://127.0.0.1:9/oauth/google/callback")
         reply = httpx.get(url, follow_redirects=False, trust_env=False)
         query = parse_qs(urlsplit(reply.headers["location"]).query)
-        connector.finish_google(query["state"][0], query["code"][0])
+        connector.finish("google", {"state": query["state"][0], "code": query["code"][0]})
 
     def add_series(start: datetime, end: datetime) -> str:
         rule = "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"
@@ -200,9 +200,9 @@ def _graph_world(
 
     def connect(runtime: Runtime) -> None:
         connector = Connector(runtime)
-        url = connector.start_microsoft("work", "http://127.0.0.1:9/oauth/microsoft/callback")
+        url = connector.start("outlook", "work", "http://127.0.0.1:9/oauth/microsoft/callback")
         _, fields = form_fields(session.get(url).text)
-        connector.finish_microsoft(fields)
+        connector.finish("outlook", fields)
 
     def add_series(start: datetime, end: datetime) -> str:
         days = ["monday", "tuesday", "wednesday", "thursday", "friday"]

@@ -57,9 +57,9 @@ class World:
     def connect(self, runtime: Runtime) -> None:
         """The dashboard's sign-in: start, the browser at the identity fake, finish."""
         connector = Connector(runtime)
-        url = connector.start_microsoft("work", CALLBACK)
+        url = connector.start("outlook", "work", CALLBACK)
         _, fields = form_fields(self.session.get(url).text)
-        connector.finish_microsoft(fields)
+        connector.finish("outlook", fields)
 
     def sync(self) -> tuple[RunOutcome, int]:
         """One ``blocker sync`` of the week in a new process: its outcome, its requests."""

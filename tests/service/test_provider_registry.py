@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, get_args
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -21,6 +22,7 @@ from blocker.connections import (
     ProviderKind,
     build_provider,
     close_channel,
+    connectable,
     open_channel,
     refresh_credentials,
     renew_channel,
@@ -29,7 +31,7 @@ from blocker.connections.kind import Host
 from blocker.core.errors import SettingsError
 from blocker.core.models import Interval
 from blocker.runtime import Runtime
-from blocker.settings import REMOTE_PROVIDERS
+from blocker.settings import Settings
 from blocker.store import Channel
 from blocker.store.records import PROVIDERS
 from providers.base import CalendarProvider
@@ -55,7 +57,76 @@ def test_every_provider_the_rules_accept_is_registered() -> None:
     assert set(PROVIDERS) == set(KINDS)  # the store's channel/connection column
     assert all(name == kind.name for name, kind in KINDS.items())
     connected = {name for name, kind in KINDS.items() if kind.connect_route is not None}
-    assert connected == REMOTE_PROVIDERS  # the kinds whose OAuth client settings are checked
+    assert connected == {kind.name for kind in connectable()}
+    for name in connected:  # each declares its sign-in, its name and the settings it needs
+        kind = KINDS[name]
+        assert kind.connect is not None and kind.label and kind.needs
+        assert kind.connect.callback == f"/oauth/{kind.connect_route}/callback"
+        assert all(field in Settings.model_fields for field in kind.needs)
+
+
+def test_a_new_kind_is_connected_checked_and_shown_from_its_registration_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kind with a sign-in (the in-memory calendar standing in for CalDAV): the
+    settings check, the connector, the pages' connect links and the CLI's list of
+    kinds all come from its one registration."""
+    from blocker.connect import Connector
+    from blocker.connections import connectable_kind, require_settings
+    from blocker.connections.kind import ConnectFlow, Kept
+    from blocker.store import TokenCipher
+    from blocker.web.truth import connect_buttons, connect_url, connection_views
+
+    asked: list[tuple[str, str]] = []
+
+    def start(host: Host, calendar_id: str, redirect: str) -> tuple[str, str, Kept]:
+        asked.append(("start", calendar_id))
+        return f"https://dav.example/authorize?back={redirect}", "st-1", {"nonce": "n-1"}
+
+    def finish(
+        host: Host, calendar_id: str, redirect: str, kept: Kept, params: Mapping[str, str]
+    ) -> tuple[bytes, str]:
+        asked.append(("finish", f"{calendar_id} {kept['nonce']} {params['code']}"))
+        return b'{"token": "dav"}', "csm@dav.example"
+
+    flow = ConnectFlow("/oauth/dav/callback", start, finish)
+    kind = ProviderKind(
+        name="memory",
+        build=lambda _host, _cal: MemoryCalendar(),
+        label="DAV server",
+        connect_route="dav",
+        connect=flow,
+        needs=("google_client_id",),  # any Settings field: the check reads the declaration
+    )
+    monkeypatch.setitem(KINDS, "memory", kind)
+    with pytest.raises(SettingsError, match="BLOCKER_ENCRYPTION_KEY is required for memory"):
+        require_settings(make_settings(tmp_path), ["memory"])
+    key = TokenCipher.generate_key()
+    with pytest.raises(SettingsError, match="BLOCKER_GOOGLE_CLIENT_ID are required for memory"):
+        require_settings(make_settings(tmp_path, encryption_key=key), ["memory"])
+    assert connectable_kind("memory") is kind
+    with pytest.raises(SettingsError, match=r"'caldav': use memory or google or outlook$"):
+        connectable_kind("caldav")
+
+    (tmp_path / "rules.yaml").write_text(rules_yaml(provider="memory"))
+    settings = make_settings(tmp_path, encryption_key=key, google_client_id="id.example")
+    rt = Runtime.open(settings, clock=lambda: NOW)
+    try:
+        connector = Connector(rt)
+        url = connector.start("memory", None, "http://127.0.0.1:9/oauth/dav/callback")
+        assert url.startswith("https://dav.example/authorize?back=http://127.0.0.1:9/")
+        done = connector.finish("memory", {"state": "st-1", "code": "c-1"})
+        assert asked == [("start", "mem"), ("finish", "mem n-1 c-1")]
+        assert done.calendar_id == "mem" and done.account == "csm@dav.example"
+        conn = rt.store.get_connection("mem")
+        assert conn is not None and conn.status == "connected" and conn.has_tokens
+        assert rt.store.connection_tokens("mem") == b'{"token": "dav"}'
+        views = connection_views(rt, {}, "mem", None, ZoneInfo("America/New_York"))
+        assert [(v.provider_label, v.state) for v in views] == [("DAV server", "connected")]
+        assert connect_url("memory") == "/connect/dav"
+        assert connect_buttons(views) == [("DAV server", "/connect/dav")]
+    finally:
+        rt.close()
 
 
 def test_an_unknown_kind_is_named_with_the_known_ones(runtime: Runtime) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from blocker.connections import require_settings
 from blocker.core.errors import SettingsError
 from blocker.settings import Settings, is_placeholder, token_weakness
 
@@ -66,10 +67,16 @@ def test_remote_providers_need_the_encryption_key() -> None:
     with pytest.raises(SettingsError, match="BLOCKER_ENCRYPTION_KEY"):
         Settings(google_client_id="id.apps.googleusercontent.com", google_client_secret="s3cr3t-v")
     with pytest.raises(SettingsError, match="BLOCKER_ENCRYPTION_KEY"):
-        Settings().require_for_providers(["local", "outlook"])
-    Settings().require_for_providers(["local", "memory"])
+        require_settings(Settings(), ["local", "outlook"])
+    require_settings(Settings(), ["local", "memory"])
     with pytest.raises(SettingsError, match="BLOCKER_GOOGLE_CLIENT_ID"):
-        Settings(encryption_key=REAL_KEY).require_for_providers(["google"])
+        require_settings(Settings(encryption_key=REAL_KEY), ["google"])
+    with pytest.raises(SettingsError) as caught:
+        require_settings(Settings(encryption_key=REAL_KEY), ["outlook"])
+    assert str(caught.value).startswith(
+        "BLOCKER_MICROSOFT_CLIENT_ID and BLOCKER_MICROSOFT_CLIENT_SECRET are required for "
+        "outlook calendars"
+    )
 
 
 def test_procrastinate_is_refused_on_sqlite() -> None:

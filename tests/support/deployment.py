@@ -87,9 +87,9 @@ def add_google_meeting(
 def connect_graph(runtime: Runtime, session: requests.Session) -> None:
     """msal's sign-in against the identity fake, through the product's connector."""
     connector = Connector(runtime)
-    url = connector.start_microsoft(CALENDAR, CALLBACK)
+    url = connector.start("outlook", CALENDAR, CALLBACK)
     _, fields = form_fields(session.get(url).text)
-    connector.finish_microsoft(fields)
+    connector.finish("outlook", fields)
 
 
 def graph_settings(identity: FakeIdentity, graph: FakeGraph, ca_file: Path) -> dict[str, Any]:

@@ -1,5 +1,8 @@
 """Connecting calendars over the web: start the sign-in, take the callback, disconnect.
 
+One ``/connect/<route>`` and one ``/oauth/<route>/callback`` (GET and POST) per kind
+with a sign-in in the registry (:func:`blocker.connections.connectable`).
+
 ``/connect/*`` need the API token or the dashboard's signed session cookie (the
 dashboard links there); ``/api/calendars/{id}/disconnect`` needs the token. The
 ``/oauth/*/callback`` routes are public (the identity provider sends the browser
@@ -11,6 +14,7 @@ app (Graph validates the webhook URL while the subscription is being created).
 from __future__ import annotations
 
 import threading
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
@@ -19,6 +23,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from starlette.concurrency import run_in_threadpool
 
 from blocker.connect import Connected, ConnectError, Connector
+from blocker.connections import ProviderKind, connectable
 from blocker.core.errors import BlockerError, ReconnectRequired
 from blocker.web.deps import RuntimeDep, _bearer, require_token
 from blocker.web.schemas import ErrorOut
@@ -77,83 +82,57 @@ def _done(_result: Connected) -> RedirectResponse:
     return RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
 
 
-@router.get(
-    "/connect/google",
-    dependencies=[Depends(require_user)],
-    status_code=status.HTTP_302_FOUND,
-    response_class=RedirectResponse,
-    responses=_START,
-)
-def connect_google(connector: ConnectorDep, calendar: CalendarQuery = None) -> RedirectResponse:
-    """Send the browser to Google's consent page (offline access, PKCE)."""
-    try:
-        url = connector.start_google(calendar)
-    except ConnectError as exc:
-        raise _bad_request(exc) from exc
-    return RedirectResponse(url, status_code=status.HTTP_302_FOUND)
+def _start_route(kind: ProviderKind) -> Callable[..., RedirectResponse]:
+    def start(connector: ConnectorDep, calendar: CalendarQuery = None) -> RedirectResponse:
+        try:
+            url = connector.start(kind.name, calendar)
+        except ConnectError as exc:
+            raise _bad_request(exc) from exc
+        return RedirectResponse(url, status_code=status.HTTP_302_FOUND)
+
+    start.__doc__ = f"Send the browser to {kind.label}'s sign-in page."
+    return start
 
 
-@router.get(
-    "/oauth/google/callback",
-    status_code=status.HTTP_303_SEE_OTHER,
-    response_class=RedirectResponse,
-    responses=_FINISH,
-)
-def google_callback(
-    connector: ConnectorDep,
-    state: str | None = None,
-    code: str | None = None,
-    error: str | None = None,
-) -> RedirectResponse:
-    """Finish the Google sign-in; back to the dashboard when the calendar is connected."""
-    try:
-        result = connector.finish_google(state, code, error)
-    except (ConnectError, ReconnectRequired) as exc:
-        raise _bad_request(exc) from exc
-    return _done(result)
+def _callback_route(kind: ProviderKind) -> Callable[..., Awaitable[RedirectResponse]]:
+    async def callback(request: Request, connector: ConnectorDep) -> RedirectResponse:
+        params = {k: str(v) for k, v in request.query_params.items()}
+        if request.method == "POST":  # Microsoft posts the code as a form (form_post)
+            form = await request.form()
+            params.update({k: v for k, v in form.items() if isinstance(v, str)})
+        try:
+            result = await run_in_threadpool(connector.finish, kind.name, params)
+        except (ConnectError, ReconnectRequired) as exc:
+            raise _bad_request(exc) from exc
+        return _done(result)
+
+    callback.__doc__ = f"Finish the {kind.label} sign-in; back to the dashboard when connected."
+    return callback
 
 
-@router.get(
-    "/connect/microsoft",
-    dependencies=[Depends(require_user)],
-    status_code=status.HTTP_302_FOUND,
-    response_class=RedirectResponse,
-    responses=_START,
-)
-def connect_microsoft(connector: ConnectorDep, calendar: CalendarQuery = None) -> RedirectResponse:
-    """Send the browser to Microsoft's sign-in page (auth-code flow, PKCE, form_post)."""
-    try:
-        url = connector.start_microsoft(calendar)
-    except ConnectError as exc:
-        raise _bad_request(exc) from exc
-    return RedirectResponse(url, status_code=status.HTTP_302_FOUND)
-
-
-@router.get(
-    "/oauth/microsoft/callback",
-    operation_id="microsoft_callback_get",
-    status_code=status.HTTP_303_SEE_OTHER,
-    response_class=RedirectResponse,
-    responses=_FINISH,
-)
-@router.post(
-    "/oauth/microsoft/callback",
-    operation_id="microsoft_callback_post",
-    status_code=status.HTTP_303_SEE_OTHER,
-    response_class=RedirectResponse,
-    responses=_FINISH,
-)
-async def microsoft_callback(request: Request, connector: ConnectorDep) -> RedirectResponse:
-    """Finish the Microsoft sign-in; the code arrives as a POSTed form (or a query)."""
-    params = {k: str(v) for k, v in request.query_params.items()}
-    if request.method == "POST":
-        form = await request.form()
-        params.update({k: v for k, v in form.items() if isinstance(v, str)})
-    try:
-        result = await run_in_threadpool(connector.finish_microsoft, params)
-    except (ConnectError, ReconnectRequired) as exc:
-        raise _bad_request(exc) from exc
-    return _done(result)
+for _kind in connectable():
+    assert _kind.connect is not None and _kind.connect_route is not None
+    router.add_api_route(
+        f"/connect/{_kind.connect_route}",
+        _start_route(_kind),
+        methods=["GET"],
+        dependencies=[Depends(require_user)],
+        status_code=status.HTTP_302_FOUND,
+        response_class=RedirectResponse,
+        responses=_START,
+        name=f"connect_{_kind.connect_route}",
+    )
+    for _method in ("GET", "POST"):
+        router.add_api_route(
+            _kind.connect.callback,
+            _callback_route(_kind),
+            methods=[_method],
+            status_code=status.HTTP_303_SEE_OTHER,
+            response_class=RedirectResponse,
+            responses=_FINISH,
+            name=f"{_kind.connect_route}_callback",
+            operation_id=f"{_kind.connect_route}_callback_{_method.lower()}",
+        )
 
 
 @router.post(

@@ -13,18 +13,19 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from blocker.core.errors import BlockerError, ReconnectRequired
 from blocker.core.weeks import shift_week, week_dates, week_of
-from blocker.runtime import Preview, Runtime
+from blocker.runtime import Runtime
 from blocker.web.deps import RuntimeDep, get_calendar, get_week
 from blocker.web.html import page as _page
 from blocker.web.pages import build_grid, flag_filter, legend, now_line, shown_title
 from blocker.web.report_html import scorecard_view
-from blocker.web.routes.scorecard import week_card
-from blocker.web.routes.sync import post_sync
-from blocker.web.schemas import OpOut, PlanOut, RunOut, SyncRequest
+from blocker.web.schemas import OpOut, PlanOut, RunOut
+from blocker.web.services import read_week, sync_calendars
 from blocker.web.sessions import check_post, csrf_of, session_of, to_login
 from blocker.web.truth import (
+    NOTICE,
     actions,
     block_states,
+    connect_buttons,
     connection_views,
     last_real_run,
     moves_of_week,
@@ -34,7 +35,6 @@ from blocker.web.truth import (
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
 
-_CONNECT = {"google": "/connect/google", "outlook": "/connect/microsoft"}
 _TRIGGER = {
     "api": "you asked",
     "cli": "from the terminal",
@@ -70,6 +70,8 @@ def _run(run: RunOut, tz: ZoneInfo) -> dict[str, Any]:
     summary = ", ".join(f"{n} {a}d" for a, n in counts.items() if n) or "no changes"
     return {
         **run.model_dump(),
+        "errors": [plain(e) for e in run.errors],
+        "failed": any(not e.startswith(NOTICE) for e in run.errors),
         "trigger_label": _TRIGGER.get(run.trigger, "automatic"),
         "when": f"{run.started_at.astimezone(tz):%a %d %b %H:%M}",
         "summary": summary,
@@ -122,16 +124,14 @@ def _dashboard(
     show: str | None = None,
 ) -> HTMLResponse:
     tz = ZoneInfo(runtime.rules.timezone)
-    read_error: BlockerError | None = None
-    try:
-        result: Preview | None = runtime.preview(calendar, week)
-    except BlockerError as exc:
-        read_error, result = exc, None
-        _read_failed(runtime, calendar, exc)
+    view = read_week(runtime, calendar, week)
+    read_error, result = view.error, view.preview
+    if read_error is not None:
+        _read_failed(runtime, calendar, read_error)
     history = runtime.store.runs(calendar, 50)
     moved_from = moves_of_week(history, week)
-    if result is not None:
-        card = week_card(runtime, calendar, week, result)
+    if result is not None and view.card is not None:
+        card = view.card
         plan = PlanOut.of(calendar, result.plan, card)
         sc = scorecard_view(
             week,
@@ -161,6 +161,7 @@ def _dashboard(
         last_runs,
         {cal: runtime.store.fallbacks(cal) for cal in runtime.calendar_ids()},
         calendar,
+        pending=result is None or bool(result.ops),
     )
     days = week_dates(week)
     here = f"/?week={quote(week)}&calendar={quote(calendar, safe='')}"
@@ -197,7 +198,7 @@ def _dashboard(
         preview=preview,
         moved=_moved(runtime, calendar, week, tz, moved_from),
         connections=views,
-        providers_used=sorted({v.provider for v in views if v.provider in _CONNECT}),
+        connect_new=connect_buttons(views),
         runs=[_run(RunOut.of(r), tz) for r in runtime.store.runs(None, 10)],
     )
 
@@ -235,7 +236,7 @@ def sync_now(
     """
     check_post(request, runtime, csrf, {"week": week, "calendar": calendar})
     cal = get_calendar(runtime, calendar)
-    answer = post_sync(runtime, SyncRequest(week=week, calendar=cal, dry_run=False))
+    answer = sync_calendars(runtime, week, [cal], dry_run=False)
     failed = any(r.errors for r in answer.results)
     target = f"/?week={quote(week)}&calendar={quote(cal, safe='')}"
     if not failed:
@@ -254,7 +255,7 @@ def preview_ops(
     """A dry run of the calendar shown: its ops and reasons on the page, nothing written."""
     session = check_post(request, runtime, csrf, {"week": week, "calendar": calendar})
     cal = get_calendar(runtime, calendar)
-    answer = post_sync(runtime, SyncRequest(week=week, calendar=cal, dry_run=True))
+    answer = sync_calendars(runtime, week, [cal], dry_run=True)
     tz = ZoneInfo(runtime.rules.timezone)
     results = [
         {

@@ -22,7 +22,7 @@ from blocker.web.deps import RuntimeDep
 from blocker.web.html import page as _page
 from blocker.web.limits import RateLimiter, source_of
 from blocker.web.report_html import STATIC_DIR
-from blocker.web.routes.rules import update_rules
+from blocker.web.services import update_rules
 from blocker.web.sessions import (
     COOKIE,
     REPLAYABLE,

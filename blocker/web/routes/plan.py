@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from blocker.report import scorecard, scorecard_to_dict
 from blocker.web.deps import CalendarDep, RuntimeDep, WeekDep
 from blocker.web.schemas import PlanOut, ReportOut
+from blocker.web.services import plan_card
 
 router = APIRouter(prefix="/api", tags=["plan"])
 
 
 @router.get("/plan", response_model=PlanOut)
 def get_plan(runtime: RuntimeDep, week: WeekDep, calendar: CalendarDep) -> PlanOut:
-    """What a sync would put on the calendar for ``week``, with shortfall and scorecard."""
+    """What a sync would put on the calendar for ``week``, with shortfall and scorecard.
+
+    The scorecard counts like the report's planned side: the blocks plus the week's
+    known meetings with the accounts (a QBR already booked is tier time too)."""
 
     preview = runtime.preview(calendar, week)
-    card = scorecard_to_dict(scorecard(preview.plan, preview.spec))
+    card = plan_card(runtime, week, preview)
     return PlanOut.of(calendar, preview.plan, card)
 
 

@@ -23,6 +23,7 @@ from blocker.web.schemas import (
     RulesSaved,
     RulesVersionOut,
 )
+from blocker.web.services import rules_name, update_rules
 
 router = APIRouter(prefix="/api/rules", tags=["rules"])
 
@@ -38,10 +39,6 @@ VersionId = Annotated[int, Path(ge=1, le=2**31 - 1, description="A saved version
 def _problems(exc: RulesError) -> JSONResponse:
     body = RulesProblems(problems=[ProblemOut.of(p) for p in exc.problems])
     return JSONResponse(body.model_dump(), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
-
-
-def rules_name(runtime: Runtime) -> str:
-    return str(runtime.rules_path) if runtime.rules_path is not None else "rules.yaml"
 
 
 def decode_rules(runtime: Runtime, raw: bytes) -> str:
@@ -62,17 +59,6 @@ def decode_rules(runtime: Runtime, raw: bytes) -> str:
                     "save the file as UTF-8",
                 )
             ]
-        ) from None
-
-
-def update_rules(runtime: Runtime, text: str) -> int:
-    """``runtime.update_rules``, with YAML nested too deep to parse as a located
-    RulesError (PyYAML recurses once per level) instead of a server error."""
-    try:
-        return runtime.update_rules(text)
-    except RecursionError:
-        raise RulesError(
-            [Problem(rules_name(runtime), 1, 1, "the YAML is nested too deeply to read")]
         ) from None
 
 

@@ -8,14 +8,12 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import Response
 
-from blocker.core.errors import BlockerError
-from blocker.core.weeks import shift_week
-from blocker.report import scorecard, scorecard_to_dict
-from blocker.runtime import Preview, Runtime
+from blocker.core.weeks import shift_week, week_window
 from blocker.web.deps import RuntimeDep, get_calendar, get_week
 from blocker.web.html import HEADERS
 from blocker.web.html import page as _page
 from blocker.web.report_files import FORMATS, render_report_file
+from blocker.web.services import read_week, week_card
 from blocker.web.sessions import csrf_of, session_of, to_login
 from blocker.web.trend import build_trend
 
@@ -23,15 +21,6 @@ router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
 
 TREND_WEEKS = 8
-
-
-def week_card(runtime: Runtime, calendar: str, week: str, preview: Preview) -> dict[str, Any]:
-    """The dict ``GET /api/report`` serves; the plan alone when the actual side fails."""
-    try:
-        return runtime.report(calendar, week, preview=preview)
-    except BlockerError as exc:
-        log.warning("actual figures of %s not read: %s", calendar, exc.user_message())
-        return scorecard_to_dict(scorecard(preview.plan, preview.spec))
 
 
 @router.get("/report", response_model=None)
@@ -68,19 +57,23 @@ def trend(
         return to_login(request)
     wk, cal = get_week(runtime, week), get_calendar(runtime, calendar)
     weeks = [shift_week(wk, i - TREND_WEEKS + 1) for i in range(TREND_WEEKS)]
+    now = runtime.now()
     cards: list[dict[str, Any] | None] = []
     focus: list[float | None] = []
+    ended: list[bool] = []
     for each in weeks:
-        try:
-            preview = runtime.preview(cal, each)
-        except BlockerError as exc:
-            log.warning("week %s of %s not read: %s", each, cal, exc.user_message())
+        ended.append(week_window(each, runtime.rules.timezone).end <= now)
+        view = read_week(runtime, cal, each)
+        if view.preview is None or view.card is None:
+            message = view.error.user_message() if view.error else "no card"
+            log.warning("week %s of %s not read: %s", each, cal, message)
             cards.append(None)
             focus.append(None)
             continue
-        card = week_card(runtime, cal, each, preview)
+        card = view.card
         cards.append(card)
-        asked = sum(r.minutes for r in preview.spec.requests if r.protected and not r.all_day)
+        requests = view.preview.spec.requests
+        asked = sum(r.minutes for r in requests if r.protected and not r.all_day)
         kept = int(card.get("protected_minutes", 0))
         planned = sum(int(c.get("minutes", 0)) for c in (card.get("categories") or {}).values())
         # nothing planned (a past week, an empty one): no figure, not a 0 %
@@ -91,8 +84,8 @@ def trend(
         csrf=csrf_of(runtime, session),
         week=wk,
         calendar=cal,
-        trend=build_trend(weeks, cards, focus),
+        trend=build_trend(weeks, cards, focus, ended),
     )
 
 
-__all__ = ["router", "week_card"]
+__all__ = ["router"]

@@ -6,18 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 
-from blocker.core.errors import BlockerError
 from blocker.core.weeks import next_week, parse_week
 from blocker.web.deps import RuntimeDep, invalid
 from blocker.web.schemas import (
     PRINTABLE,
-    CalendarSyncOut,
     ErrorOut,
-    OpOut,
     RunOut,
     SyncRequest,
     SyncResponse,
 )
+from blocker.web.services import sync_calendars
 
 router = APIRouter(prefix="/api", tags=["sync"])
 
@@ -41,31 +39,8 @@ def post_sync(runtime: RuntimeDep, body: SyncRequest) -> SyncResponse:
     if body.calendar is not None and body.calendar not in ids:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown calendar {body.calendar!r}")
     week = body.week or next_week(runtime.today())
-    results = []
-    for calendar in [body.calendar] if body.calendar else ids:
-        try:
-            outcome = runtime.sync(None, calendar, week, trigger="api", dry_run=body.dry_run)
-        except BlockerError as exc:
-            results.append(
-                CalendarSyncOut(
-                    calendar=calendar,
-                    week=week,
-                    dry_run=body.dry_run,
-                    ops=[],
-                    errors=[exc.user_message()],
-                )
-            )
-            continue
-        results.append(
-            CalendarSyncOut(
-                calendar=calendar,
-                week=week,
-                dry_run=body.dry_run,
-                ops=[OpOut.of(op) for op in outcome.ops],
-                errors=list(outcome.errors),
-            )
-        )
-    return SyncResponse(results=results)
+    calendars = [body.calendar] if body.calendar else ids
+    return sync_calendars(runtime, week, calendars, dry_run=body.dry_run)
 
 
 @router.get("/runs", response_model=list[RunOut])

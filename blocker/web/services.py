@@ -1,0 +1,123 @@
+"""What the routes do, once: sync, preview and score a week of a calendar, save rules.
+
+The JSON API (``routes/sync.py``, ``routes/plan.py``, ``routes/scorecard.py``) and
+the pages (``routes/dashboard.py``, the trend) call these functions, never one
+another, so a page and the API cannot drift apart and a route stays a thin
+translation of HTTP into a call. Inputs arrive validated (the week parsed, the
+calendar one of the rules'); errors are the domain's, the routes word them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from blocker.actuals import measure
+from blocker.core.errors import BlockerError, Problem, RulesError
+from blocker.core.weeks import week_window
+from blocker.report import scorecard, scorecard_to_dict
+from blocker.runtime import Preview, Runtime, domain_index
+from blocker.web.schemas import CalendarSyncOut, OpOut, SyncResponse
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "WeekView",
+    "plan_card",
+    "read_week",
+    "rules_name",
+    "sync_calendars",
+    "update_rules",
+    "week_card",
+]
+
+
+def rules_name(runtime: Runtime) -> str:
+    """The rules file as located errors name it."""
+    return str(runtime.rules_path) if runtime.rules_path is not None else "rules.yaml"
+
+
+def update_rules(runtime: Runtime, text: str) -> int:
+    """``runtime.update_rules``, with YAML nested too deep to parse as a located
+    RulesError (PyYAML recurses once per level) instead of a server error."""
+    try:
+        return runtime.update_rules(text)
+    except RecursionError:
+        raise RulesError(
+            [Problem(rules_name(runtime), 1, 1, "the YAML is nested too deeply to read")]
+        ) from None
+
+
+def sync_calendars(
+    runtime: Runtime, week: str, calendars: list[str], *, dry_run: bool, trigger: str = "api"
+) -> SyncResponse:
+    """Reconcile each of ``calendars`` with the plan of ``week`` (``dry_run``: list only).
+
+    A calendar that fails is reported in its ``errors`` and the others still run.
+    """
+    results = []
+    for calendar in calendars:
+        try:
+            outcome = runtime.sync(None, calendar, week, trigger=trigger, dry_run=dry_run)
+        except BlockerError as exc:
+            results.append(
+                CalendarSyncOut(
+                    calendar=calendar,
+                    week=week,
+                    dry_run=dry_run,
+                    ops=[],
+                    errors=[exc.user_message()],
+                )
+            )
+            continue
+        results.append(
+            CalendarSyncOut(
+                calendar=calendar,
+                week=week,
+                dry_run=dry_run,
+                ops=[OpOut.of(op) for op in outcome.ops],
+                errors=list(outcome.errors),
+            )
+        )
+    return SyncResponse(results=results)
+
+
+def week_card(runtime: Runtime, calendar: str, week: str, preview: Preview) -> dict[str, Any]:
+    """The report dict (``GET /api/report``) from ``preview``'s own read; the plan
+    alone, counted like for like, when the actual side cannot be read."""
+    try:
+        return runtime.report(calendar, week, preview=preview)
+    except BlockerError as exc:
+        log.warning("actual figures of %s not read: %s", calendar, exc.user_message())
+        return plan_card(runtime, week, preview)
+
+
+def plan_card(runtime: Runtime, week: str, preview: Preview) -> dict[str, Any]:
+    """The planned scorecard as the report counts it: the blocks plus the week's known
+    meetings with the accounts (not the blocks alone), so ``/api/plan`` and the
+    report's planned side give the same shares."""
+    rules = runtime.rules
+    span = week_window(week, rules.timezone)
+    index = domain_index(rules, span.start)
+    mapping = rules.eisenhower.mapping()
+    planned = measure(span, preview.plan.blocks, preview.busy, index, mapping)
+    return scorecard_to_dict(scorecard(preview.plan, preview.spec, planned))
+
+
+@dataclass(frozen=True, slots=True)
+class WeekView:
+    """One read of a calendar's week: the preview and its scorecard, or why not."""
+
+    preview: Preview | None
+    card: dict[str, Any] | None
+    error: BlockerError | None
+
+
+def read_week(runtime: Runtime, calendar: str, week: str) -> WeekView:
+    """Preview ``week`` and score it from that one read (the page's only calendar read)."""
+    try:
+        preview = runtime.preview(calendar, week)
+    except BlockerError as exc:
+        return WeekView(None, None, exc)
+    return WeekView(preview, week_card(runtime, calendar, week, preview), None)
