@@ -21,6 +21,7 @@ import httpx
 from blocker.auth.oidc import IdentityRefused, OidcClient, OidcProvider, PendingSignIn
 from blocker.auth.oidc import SignedInIdentity as SignedInIdentity
 from blocker.core.clock import Clock
+from blocker.core.errors import SettingsError
 from blocker.settings import Settings
 from blocker.store.teams import TeamStore, TeamUser
 
@@ -88,12 +89,15 @@ class SignInService:
     ) -> None:
         self.clock = clock
         self.base_url = settings.public_base_url.rstrip("/")
-        self.clients = {
-            p.name: OidcClient(
-                p, clock=clock, http=http, jwks_cooldown_seconds=jwks_cooldown_seconds
-            )
-            for p in providers_from(settings)
-        }
+        try:
+            self.clients = {
+                p.name: OidcClient(
+                    p, clock=clock, http=http, jwks_cooldown_seconds=jwks_cooldown_seconds
+                )
+                for p in providers_from(settings)
+            }
+        except IdentityRefused as exc:  # an issuer that is not https
+            raise SettingsError(f"sign-in settings (BLOCKER_SIGNIN_*): {exc}") from exc
         self._pending: OrderedDict[str, PendingSignIn] = OrderedDict()
         self._guard = threading.Lock()
 

@@ -24,6 +24,7 @@ __all__ = [
     "COOKIE",
     "REPLAYABLE",
     "SESSION_SECONDS",
+    "USER_SESSION_MARK",
     "SessionExpired",
     "check_post",
     "csrf_of",
@@ -63,9 +64,14 @@ def _mac(key: bytes, message: str) -> str:
     return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
 
 
-def new_session(runtime: Runtime) -> str:
+USER_SESSION_MARK = "u~"
+"""Starts the id of a session signed in with Google or Microsoft (``~`` is never in a
+token session's id): such a session must also be live in the store's user sessions."""
+
+
+def new_session(runtime: Runtime, session_id: str | None = None) -> str:
     """``issued.id.mac``: when it was issued, a random id (what sign-out revokes), the MAC."""
-    body = f"{int(runtime.now().timestamp())}.{secrets.token_urlsafe(18)}"
+    body = f"{int(runtime.now().timestamp())}.{session_id or secrets.token_urlsafe(18)}"
     return f"{body}.{_mac(_key(runtime), 'session:' + body)}"
 
 
@@ -96,6 +102,8 @@ def session_of(request: Request, runtime: Runtime) -> str | None:
     parts = session_parts(request, runtime)
     if parts is None or runtime.store.session_revoked(parts[1]):
         return None
+    if parts[1].startswith(USER_SESSION_MARK) and runtime.store.user_session(parts[1]) is None:
+        return None  # signed out everywhere, user disabled, or session expired
     return request.cookies.get(COOKIE)
 
 
