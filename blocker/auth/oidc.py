@@ -27,6 +27,8 @@ import hashlib
 import hmac
 import secrets
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -142,11 +144,19 @@ class OidcClient:
         _secure_url(provider.issuer, f"the {provider.label} issuer")
         self.provider = provider
         self.clock = clock
-        self._http = http or httpx.Client(timeout=10.0)
+        self._http = http  # None: a client per call (sign-ins are rare; nothing to close)
         self._cooldown = jwks_cooldown_seconds
         self._lock = threading.Lock()
         self._discovery: tuple[Discovery, datetime] | None = None
         self._jwks: jwt.PyJWKClient | None = None
+
+    @contextmanager
+    def _client(self) -> Iterator[httpx.Client]:
+        if self._http is not None:
+            yield self._http
+            return
+        with httpx.Client(timeout=10.0) as http:
+            yield http
 
     # -- discovery ----------------------------------------------------------------
 
@@ -173,7 +183,8 @@ class OidcClient:
     def _fetch_discovery(self) -> Discovery:
         label = self.provider.label
         try:
-            reply = self._http.get(self.provider.discovery_url())
+            with self._client() as http:
+                reply = http.get(self.provider.discovery_url())
             reply.raise_for_status()
             doc = reply.json()
         except (httpx.HTTPError, ValueError) as exc:
@@ -243,7 +254,8 @@ class OidcClient:
         }
         label = self.provider.label
         try:
-            reply = self._http.post(found.token_endpoint, data=form)
+            with self._client() as http:
+                reply = http.post(found.token_endpoint, data=form)
             body = reply.json()
         except (httpx.HTTPError, ValueError) as exc:
             raise IdentityRefused(f"{label} did not answer the sign-in: {exc}") from exc
