@@ -29,6 +29,7 @@ __all__ = [
     "check_post",
     "csrf_of",
     "has_session",
+    "is_admin_session",
     "new_session",
     "safe_next",
     "session_of",
@@ -125,7 +126,27 @@ def check_post(
         raise SessionExpired(request.url.path, dict(fields or {}))
     if not hmac.compare_digest(csrf.encode(), csrf_of(runtime, session).encode()):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "sign in again: the form has expired")
+    if request.url.path not in ANY_ROLE_POSTS and not is_admin_session(request, runtime):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "only an admin can change the shared rules, calendars or syncs for now",
+        )
     return session
+
+
+ANY_ROLE_POSTS = frozenset({"/logout", "/account/sign-out-everywhere"})
+"""Posts every signed-in role may send; the rest change what the whole team shares."""
+
+
+def is_admin_session(request: Request, runtime: Runtime) -> bool:
+    """The API token's sessions are admin; a Google/Microsoft one is when its user is."""
+    parts = session_parts(request, runtime)
+    if parts is None:
+        return False
+    if not parts[1].startswith(USER_SESSION_MARK):
+        return True
+    who = runtime.store.user_session(parts[1])
+    return who is not None and who.user.role == "admin"
 
 
 def has_session(request: Request, runtime: Runtime) -> bool:

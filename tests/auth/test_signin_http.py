@@ -163,3 +163,22 @@ def test_the_api_token_still_signs_in_with_users_present(
         ).status_code
         == 200
     )
+
+
+@pytest.mark.parametrize(("role", "allowed"), [("member", False), ("lead", False), ("admin", True)])
+def test_only_admins_change_what_the_team_shares(
+    team_service: TeamService, browser: httpx.Client, role: str, allowed: bool
+) -> None:
+    team_service.store.add_team_user("ann@example.com", role)
+    team_service.google.state.person = FakePerson("ann@example.com")
+    assert sign_in(browser, "google").status_code == 200
+    page = browser.get("/rules")
+    assert page.status_code == 200  # everyone signed in may read
+    text = team_service.app.state.runtime.rules_text
+    saved = browser.post("/rules", data={"text": text, "csrf": csrf(page.text)})
+    assert saved.status_code == (303 if allowed else 403)
+    connect = browser.get("/connect/google")
+    assert (connect.status_code != 401) is allowed
+    if not allowed:  # signing out is always allowed
+        out = browser.post("/logout", data={"csrf": csrf(page.text)})
+        assert out.status_code == 303
