@@ -15,9 +15,11 @@ one claim of it:
   sent), and ``exp`` / ``iat`` / ``nbf`` against the service's clock (injected, so
   tests pin it; PyJWT's own time checks read the wall clock and are turned off).
 
-The address comes from ``email``: Google's must be ``email_verified``; Microsoft's
-``email`` or else ``preferred_username`` (the sign-in name), as the identity platform
-documents. Issuers must be https, except on a loopback host (the tests' fakes).
+The address comes from ``email``: Google's must be ``email_verified``. Microsoft's
+``email`` is trusted only with ``xms_edov`` (the domain's owner verified it, an optional
+claim); otherwise the sign-in name ``preferred_username``, whose domain the tenant
+had to verify (a tenant could otherwise put anyone's address in ``email``).
+Issuers must be https, except on a loopback host (the tests' fakes).
 """
 
 from __future__ import annotations
@@ -299,6 +301,8 @@ class OidcClient:
                     "verify_nbf": False,
                 },
             )
+        except jwt.PyJWKClientConnectionError as exc:
+            raise IdentityRefused(f"cannot read {label}'s signing keys: {exc}") from exc
         except jwt.PyJWKClientError as exc:
             raise IdentityRefused(f"{label}'s ID token: no such signing key ({exc})") from exc
         except jwt.PyJWTError as exc:
@@ -328,7 +332,11 @@ class OidcClient:
     def _email(self, claims: dict[str, Any]) -> str:
         label = self.provider.label
         if self.provider.name == "microsoft":
-            email = claims.get("email") or claims.get("preferred_username")
+            # A tenant's admin can set any ``email`` on its users; only a domain the
+            # tenant proved it owns (``xms_edov``) makes it trustworthy. Otherwise the
+            # sign-in name, whose domain Entra makes each tenant verify.
+            verified = claims.get("xms_edov") in (True, "1", "true", 1)
+            email = claims.get("email") if verified else claims.get("preferred_username")
         else:
             if claims.get("email_verified") is not True:
                 raise IdentityRefused(f"{label} has not verified this account's address")

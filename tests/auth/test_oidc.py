@@ -193,3 +193,20 @@ def test_a_discovery_document_naming_another_issuer_is_refused(http: httpx.Clien
         elsewhere = replace(provider, issuer=fake.issuer(TENANT_ID) + "/x/..")
         with pytest.raises(IdentityRefused, match="names issuer"):
             OidcClient(elsewhere, clock=lambda: TEST_NOW, http=http).discovery()
+
+
+def test_a_microsoft_email_claim_counts_only_when_its_domain_is_verified(
+    http: httpx.Client,
+) -> None:
+    """Any tenant can set any ``email`` on its users (the "nOAuth" trap): without
+    ``xms_edov`` the sign-in name, whose domain the tenant verified, is the address."""
+    with running_idp("microsoft", lambda: TEST_NOW) as fake:
+        fake.state.redirect_uris.add(REDIRECT.format(kind="microsoft"))
+        fake.state.claims_override = {
+            "email": "boss@example.com",
+            "preferred_username": "mallory@evil.onmicrosoft.com",
+        }
+        client = client_for(fake, http)
+        assert sign_in(client, fake, http) == "mallory@evil.onmicrosoft.com"
+        fake.state.claims_override["xms_edov"] = True
+        assert sign_in(client, fake, http) == "boss@example.com"

@@ -138,7 +138,9 @@ def callback(
     except IdentityRefused as exc:
         limiter.allow(source)  # spend one of the minute's wrong attempts
         runtime.metrics.sign_ins.labels("refused").inc()
-        log.info("sign-in with %s refused: %s", provider, exc)
+        # the address stays out of the log (the refusal page shows it to its owner only)
+        reason = "not allowed or disabled" if isinstance(exc, NotAllowed) else str(exc)
+        log.info("sign-in with %s refused: %s", provider, reason)
         code_out = status.HTTP_403_FORBIDDEN if isinstance(exc, NotAllowed) else 400
         return page("signin_refused.html", code_out, message=str(exc))
     session_id = USER_SESSION_MARK + secrets.token_urlsafe(24)
