@@ -76,7 +76,10 @@ def _describe(user: Any) -> str:
 def add(
     email: EmailArg,
     admin: Annotated[bool, typer.Option("--admin", help="Same as --role admin.")] = False,
-    role: RoleOpt = "member",
+    role: Annotated[
+        str | None,
+        typer.Option("--role", help=f"One of {', '.join(ROLES)} (new people: member)."),
+    ] = None,
 ) -> None:
     """Add a person (or enable them again) with a role; the first admin starts here."""
     chosen = "admin" if admin else role

@@ -64,7 +64,6 @@ class User(Base):
     """A calendar owner, known by a keyed hash of the address and its domain only."""
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(_ROLE_CHECK, name="role"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email_hash: Mapped[str] = mapped_column(String(64), unique=True)

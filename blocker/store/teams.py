@@ -134,12 +134,15 @@ class TeamStore(AccountStore):
             row = s.get(User, user_id)
             return _record(row) if row is not None else None
 
-    def add_team_user(self, email: str, role: str = "member") -> TeamUser:
-        """Create (or re-enable) the user with ``role``."""
-        role = check_role(role)
+    def add_team_user(self, email: str, role: str | None = None) -> TeamUser:
+        """Create the user (a member unless ``role``), or enable them again; a known
+        user keeps their role unless one is given."""
+        values: dict[str, object] = {"disabled": False}
+        if role is not None:
+            values["role"] = check_role(role)
         with self._tx() as s:
             user_id = self._ensure_user(s, self.user_key(email), email, None)
-            s.execute(update(User).where(User.id == user_id).values(role=role, disabled=False))
+            s.execute(update(User).where(User.id == user_id).values(**values))
             row = s.get(User, user_id, populate_existing=True)
             assert row is not None
             return _record(row)

@@ -58,7 +58,8 @@ def test_add_list_role_and_disable(team: Store) -> None:
     assert team.set_user_role("ANN@example.com", "lead").role == "lead"
     assert [u.role for u in team.team_users()] == ["admin", "lead"]
     assert team.set_user_disabled("ann@example.com", True).disabled
-    assert team.add_team_user("ann@example.com", "member").disabled is False  # enabled again
+    again = team.add_team_user("ann@example.com")
+    assert (again.disabled, again.role) == (False, "lead")  # enabled again, role kept
     with pytest.raises(UnknownUser):
         team.set_user_role("nobody@example.com", "lead")
     with pytest.raises(InvalidInput, match="unknown role"):
@@ -135,7 +136,9 @@ def test_a_migrated_single_user_install_keeps_its_user(team: Store) -> None:
     assert user is not None and user.role == "member" and not user.disabled
 
 
-def test_0008_makes_existing_users_enabled_members(tmp_path: object) -> None:
+def test_0008_makes_existing_users_enabled_members_and_keeps_their_calendars(
+    tmp_path: object,
+) -> None:
     from pathlib import Path
 
     from blocker.store import migrate
@@ -148,16 +151,28 @@ def test_0008_makes_existing_users_enabled_members(tmp_path: object) -> None:
         with engine.begin() as connection:
             connection.execute(
                 text(
-                    "INSERT INTO users (email_hash, email_domain, timezone, created_at) "
-                    "VALUES ('ab' , 'example.com', 'UTC', '2026-01-01 00:00:00.000000')"
+                    "INSERT INTO users (id, email_hash, email_domain, timezone, created_at) "
+                    "VALUES (1, 'ab' , 'example.com', 'UTC', '2026-01-01 00:00:00.000000')"
                 )
             )
+            connection.execute(
+                text(
+                    "INSERT INTO calendar_connections (calendar_id, user_id, provider, "
+                    "account_label, status, status_reason, created_at, updated_at) VALUES "
+                    "('work', 1, 'google', '', 'connected', '', '2026-01-01 00:00:00.000000', "
+                    "'2026-01-01 00:00:00.000000')"
+                )
+            )
+        count = "SELECT count(*) FROM calendar_connections"
         migrate(engine)
         with engine.connect() as connection:
             row = connection.execute(text("SELECT role, disabled FROM users")).one()
+            # users is altered in place: no rebuild cascading to its connections
+            assert connection.execute(text(count)).scalar_one() == 1
         assert (row[0], bool(row[1])) == ("member", False)
-        downgrade(engine, "0007")  # and back, keeping the user
+        downgrade(engine, "0007")  # and back, keeping the user and the connection
         with engine.connect() as connection:
             assert connection.execute(text("SELECT count(*) FROM users")).scalar_one() == 1
+            assert connection.execute(text(count)).scalar_one() == 1
     finally:
         engine.dispose()

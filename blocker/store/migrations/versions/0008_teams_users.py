@@ -35,15 +35,16 @@ ROLE_CHECK = "role IN ('member', 'lead', 'admin')"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(
-            sa.Column("role", sa.String(length=16), nullable=False, server_default="member")
-        )
-        batch.add_column(
-            sa.Column("disabled", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-        batch.add_column(sa.Column("last_sign_in_at", UTC_TIMESTAMP, nullable=True))
-        batch.create_check_constraint(op.f("ck_users_role"), ROLE_CHECK)
+    # Plain ADD COLUMNs, no batch: SQLite would rebuild ``users`` for a constraint, and
+    # with foreign keys on, dropping the old table cascades to calendar_connections
+    # (see 0004). The role is checked in code (blocker.store.teams.check_role).
+    op.add_column(
+        "users", sa.Column("role", sa.String(length=16), nullable=False, server_default="member")
+    )
+    op.add_column(
+        "users", sa.Column("disabled", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    op.add_column("users", sa.Column("last_sign_in_at", UTC_TIMESTAMP, nullable=True))
     op.create_table(
         "invitations",
         sa.Column("email_hash", sa.String(length=64), nullable=False),
@@ -87,8 +88,6 @@ def downgrade() -> None:
     op.drop_table("user_sessions")
     op.drop_table("allowed_domains")
     op.drop_table("invitations")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_constraint(op.f("ck_users_role"), type_="check")
-        batch.drop_column("last_sign_in_at")
-        batch.drop_column("disabled")
-        batch.drop_column("role")
+    for column in ("last_sign_in_at", "disabled", "role"):
+        # DROP COLUMN in place (SQLite 3.35+, PostgreSQL): no rebuild, no cascade
+        op.execute(f"ALTER TABLE users DROP COLUMN {column}")
