@@ -182,3 +182,11 @@ def test_only_admins_change_what_the_team_shares(
     if not allowed:  # signing out is always allowed
         out = browser.post("/logout", data={"csrf": csrf(page.text)})
         assert out.status_code == 303
+
+
+def test_a_form_sent_after_the_session_ended_offers_the_providers_again(
+    browser: httpx.Client,
+) -> None:
+    ended = browser.post("/rules", data={"text": "x", "csrf": "stale"})
+    assert ended.status_code == 401
+    assert "Your session ended" in ended.text and "Sign in with Google" in ended.text
