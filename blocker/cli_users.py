@@ -23,7 +23,6 @@ from rich.table import Table
 
 from blocker.core.clock import system_clock
 from blocker.core.errors import BlockerError, InvalidInput
-from blocker.store.tables import ROLES
 
 users_app = typer.Typer(
     no_args_is_help=True, help="Team members, roles, invitations and allowed domains."
@@ -33,6 +32,9 @@ users_app.add_typer(domains_app, name="domain")
 console = Console()
 
 T = TypeVar("T")
+ROLES = ("member", "lead", "admin")
+"""For help texts only (the store checks roles); importing the store here would load
+SQLAlchemy and Alembic for every `blocker` command."""
 EmailArg = Annotated[str, typer.Argument(help="The person's email address.", show_default=False)]
 RoleOpt = Annotated[str, typer.Option("--role", help=f"One of {', '.join(ROLES)}.")]
 

@@ -83,3 +83,10 @@ def test_bad_input_exits_2_with_what_to_do(db: str, args: tuple[str, ...], words
     code, out = run(db, *args)
     assert code == 2
     assert words in out
+
+
+def test_the_help_names_the_roles_the_store_knows() -> None:
+    from blocker.cli_users import ROLES as HELP_ROLES
+    from blocker.store.tables import ROLES
+
+    assert HELP_ROLES == ROLES
