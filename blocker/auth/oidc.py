@@ -272,14 +272,18 @@ class OidcClient:
 
     # -- verification ---------------------------------------------------------------
 
-    def expected_issuer(self, token: str) -> str:
+    def expected_issuers(self, token: str) -> list[str]:
+        """Google signs with ``https://accounts.google.com`` or, per its docs, the same
+        without the scheme; Microsoft's multi-tenant issuer is the signing tenant's."""
         issuer = self.discovery().issuer
-        if "{tenantid}" not in issuer:
-            return issuer
-        tid = jwt.decode(token, options={"verify_signature": False}).get("tid")
-        if not isinstance(tid, str) or not tid:
-            raise IdentityRefused("the ID token names no tenant (tid)")
-        return issuer.replace("{tenantid}", tid)
+        if "{tenantid}" in issuer:
+            tid = jwt.decode(token, options={"verify_signature": False}).get("tid")
+            if not isinstance(tid, str) or not tid:
+                raise IdentityRefused("the ID token names no tenant (tid)")
+            return [issuer.replace("{tenantid}", tid)]
+        if self.provider.name == "google":
+            return [issuer, issuer.split("://", 1)[-1]]
+        return [issuer]
 
     def verify(self, token: str, nonce: str) -> dict[str, Any]:
         """The ID token's claims, once every check in the module docstring passed."""
@@ -293,7 +297,7 @@ class OidcClient:
                 key,
                 algorithms=ALGORITHMS,
                 audience=self.provider.client_id,
-                issuer=self.expected_issuer(token),
+                issuer=self.expected_issuers(token),
                 options={
                     "require": ["iss", "aud", "sub", "exp", "iat", "nonce"],
                     "verify_exp": False,  # checked below against the service's clock

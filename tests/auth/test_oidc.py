@@ -210,3 +210,14 @@ def test_a_microsoft_email_claim_counts_only_when_its_domain_is_verified(
         assert sign_in(client, fake, http) == "mallory@evil.onmicrosoft.com"
         fake.state.claims_override["xms_edov"] = True
         assert sign_in(client, fake, http) == "boss@example.com"
+
+
+def test_google_may_name_its_issuer_without_the_scheme(http: httpx.Client) -> None:
+    """Google's docs: ``iss`` is ``https://accounts.google.com`` or ``accounts.google.com``."""
+    with running_idp("google", lambda: TEST_NOW) as fake:
+        fake.state.redirect_uris.add(REDIRECT.format(kind="google"))
+        fake.state.claims_override = {"iss": fake.issuer().split("://", 1)[1]}
+        assert sign_in(client_for(fake, http), fake, http) == "ann@example.com"
+        fake.state.claims_override = {"iss": "ftp://" + fake.issuer().split("://", 1)[1]}
+        with pytest.raises(IdentityRefused, match=r"(?i)issuer"):
+            sign_in(client_for(fake, http), fake, http)
