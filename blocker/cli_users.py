@@ -131,6 +131,15 @@ def enable(email: EmailArg) -> None:
     console.print(f"{email.strip().lower()}: {_describe(user)}", markup=False, highlight=False)
 
 
+@users_app.command("forget-accounts")
+def forget_accounts(email: EmailArg) -> None:
+    """Forget which Google/Microsoft account the person signed in with: the next one
+    they sign in with is theirs (after an address changed hands, or an account was
+    recreated)."""
+    count = _run(lambda store: store.forget_accounts(email))
+    console.print(f"{email.strip().lower()}: {count} account(s) forgotten", markup=False)
+
+
 @users_app.command("role")
 def set_role(
     email: EmailArg,

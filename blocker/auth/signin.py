@@ -143,11 +143,17 @@ class SignInService:
 
 def admit(store: TeamStore, identity: SignedInIdentity) -> TeamUser:
     """The user ``identity`` signs in as, or :class:`NotAllowed` saying plainly why."""
-    admission = store.admit(identity.email)
+    admission = store.admit(identity.email, identity.provider, identity.subject)
     if admission.user is not None:
         return admission.user
     if admission.refusal == "disabled":
         raise NotAllowed(f"The account {identity.email} has been disabled here.")
+    if admission.refusal == "other_account":
+        raise NotAllowed(
+            f"{identity.email} signed in here before with another {identity.provider.title()} "
+            "account. If the address changed hands, an admin can let the new account in "
+            "(blocker user forget-accounts)."
+        )
     raise NotAllowed(
         f"{identity.email} may not use this csm-blocker: its domain is not allowed "
         "and it has no invitation."

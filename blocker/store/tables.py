@@ -261,6 +261,20 @@ class AllowedDomain(Base):
     created_at: Mapped[datetime]
 
 
+class UserIdentity(Base):
+    """Which account of a provider a user signed in with first (a keyed hash of its
+    ``sub``): an address that changes hands does not hand over the user."""
+
+    __tablename__ = "user_identities"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    provider: Mapped[str] = mapped_column(String(16), primary_key=True)
+    subject_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
 class UserSession(Base):
     """A signed-in user's server-side session (by a hash of its id): revocable."""
 
@@ -304,5 +318,6 @@ __all__ = [
     "SyncSnapshotRow",
     "SyncToken",
     "User",
+    "UserIdentity",
     "UserSession",
 ]

@@ -13,6 +13,7 @@ is taken exactly once even when two sign-ins race.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, cast
@@ -23,10 +24,17 @@ from sqlalchemy.orm import Session
 from blocker.core.errors import InvalidInput, SettingsError
 from blocker.store.accounts import AccountStore
 from blocker.store.identity import email_domain
-from blocker.store.tables import ROLES, AllowedDomain, Invitation, User, UserSession
+from blocker.store.tables import (
+    ROLES,
+    AllowedDomain,
+    Invitation,
+    User,
+    UserIdentity,
+    UserSession,
+)
 
 Role = Literal["member", "lead", "admin"]
-Refusal = Literal["disabled", "not_allowed"]
+Refusal = Literal["disabled", "not_allowed", "other_account"]
 
 __all__ = [
     "ROLES",
@@ -214,11 +222,38 @@ class TeamStore(AccountStore):
         with self._tx() as s:
             return list(s.scalars(select(AllowedDomain.domain).order_by(AllowedDomain.domain)))
 
-    def admit(self, email: str) -> Admission:
-        """May ``email`` (verified by an identity provider) come in, and as whom?
+    def _subject_key(self, provider: str, subject: str) -> str:
+        key = bytes.fromhex(self._salt())
+        return hmac.new(key, f"{provider}\n{subject}".encode(), hashlib.sha256).hexdigest()
 
-        A known user unless disabled; else an unexpired invitation (taken, with its
-        role); else a member when the domain is allowed; else refused.
+    def _same_account(self, s: Session, user_id: int, provider: str, subject: str) -> bool:
+        """True when ``subject`` is the account of ``provider`` the user first came
+        with (recorded now if this is their first sign-in with that provider)."""
+        hashed = self._subject_key(provider, subject)
+        known = s.get(UserIdentity, (user_id, provider))
+        if known is None:
+            s.add(
+                UserIdentity(
+                    user_id=user_id, provider=provider, subject_hash=hashed, created_at=self._now()
+                )
+            )
+            return True
+        return hmac.compare_digest(known.subject_hash, hashed)
+
+    def forget_accounts(self, email: str) -> int:
+        """Let the user's next sign-in with each provider be recorded afresh."""
+        with self._tx() as s:
+            row = self._user_row(s, email)
+            done = s.execute(delete(UserIdentity).where(UserIdentity.user_id == row.id))
+            return int(getattr(done, "rowcount", 0))
+
+    def admit(self, email: str, provider: str, subject: str) -> Admission:
+        """May ``email`` (verified by ``provider`` for its account ``subject``) come in,
+        and as whom?
+
+        A known user unless disabled or signing in with another account of a provider
+        than the first time; else an unexpired invitation (taken, with its role); else
+        a member when the domain is allowed; else refused.
         """
         hashed = self.user_key(email)
         now = self._now()
@@ -228,6 +263,8 @@ class TeamStore(AccountStore):
             if row is not None:
                 if row.disabled:
                     return Admission(None, "disabled")
+                if not self._same_account(s, row.id, provider, subject):
+                    return Admission(None, "other_account")
                 row.last_sign_in_at = now
                 return Admission(_record(row))
             invitation = s.get(Invitation, hashed)
@@ -240,6 +277,7 @@ class TeamStore(AccountStore):
                 return Admission(None, "not_allowed")
             user_id = self._ensure_user(s, hashed, email, None)
             s.execute(update(User).where(User.id == user_id).values(role=role, last_sign_in_at=now))
+            self._same_account(s, user_id, provider, subject)
             created = s.get(User, user_id, populate_existing=True)
             assert created is not None
             return Admission(_record(created), invited=invited)

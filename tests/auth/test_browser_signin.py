@@ -70,7 +70,8 @@ def test_two_csms_sign_in_and_strangers_are_refused(
     store.allow_domain("example.com")
     store.add_team_user("gone@example.com")
     store.set_user_disabled("gone@example.com", True)
-    team_service.google.state.person = FakePerson("ann@example.com")
+    ann_at_google = FakePerson("ann@example.com")
+    team_service.google.state.person = ann_at_google
     team_service.microsoft.state.person = FakePerson("lee@example.com")
 
     ann = new_tab(chromium)
@@ -94,7 +95,7 @@ def test_two_csms_sign_in_and_strangers_are_refused(
     eve.wait_for_url(lambda url: "/login" in url)
 
     # Ann signs in on a second device, then signs out everywhere from there.
-    team_service.google.state.person = FakePerson("ann@example.com")
+    team_service.google.state.person = ann_at_google
     phone = new_tab(chromium)
     sign_in_with(phone, base, "Google")
     on_dashboard_as(phone, base, "ann@example.com")

@@ -190,3 +190,19 @@ def test_a_form_sent_after_the_session_ended_offers_the_providers_again(
     ended = browser.post("/rules", data={"text": "x", "csrf": "stale"})
     assert ended.status_code == 401
     assert "Your session ended" in ended.text and "Sign in with Google" in ended.text
+
+
+def test_another_account_with_a_known_address_is_refused_until_an_admin_forgets(
+    team_service: TeamService, browser: httpx.Client
+) -> None:
+    """The address changed hands (or the account was recreated): not the same person."""
+    team_service.store.add_team_user("ann@example.com", "admin")
+    team_service.google.state.person = FakePerson("ann@example.com")
+    assert sign_in(browser, "google").status_code == 200
+    team_service.google.state.person = FakePerson("ann@example.com")  # a new sub
+    with new_browser(team_service) as other:
+        refused = sign_in(other, "google")
+        assert refused.status_code == 403
+        assert "signed in here before with another Google account" in refused.text
+        team_service.store.forget_accounts("ann@example.com")
+        assert sign_in(other, "google").status_code == 200

@@ -60,6 +60,7 @@ def test_roles_disable_invite_and_domains(db: str) -> None:
     assert code == 0 and "example.com" in out and "disabled" in out and "1 user(s)" in out
     assert "ann@example.com" not in out  # listed by domain and fingerprint only
     assert "lead, active" in run(db, "enable", "ann@example.com")[1]
+    assert "0 account(s) forgotten" in run(db, "forget-accounts", "ann@example.com")[1]
     code, out = run(db, "invite", "lee@partner.org", "--role", "admin", "--days", "3")
     assert code == 0 and "invited lee@partner.org as admin" in out
     assert "someone at partner.org: admin" in run(db, "invitations")[1]

@@ -67,28 +67,38 @@ def test_add_list_role_and_disable(team: Store) -> None:
 
 
 def test_who_may_join(team: Store, clock: _Clock) -> None:
-    assert team.admit("stranger@example.com").refusal == "not_allowed"
+    assert (
+        team.admit("stranger@example.com", "google", "sub-stranger@example.com").refusal
+        == "not_allowed"
+    )
     assert team.team_user("stranger@example.com") is None  # refused: nothing stored
 
     team.allow_domain("@Example.com")
-    joined = team.admit("stranger@example.com")
+    joined = team.admit("stranger@example.com", "google", "sub-stranger@example.com")
     assert joined.user is not None and joined.user.role == "member" and not joined.invited
 
     team.invite("lead@partner.org", "lead", TEST_NOW + timedelta(days=1))
-    invited = team.admit("lead@partner.org")
+    invited = team.admit("lead@partner.org", "google", "sub-lead@partner.org")
     assert invited.user is not None and invited.user.role == "lead" and invited.invited
     assert team.invitations() == []  # taken once
 
     team.invite("late@partner.org", "admin", TEST_NOW + timedelta(days=1))
     clock.now = TEST_NOW + timedelta(days=2)
-    assert team.admit("late@partner.org").refusal == "not_allowed"  # expired
+    assert (
+        team.admit("late@partner.org", "google", "sub-late@partner.org").refusal == "not_allowed"
+    )  # expired
 
     team.set_user_disabled("stranger@example.com", True)
-    assert team.admit("stranger@example.com").refusal == "disabled"
+    assert (
+        team.admit("stranger@example.com", "google", "sub-stranger@example.com").refusal
+        == "disabled"
+    )
 
     assert team.disallow_domain("example.com")
-    assert team.admit("new@example.com").refusal == "not_allowed"
-    assert team.admit("lead@partner.org").user is not None  # joined people stay
+    assert team.admit("new@example.com", "google", "sub-new@example.com").refusal == "not_allowed"
+    assert (
+        team.admit("lead@partner.org", "google", "sub-lead@partner.org").user is not None
+    )  # joined people stay
 
 
 def test_sessions_end_one_by_one_everywhere_and_on_disable(team: Store, clock: _Clock) -> None:
@@ -120,7 +130,7 @@ def test_no_full_address_is_stored(team: Store) -> None:
     team.add_team_user("boss@example.com", "admin")
     team.invite("guest@partner.org", "member", TEST_NOW + timedelta(days=1))
     team.allow_domain("example.com")
-    joined = team.admit("ann@example.com")
+    joined = team.admit("ann@example.com", "google", "sub-ann@example.com")
     assert joined.user is not None
     team.open_user_session("u~s", joined.user.id, "google", "ann@example.com", TEST_NOW)
     dump = _dump(team)
@@ -176,3 +186,15 @@ def test_0008_makes_existing_users_enabled_members_and_keeps_their_calendars(
             assert connection.execute(text(count)).scalar_one() == 1
     finally:
         engine.dispose()
+
+
+def test_an_address_that_changes_hands_does_not_hand_over_the_user(team: Store) -> None:
+    team.add_team_user("ann@example.com", "admin")
+    first = team.admit("ann@example.com", "google", "google-account-1")
+    assert first.user is not None and first.user.role == "admin"
+    assert team.admit("ann@example.com", "microsoft", "ms-account-1").user is not None
+    assert team.admit("ann@example.com", "google", "google-account-1").user is not None
+    assert team.admit("ann@example.com", "google", "google-account-2").refusal == "other_account"
+    assert team.forget_accounts("ann@example.com") == 2
+    assert team.admit("ann@example.com", "google", "google-account-2").user is not None
+    assert team.admit("ann@example.com", "google", "google-account-1").refusal == "other_account"

@@ -7,7 +7,9 @@ adds one; the API token still signs in as before).
 
 ``invitations`` and ``allowed_domains`` say who may join on first sign-in:
 an invitation is kept as the keyed hash of the address (like ``users``), never
-the address. ``user_sessions`` are the server-side sessions of users signed in
+the address. ``user_identities`` remember which account of each provider a user
+first signed in with (a keyed hash of its ``sub``), so an address that changes
+hands does not hand over the user. ``user_sessions`` are the server-side sessions of users signed in
 with Google or Microsoft: revocable one by one or all at once ("sign out
 everywhere"); ``label_sealed`` is the signed-in address encrypted with the
 store's key, shown on the account page and deleted with the session.
@@ -62,6 +64,20 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("domain", name=op.f("pk_allowed_domains")),
     )
     op.create_table(
+        "user_identities",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("provider", sa.String(length=16), nullable=False),
+        sa.Column("subject_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", UTC_TIMESTAMP, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_user_identities_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("user_id", "provider", name=op.f("pk_user_identities")),
+    )
+    op.create_table(
         "user_sessions",
         sa.Column("session_hash", sa.String(length=64), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -86,6 +102,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_user_sessions_expires_at"), table_name="user_sessions")
     op.drop_index(op.f("ix_user_sessions_user_id"), table_name="user_sessions")
     op.drop_table("user_sessions")
+    op.drop_table("user_identities")
     op.drop_table("allowed_domains")
     op.drop_table("invitations")
     for column in ("last_sign_in_at", "disabled", "role"):
