@@ -167,6 +167,17 @@ class Settings(BaseSettings):
     """Colour Outlook blocks with categories: sign-in also asks for MailboxSettings.ReadWrite
     (Outlook keeps categories there). False: uncoloured blocks, Calendars.ReadWrite only."""
 
+    # -- teams: sign in with Google / Microsoft (OpenID Connect), see blocker.auth --
+    signin_google_client_id: str | None = None
+    signin_google_client_secret: SecretStr | None = None
+    signin_google_issuer: str = "https://accounts.google.com"
+    signin_microsoft_client_id: str | None = None
+    signin_microsoft_client_secret: SecretStr | None = None
+    signin_microsoft_tenant: str = "organizations"
+    signin_microsoft_issuer: str = "https://login.microsoftonline.com/{tenant}/v2.0"
+    invitation_days: int = Field(default=14, ge=1, le=365)
+    """How long an invitation to join stays open."""
+
     metrics_token: SecretStr | None = None
     """When set, ``/metrics`` wants ``Authorization: Bearer <metrics_token>``; None: open."""
     api_max_body_bytes: int = Field(default=1_048_576, ge=1024)
@@ -210,6 +221,8 @@ class Settings(BaseSettings):
             "metrics_token",
             "google_client_secret",
             "microsoft_client_secret",
+            "signin_google_client_secret",
+            "signin_microsoft_client_secret",
         ):
             value = getattr(self, field)
             if value is not None and is_placeholder(value.get_secret_value()):
@@ -224,7 +237,12 @@ class Settings(BaseSettings):
                     f"{env_name(field)} {weakness}: use a random one, e.g. "
                     'python3 -c "import secrets; print(secrets.token_urlsafe(32))"',
                 )
-        for field in ("google_client_id", "microsoft_client_id"):
+        for field in (
+            "google_client_id",
+            "microsoft_client_id",
+            "signin_google_client_id",
+            "signin_microsoft_client_id",
+        ):
             raw = getattr(self, field)
             if raw is not None and is_placeholder(raw):
                 raise SettingsError(f"{env_name(field)} is empty or a placeholder")

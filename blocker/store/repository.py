@@ -15,10 +15,12 @@ from blocker.store.rules_versions import RulesVersionNotFound, RulesVersionStore
 from blocker.store.schedule import ScheduleStore
 from blocker.store.sessions import SessionStore
 from blocker.store.sync_state import SyncStateStore
+from blocker.store.teams import TeamStore
 
 
 class Store(
     SyncStateStore,
+    TeamStore,  # users' roles, who may join, user sessions (on top of AccountStore)
     AccountStore,
     ChannelStore,
     RulesVersionStore,

@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -55,6 +56,10 @@ class InstallSecret(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+ROLES = ("member", "lead", "admin")
+_ROLE_CHECK = "role IN ('member', 'lead', 'admin')"
+
+
 class User(Base):
     """A calendar owner, known by a keyed hash of the address and its domain only."""
 
@@ -65,6 +70,9 @@ class User(Base):
     email_domain: Mapped[str] = mapped_column(String(255))
     timezone: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
+    role: Mapped[str] = mapped_column(String(16), default="member", server_default="member")
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    last_sign_in_at: Mapped[datetime | None]
 
     connections: Mapped[list[CalendarConnection]] = relationship(back_populates="user")
 
@@ -231,6 +239,56 @@ class CapabilityFallback(Base):
     announced_at: Mapped[datetime | None]
 
 
+class Invitation(Base):
+    """Who may join with a role, by the keyed hash of the address (never the address)."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (CheckConstraint(_ROLE_CHECK, name="role"),)
+
+    email_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email_domain: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class AllowedDomain(Base):
+    """Anyone with a verified address at this domain may join as a member."""
+
+    __tablename__ = "allowed_domains"
+
+    domain: Mapped[str] = mapped_column(String(255), primary_key=True)
+    created_at: Mapped[datetime]
+
+
+class UserIdentity(Base):
+    """Which account of a provider a user signed in with first (a keyed hash of its
+    ``sub``): an address that changes hands does not hand over the user."""
+
+    __tablename__ = "user_identities"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    provider: Mapped[str] = mapped_column(String(16), primary_key=True)
+    subject_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class UserSession(Base):
+    """A signed-in user's server-side session (by a hash of its id): revocable."""
+
+    __tablename__ = "user_sessions"
+
+    session_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    label_sealed: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    revoked_at: Mapped[datetime | None]
+
+
 class CalendarSchedule(Base):
     __tablename__ = "calendar_schedules"
 
@@ -241,6 +299,8 @@ class CalendarSchedule(Base):
 
 
 __all__ = [
+    "ROLES",
+    "AllowedDomain",
     "AppliedBlocks",
     "Base",
     "CalendarConnection",
@@ -249,6 +309,7 @@ __all__ = [
     "EventMappingRow",
     "EventTagRow",
     "InstallSecret",
+    "Invitation",
     "PinRow",
     "PushChannel",
     "RevokedSession",
@@ -257,4 +318,6 @@ __all__ = [
     "SyncSnapshotRow",
     "SyncToken",
     "User",
+    "UserIdentity",
+    "UserSession",
 ]

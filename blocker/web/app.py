@@ -17,6 +17,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from blocker.auth.signin import SignInService
 from blocker.core.errors import (
     BlockerError,
     ProviderError,
@@ -32,6 +33,7 @@ from blocker.settings import Settings, env_name
 from blocker.web.deps import require_token
 from blocker.web.error_pages import install_error_pages
 from blocker.web.limits import BodyLimit, RateLimiter
+from blocker.web.routes import auth as auth_routes
 from blocker.web.routes import connect as connect_routes
 from blocker.web.routes import (
     dashboard,
@@ -170,6 +172,8 @@ def create_app(
     app.state.scheduler = scheduler
     app.state.webhook_limiter = RateLimiter(settings.webhook_rate_per_minute, runtime.now)
     app.state.login_limiter = RateLimiter(settings.login_attempts_per_minute, runtime.now)
+    app.state.signin = SignInService(settings, runtime.now)  # Google/Microsoft sign-in
+    app.state.signin_start_limiter = RateLimiter(auth_routes.START_PER_MINUTE, runtime.now)
     app.add_middleware(
         BodyLimit,
         api_limit=settings.api_max_body_bytes,
@@ -196,6 +200,7 @@ def create_app(
     app.include_router(scorecard.router)  # report downloads and the 8-week trend
     app.include_router(connect_routes.router)  # each route guards itself (token or OAuth state)
     app.include_router(docs.router)  # /docs and /openapi.json: token or session
+    app.include_router(auth_routes.router)  # Google/Microsoft sign-in, account page
     return app
 
 

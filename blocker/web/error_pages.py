@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from blocker.core.errors import BlockerError, RulesError
 from blocker.web.html import page
+from blocker.web.services import provider_buttons
 from blocker.web.sessions import REPLAYABLE, SessionExpired, safe_next
 from blocker.web.truth import plain
 
@@ -145,6 +146,7 @@ def install_error_pages(
             replay=replay,
             replay_label=REPLAYABLE.get(exc.action, ""),
             fields=exc.fields if replay else {},
+            providers=provider_buttons(request),
         )
 
     app.add_exception_handler(BlockerError, on_blocker)

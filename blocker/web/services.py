@@ -13,7 +13,10 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from fastapi import Request
+
 from blocker.actuals import measure
+from blocker.auth.signin import SignInService
 from blocker.core.errors import BlockerError, Problem, RulesError
 from blocker.core.weeks import week_window
 from blocker.report import scorecard, scorecard_to_dict
@@ -25,6 +28,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "WeekView",
     "plan_card",
+    "provider_buttons",
     "read_week",
     "rules_name",
     "sync_calendars",
@@ -121,3 +125,9 @@ def read_week(runtime: Runtime, calendar: str, week: str) -> WeekView:
     except BlockerError as exc:
         return WeekView(None, None, exc)
     return WeekView(preview, week_card(runtime, calendar, week, preview), None)
+
+
+def provider_buttons(request: Request) -> list[tuple[str, str]]:
+    """(name, label) of the providers the sign-in page offers."""
+    service: SignInService | None = getattr(request.app.state, "signin", None)
+    return service.labels() if service is not None else []

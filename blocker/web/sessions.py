@@ -24,10 +24,12 @@ __all__ = [
     "COOKIE",
     "REPLAYABLE",
     "SESSION_SECONDS",
+    "USER_SESSION_MARK",
     "SessionExpired",
     "check_post",
     "csrf_of",
     "has_session",
+    "is_admin_session",
     "new_session",
     "safe_next",
     "session_of",
@@ -63,9 +65,14 @@ def _mac(key: bytes, message: str) -> str:
     return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
 
 
-def new_session(runtime: Runtime) -> str:
+USER_SESSION_MARK = "u~"
+"""Starts the id of a session signed in with Google or Microsoft (``~`` is never in a
+token session's id): such a session must also be live in the store's user sessions."""
+
+
+def new_session(runtime: Runtime, session_id: str | None = None) -> str:
     """``issued.id.mac``: when it was issued, a random id (what sign-out revokes), the MAC."""
-    body = f"{int(runtime.now().timestamp())}.{secrets.token_urlsafe(18)}"
+    body = f"{int(runtime.now().timestamp())}.{session_id or secrets.token_urlsafe(18)}"
     return f"{body}.{_mac(_key(runtime), 'session:' + body)}"
 
 
@@ -96,6 +103,8 @@ def session_of(request: Request, runtime: Runtime) -> str | None:
     parts = session_parts(request, runtime)
     if parts is None or runtime.store.session_revoked(parts[1]):
         return None
+    if parts[1].startswith(USER_SESSION_MARK) and runtime.store.user_session(parts[1]) is None:
+        return None  # signed out everywhere, user disabled, or session expired
     return request.cookies.get(COOKIE)
 
 
@@ -117,7 +126,27 @@ def check_post(
         raise SessionExpired(request.url.path, dict(fields or {}))
     if not hmac.compare_digest(csrf.encode(), csrf_of(runtime, session).encode()):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "sign in again: the form has expired")
+    if request.url.path not in ANY_ROLE_POSTS and not is_admin_session(request, runtime):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "only an admin can change the shared rules, calendars or syncs for now",
+        )
     return session
+
+
+ANY_ROLE_POSTS = frozenset({"/logout", "/account/sign-out-everywhere"})
+"""Posts every signed-in role may send; the rest change what the whole team shares."""
+
+
+def is_admin_session(request: Request, runtime: Runtime) -> bool:
+    """The API token's sessions are admin; a Google/Microsoft one is when its user is."""
+    parts = session_parts(request, runtime)
+    if parts is None:
+        return False
+    if not parts[1].startswith(USER_SESSION_MARK):
+        return True
+    who = runtime.store.user_session(parts[1])
+    return who is not None and who.user.role == "admin"
 
 
 def has_session(request: Request, runtime: Runtime) -> bool:

@@ -67,10 +67,11 @@ def require_user(
 ) -> None:
     """The API token, or a dashboard session (a browser following a "connect" link)."""
     if credentials is None:
+        from blocker.web.sessions import is_admin_session
         from blocker.web.sessions import session_of as _session
 
-        if _session(request, runtime) is not None:
-            return
+        if _session(request, runtime) is not None and is_admin_session(request, runtime):
+            return  # members and leads: not the shared calendars (yet)
     require_token(runtime, credentials)
 
 

@@ -22,7 +22,7 @@ from blocker.web.deps import RuntimeDep
 from blocker.web.html import page as _page
 from blocker.web.limits import RateLimiter, source_of
 from blocker.web.report_html import STATIC_DIR
-from blocker.web.services import update_rules
+from blocker.web.services import provider_buttons, update_rules
 from blocker.web.sessions import (
     COOKIE,
     REPLAYABLE,
@@ -54,8 +54,9 @@ _STATIC = {
 
 
 @router.get("/login")
-def login_form(next: str = "/") -> HTMLResponse:
-    return _page("login.html", next=safe_next(next), error=None)
+def login_form(request: Request, next: str = "/") -> HTMLResponse:
+    providers = provider_buttons(request)
+    return _page("login.html", next=safe_next(next), error=None, providers=providers)
 
 
 @router.post("/login")
@@ -86,6 +87,7 @@ def login(
         "replay": replay if replay in REPLAYABLE else None,
         "replay_label": REPLAYABLE.get(replay, ""),
         "fields": fields if replay in REPLAYABLE else {},
+        "providers": provider_buttons(request),
     }
     limiter: RateLimiter = request.app.state.login_limiter
     source = source_of(request.client)
@@ -135,6 +137,7 @@ def logout(request: Request, runtime: RuntimeDep, csrf: Annotated[str, Form()] =
         issued, sid = parts
         until = datetime.fromtimestamp(issued + SESSION_SECONDS, tz=UTC)
         runtime.store.revoke_session(sid, until)
+        runtime.store.revoke_user_session(sid)  # a Google/Microsoft session's row too
     response = RedirectResponse("/login", status.HTTP_303_SEE_OTHER)
     response.delete_cookie(COOKIE, path="/")
     return response

@@ -1,0 +1,160 @@
+"""Sign-ins in flight and who may come in.
+
+A :class:`SignInService` (one per app) holds one :class:`~blocker.auth.oidc.OidcClient`
+per configured provider and the sign-ins that left for the provider and have not
+come back: at most ``MAX_PENDING`` of them, none older than ``PENDING_SECONDS``,
+each usable once. Keeping them in this process is enough: one process answers the
+web (the job workers of the distributed backend serve no pages).
+
+:func:`admit` turns a verified identity into a user, or a refusal that says plainly
+why, through :meth:`blocker.store.teams.TeamStore.admit`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from datetime import timedelta
+
+import httpx
+
+from blocker.auth.oidc import IdentityRefused, OidcClient, OidcProvider, PendingSignIn
+from blocker.auth.oidc import SignedInIdentity as SignedInIdentity
+from blocker.core.clock import Clock
+from blocker.core.errors import SettingsError
+from blocker.settings import Settings
+from blocker.store.teams import TeamStore, TeamUser
+
+__all__ = [
+    "MAX_PENDING",
+    "PENDING_SECONDS",
+    "NotAllowed",
+    "SignInService",
+    "SignedInIdentity",
+    "admit",
+    "providers_from",
+]
+
+MAX_PENDING = 1000
+PENDING_SECONDS = 600
+
+
+class NotAllowed(IdentityRefused):
+    """A genuine identity that may not use this service (disabled, or not invited)."""
+
+    hint = "ask an admin of this csm-blocker"
+
+
+def providers_from(settings: Settings) -> list[OidcProvider]:
+    """The identity providers the settings configure (client id and secret both set)."""
+    found: list[OidcProvider] = []
+    google_secret = settings.signin_google_client_secret
+    if settings.signin_google_client_id and google_secret is not None:
+        found.append(
+            OidcProvider(
+                "google",
+                "Google",
+                settings.signin_google_issuer,
+                settings.signin_google_client_id,
+                google_secret.get_secret_value(),
+            )
+        )
+    microsoft_secret = settings.signin_microsoft_client_secret
+    if settings.signin_microsoft_client_id and microsoft_secret is not None:
+        issuer = settings.signin_microsoft_issuer.replace(
+            "{tenant}", settings.signin_microsoft_tenant
+        )
+        found.append(
+            OidcProvider(
+                "microsoft",
+                "Microsoft",
+                issuer,
+                settings.signin_microsoft_client_id,
+                microsoft_secret.get_secret_value(),
+            )
+        )
+    return found
+
+
+class SignInService:
+    """The configured providers' clients and the sign-ins in flight."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock,
+        *,
+        http: httpx.Client | None = None,
+        jwks_cooldown_seconds: float = 30.0,
+    ) -> None:
+        self.clock = clock
+        self.base_url = settings.public_base_url.rstrip("/")
+        try:
+            self.clients = {
+                p.name: OidcClient(
+                    p, clock=clock, http=http, jwks_cooldown_seconds=jwks_cooldown_seconds
+                )
+                for p in providers_from(settings)
+            }
+        except IdentityRefused as exc:  # an issuer that is not https
+            raise SettingsError(f"sign-in settings (BLOCKER_SIGNIN_*): {exc}") from exc
+        self._pending: OrderedDict[str, PendingSignIn] = OrderedDict()
+        self._guard = threading.Lock()
+
+    def labels(self) -> list[tuple[str, str]]:
+        """(name, label) of each configured provider, for the sign-in page's buttons."""
+        return [(name, c.provider.label) for name, c in self.clients.items()]
+
+    def redirect_uri(self, name: str) -> str:
+        return f"{self.base_url}/auth/{name}/callback"
+
+    def start(self, name: str, next_path: str) -> tuple[str, str]:
+        """(the provider's URL for the browser, the sign-in's state)."""
+        client = self.clients.get(name)
+        if client is None:
+            raise IdentityRefused(f"signing in with {name!r} is not configured here")
+        url, pending = client.start(self.redirect_uri(name), next_path)
+        with self._guard:
+            self._drop_stale()
+            self._pending[pending.state] = pending
+            while len(self._pending) > MAX_PENDING:
+                self._pending.popitem(last=False)
+        return url, pending.state
+
+    def _drop_stale(self) -> None:
+        oldest = self.clock() - timedelta(seconds=PENDING_SECONDS)
+        for state in [s for s, p in self._pending.items() if p.started_at < oldest]:
+            del self._pending[state]
+
+    def finish(self, name: str, state: str, code: str) -> tuple[SignedInIdentity, str]:
+        """The verified identity and where the user was going; each state works once."""
+        with self._guard:
+            self._drop_stale()
+            pending = self._pending.pop(state, None)
+        if pending is None or pending.provider != name:
+            raise IdentityRefused("this sign-in has expired or was already used: start again")
+        identity = self.clients[name].finish(pending, code)
+        return identity, pending.next
+
+    def pending_count(self) -> int:
+        with self._guard:
+            return len(self._pending)
+
+
+def admit(store: TeamStore, identity: SignedInIdentity) -> TeamUser:
+    """The user ``identity`` signs in as, or :class:`NotAllowed` saying plainly why."""
+    admission = store.admit(identity.email, identity.provider, identity.subject)
+    if admission.user is not None:
+        return admission.user
+    if admission.refusal == "disabled":
+        raise NotAllowed(f"The account {identity.email} has been disabled here.")
+    if admission.refusal == "other_account":
+        raise NotAllowed(
+            f"{identity.email} signed in here before with another {identity.provider.title()} "
+            "account. If the address changed hands, an admin can let the new account in "
+            "(blocker user forget-accounts)."
+        )
+    raise NotAllowed(
+        f"{identity.email} may not use this csm-blocker: its domain is not allowed "
+        "and it has no invitation."
+    )
