@@ -111,6 +111,28 @@ def _ts(iso: str) -> float:
     return datetime.fromisoformat(iso).timestamp()
 
 
+def test_a_preview_says_why_a_preferred_window_cannot_be_honoured(
+    app_service: LiveService,
+) -> None:
+    with signed_in(app_service) as client:
+        # 45 minutes a day, half of it the stand-ups and 1:1s: 4 h of focus cannot fit
+        answer = client.post(
+            "/settings", data=posted(client, focus_window="11:00-11:45", step="preview")
+        )
+        assert answer.status_code == 200
+        notes = re.findall(r'<p class="notice" data-note>(.*?)</p>', answer.text)
+        focus = [n for n in notes if n.startswith("Focus time:")]
+        assert len(focus) == 1, notes
+        said = re.fullmatch(
+            r"Focus time: you asked for 4 h in 11:00–11:45; (.+) fits there this week\. "
+            r"Meetings take (.+) of those hours\. (.+) is placed elsewhere in your working "
+            r"hours\.(?: .+ finds no place at all this week\.)?",
+            focus[0],
+        )
+        assert said is not None, focus[0]
+        assert versions(app_service) == 1
+
+
 def test_an_invalid_draft_shows_its_error_at_the_field_and_saves_nothing(
     app_service: LiveService,
 ) -> None:
