@@ -212,7 +212,7 @@ def dismissed_blocks(runtime: Runtime, calendar: str, week: str, tz: ZoneInfo) -
     for key in keys:
         block = known.get(key)
         if block is None:
-            out.append(Dismissed(key, key, ""))
+            out.append(Dismissed(key, "A block of this week", ""))
             continue
         start, end = block.start.astimezone(tz), block.end.astimezone(tz)
         when = f"{start:%a %d %b}" if block.all_day else f"{start:%a %H:%M}–{end:%H:%M}"

@@ -68,6 +68,8 @@ class GoalRow:
     title: str = ""
     hours: str = ""
     remove: bool = False
+    every_week: bool = False
+    """The goal has no ``week:``: editing it changes it for every week."""
 
 
 @dataclass(slots=True)
@@ -186,7 +188,10 @@ def read_form(text: str, week: str) -> RuleForm:
     goals = _rule(data, "goals")
     if goals is not None:
         has.add("goals")
-        form.goals = [GoalRow(_text(g.get("title")), _hours(g)) for g in _week_goals(goals, week)]
+        form.goals = [
+            GoalRow(_text(g.get("title")), _hours(g), every_week=g.get("week") is None)
+            for g in _week_goals(goals, week)
+        ]
     form.has = frozenset(has)
     return form
 

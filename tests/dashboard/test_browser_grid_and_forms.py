@@ -53,6 +53,8 @@ def _shown_ops(page: Any, selector: str) -> set[tuple[str, str, str]]:
 
 def test_change_a_rule_and_preview_it(page: Any, app_service: LiveService) -> None:
     page.get_by_role("link", name="Rule settings").click()
+    assert page.get_by_label("Preferred window").input_value() == "09:30-12:00"
+    assert axe_violations(page) == []
     page.get_by_label("Preferred window").fill("13:00-17:00")
     assert page.get_by_label("Re-place blocks already on my calendar").is_checked()
     expected = dry_run_of(app_service, "none", focus_window="13:00-17:00")
@@ -87,6 +89,10 @@ def test_change_a_rule_and_preview_it(page: Any, app_service: LiveService) -> No
         block = page.locator(f'details.ev[data-key="{key}"]')
         assert _same_moment(block.get_attribute("data-start") or "", start)
         assert block.get_attribute("data-state") in ("synced", "moved")
+    # and the next sync keeps them: nothing left to write
+    page.locator("#sync-btn").click()
+    page.wait_for_url(lambda url: "synced=ok" in url, timeout=SLOW)
+    assert app_service.runtime.store.runs("local", 1)[0].ops == ()
 
 
 def test_an_invalid_draft_shows_the_error_and_saves_nothing(
@@ -163,6 +169,7 @@ def test_move_from_the_keyboard_and_dismiss_then_undo(page: Any, app_service: Li
     listed = page.locator(f'#dismissed li[data-key="{block.key}"]')
     assert "Focus" in listed.inner_text()
     assert axe_violations(page) == []
+    assert page.eval_on_selector_all("#dismissed button", SMALL_TARGETS) == []
     listed.get_by_role("button", name="Undo").click()
     page.wait_for_url(lambda url: "synced=restored" in url, timeout=SLOW)
     assert block.key in on_calendar(app_service)

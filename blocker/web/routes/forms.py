@@ -84,6 +84,7 @@ def form_of(data: FormData, base: RuleForm) -> RuleForm:
             _field(data, f"goal_{i}_title"),
             _field(data, f"goal_{i}_hours"),
             bool(data.get(f"goal_{i}_remove")),
+            every_week=base.goals[i].every_week,
         )
         for i in range(len(base.goals))
     ]
