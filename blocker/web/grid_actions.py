@@ -48,6 +48,7 @@ class GridActionFailed(BlockerError):
 
 
 MOVED_REASON = "you moved it on the week page"
+_CUT_SHORT = "the calendar could not be read in full just now, so nothing was changed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +123,8 @@ def move_block(runtime: Runtime, calendar: str, week: str, key: str, start: date
 def _event_of(runtime: Runtime, calendar: str, week: str, key: str) -> RemoteEvent | None:
     """The block's event on the calendar now (the mapped one when there are two)."""
     read = runtime.provider(calendar).read(week_window(week, runtime.rules.timezone))
+    if not read.complete:
+        raise GridActionFailed(_CUT_SHORT)
     ours = [e for e in read.events if e.tag is not None and e.tag.key == key and not e.cancelled]
     mapping = runtime.store.mappings(calendar, week).get(key)
     mapped = [e for e in ours if mapping is not None and e.event_id == mapping.event_id]
@@ -177,6 +180,8 @@ def dismiss_block(runtime: Runtime, calendar: str, week: str, key: str) -> RunOu
     provider = runtime.provider(calendar)
     with runtime.lock(calendar):
         read = provider.read(week_window(week, runtime.rules.timezone))
+        if not read.complete:
+            raise GridActionFailed(_CUT_SHORT)
         for event in read.events:
             if event.tag is not None and event.tag.key == key and not event.cancelled:
                 provider.delete(event)

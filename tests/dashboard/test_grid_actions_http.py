@@ -131,3 +131,21 @@ def test_refused_actions_change_nothing(app_service: LiveService) -> None:
         assert undo.status_code == 422 and "nothing to undo" in undo.text
         assert on_calendar(app_service) == before
         assert app_service.runtime.store.pins("local", NEXT_WEEK) == []
+
+
+def test_a_block_not_yet_on_the_calendar_is_created_where_it_was_moved(
+    app_service: LiveService,
+) -> None:
+    with signed_in(app_service) as client:
+        token = csrf_of(client.get(WEEK_PAGE).text)
+        assert on_calendar(app_service) == {}  # never synced: every block is pending
+        plan = app_service.runtime.preview("local", NEXT_WEEK).plan
+        block = next(b for b in plan.blocks if b.kind == "focus_time" and not b.all_day)
+        target = datetime(2026, 12, 4, 14, 0, tzinfo=NY)
+        answer = client.post(
+            "/grid/move", data=form(token, block.key, day="2026-12-04", at="14:00")
+        )
+        assert answer.status_code == 303 and "synced=moved" in answer.headers["location"]
+        event = on_calendar(app_service)[block.key]
+        assert (event.start, event.end) == (target, target + (block.end - block.start))
+        assert len(on_calendar(app_service)) > 1  # the run synced the rest of the week too

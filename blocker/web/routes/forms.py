@@ -70,23 +70,26 @@ def _field(data: FormData, name: str, default: str = "") -> str:
 
 
 def form_of(data: FormData, base: RuleForm) -> RuleForm:
-    """The posted fields, shaped like the form they were filled from."""
+    """The posted fields, shaped like the form they were filled from; a field that was
+    not sent keeps its value (an empty one sent is the user's: a day off, no goal)."""
     form = RuleForm(has=base.has)
     if "working_hours" in base.has:
-        form.working_hours = {day: _field(data, f"wh_{day}") for day in DAYS}
+        form.working_hours = {
+            day: _field(data, f"wh_{day}", base.working_hours.get(day, "")) for day in DAYS
+        }
     form.focus_hours = _field(data, "focus_hours", base.focus_hours)
     form.focus_window = _field(data, "focus_window", base.focus_window)
     form.email_times = _field(data, "email_times", base.email_times)
-    form.meeting_free_day = _field(data, "meeting_free_day")
-    form.shares = {tier: _field(data, f"share_{tier}") for tier in base.shares}
+    form.meeting_free_day = _field(data, "meeting_free_day", base.meeting_free_day)
+    form.shares = {tier: _field(data, f"share_{tier}", was) for tier, was in base.shares.items()}
     form.goals = [
         GoalRow(
-            _field(data, f"goal_{i}_title"),
-            _field(data, f"goal_{i}_hours"),
+            _field(data, f"goal_{i}_title", was.title),
+            _field(data, f"goal_{i}_hours", was.hours),
             bool(data.get(f"goal_{i}_remove")),
-            every_week=base.goals[i].every_week,
+            every_week=was.every_week,
         )
-        for i in range(len(base.goals))
+        for i, was in enumerate(base.goals)
     ]
     form.new_goal = GoalRow(_field(data, "goal_new_title"), _field(data, "goal_new_hours"))
     return form
