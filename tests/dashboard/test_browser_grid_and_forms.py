@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.dashboard.conftest import signed_in_page
+from tests.dashboard.helpers import sign_in
 from tests.dashboard.test_browser_a11y import axe_violations
 from tests.dashboard.test_grid_actions_http import a_focus_block, on_calendar
 from tests.dashboard.test_rule_forms_http import dry_run_of, versions
@@ -174,3 +175,32 @@ def test_move_from_the_keyboard_and_dismiss_then_undo(page: Any, app_service: Li
     page.wait_for_url(lambda url: "synced=restored" in url, timeout=SLOW)
     assert block.key in on_calendar(app_service)
     assert page.locator("#dismissed").count() == 0
+
+
+def test_the_form_and_its_preview_fit_a_phone(browser: Any, app_service: LiveService) -> None:
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
+    )
+    context.set_default_timeout(10_000)
+    try:
+        tab = context.new_page()
+        sign_in(tab, app_service.base_url, f"/settings?week={NEXT_WEEK}&calendar=local")
+        width = "() => [document.documentElement.scrollWidth, window.innerWidth]"
+        wide, screen = tab.evaluate(width)
+        assert wide <= screen, (wide, screen)
+        tab.get_by_label("Preferred window").fill("13:00-17:00")
+        tab.get_by_role("button", name="Preview the week").click()
+        tab.locator("#preview").wait_for(timeout=SLOW)
+        wide, screen = tab.evaluate(width)
+        assert wide <= screen, (wide, screen)
+        assert axe_violations(tab) == []
+        # a block's pop-up with its move and dismiss forms stays on the screen
+        tab.goto(f"{app_service.base_url}{WEEK_PAGE}")
+        block = tab.locator("details.ev.block:has(form.move-form)").first
+        block.locator("summary").click()
+        box = block.locator(".pop").bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= screen
+        wide, _ = tab.evaluate(width)
+        assert wide <= screen
+    finally:
+        context.close()
