@@ -149,3 +149,34 @@ def test_a_block_not_yet_on_the_calendar_is_created_where_it_was_moved(
         event = on_calendar(app_service)[block.key]
         assert (event.start, event.end) == (target, target + (block.end - block.start))
         assert len(on_calendar(app_service)) > 1  # the run synced the rest of the week too
+
+
+def test_the_past_stays_as_it_was(app_service: LiveService) -> None:
+    """The service clock is Friday 2026-11-27 12:00: its own week is half past, and
+    was synced on its Monday morning."""
+    this_week = "2026-W48"
+    runtime = app_service.runtime
+    now = runtime.now()
+    runtime.clock = lambda: datetime(2026, 11, 23, 7, 0, tzinfo=NY)
+    try:
+        runtime.sync(None, "local", this_week, trigger="rebalance")
+    finally:
+        runtime.clock = lambda: now
+    with signed_in(app_service) as client:
+        token = csrf_of(client.get(f"/?week={this_week}&calendar=local").text)
+        sent = {"csrf": token, "week": this_week, "calendar": "local"}
+        blocks = app_service.runtime.store.previous_blocks("local", this_week)
+        ended = next(b for b in blocks if b.end < now and not b.all_day)
+        ahead = next(b for b in blocks if b.start > now and not b.all_day)
+        before = app_service.runtime.store.runs("local", 1)[0]
+        for path, extra in (
+            ("/grid/move", {"day": "2026-11-27", "at": "16:00"}),
+            ("/grid/dismiss", {}),
+        ):
+            answer = client.post(path, data={**sent, "key": ended.key, **extra})
+            assert answer.status_code == 422 and "already ended" in answer.text
+        into_the_past = {**sent, "key": ahead.key, "day": "2026-11-26", "at": "10:00"}
+        answer = client.post("/grid/move", data=into_the_past)
+        assert answer.status_code == 422 and "that time has passed" in answer.text
+        assert app_service.runtime.store.runs("local", 1)[0] == before
+        assert app_service.runtime.store.pins("local", this_week) == []
