@@ -50,6 +50,7 @@ from blocker.core.models import Busy, Interval, Op, Plan, ReadResult, RunRecord,
 from blocker.core.weeks import week_window
 from blocker.metrics import CountingProvider, Metrics
 from blocker.settings import Settings
+from blocker.state import SyncState
 from blocker.store import Store, TokenCipher, open_store
 from blocker.sync import Expansion, sync_calendar
 from providers.base import CalendarProvider
@@ -472,9 +473,11 @@ class Runtime:
         trigger: str,
         dry_run: bool = False,
         record: bool = True,
+        state: SyncState | None = None,
     ) -> RunOutcome:
         """One sync run of one calendar and week, under the calendar's lock: the one
         entry point of every caller (CLI, API, jobs, previews, benchmarks).
+        ``state``: the store as this run should see it (default: the store itself).
 
         One read: the week and the history its last contacts come from are read
         together (:class:`blocker.sync.Expansion`), incrementally from the week's
@@ -495,7 +498,7 @@ class Runtime:
                 result = sync_calendar(
                     calendar_id=calendar_id,
                     provider=self.provider(calendar_id),
-                    state=self.store,
+                    state=state or self.store,
                     spec=self._expansion(rules, week, now),
                     now=now,
                     clock=self.now,

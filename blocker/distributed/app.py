@@ -94,10 +94,17 @@ class WorkerRuntime(Runtime):
         trigger: str,
         dry_run: bool = False,
         record: bool = True,
+        state: Any = None,
     ) -> RunOutcome:
         try:
             return super().sync(
-                rules, calendar_id, week, trigger=trigger, dry_run=dry_run, record=record
+                rules,
+                calendar_id,
+                week,
+                trigger=trigger,
+                dry_run=dry_run,
+                record=record,
+                state=state,
             )
         except TransientError as exc:
             retry_after = exc.retry_after if isinstance(exc, RateLimited) else None

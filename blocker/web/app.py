@@ -47,6 +47,8 @@ from blocker.web.routes import (
     sync,
     webhooks,
 )
+from blocker.web.routes import forms as form_routes
+from blocker.web.routes import grid as grid_routes
 from blocker.web.schemas import ErrorOut
 
 if TYPE_CHECKING:
@@ -197,6 +199,8 @@ def create_app(
     app.include_router(webhooks.router)  # public: each call verifies its channel secret
     app.include_router(pages.router)  # browser pages: signed session cookie, CSRF forms
     app.include_router(dashboard.router)  # the week page (same sessions)
+    app.include_router(grid_routes.router)  # the grid's move/dismiss/undo forms (same)
+    app.include_router(form_routes.router)  # rule settings: draft, preview, apply (same)
     app.include_router(scorecard.router)  # report downloads and the 8-week trend
     app.include_router(connect_routes.router)  # each route guards itself (token or OAuth state)
     app.include_router(docs.router)  # /docs and /openapi.json: token or session

@@ -15,6 +15,7 @@ from blocker.core.errors import BlockerError, ReconnectRequired
 from blocker.core.weeks import shift_week, week_dates, week_of
 from blocker.runtime import Runtime
 from blocker.web.deps import RuntimeDep, get_calendar, get_week
+from blocker.web.grid_actions import dismissed_blocks
 from blocker.web.html import page as _page
 from blocker.web.pages import build_grid, flag_filter, legend, now_line, shown_title
 from blocker.web.report_html import scorecard_view
@@ -43,11 +44,15 @@ _TRIGGER = {
     "webhook": "your calendar changed",
     "rules": "rules changed",
     "preview": "preview",
+    "grid": "you changed the week page",
 }
 """Why a run happened, in words (the trigger names are internal)."""
 _SYNCED = {
     "ok": "Sync finished: your calendar now matches the plan.",
     "partly": "Sync finished with problems: see the message above.",
+    "moved": "Block moved: your calendar has it at the new time, and later syncs keep it there.",
+    "dismissed": "Block dismissed: removed from your calendar, and not planned again this week.",
+    "restored": "Block back: the plan has it again and your calendar shows it.",
 }
 
 
@@ -200,6 +205,8 @@ def _dashboard(
         connections=views,
         connect_new=connect_buttons(views),
         runs=[_run(RunOut.of(r), tz) for r in runtime.store.runs(None, 10)],
+        grid_now=now,
+        dismissed=dismissed_blocks(runtime, calendar, week, tz),
     )
 
 

@@ -50,6 +50,7 @@ _STATIC = {
     "scorecard.css": "text/css",
     "rules.js": "text/javascript",
     "dashboard.js": "text/javascript",
+    "grid_actions.js": "text/javascript",
 }
 
 
