@@ -89,3 +89,60 @@ def test_an_improved_plan_is_stable_on_replan() -> None:
     first = _plan(_whole(), narrow)
     again = _plan(_whole(), narrow, previous=first.blocks)
     assert again.blocks == first.blocks
+
+
+def _ranked(key: str, priority: int) -> BlockRequest:
+    """An hour anywhere in the morning; first choice 9:00-10:00, second 10:00-11:00."""
+    return request(
+        key,
+        60,
+        at(TZ, MON, 9),
+        at(TZ, MON, 11),
+        priority=priority,
+        min_chunk=60,
+        preferred=(
+            Interval(at(TZ, MON, 9), at(TZ, MON, 10)),
+            Interval(at(TZ, MON, 10), at(TZ, MON, 11)),
+        ),
+        preferred_rank=(0, 1),
+    )
+
+
+def test_a_block_in_its_second_choice_moves_to_its_first() -> None:
+    # greedy: 'whole' (any time, placed first) takes 9:00, so 'ranked' gets its
+    # second-choice window; both hours are preferred alike in the objective, and
+    # the pass swaps them because 'whole' is as happy at 10:00
+    plan = _plan(_whole(), _ranked("ranked", 40))
+    assert _span(plan, "ranked") == (at(TZ, MON, 9), at(TZ, MON, 10))
+    assert _span(plan, "whole") == (at(TZ, MON, 10), at(TZ, MON, 11))
+
+
+def test_rank_never_outweighs_the_objective() -> None:
+    # both rank 9:00 first; the higher priority keeps it, the other stays second
+    plan = _plan(_ranked("first", 80), _ranked("second", 40))
+    assert _span(plan, "first") == (at(TZ, MON, 9), at(TZ, MON, 10))
+    assert _span(plan, "second") == (at(TZ, MON, 10), at(TZ, MON, 11))
+    # an unranked request that prefers 9:00 keeps it: moving it out of its window
+    # would lose objective points that a better rank for 'ranked' cannot buy
+    early = request(
+        "early",
+        60,
+        at(TZ, MON, 9),
+        at(TZ, MON, 11),
+        priority=80,
+        min_chunk=60,
+        preferred=(Interval(at(TZ, MON, 9), at(TZ, MON, 10)),),
+    )
+    plan = _plan(early, _ranked("ranked", 40))
+    assert _span(plan, "early") == (at(TZ, MON, 9), at(TZ, MON, 10))
+    assert _span(plan, "ranked") == (at(TZ, MON, 10), at(TZ, MON, 11))
+
+
+def test_a_kept_block_in_its_second_choice_stays() -> None:
+    # stability: last plan's block in the second choice is not fresh, so a replan
+    # with nothing changed leaves it there
+    busy = [meeting(at(TZ, MON, 9), 60)]
+    greedy = _plan(_ranked("ranked", 40), busy=busy)
+    assert _span(greedy, "ranked") == (at(TZ, MON, 10), at(TZ, MON, 11))
+    kept = _plan(_ranked("ranked", 40), previous=greedy.blocks)
+    assert _span(kept, "ranked") == (at(TZ, MON, 10), at(TZ, MON, 11))
