@@ -9,8 +9,9 @@ minutes still missing, or a block outside its preferred windows), free a span
 ``s`` of its window by lifting the fresh blocks on it (at most
 :data:`MAX_LIFTED`), refill the target and then each lifted request at its best
 free time (:func:`blocker.planning.slots.choose`, the greedy's own rule), and
-keep the result only when the week's objective strictly rises; otherwise put
-everything back exactly.
+keep the result only when the week's objective strictly rises and no lifted
+request of higher priority than the target lost minutes (:func:`_outranked`);
+otherwise put everything back exactly.
 
 Ranked preferred windows (``BlockRequest.preferred_rank``, first choice = rank 0)
 are a tie-break under the objective, which counts any preferred minute alike: a
@@ -34,6 +35,7 @@ with nothing changed keeps every previous block. The pass is deterministic
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -341,9 +343,24 @@ def _try(
         _count_tier(ctx, s, s.placed_seconds - sum(_len(p.span) for p in placed_before))
     gain = sum(_own_score(ctx, s) for s in touched) - _tier_error(ctx) - score_before
     rank_gain = rank_before - sum(_rank_cost(ctx, s) for s in touched)
+    if _outranked(state, before):
+        gain = -math.inf
     if not keep:
         _revert(ctx, before)
     return gain, rank_gain
+
+
+def _outranked(state: RequestState, before: list[tuple[RequestState, list[Placed]]]) -> bool:
+    """A lifted request of higher priority than the target lost minutes: priority
+    says who wins a full week, so no objective gain (the tier mix) buys that. Without
+    this the pass gave a renewal prep's time to account time, and the next replan,
+    whose greedy gives it back, cycled with it (a run with no cause that wrote)."""
+    return any(
+        other.req.priority > state.req.priority
+        and other.placed_seconds < sum(_len(p.span) for p in placed)
+        for other, placed in before
+        if other is not state
+    )
 
 
 def _count_tier(ctx: _Ctx, state: RequestState, seconds: int) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from blocker.core.models import BlockRequest, Interval, Pin, Plan
+from blocker.core.models import BlockRequest, Interval, Pin, Plan, TierTarget
 from blocker.planner import plan_week
 from tests.planner.helpers import at, by_key, meeting, request, spec
 
@@ -146,3 +146,25 @@ def test_a_kept_block_in_its_second_choice_stays() -> None:
     assert _span(greedy, "ranked") == (at(TZ, MON, 10), at(TZ, MON, 11))
     kept = _plan(_ranked("ranked", 40), previous=greedy.blocks)
     assert _span(kept, "ranked") == (at(TZ, MON, 10), at(TZ, MON, 11))
+
+
+def test_the_tier_mix_never_buys_a_higher_prioritys_minutes() -> None:
+    # one hour, two requests that both want it: a low-tier renewal prep (75) and
+    # high-tier account time (60). Giving the hour to account time cuts the tier-mix
+    # error by more than the priority difference, but priority says who wins a full
+    # week; the pass once made that trade, and the next replan's greedy gave the hour
+    # back (a run with no cause that wrote, cycling)
+    hour = (Interval(at(TZ, MON, 9), at(TZ, MON, 10)),)
+    tiers = (TierTarget("high", 0.5, 0.7), TierTarget("mid", 0.1, 0.3), TierTarget("low", 0.1, 0.3))
+    prep = request(
+        "renewal_prep", 60, at(TZ, MON, 9), at(TZ, MON, 10), priority=75, tier="low", min_chunk=60
+    )
+    account = request(
+        "account_time", 60, at(TZ, MON, 9), at(TZ, MON, 10), priority=60, tier="high", min_chunk=60
+    )
+    week = spec(WEEK, TZ, [prep, account], working=hour, tiers=tiers)
+    plan = plan_week(week)
+    assert _span(plan, "renewal_prep") == (at(TZ, MON, 9), at(TZ, MON, 10))
+    assert [s.key for s in plan.shortfall] == ["account_time"]
+    # and the plan is its own fixed point: replanned over itself, nothing moves
+    assert plan_week(week, previous=plan.blocks).blocks == plan.blocks
