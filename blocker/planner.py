@@ -56,7 +56,7 @@ from blocker.planning.displace import displace
 from blocker.planning.improve import improve
 from blocker.planning.output import blocks_of, shortfall_of
 from blocker.planning.slots import choose
-from blocker.planning.state import Placed, RequestState, Week
+from blocker.planning.state import DEFENDED_KINDS, Placed, RequestState, Week
 from blocker.planning.timeline import Span, overlaps, to_seconds
 
 __all__ = ["plan_week"]
@@ -162,11 +162,13 @@ def _plan_once(
         missing = shortfall_of(week, state, now_s)
         if missing is not None:
             shortfall.append(missing)
+    defended = {k for k, s in states.items() if s.req.kind in DEFENDED_KINDS}
     return Plan(
         week=spec.week,
         timezone=spec.timezone,
         blocks=tuple(sorted(blocks, key=lambda b: (b.start, b.all_day, b.key))),
-        shortfall=tuple(sorted(shortfall, key=lambda s: (s.rule, s.key))),
+        # a defended minimum (focus) short is the first thing the user reads
+        shortfall=tuple(sorted(shortfall, key=lambda s: (s.key not in defended, s.rule, s.key))),
         conflicts=tuple(sorted(week.conflicts, key=lambda c: (c.start, c.key, c.meeting))),
     )
 
@@ -369,6 +371,12 @@ def _keep_one(week: Week, state: RequestState, key: str, block: Block, movable: 
     window = (to_seconds(req.earliest), to_seconds(req.latest))
     rule = state.chunks
     length = min(span[1] - span[0], state.remaining)
+    if req.kind in DEFENDED_KINDS and req.conflict_policy == "keep" and week.covered(span):
+        # a kept block a meeting covers stays whole, whatever was kept before it: it
+        # adds (almost) no focus, so trimming it by what is left would make the order
+        # blocks are kept in (today's first) decide whether it stays, and a later
+        # morning with nothing changed would delete it
+        length = span[1] - span[0]
     if rule.max_len is not None:
         length = min(length, rule.max_len)
     if length < rule.min_len:
@@ -468,7 +476,9 @@ def _by_eviction(
     victims = [
         (other, placed)
         for other in reversed(order)
-        if other.req.priority < state.req.priority and not (state.req.alert and other.req.reserved)
+        if other.req.priority < state.req.priority
+        and not (state.req.alert and other.req.reserved)
+        and not (state.lost and other.req.alert)  # a focus top-up takes no alert's time
         for placed in sorted(other.placed, key=lambda p: p.span)
         if placed.evictable and overlaps(placed.span, window)
     ]

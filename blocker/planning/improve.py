@@ -351,12 +351,14 @@ def _try(
 
 
 def _outranked(state: RequestState, before: list[tuple[RequestState, list[Placed]]]) -> bool:
-    """A lifted request of higher priority than the target lost minutes: priority
-    says who wins a full week, so no objective gain (the tier mix) buys that. Without
-    this the pass gave a renewal prep's time to account time, and the next replan,
-    whose greedy gives it back, cycled with it (a run with no cause that wrote)."""
+    """A lifted request lost minutes it outranks the target on: a higher priority
+    (priority says who wins a full week, so no objective gain such as the tier mix
+    buys that; without this the pass gave a renewal prep's time to account time, and
+    the next replan, whose greedy gives it back, cycled with it: a run with no cause
+    that wrote), or being an alert when the target is not (focus made up after a
+    meeting takes optional work, never a renewal prep's time)."""
     return any(
-        other.req.priority > state.req.priority
+        (other.req.priority > state.req.priority or (other.req.alert and not state.req.alert))
         and other.placed_seconds < sum(_len(p.span) for p in placed)
         for other, placed in before
         if other is not state
