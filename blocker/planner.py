@@ -371,11 +371,13 @@ def _keep_one(week: Week, state: RequestState, key: str, block: Block, movable: 
     window = (to_seconds(req.earliest), to_seconds(req.latest))
     rule = state.chunks
     length = min(span[1] - span[0], state.remaining)
-    if req.kind in DEFENDED_KINDS and req.conflict_policy == "keep" and week.covered(span):
-        # a kept block a meeting covers stays whole, whatever was kept before it: it
-        # adds (almost) no focus, so trimming it by what is left would make the order
-        # blocks are kept in (today's first) decide whether it stays, and a later
-        # morning with nothing changed would delete it
+    defended = req.kind in DEFENDED_KINDS and req.conflict_policy == "keep"
+    if defended and (week.covered(span) or state.lost):
+        # once a meeting covers kept focus, kept focus blocks stay whole: the one a
+        # meeting covers adds (almost) no focus, and the chunk made up for it is whole
+        # (may overshoot); trimmed by what is left, the block kept last (today's
+        # first, the rest by time) would lose the difference on a later morning with
+        # nothing changed (noah-sydney W41 deleted one, priya-la W47 cut one)
         length = span[1] - span[0]
     if rule.max_len is not None:
         length = min(length, rule.max_len)
