@@ -192,3 +192,21 @@ def test_a_covered_focus_block_stays_whatever_is_kept_first() -> None:
     # the same morning, nothing changed: nothing moves
     same = plan_week(spec(WEEK, TZ, [_focus()]), busy=busy, previous=again.blocks, **monday)
     assert same.blocks == again.blocks
+
+
+def test_a_made_up_chunk_that_overshoots_trims_no_kept_focus() -> None:
+    """Half an hour covered is made up in one whole chunk (an hour): the week then
+    holds 30 minutes more focus than asked. Trimming that from the block kept last
+    (Tuesday's) cut a kept block on a morning with nothing changed (priya-la W47)."""
+    first = plan_week(spec(WEEK, TZ, [_focus()]))
+    busy = [meeting(t(MON, 9), 30, "Exec sync")]
+    monday = {"now": t(MON, 12), "stability_until": t(TUE, 0)}
+    again = plan_week(spec(WEEK, TZ, [_focus()]), busy=busy, previous=first.blocks, **monday)
+    assert [(b.key, b.start, b.minutes) for b in family(again, "focus_time:w")] == [
+        ("focus_time:w", t(MON, 9), 120),
+        ("focus_time:w#2", t(MON, 12), 60),
+        ("focus_time:w#1", t(TUE, 9), 120),  # whole, as generated
+    ]
+    tuesday = {"now": t(TUE, 7), "stability_until": t(WED, 0)}
+    same = plan_week(spec(WEEK, TZ, [_focus()]), busy=busy, previous=again.blocks, **tuesday)
+    assert same.blocks == again.blocks
