@@ -481,6 +481,7 @@ def _by_eviction(
         if other.req.priority < state.req.priority
         and not (state.req.alert and other.req.reserved)
         and not (state.lost and other.req.alert)  # a focus top-up takes no alert's time
+        and not other.req.protected  # as in displace: protected time is never taken
         for placed in sorted(other.placed, key=lambda p: p.span)
         if placed.evictable and overlaps(placed.span, window)
     ]

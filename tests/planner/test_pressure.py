@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from blocker.core.models import Interval
 from blocker.planner import plan_week
 from tests.planner.helpers import at, by_key, family, fixed, meeting, request, spec
 
@@ -210,3 +211,16 @@ def test_a_made_up_chunk_that_overshoots_trims_no_kept_focus() -> None:
     tuesday = {"now": t(TUE, 7), "stability_until": t(WED, 0)}
     same = plan_week(spec(WEEK, TZ, [_focus()]), busy=busy, previous=again.blocks, **tuesday)
     assert same.blocks == again.blocks
+
+
+def test_a_kept_protected_block_is_not_evicted_by_a_higher_priority() -> None:
+    """As in displacement, protected time is never taken: a kept focus block stays
+    when a higher-priority request finds no room (it is short and says so)."""
+    two_hours = (Interval(t(MON, 9), t(MON, 11)),)
+    focus = replace(_focus(120), latest=t(MON, 11))  # type: ignore[type-var]
+    first = plan_week(spec(WEEK, TZ, [focus], working=two_hours))
+    assert [(b.key, b.start) for b in first.blocks] == [("focus_time:w", t(MON, 9))]
+    urgent = request("renewal:x", 60, t(MON, 9), t(MON, 11), priority=95, min_chunk=60)
+    again = plan_week(spec(WEEK, TZ, [focus, urgent], working=two_hours), previous=first.blocks)
+    assert [(b.key, b.start) for b in again.blocks] == [("focus_time:w", t(MON, 9))]
+    assert [s.key for s in again.shortfall] == ["renewal:x"]
