@@ -141,7 +141,7 @@ def _plan_once(
     _keep_previous(week, flexible, prev, stable_s, now_s, only_stable=True)
     for state in fixed:
         if state.req.holding:
-            _place_holding(week, state, prev, now_s)
+            _place_holding(week, state, prev, now_s, stable_s)
         else:
             _place_fixed(week, state, prev, now_s)
     _keep_previous(week, flexible, prev, stable_s, now_s)
@@ -268,14 +268,22 @@ def _place_fixed(
 
 
 def _place_holding(
-    week: Week, state: RequestState, prev: dict[str, Block], now_s: int | None
+    week: Week,
+    state: RequestState,
+    prev: dict[str, Block],
+    now_s: int | None,
+    stable_s: int | None = None,
 ) -> None:
     """Cover the free parts of the window (each at least ``min_chunk``) with
     pieces; what meetings take (and slivers between them) is held, not missing.
 
     Only time lost to our own blocks or pins, or outside working hours, is a
     shortfall. A piece in the past stays only if the previous plan had it there,
-    and the past part of the window counts as held (it is over either way).
+    and the past part of the window counts as held (it is over either way). Nor is
+    a piece re-created today (before ``stable_s``) when the previous plan had none
+    of the window: a block of higher priority took it, kept today ahead of the
+    window; the part it left would come back only on the window's own morning, a
+    write with no cause (jordan-nyc W11's QBR window beside made-up focus).
     """
     req = state.req
     span = (to_seconds(req.earliest), to_seconds(req.earliest) + req.minutes * 60)
@@ -285,8 +293,11 @@ def _place_holding(
         for key, b in prev.items()
         if in_family(key, req.key)
     }
+    gone_today = bool(prev) and not before and stable_s is not None
     pieces: list[Span] = []
     for start, end in week.blocked.free(span):
+        if gone_today and stable_s is not None and start < stable_s:
+            continue
         if now_s is not None and start < now_s and (start, end) not in before:
             start = max(start, now_s)
         if end - start >= state.chunks.min_len:
