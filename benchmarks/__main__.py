@@ -1,4 +1,4 @@
-"""``python -m benchmarks [SECTION ...] [--quick] [--seed N]``.
+"""``python -m benchmarks [SECTION ...] [--quick] [--seed N] [--jobs N]``.
 
 SECTION: quality, speed, requests, latency, scale, lived, hostile. Runs the chosen
 sections (all by default), writes their fragments under benchmarks/results/ and
@@ -61,12 +61,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("sections", nargs="*", help=f"any of {', '.join(SECTIONS)} (default: all)")
     parser.add_argument("--quick", action="store_true", help="a fast, smaller run")
     parser.add_argument("--seed", type=int, default=2026, help="first generator seed")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="lived: personas lived at once, one process each"
+    )
     args = parser.parse_args(argv)
     unknown = set(args.sections) - set(SECTIONS)
     if unknown:
         parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
     chosen = set(args.sections or SECTIONS)
-    options = Options(quick=args.quick, seed=args.seed)
+    options = Options(quick=args.quick, seed=args.seed, jobs=max(1, args.jobs))
     done: set[str] = set()
     for section in SECTIONS:
         if section not in chosen or MODULES[section] in done:

@@ -27,6 +27,8 @@ class Options:
 
     quick: bool
     seed: int
+    jobs: int = 1
+    """Sections that can (lived: one persona a process) run this many at once."""
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -35,7 +35,7 @@ the calendar file, not the product's reading of them):
   focus hours kept (on the calendar, minus meetings on them) vs asked, and whether
   tier / quadrant / 50-30-20 shares are in range (planned and actual).
 
-``python -m benchmarks lived [--quick]``; the tests (tests/lived/test_personas.py)
+``python -m benchmarks lived [--quick] [--jobs N]``; the tests (tests/lived/test_personas.py)
 run the quick scenarios.
 """
 
@@ -53,6 +53,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
@@ -1960,17 +1961,27 @@ def reading(results: list[dict[str, Any]], total: dict[str, Any]) -> list[str]:
     return [*out, ""]
 
 
+def _live_summary(persona: Persona, root: Path) -> dict[str, Any]:
+    """One persona lived and summed up; its own process when ``--jobs`` > 1 (the
+    personas share nothing but the code)."""
+    print(f"  lived: {persona.name} {persona.first_week} x{persona.weeks}", flush=True)
+    try:
+        return summarize(live(persona, root))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def main(options: Options, sections: set[str]) -> None:
     del sections
     personas = QUICK if options.quick else PERSONAS
-    results = []
+    seeded = [replace(p, seed=p.seed + options.seed - 2026) for p in personas]
     with tempfile.TemporaryDirectory(prefix="lived-") as tmp:
-        for persona in personas:
-            print(f"  lived: {persona.name} {persona.first_week} x{persona.weeks}", flush=True)
-            seeded = replace(persona, seed=persona.seed + options.seed - 2026)
-            lived = live(seeded, Path(tmp) / persona.name)
-            results.append(summarize(lived))
-            shutil.rmtree(Path(tmp) / persona.name, ignore_errors=True)
+        roots = [Path(tmp) / p.name for p in seeded]
+        if options.jobs > 1:
+            with ProcessPoolExecutor(max_workers=options.jobs) as pool:
+                results = list(pool.map(_live_summary, seeded, roots))
+        else:
+            results = [_live_summary(p, r) for p, r in zip(seeded, roots, strict=True)]
     save("lived", markdown(results, personas, options), {"personas": results})
 
 

@@ -56,7 +56,7 @@ from blocker.planning.displace import displace
 from blocker.planning.improve import improve
 from blocker.planning.output import blocks_of, shortfall_of
 from blocker.planning.slots import choose
-from blocker.planning.state import Placed, RequestState, Week
+from blocker.planning.state import DEFENDED_KINDS, Placed, RequestState, Week
 from blocker.planning.timeline import Span, overlaps, to_seconds
 
 __all__ = ["plan_week"]
@@ -141,7 +141,7 @@ def _plan_once(
     _keep_previous(week, flexible, prev, stable_s, now_s, only_stable=True)
     for state in fixed:
         if state.req.holding:
-            _place_holding(week, state, prev, now_s)
+            _place_holding(week, state, prev, now_s, stable_s)
         else:
             _place_fixed(week, state, prev, now_s)
     _keep_previous(week, flexible, prev, stable_s, now_s)
@@ -162,11 +162,13 @@ def _plan_once(
         missing = shortfall_of(week, state, now_s)
         if missing is not None:
             shortfall.append(missing)
+    defended = {k for k, s in states.items() if s.req.kind in DEFENDED_KINDS}
     return Plan(
         week=spec.week,
         timezone=spec.timezone,
         blocks=tuple(sorted(blocks, key=lambda b: (b.start, b.all_day, b.key))),
-        shortfall=tuple(sorted(shortfall, key=lambda s: (s.rule, s.key))),
+        # a defended minimum (focus) short is the first thing the user reads
+        shortfall=tuple(sorted(shortfall, key=lambda s: (s.key not in defended, s.rule, s.key))),
         conflicts=tuple(sorted(week.conflicts, key=lambda c: (c.start, c.key, c.meeting))),
     )
 
@@ -266,14 +268,22 @@ def _place_fixed(
 
 
 def _place_holding(
-    week: Week, state: RequestState, prev: dict[str, Block], now_s: int | None
+    week: Week,
+    state: RequestState,
+    prev: dict[str, Block],
+    now_s: int | None,
+    stable_s: int | None = None,
 ) -> None:
     """Cover the free parts of the window (each at least ``min_chunk``) with
     pieces; what meetings take (and slivers between them) is held, not missing.
 
     Only time lost to our own blocks or pins, or outside working hours, is a
     shortfall. A piece in the past stays only if the previous plan had it there,
-    and the past part of the window counts as held (it is over either way).
+    and the past part of the window counts as held (it is over either way). Nor is
+    a piece re-created today (before ``stable_s``) when the previous plan had none
+    of the window: a block of higher priority took it, kept today ahead of the
+    window; the part it left would come back only on the window's own morning, a
+    write with no cause (jordan-nyc W11's QBR window beside made-up focus).
     """
     req = state.req
     span = (to_seconds(req.earliest), to_seconds(req.earliest) + req.minutes * 60)
@@ -283,8 +293,11 @@ def _place_holding(
         for key, b in prev.items()
         if in_family(key, req.key)
     }
+    gone_today = bool(prev) and not before and stable_s is not None
     pieces: list[Span] = []
     for start, end in week.blocked.free(span):
+        if gone_today and stable_s is not None and start < stable_s:
+            continue
         if now_s is not None and start < now_s and (start, end) not in before:
             start = max(start, now_s)
         if end - start >= state.chunks.min_len:
@@ -369,6 +382,14 @@ def _keep_one(week: Week, state: RequestState, key: str, block: Block, movable: 
     window = (to_seconds(req.earliest), to_seconds(req.latest))
     rule = state.chunks
     length = min(span[1] - span[0], state.remaining)
+    defended = req.kind in DEFENDED_KINDS and req.conflict_policy == "keep"
+    if defended and (week.covered(span) or state.lost):
+        # once a meeting covers kept focus, kept focus blocks stay whole: the one a
+        # meeting covers adds (almost) no focus, and the chunk made up for it is whole
+        # (may overshoot); trimmed by what is left, the block kept last (today's
+        # first, the rest by time) would lose the difference on a later morning with
+        # nothing changed (noah-sydney W41 deleted one, priya-la W47 cut one)
+        length = span[1] - span[0]
     if rule.max_len is not None:
         length = min(length, rule.max_len)
     if length < rule.min_len:
@@ -468,7 +489,10 @@ def _by_eviction(
     victims = [
         (other, placed)
         for other in reversed(order)
-        if other.req.priority < state.req.priority and not (state.req.alert and other.req.reserved)
+        if other.req.priority < state.req.priority
+        and not (state.req.alert and other.req.reserved)
+        and not (state.lost and other.req.alert)  # a focus top-up takes no alert's time
+        and not other.req.protected  # as in displace: protected time is never taken
         for placed in sorted(other.placed, key=lambda p: p.span)
         if placed.evictable and overlaps(placed.span, window)
     ]

@@ -28,7 +28,7 @@ from sqlalchemy.engine import make_url
 from blocker import jobs
 from blocker.core.errors import RateLimited, SettingsError, TransientError
 from blocker.distributed.dispatch import PROCRASTINATE_SCHEMA, QUEUE, Due, dispatch_due
-from blocker.distributed.timing import next_poll_at, next_weekly_at
+from blocker.distributed.timing import next_generation_at, next_poll_at
 from blocker.runtime import RunOutcome, Runtime
 from blocker.scheduler import ScheduleConfig
 
@@ -216,8 +216,12 @@ def dispatch_once(
     zone = runtime.rules.timezone
     engine = runtime.store.engine
 
+    by_zone: dict[str, datetime] = {}  # the holiday calendar is built once per zone
+
     def weekly(item: Due) -> datetime:
-        return next_weekly_at(now, item.timezone, cfg.generate_day, cfg.generate_at)
+        if item.timezone not in by_zone:
+            by_zone[item.timezone] = next_generation_at(now, item.timezone, runtime.rules)
+        return by_zone[item.timezone]
 
     def polled(_item: Due) -> datetime | None:
         return next_poll_at(now, cfg.poll_minutes)

@@ -4,33 +4,36 @@ procrastinate's periodic tasks only know cron in UTC, so "Friday 15:00 where the
 user lives" is computed here and stored per calendar (``next_generate_at``); the
 dispatcher then only compares UTC instants. DST is handled by building the local
 wall-clock time and letting zoneinfo pick the offset of that very day.
+
+The day itself is :func:`rules.engine.generation_day`, the rule the APScheduler
+path (:func:`blocker.jobs.generate_if_due`) applies too: the named weekday, or the
+last working day before it when that one is a holiday or a day off.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+from rules.engine import generation_day
+from rules.spec import Rules
 
 
-def next_weekly_at(after: datetime, zone: str, day: str, at: time) -> datetime:
-    """The first ``day`` ``at`` (wall clock in ``zone``) strictly after ``after``, in UTC."""
+def next_generation_at(after: datetime, zone: str, rules: Rules) -> datetime:
+    """The first weekly generation strictly after ``after``, in UTC: the time of
+    ``schedule.generate_at`` (wall clock in ``zone``) on the generation day of
+    ``after``'s week or of a later one."""
     if after.tzinfo is None:
         raise ValueError("after must be timezone-aware")
     tz = ZoneInfo(zone)
-    local = after.astimezone(tz)
-    weekday = DAYS.index(day)
-    for offset in range(8):
-        candidate_day = local.date() + timedelta(days=offset)
-        if candidate_day.weekday() != weekday:
-            continue
-        candidate = datetime.combine(candidate_day, at, tzinfo=tz)
-        # A wall-clock time in a DST gap does not exist; normalise it through UTC.
-        utc = candidate.astimezone(UTC)
+    local = after.astimezone(tz).date()
+    monday = local - timedelta(days=local.weekday())
+    for weeks in range(3):  # this week's day may be past; next week's never is
+        day = generation_day(rules, monday + timedelta(weeks=weeks))
+        utc = datetime.combine(day, rules.schedule.generate_at.at, tzinfo=tz).astimezone(UTC)
         if utc > after:
             return utc
-    raise AssertionError("unreachable: a weekday recurs within 8 days")
+    raise AssertionError("unreachable: next week's generation day is after this week")
 
 
 def next_poll_at(after: datetime, minutes: int) -> datetime | None:
@@ -40,4 +43,4 @@ def next_poll_at(after: datetime, minutes: int) -> datetime | None:
     return (after + timedelta(minutes=minutes)).astimezone(UTC)
 
 
-__all__ = ["DAYS", "next_poll_at", "next_weekly_at"]
+__all__ = ["next_generation_at", "next_poll_at"]

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from blocker.core.errors import SettingsError, StoreError
 from blocker.distributed import app as papp
 from blocker.distributed.dispatch import QUEUE
-from blocker.distributed.timing import next_poll_at, next_weekly_at
+from blocker.distributed.timing import next_generation_at, next_poll_at
 from blocker.runtime import Clock, Runtime
 from blocker.scheduler import ScheduleConfig
 from blocker.settings import Settings, env_name
@@ -66,6 +66,13 @@ def schedule_calendars(runtime: Runtime, now: datetime | None = None) -> int:
     moment = now or runtime.now()
     cfg = ScheduleConfig.from_rules(runtime.rules)
     poll_at = next_poll_at(moment, cfg.poll_minutes)
+    by_zone: dict[str, datetime] = {}  # the holiday calendar is built once per zone
+
+    def generation_at(zone: str) -> datetime:
+        if zone not in by_zone:
+            by_zone[zone] = next_generation_at(moment, zone, runtime.rules)
+        return by_zone[zone]
+
     ids = runtime.calendar_ids()
     added = 0
     for first in range(0, len(ids), SCHEDULE_CHUNK):
@@ -90,12 +97,7 @@ def schedule_calendars(runtime: Runtime, now: datetime | None = None) -> int:
             rows = [
                 {
                     "calendar_id": cid,
-                    "next_generate_at": next_weekly_at(
-                        moment,
-                        zones.get(cid, runtime.rules.timezone),
-                        cfg.generate_day,
-                        cfg.generate_at,
-                    ),
+                    "next_generate_at": generation_at(zones.get(cid, runtime.rules.timezone)),
                     "next_poll_at": poll_at,
                 }
                 for cid in chunk

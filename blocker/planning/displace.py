@@ -42,12 +42,18 @@ def _in_window(
 
 
 def _movable(
-    victim: RequestState, placed: Placed, priority: int, stable: int | None, alert: bool = False
+    victim: RequestState,
+    placed: Placed,
+    priority: int,
+    stable: int | None,
+    alert: bool = False,
+    topup: bool = False,
 ) -> bool:
     req = victim.req
     return (
         req.priority < priority
         and not (alert and req.reserved)  # a reserved rule's time is kept from alerts
+        and not (topup and req.alert)  # focus made up takes optional work, not an alert
         and (stable is None or placed.span[0] >= stable)
         and not placed.pinned
         and not req.protected
@@ -68,8 +74,9 @@ def displace(
     ``window`` by evicting lower-priority blocks; return it, or None. Blocks
     starting before ``stable`` (the stability horizon) are never displaced."""
     priority, alert = state.req.priority, state.req.alert
+    topup = state.lost > 0
     placed = _in_window(states, window)
-    if not any(_movable(o, p, priority, stable, alert) for _, o, p in placed):
+    if not any(_movable(o, p, priority, stable, alert, topup) for _, o, p in placed):
         return None
     starts_of = [v[0][0] for v in placed]
     meetings = [(s, e) for s, e, _ in week.busy]
@@ -89,7 +96,7 @@ def displace(
             if any(s < span[1] and span[0] < e for s, e in meetings):
                 continue
             hit = _overlapping(placed, starts_of, span)
-            if not all(_movable(o, p, priority, stable, alert) for _, o, p in hit):
+            if not all(_movable(o, p, priority, stable, alert, topup) for _, o, p in hit):
                 continue
             cost = sum(o.req.priority * (s[1] - s[0]) for s, o, _ in hit)
             gain = priority * length - cost

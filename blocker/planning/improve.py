@@ -9,8 +9,15 @@ minutes still missing, or a block outside its preferred windows), free a span
 ``s`` of its window by lifting the fresh blocks on it (at most
 :data:`MAX_LIFTED`), refill the target and then each lifted request at its best
 free time (:func:`blocker.planning.slots.choose`, the greedy's own rule), and
-keep the result only when the week's objective strictly rises; otherwise put
-everything back exactly.
+keep the result only when the week's objective strictly rises and no lifted
+request of higher priority than the target lost minutes (:func:`_outranked`);
+otherwise put everything back exactly.
+
+Ranked preferred windows (``BlockRequest.preferred_rank``, first choice = rank 0)
+are a tie-break under the objective, which counts any preferred minute alike: a
+move that leaves the objective where it was is kept when it brings blocks into
+better-ranked windows (fewer :func:`_rank_cost` seconds), so a block the greedy
+put in its second choice moves to its first once a move frees it.
 
 The objective is the one the plans are benchmarked by (its weights live in
 :mod:`blocker.planning.objective`, which benchmarks/objective.py imports): priority-weighted
@@ -28,6 +35,7 @@ with nothing changed keeps every previous block. The pass is deterministic
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -63,6 +71,7 @@ class _Ctx:
     states: Sequence[RequestState]
     windows: dict[str, Span]
     preferred: dict[str, list[Span]]
+    ranks: dict[str, list[int]]
     shares: dict[str, float]
     tier_seconds: dict[str, int]
     settled: int | None
@@ -107,6 +116,7 @@ def _context(
 ) -> _Ctx:
     windows: dict[str, Span] = {}
     preferred: dict[str, list[Span]] = {}
+    ranks: dict[str, list[int]] = {}
     for state in states:
         req = state.req
         lo = to_seconds(req.earliest)
@@ -114,6 +124,7 @@ def _context(
             lo = max(lo, now_s)
         windows[req.key] = (lo, to_seconds(req.latest))
         preferred[req.key] = [(to_seconds(p.start), to_seconds(p.end)) for p in req.preferred]
+        ranks[req.key] = list(req.preferred_rank) or [0] * len(req.preferred)
     mids = {t.name: (t.target_min + t.target_max) / 2 for t in spec.tiers}
     total = sum(mids.values())
     shares = {name: (mid / total if total else 0.0) for name, mid in mids.items()}
@@ -122,7 +133,7 @@ def _context(
         tier = state.req.tier
         if tier in tier_seconds and not state.req.all_day:
             tier_seconds[tier] += state.placed_seconds
-    return _Ctx(week, states, windows, preferred, shares, tier_seconds, settled, BUDGET)
+    return _Ctx(week, states, windows, preferred, ranks, shares, tier_seconds, settled, BUDGET)
 
 
 def _movable(ctx: _Ctx, state: RequestState, placed: Placed) -> bool:
@@ -152,6 +163,39 @@ def _own_score(ctx: _Ctx, state: RequestState) -> float:
     return req.priority * seconds + PREFERRED * fit - EXTRA_CHUNK * extra
 
 
+def _rank_cost(ctx: _Ctx, state: RequestState) -> int:
+    """Seconds placed times the rank of the window they sit in (outside every
+    preferred window: one past the worst rank); 0 for an unranked request."""
+    req = state.req
+    if req.all_day or not req.preferred_rank:
+        return 0
+    pref, ranks = ctx.preferred[req.key], ctx.ranks[req.key]
+    outside = max(ranks) + 1
+    cost = 0
+    for placed in state.placed:
+        start, end = placed.span
+        inside = 0
+        for (p_start, p_end), rank in zip(pref, ranks, strict=True):
+            overlap = max(0, min(end, p_end) - max(start, p_start))
+            inside += overlap
+            cost += rank * overlap
+        cost += outside * (end - start - inside)
+    return cost
+
+
+def _worse_ranked(ctx: _Ctx, key: str, span: Span) -> list[Span]:
+    """The preferred windows ranked better than the best one ``span`` touches
+    (all of them when it touches none); empty for an unranked request."""
+    pref, ranks = ctx.preferred[key], ctx.ranks[key]
+    if len(set(ranks)) < 2:
+        return []
+    touched = [
+        r for (s, e), r in zip(pref, ranks, strict=True) if min(span[1], e) > max(span[0], s)
+    ]
+    best = min(touched, default=max(ranks) + 1)
+    return [p for p, r in zip(pref, ranks, strict=True) if r < best]
+
+
 def _tier_error(ctx: _Ctx) -> float:
     """The tier-mix term for the current placement (in points x 60)."""
     if not ctx.shares:
@@ -168,32 +212,35 @@ def _improve_one(ctx: _Ctx, state: RequestState) -> bool:
     rule = state.chunks
     key = state.req.key
     window = ctx.windows[key]
-    jobs: list[tuple[int, Placed | None]] = []
+    jobs: list[tuple[int, Placed | None, list[Span]]] = []
     if state.remaining >= rule.min_len:
         want = rule.size(state.remaining, state.remaining)
-        jobs.append((want, None))
+        jobs.append((want, None, [window]))
         if rule.min_len < want:
-            jobs.append((rule.min_len, None))
+            jobs.append((rule.min_len, None, [window]))
     if ctx.preferred[key]:
         for placed in state.placed:
-            if _movable(ctx, state, placed) and _fit(ctx, key, placed.span) < _len(placed.span):
-                jobs.append((_len(placed.span), placed))
-    best: tuple[float, Span, Placed | None, list[_Hit]] | None = None
-    for length, own in jobs:
-        area = clip([window], ctx.preferred[key]) if own is not None else [window]
+            if not _movable(ctx, state, placed):
+                continue
+            if _fit(ctx, key, placed.span) < _len(placed.span):
+                jobs.append((_len(placed.span), placed, clip([window], ctx.preferred[key])))
+            elif better := _worse_ranked(ctx, key, placed.span):
+                jobs.append((_len(placed.span), placed, clip([window], better)))
+    best: tuple[Span, Placed | None, list[_Hit]] | None = None
+    for length, own, area in jobs:
         for span, lifted in _candidates(ctx, state, own, area, length):
             if ctx.budget <= 0:
                 break
             ctx.budget -= 1
-            gain = _try(ctx, state, span, own, lifted, keep=False)
-            if gain > GAIN:
-                best = (gain, span, own, lifted)
+            gain, rank_gain = _try(ctx, state, span, own, lifted, keep=False)
+            if gain > GAIN or (gain > -GAIN and rank_gain > 0):
+                best = (span, own, lifted)
                 break  # first improvement: the budget reaches more targets
         if best is not None:
             break
     if best is None:
         return False
-    _try(ctx, state, best[1], best[2], best[3], keep=True)
+    _try(ctx, state, *best, keep=True)
     return True
 
 
@@ -268,8 +315,9 @@ def _try(
     lifted: list[_Hit],
     *,
     keep: bool,
-) -> float:
-    """Apply one move and return its gain; undo it unless ``keep``."""
+) -> tuple[float, int]:
+    """Apply one move and return its gain and the rank seconds it saves (the
+    tie-break); undo it unless ``keep``."""
     week = ctx.week
     others = sorted(
         {id(o): o for o, _ in lifted}.values(), key=lambda s: (-s.req.priority, s.req.key)
@@ -277,6 +325,7 @@ def _try(
     touched = [state, *others]
     before = [(s, list(s.placed)) for s in touched]
     score_before = sum(_own_score(ctx, s) for s in touched) - _tier_error(ctx)
+    rank_before = sum(_rank_cost(ctx, s) for s in touched)
     if own is not None:
         week.evict(state, own)
     for other, placed in lifted:
@@ -293,9 +342,27 @@ def _try(
     for s, placed_before in before:
         _count_tier(ctx, s, s.placed_seconds - sum(_len(p.span) for p in placed_before))
     gain = sum(_own_score(ctx, s) for s in touched) - _tier_error(ctx) - score_before
+    rank_gain = rank_before - sum(_rank_cost(ctx, s) for s in touched)
+    if _outranked(state, before):
+        gain = -math.inf
     if not keep:
         _revert(ctx, before)
-    return gain
+    return gain, rank_gain
+
+
+def _outranked(state: RequestState, before: list[tuple[RequestState, list[Placed]]]) -> bool:
+    """A lifted request lost minutes it outranks the target on: a higher priority
+    (priority says who wins a full week, so no objective gain such as the tier mix
+    buys that; without this the pass gave a renewal prep's time to account time, and
+    the next replan, whose greedy gives it back, cycled with it: a run with no cause
+    that wrote), or being an alert when the target is not (focus made up after a
+    meeting takes optional work, never a renewal prep's time)."""
+    return any(
+        (other.req.priority > state.req.priority or (other.req.alert and not state.req.alert))
+        and other.placed_seconds < sum(_len(p.span) for p in placed)
+        for other, placed in before
+        if other is not state
+    )
 
 
 def _count_tier(ctx: _Ctx, state: RequestState, seconds: int) -> None:

@@ -14,7 +14,7 @@ __all__ = ["blocks_of", "shortfall_of"]
 def shortfall_of(week: Week, state: RequestState, now_s: int | None) -> Shortfall | None:
     req = state.req
     # a holding window's meetings count as its time (see BlockRequest.holding)
-    placed = (state.placed_seconds + state.held) // 60
+    placed = (state.placed_seconds - state.lost + state.held) // 60
     if req.all_day:
         if state.all_dismissed:
             return Shortfall(req.rule, req.key, req.minutes, 0, text.DISMISSED)

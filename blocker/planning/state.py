@@ -15,7 +15,12 @@ from blocker.planning import text
 from blocker.planning.slots import ChunkRule
 from blocker.planning.timeline import Span, Timeline, overlaps, to_seconds
 
-__all__ = ["Placed", "RequestState", "Week"]
+__all__ = ["DEFENDED_KINDS", "Placed", "RequestState", "Week"]
+
+DEFENDED_KINDS = frozenset({"focus_time"})
+"""Kinds whose weekly minimum is defended (issue 15.6): the part of a kept
+(``keep``) block a meeting covers is no focus, so it is missing and placed again
+elsewhere, ahead of lower-priority optional work, in at least one whole chunk."""
 
 
 @dataclass(slots=True)
@@ -32,6 +37,8 @@ class Placed:
     fresh: bool = False
     """Placed by this run for a flexible request (not kept, pinned or fixed): the
     improvement pass (:mod:`blocker.planning.improve`) may move it."""
+    lost: int = 0
+    """Seconds of a defended ``keep`` block covered by meetings (see DEFENDED_KINDS)."""
 
 
 @dataclass(slots=True)
@@ -62,10 +69,23 @@ class RequestState:
     """Seconds the weekly alert cap (``alerts_max_hours``) takes from this request."""
 
     @property
+    def lost(self) -> int:
+        """Seconds of its kept blocks meetings took (defended kinds only)."""
+        return sum(p.lost for p in self.placed)
+
+    @property
     def remaining(self) -> int:
-        return max(
-            0, self.requested - self.dismissed - self.placed_seconds - self.held - self.capped
+        left = max(
+            0,
+            self.requested
+            - self.dismissed
+            - (self.placed_seconds - self.lost)
+            - self.held
+            - self.capped,
         )
+        if 0 < left < self.chunks.min_len and self.lost:
+            return self.chunks.min_len  # a top-up is one whole chunk, never a sliver
+        return left
 
     @property
     def chunks(self) -> ChunkRule:
@@ -134,10 +154,26 @@ class Week:
             out = cut
         return out
 
+    def covered(self, span: Span) -> int:
+        """Seconds of ``span`` under meetings (overlapping meetings counted once)."""
+        covered, cursor = 0, span[0]
+        for start, end, _ in self.meetings_on(span):
+            start, end = max(start, cursor), min(end, span[1])
+            if end > start:
+                covered += end - start
+                cursor = end
+        return covered
+
     def meetings_on(self, span: Span) -> list[tuple[int, int, str]]:
         return [m for m in self.busy if overlaps((m[0], m[1]), span)]
 
     def place(self, state: RequestState, placed: Placed, *, conflicts: bool = False) -> None:
+        req = state.req
+        if conflicts and not placed.pinned and not req.fixed and req.kind in DEFENDED_KINDS:
+            placed.lost = self.covered(placed.span)
+            if placed.lost:
+                start, _, title = self.meetings_on(placed.span)[0]
+                state.notes.append(text.meeting_takes(title, start, self.tz))
         state.placed.append(placed)
         self.blocked.take(placed.span)
         self.ours.take(placed.span)

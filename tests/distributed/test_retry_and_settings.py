@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -15,7 +15,7 @@ from blocker.core.errors import RateLimited, SettingsError, TransientError
 from blocker.core.weeks import next_week
 from blocker.distributed import app as papp
 from blocker.distributed.dispatch import QUEUE, calendar_lock
-from blocker.distributed.timing import next_poll_at, next_weekly_at
+from blocker.distributed.timing import next_poll_at
 from blocker.distributed.worker import require_procrastinate
 from blocker.settings import Settings
 from providers.memory import MemoryCalendar
@@ -105,27 +105,6 @@ def test_backoff_doubles_is_capped_and_honours_retry_after() -> None:
     assert [backoff.delay(n, None) for n in range(5)] == [10, 20, 40, 80, 100]
     assert backoff.delay(0, 90) == 90
     assert backoff.delay(4, 30) == 100
-
-
-def test_next_weekly_at_is_local_wall_clock_across_dst() -> None:
-    fri_1500 = ("fri", time(15, 0))
-    before = datetime(2026, 10, 26, tzinfo=UTC)
-    # Los Angeles: PDT (UTC-7) until 2026-11-01, PST (UTC-8) after.
-    assert next_weekly_at(before, "America/Los_Angeles", *fri_1500) == datetime(
-        2026, 10, 30, 22, 0, tzinfo=UTC
-    )
-    assert next_weekly_at(
-        datetime(2026, 10, 30, 22, 0, tzinfo=UTC), "America/Los_Angeles", *fri_1500
-    ) == datetime(2026, 11, 6, 23, 0, tzinfo=UTC)
-    # Tokyo is already on Friday when UTC is still on Thursday evening.
-    assert next_weekly_at(before, "Asia/Tokyo", *fri_1500) == datetime(
-        2026, 10, 30, 6, 0, tzinfo=UTC
-    )
-    # A wall-clock time inside a spring-forward gap still yields one instant that week.
-    gap = next_weekly_at(datetime(2027, 3, 8, tzinfo=UTC), "America/New_York", "sun", time(2, 30))
-    assert gap.astimezone(UTC).date().isoformat() == "2027-03-14"
-    with pytest.raises(ValueError, match="aware"):
-        next_weekly_at(datetime(2026, 1, 1), "UTC", *fri_1500)
 
 
 def test_next_poll_at() -> None:

@@ -139,7 +139,9 @@ def test_a_meeting_on_a_block_moves_that_block_and_nothing_else(workdir: Path) -
 
 
 def test_a_meeting_on_part_of_a_protected_focus_block_keeps_the_block(workdir: Path) -> None:
-    """`conflict_policy: keep`: the focus block stays, the overlap is reported."""
+    """`conflict_policy: keep`: the focus block stays, the overlap is reported, and the
+    focus the meeting took is made up elsewhere (the weekly minimum is defended) in
+    the run the meeting landed before, and in no later run."""
     sync(workdir, GENERATE)
     start, end = block_titled(workdir, "Busy · Focus time", date(2026, 12, 4))
     add_meeting(workdir, "landed-2", start, start + (end - start) / 2, "Escalation call")
@@ -147,7 +149,20 @@ def test_a_meeting_on_part_of_a_protected_focus_block_keeps_the_block(workdir: P
 
     monday = sync(workdir, MORNINGS[0], "--week", WEEK)
 
-    assert changes(monday) == [] and events(workdir) == before
+    # the example week is full: the made-up hour takes a lower-priority template
+    # slot (lunch, priority 65 < focus 80; no alert's time) and says so
+    made_up = changes(monday)
+    assert [line.split(":")[0] for line in made_up] == [
+        "create Busy · Focus time Wed 02 Dec 11",
+        "delete Busy · Lunch Wed 02 Dec 12",
+    ]
+    assert "Wed 02 Dec 11:45-12:45" in made_up[0]
+    assert "its time went to 'Busy · Focus time' (Wed 11:45-12:45)" in made_up[1]
+    after = events(workdir)
+    assert [before[k][2] for k in set(before) - set(after)] == ["Busy · Lunch"]
+    assert all(after[k] == before[k] for k in before if k in after)  # nothing else moved
+    for morning in MORNINGS[1:]:
+        assert changes(sync(workdir, morning, "--week", WEEK)) == [], morning
     conflicts = [line for line in monday.stdout.splitlines() if "conflict" in line]
     [conflict] = [line for line in conflicts if "Focus time" in line]
     assert "Escalation call" in conflict and "kept" in conflict

@@ -149,3 +149,26 @@ def test_pieces_never_overlap_meetings_and_cover_all_long_free_parts(
     assert [(b.start, b.end) for b in pieces] == long_runs
     again = plan_week(spec(WEEK, TZ, [req]), busy=busy, previous=plan.blocks)
     assert again.blocks == plan.blocks
+
+
+def test_a_window_taken_whole_earlier_does_not_come_back_on_its_own_morning() -> None:
+    """A higher-priority block took the whole window when the week was planned; on
+    the window's day that block is kept first (today's blocks stay put), and the part
+    of the window it leaves is not re-created: that was a write with no cause
+    (jordan-nyc W11, a QBR window beside made-up focus)."""
+    focus = fixed("focus", t(TUE, 12, 45), 75, priority=80)
+    other = request("other", 30, t(MON, 9), t(MON, 17), priority=50)
+    earlier = plan_week(spec(WEEK, TZ, [other]))  # the week's plan, no window piece
+    assert family(earlier, "calls:tue") == []
+    flexible_focus = request("focus", 75, t(TUE, 12, 45), t(TUE, 14), priority=80)
+    previous = [*earlier.blocks, *plan_week(spec(WEEK, TZ, [focus])).blocks]
+    today = {"now": t(TUE, 7), "stability_until": t(TUE, 23, 59)}
+    plan = plan_week(spec(WEEK, TZ, [window(), flexible_focus, other]), previous=previous, **today)
+    assert family(plan, "calls:tue") == []  # 14:00-15:30 is free, yet not re-created
+    # the day before, the window is placed as usual (fixed, ahead of kept blocks)
+    monday = {"now": t(MON, 7), "stability_until": t(MON, 23, 59)}
+    plan = plan_week(spec(WEEK, TZ, [window(), flexible_focus, other]), previous=previous, **monday)
+    assert family(plan, "calls:tue") != []
+    # and at generation (no previous plan) the window is placed around the focus
+    fresh = plan_week(spec(WEEK, TZ, [window(), flexible_focus, other]))
+    assert family(fresh, "calls:tue") != []

@@ -95,3 +95,28 @@ def test_a_user_cap_is_pro_rata_to_the_normal_working_days() -> None:
     spec = expand_week(rules, SHORT, today=TODAY)
     # four normal working days, one left: a quarter of 4 h
     assert (spec.alerts_max_minutes, spec.alerts_cap_source) == (60, "alerts_max_hours")
+
+
+ONE_HOLIDAY = "2026-W18"  # Showa Day, Wed 29 Apr: three of the four working days left
+
+
+def test_a_one_holiday_week_scales_every_weekly_amount_and_keeps_its_alerts() -> None:
+    short, full = spec_of(ONE_HOLIDAY), spec_of(FULL)
+    assert len(short.working) == 3 and len(full.working) == 4
+    # weekly amounts are pro rata to the days left (3/4), in any week with a holiday,
+    # not only in the short weeks the alert cap applies to
+    assert [r.minutes for r in by_kind(short.requests, "focus_time")] == [240]  # 225 -> 30s
+    goals = {r.key.rsplit("/", 1)[1]: r for r in by_kind(short.requests, "goals")}
+    assert goals["playbook"].minutes == 90
+    assert goals["playbook"].reason.endswith("; 90 of 120 min: 3 working days this week")
+    assert "board-deck" not in goals  # written for W19 only
+    assert len(by_kind(short.requests, "silent_account")) == 3  # 4 a week -> 3
+    # alerts keep their size and are not capped (SHORT_WEEK: 3 of 4 days is above it)
+    drops = by_kind(short.requests, "health_drop")
+    assert len(drops) == 4 and {r.minutes for r in drops} == {45}
+    assert short.alerts_max_minutes is None
+    # what the week asks fits its three days: nothing is short
+    plan = plan_week(short)
+    assert plan.shortfall == (), plan.shortfall
+    asked = sum(r.minutes for r in short.requests if not r.all_day)
+    assert asked <= 3 * 9 * 60
