@@ -18,8 +18,8 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -48,6 +48,7 @@ from blocker.core.errors import (
 from blocker.core.files import inside
 from blocker.core.models import Busy, Interval, Op, Plan, ReadResult, RunRecord, WeekSpec
 from blocker.core.weeks import week_window
+from blocker.locks import calendar_lock
 from blocker.metrics import CountingProvider, Metrics
 from blocker.settings import Settings
 from blocker.store import Store, TokenCipher, open_store
@@ -124,8 +125,6 @@ class Runtime:
         self._rules: Rules | None = None
         self._rules_text = ""
         self._rules_lock = threading.RLock()
-        self._locks: dict[str, threading.Lock] = {}
-        self._locks_guard = threading.Lock()
         self._providers: dict[str, tuple[tuple[Any, ...], CalendarProvider]] = {}
         self._providers_guard = threading.Lock()
         self._rules_listeners: list[Callable[[Rules], None]] = []
@@ -336,13 +335,10 @@ class Runtime:
             return self.settings.data_dir
         return self.rules_path.parent if self.rules_path is not None else Path.cwd()
 
-    @contextmanager
-    def lock(self, calendar_id: str) -> Iterator[None]:
-        """Serialise runs of one calendar (waits; never skips a run)."""
-        with self._locks_guard:
-            lock = self._locks.setdefault(calendar_id, threading.Lock())
-        with lock:
-            yield
+    def lock(self, calendar_id: str) -> AbstractContextManager[None]:
+        """Serialise runs of one calendar (waits; never skips a run): the process's
+        one lock registry, which the sync engine takes too (:mod:`blocker.locks`)."""
+        return calendar_lock(calendar_id)
 
     # -- planning and syncing ---------------------------------------------------------
 

@@ -23,7 +23,6 @@ class MemoryState:
         self._lock = threading.Lock()
         self._mappings: dict[tuple[str, str], EventMapping] = {}
         self._pins: dict[tuple[str, str], dict[str, Pin]] = {}
-        self._tokens: dict[str, str] = {}
         self._blocks: dict[tuple[str, str], list[Block]] = {}
         self._snapshots: dict[tuple[str, str], Snapshot] = {}
         self._runs: list[RunRecord] = []
@@ -56,17 +55,6 @@ class MemoryState:
     def save_pin(self, calendar_id: str, week: str, pin: Pin) -> None:
         with self._lock:
             self._pins.setdefault((calendar_id, week), {})[pin.key] = pin
-
-    def sync_token(self, calendar_id: str) -> str | None:
-        with self._lock:
-            return self._tokens.get(calendar_id)
-
-    def save_sync_token(self, calendar_id: str, token: str | None) -> None:
-        with self._lock:
-            if token is None:
-                self._tokens.pop(calendar_id, None)
-            else:
-                self._tokens[calendar_id] = token
 
     def snapshot(self, calendar_id: str, week: str) -> Snapshot | None:
         with self._lock:

@@ -19,13 +19,12 @@ state; apply is the only step that writes.
 Errors: a failed read is recorded as a run and then **re-raised** (callers such as
 the scheduler decide about retries and reconnects from the error class). Write
 errors do not raise: they are in ``SyncOutcome.errors`` and in the run record.
-Runs of one calendar never overlap inside one process (:func:`calendar_lock`).
+Runs of one calendar never overlap inside one process (:mod:`blocker.locks`).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
@@ -50,6 +49,7 @@ from blocker.core.models import (
 from blocker.core.weeks import week_window
 from blocker.diff import diff
 from blocker.edits import adopted_mappings, detect_edits, where_they_are
+from blocker.locks import calendar_lock
 from blocker.planner import plan_week
 from blocker.record import take_record, with_record
 from blocker.rekey import Rekey
@@ -60,15 +60,6 @@ FULL_READ_EVERY = timedelta(days=1)
 """Default safety net: a week's window is read in full at least this often."""
 
 _log = logging.getLogger(__name__)
-
-_locks: dict[str, threading.Lock] = {}
-_locks_guard = threading.Lock()
-
-
-def calendar_lock(calendar_id: str) -> threading.Lock:
-    """The process-wide lock serialising sync runs of ``calendar_id``."""
-    with _locks_guard:
-        return _locks.setdefault(calendar_id, threading.Lock())
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,9 +281,7 @@ def _read(
             return _full(changes, window, read_at, provider)
     elif kept is not None:
         _log.info("%s %s: full read (%s)", calendar_id, week, why_full)
-    return _full(
-        _read_full(provider, state, calendar_id, window, dry_run), window, read_at, provider
-    )
+    return _full(_read_full(provider, window), window, read_at, provider)
 
 
 def _why_full(
@@ -337,19 +326,12 @@ def _full(
     return _Observed(read, snapshot, incremental=False)
 
 
-def _read_full(
-    provider: CalendarProvider,
-    state: SyncState,
-    calendar_id: str,
-    window: Interval,
-    dry_run: bool,
-) -> ReadResult:
-    """A full read of the window; a 410 here too means: forget the token, read again."""
+def _read_full(provider: CalendarProvider, window: Interval) -> ReadResult:
+    """A full read of the window; a 410 here too (a paging token gone stale) means:
+    read again from the start."""
     try:
         return provider.read(window)
     except SyncTokenExpired:
-        if not dry_run:
-            state.save_sync_token(calendar_id, None)
         return provider.read(window)
 
 
@@ -455,8 +437,6 @@ def _reconcile(
             plan, previous, result, dismissed_now, read_complete=read.complete
         )
         state.save_blocks(calendar_id, week, on_calendar)
-        if read.sync_token is not None:
-            state.save_sync_token(calendar_id, read.sync_token)
         _keep_snapshot(state, calendar_id, week, observed.snapshot, result)
 
     finished = tick()
@@ -537,4 +517,4 @@ def _end_of_day(now: datetime, timezone: str) -> datetime:
     return datetime.combine(tomorrow, time(0), tzinfo=tz)
 
 
-__all__ = ["Expansion", "SyncOutcome", "calendar_lock", "read_window", "sync_calendar"]
+__all__ = ["Expansion", "SyncOutcome", "read_window", "sync_calendar"]
