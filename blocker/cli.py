@@ -167,7 +167,7 @@ def _contacts(
     judged as a sync judges them (Runtime.calendar_facts)."""
     from blocker.actuals import HISTORY_DAYS, DomainIndex, last_contacts, tier_meetings
     from blocker.core.models import Interval
-    from blocker.runtime import generation_of
+    from blocker.expansion import generation_of
 
     # up to the week's Monday at the latest, as a sync judges it (blocker.sync.Expansion)
     start = week_window(week, rules.timezone).start
@@ -220,10 +220,10 @@ def plan(
 ) -> None:
     """Plan a week (no calendar is written) and print it."""
     from blocker.actuals import measure
+    from blocker.expansion import domain_index
     from blocker.planner import plan_week
     from blocker.render import plan_to_dict, scorecard_tables, week_table
     from blocker.report import scorecard, scorecard_to_dict
-    from blocker.runtime import domain_index
     from rules.engine import expand_week
 
     if fmt not in ("table", "json", "ics"):
@@ -385,7 +385,7 @@ def _known(rules: Any, week: str, outcome: Any) -> Any:
     """The plan as account-facing time (its blocks plus the week's meetings), so the
     sync's scorecard judges the tiers as the report does."""
     from blocker.actuals import measure
-    from blocker.runtime import domain_index
+    from blocker.expansion import domain_index
 
     span = week_window(week, rules.timezone)
     index = domain_index(rules, span.start)
