@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING
 
 from blocker.core.models import Block, Pin, RunRecord
@@ -26,6 +27,11 @@ class MemoryState:
         self._blocks: dict[tuple[str, str], list[Block]] = {}
         self._snapshots: dict[tuple[str, str], Snapshot] = {}
         self._runs: list[RunRecord] = []
+
+    def atomic(self) -> AbstractContextManager[None]:
+        """Nothing in memory can fail half-way through a phase of a run (no I/O, no
+        encoding), so a phase's calls are all-or-nothing already: nothing to group."""
+        return nullcontext()
 
     def mappings(self, calendar_id: str, week: str) -> dict[str, EventMapping]:
         with self._lock:

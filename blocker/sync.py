@@ -14,7 +14,10 @@ first, and a failed read stops the run before anything is planned or written; a
 read cut short (``complete=False``) still lets blocks be created and moved but
 infers no deletion and no user dismissal from it. Foreign events become busy
 time for the planner; the user's edits of our blocks become pins saved in the
-state; apply is the only step that writes.
+state; apply is the only step that writes to the calendar. When the state changes
+is said once, in :mod:`blocker.run_state` (what crash safety rests on): this
+module makes its changes through :class:`~blocker.run_state.RunState`, apply its
+per-batch ones.
 
 Errors: a failed read is recorded as a run and then **re-raised** (callers such as
 the scheduler decide about retries and reconnects from the error class). Write
@@ -31,7 +34,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from blocker.actuals import HISTORY_DAYS
-from blocker.apply import ApplyResult, apply_ops, blocks_on_calendar
+from blocker.apply import apply_ops, blocks_on_calendar
 from blocker.core.clock import Clock, system_clock
 from blocker.core.errors import ProviderError, SyncTokenExpired
 from blocker.core.keys import base_key
@@ -53,6 +56,7 @@ from blocker.locks import calendar_lock
 from blocker.planner import plan_week
 from blocker.record import take_record, with_record
 from blocker.rekey import Rekey
+from blocker.run_state import RunState
 from blocker.state import Snapshot, SyncState
 from providers.base import CalendarProvider
 
@@ -164,32 +168,29 @@ def sync_calendar(
     tick = clock or system_clock
     week_span = week_window(spec.week, spec.timezone)
     window = read_window(spec.week, spec.timezone, now, history=isinstance(spec, Expansion))
+    changes = RunState(state, calendar_id, spec.week, dry_run=dry_run, record=record)
     with calendar_lock(calendar_id):
         started = tick()
         try:
             observed = _read(
                 provider,
-                state,
-                calendar_id,
-                spec.week,
+                changes,
                 window,
-                dry_run=dry_run,
                 read_at=started,
                 full_read_every=full_read_every,
             )
         except ProviderError as exc:
-            if record:
-                state.record_run(
-                    RunRecord(
-                        calendar_id=calendar_id,
-                        trigger=trigger,
-                        week=spec.week,
-                        started_at=started,
-                        finished_at=tick(),
-                        errors=(f"read failed, nothing written: {exc.user_message()}",),
-                        dry_run=dry_run,
-                    )
+            changes.read_failed(
+                RunRecord(
+                    calendar_id=calendar_id,
+                    trigger=trigger,
+                    week=spec.week,
+                    started_at=started,
+                    finished_at=tick(),
+                    errors=(f"read failed, nothing written: {exc.user_message()}",),
+                    dry_run=dry_run,
                 )
+            )
             raise
         seen = observed.read
         if isinstance(spec, Expansion):
@@ -205,9 +206,8 @@ def sync_calendar(
             planned = spec
         return _reconcile(
             observed,
-            calendar_id=calendar_id,
+            changes,
             provider=provider,
-            state=state,
             spec=planned,
             now=now,
             trigger=trigger,
@@ -216,7 +216,6 @@ def sync_calendar(
             extra_busy=extra_busy,
             started=started,
             tick=tick,
-            record=record,
             seen=seen,
             window=window,
         )
@@ -253,12 +252,9 @@ def _clipped(observed: _Observed, span: Interval) -> _Observed:
 
 def _read(
     provider: CalendarProvider,
-    state: SyncState,
-    calendar_id: str,
-    week: str,
+    run_state: RunState,
     window: Interval,
     *,
-    dry_run: bool,
     read_at: datetime,
     full_read_every: timedelta | None,
 ) -> _Observed:
@@ -266,15 +262,15 @@ def _read(
 
     A stale token (HTTP 410) drops the snapshot and reads in full, as a normal path.
     """
-    kept = state.snapshot(calendar_id, week)
+    calendar_id, week = run_state.calendar_id, run_state.week
+    kept = run_state.state.snapshot(calendar_id, week)
     why_full = _why_full(provider, kept, window, read_at, full_read_every)
     if why_full is None and kept is not None:
         try:
             changes = provider.read(window, sync_token=kept.token)
         except SyncTokenExpired as exc:
             _log.info("%s %s: sync token expired (%s); reading in full", calendar_id, week, exc)
-            if not dry_run:
-                state.drop_snapshot(calendar_id, week)
+            run_state.token_expired()
         else:
             if changes.incremental:
                 return _incremental(kept, changes)
@@ -337,10 +333,9 @@ def _read_full(provider: CalendarProvider, window: Interval) -> ReadResult:
 
 def _reconcile(
     observed: _Observed,
+    changes: RunState,
     *,
-    calendar_id: str,
     provider: CalendarProvider,
-    state: SyncState,
     spec: WeekSpec,
     now: datetime,
     trigger: str,
@@ -349,11 +344,12 @@ def _reconcile(
     extra_busy: Sequence[Busy],
     started: datetime,
     tick: Clock,
-    record: bool = True,
     seen: ReadResult | None = None,
     window: Interval | None = None,
 ) -> SyncOutcome:
-    week = spec.week
+    """Plan, diff and apply the week; its state changes go through ``changes``
+    (:mod:`blocker.run_state`: one transaction before the writes, one after)."""
+    state, calendar_id, week = changes.state, changes.calendar_id, spec.week
     read = observed.read
     rekey = Rekey(spec.key_aliases)  # events and rows of an account whose key changed
     live = rekey.events(e for e in read.events if not e.cancelled)
@@ -384,14 +380,6 @@ def _reconcile(
     pins.update({pin.key: pin for pin in edits.pins})
     mappings = {k: m for k, m in mappings.items() if k not in edits.gone}
     mappings.update({m.key: m for m in edits.accepted})
-    if not dry_run:
-        for pin in edits.pins:
-            state.save_pin(calendar_id, week, pin)
-        for key in edits.gone:
-            for name in (key, *rekey.old_keys(key)):
-                state.drop_mapping(calendar_id, name)
-        for mapping in edits.accepted:
-            state.save_mapping(calendar_id, mapping)
 
     busy = tuple(e.as_busy() for e in (*foreign, *restored, *strays)) + tuple(extra_busy)
     here = where_they_are(previous, owned)
@@ -415,10 +403,12 @@ def _reconcile(
     )
     plan = with_record(plan, the_record)
     ops = diff(plan, owned, mappings, busy=busy, previous=previous, read_complete=read.complete)
-    if ops and not dry_run:
-        # Until apply is known to have finished, the next run must read in full
-        # (a crash mid-apply leaves no snapshot behind).
-        state.drop_snapshot(calendar_id, week)
+    changes.before_writes(
+        pins=edits.pins,
+        gone=[name for key in edits.gone for name in (key, *rekey.old_keys(key))],
+        accepted=edits.accepted,
+        writes=bool(ops),
+    )
     result = apply_ops(
         ops,
         provider=provider,
@@ -429,16 +419,10 @@ def _reconcile(
         dry_run=dry_run,
     )
     errors = () if dry_run else result.errors
-    if not dry_run:
-        for mapping in adopted_mappings(plan, owned, ops, mappings, week):
-            state.save_mapping(calendar_id, mapping)
-        dismissed_now = [key for key, pin in pins.items() if pin.dismissed]
-        on_calendar = blocks_on_calendar(
-            plan, previous, result, dismissed_now, read_complete=read.complete
-        )
-        state.save_blocks(calendar_id, week, on_calendar)
-        _keep_snapshot(state, calendar_id, week, observed.snapshot, result)
-
+    dismissed_now = [key for key, pin in pins.items() if pin.dismissed]
+    on_calendar = blocks_on_calendar(
+        plan, previous, result, dismissed_now, read_complete=read.complete
+    )
     finished = tick()
     # one bad event never fails a calendar: it is left out, counted and named (issue 17)
     notices = tuple(f"notice: skipped an event it cannot read: {name}" for name in read.skipped)
@@ -463,8 +447,13 @@ def _reconcile(
             "duration_ms": int((finished - started).total_seconds() * 1000),
         },
     )
-    if record:
-        state.record_run(run)
+    changes.finish(
+        adopted=adopted_mappings(plan, owned, ops, mappings, week),
+        blocks=on_calendar,
+        snapshot=observed.snapshot,
+        result=result,
+        run=run,
+    )
     return SyncOutcome(
         plan=plan,
         ops=tuple(ops),
@@ -479,21 +468,6 @@ def _reconcile(
         seen=seen,
         window=window,
     )
-
-
-def _keep_snapshot(
-    state: SyncState,
-    calendar_id: str,
-    week: str,
-    snapshot: Snapshot | None,
-    result: ApplyResult,
-) -> None:
-    """Save the window snapshot with our own writes folded in, or drop it when the
-    read left none or apply did not finish cleanly (then the next read is full)."""
-    if snapshot is None or not result.clean:
-        state.drop_snapshot(calendar_id, week)
-        return
-    state.save_snapshot(calendar_id, week, snapshot.merged(result.written, result.removed))
 
 
 def _moved_in(event: RemoteEvent, known: set[str]) -> bool:
