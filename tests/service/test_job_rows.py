@@ -17,7 +17,8 @@ from apscheduler.triggers.date import DateTrigger
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 
-from blocker.job_rows import ENTRY, store_scope, without_password
+from blocker import scheduler
+from blocker.job_rows import ENTRY, KINDS, LEGACY_FUNCS, job_kwargs, store_scope, without_password
 from blocker.scheduler import engine_now
 from tests.service.conftest import LiveService, make_settings, start_service, wait_for
 from tests.store.pg import fresh_pg_database
@@ -166,3 +167,10 @@ def test_new_jobs_never_carry_the_url(workdir: Path) -> None:
         state = pickle.loads(blob)
         assert state["func"] == ENTRY
         assert "blocker.db" not in repr(state)
+
+
+def test_every_stored_kind_has_a_handler_and_old_functions_map_to_kinds() -> None:
+    assert set(scheduler._HANDLERS) == set(KINDS)
+    assert set(LEGACY_FUNCS.values()) == set(KINDS)
+    with pytest.raises(ValueError, match="unknown job kind"):
+        job_kwargs("sweep", "store-x")
