@@ -7,7 +7,8 @@ the engine itself call :func:`sync_calendar` with a ready :class:`WeekSpec`.
 One read per run: given a :class:`Expansion` instead of a spec, the window read is
 the week plus :data:`~blocker.actuals.HISTORY_DAYS` before it, so the last contact
 per account (which the week's spec depends on) comes from the same read, and from
-the same snapshot and sync token, as the week's own events (issue 16 item 2).
+the same snapshot and sync token, as the week's own events (issue 16 item 2;
+how the window is read: :mod:`blocker.sync_read`).
 
 The order is the design's (DESIGN.md sections 2 and 4): the calendar is read
 first, and a failed read stops the run before anything is planned or written; a
@@ -27,16 +28,14 @@ Runs of one calendar never overlap inside one process (:mod:`blocker.locks`).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from blocker.actuals import HISTORY_DAYS
 from blocker.apply import apply_ops, blocks_on_calendar
 from blocker.core.clock import Clock, system_clock
-from blocker.core.errors import ProviderError, SyncTokenExpired
+from blocker.core.errors import ProviderError
 from blocker.core.keys import base_key
 from blocker.core.models import (
     Busy,
@@ -57,13 +56,12 @@ from blocker.planner import plan_week
 from blocker.record import take_record, with_record
 from blocker.rekey import Rekey
 from blocker.run_state import RunState
-from blocker.state import Snapshot, SyncState
+from blocker.state import SyncState
+from blocker.sync_read import Observed, clipped, read_observed, read_window
 from providers.base import CalendarProvider
 
 FULL_READ_EVERY = timedelta(days=1)
 """Default safety net: a week's window is read in full at least this often."""
-
-_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,23 +76,6 @@ class Expansion:
     week: str
     timezone: str
     expand: Callable[[Sequence[Busy], datetime], WeekSpec]
-
-
-def read_window(week: str, timezone: str, now: datetime, *, history: bool) -> Interval:
-    """The window one run reads: the week, plus :data:`HISTORY_DAYS` before the
-    earlier of its Monday and today's midnight when last contacts come from it.
-
-    The start moves once a day at most (for weeks still ahead), so the snapshot of
-    the window, and its sync token, serve every run of a day; a new window is read
-    in full, as the daily safety net would anyway.
-    """
-    span = week_window(week, timezone)
-    if not history:
-        return span
-    tz = ZoneInfo(timezone)
-    midnight = datetime.combine(now.astimezone(tz).date(), time(0), tzinfo=tz)
-    first = min(span.start.astimezone(tz), midnight, key=lambda t: t.timestamp())
-    return Interval(first - timedelta(days=HISTORY_DAYS), span.end)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +141,7 @@ def sync_calendar(
     ``clock``; None disables that safety net), or when the provider cannot.
 
     With an :class:`Expansion` the window holds the history before the week too
-    (:func:`read_window`): the spec is expanded from that one read, and only the
+    (:func:`blocker.sync_read.read_window`): the spec is expanded from that one read, and only the
     week's events are reconciled. A failed read is recorded here, once.
     """
     if not record and not dry_run:
@@ -172,7 +153,7 @@ def sync_calendar(
     with calendar_lock(calendar_id):
         started = tick()
         try:
-            observed = _read(
+            observed = read_observed(
                 provider,
                 changes,
                 window,
@@ -201,7 +182,7 @@ def sync_calendar(
                 if not e.cancelled and not e.owned and e.start.timestamp() < before.timestamp()
             ]
             planned = spec.expand(past, before)
-            observed = _clipped(observed, week_span)
+            observed = clipped(observed, week_span)
         else:
             planned = spec
         return _reconcile(
@@ -221,118 +202,8 @@ def sync_calendar(
         )
 
 
-@dataclass(frozen=True, slots=True)
-class _Observed:
-    """The window as this run sees it, and the snapshot to keep if the run goes well.
-
-    ``read.events`` always hold the whole window (an incremental read's changes
-    are already merged); ``snapshot`` is None when the read gave no token or was
-    incomplete (the next run then reads in full).
-    """
-
-    read: ReadResult
-    snapshot: Snapshot | None
-    incremental: bool
-
-
-def _clipped(observed: _Observed, span: Interval) -> _Observed:
-    """The week's part of a read that holds its history too (the snapshot stays whole).
-
-    As the providers' window reads: an event counts when it starts before the week
-    ends and ends after it starts (a zero-length one when it starts inside)."""
-    lo, hi = span.start.timestamp(), span.end.timestamp()
-
-    def inside(event: RemoteEvent) -> bool:
-        start, end = event.start.timestamp(), event.end.timestamp()
-        return start < hi and (end > lo or start >= lo)
-
-    events = tuple(e for e in observed.read.events if inside(e))
-    return replace(observed, read=replace(observed.read, events=events))
-
-
-def _read(
-    provider: CalendarProvider,
-    run_state: RunState,
-    window: Interval,
-    *,
-    read_at: datetime,
-    full_read_every: timedelta | None,
-) -> _Observed:
-    """Read the window: incremental from the week's snapshot when allowed, else in full.
-
-    A stale token (HTTP 410) drops the snapshot and reads in full, as a normal path.
-    """
-    calendar_id, week = run_state.calendar_id, run_state.week
-    kept = run_state.state.snapshot(calendar_id, week)
-    why_full = _why_full(provider, kept, window, read_at, full_read_every)
-    if why_full is None and kept is not None:
-        try:
-            changes = provider.read(window, sync_token=kept.token)
-        except SyncTokenExpired as exc:
-            _log.info("%s %s: sync token expired (%s); reading in full", calendar_id, week, exc)
-            run_state.token_expired()
-        else:
-            if changes.incremental:
-                return _incremental(kept, changes)
-            return _full(changes, window, read_at, provider)
-    elif kept is not None:
-        _log.info("%s %s: full read (%s)", calendar_id, week, why_full)
-    return _full(_read_full(provider, window), window, read_at, provider)
-
-
-def _why_full(
-    provider: CalendarProvider,
-    kept: Snapshot | None,
-    window: Interval,
-    read_at: datetime,
-    full_read_every: timedelta | None,
-) -> str | None:
-    """Why this run must read the window in full, or None when incremental will do."""
-    if not provider.capabilities.incremental:
-        return "the provider has no incremental reads"
-    if kept is None:
-        return "no snapshot of the window"
-    if (kept.window.start.timestamp(), kept.window.end.timestamp()) != (
-        window.start.timestamp(),
-        window.end.timestamp(),
-    ):
-        return "the snapshot holds another window"
-    if full_read_every is not None and read_at - kept.full_read_at >= full_read_every:
-        return "the daily full read is due"
-    return None
-
-
-def _incremental(kept: Snapshot, changes: ReadResult) -> _Observed:
-    """Merge an incremental read into the snapshot; a cut-short one keeps no snapshot."""
-    merged = kept.merged(changes.events, changes.removed, token=changes.sync_token)
-    view = ReadResult(
-        events=merged.events, complete=changes.complete, sync_token=changes.sync_token
-    )
-    usable = changes.complete and changes.sync_token is not None
-    return _Observed(view, merged if usable else None, incremental=True)
-
-
-def _full(
-    read: ReadResult, window: Interval, read_at: datetime, provider: CalendarProvider
-) -> _Observed:
-    snapshot = None
-    if read.complete and read.sync_token is not None and provider.capabilities.incremental:
-        live = tuple(e for e in read.events if not e.cancelled)
-        snapshot = Snapshot(read.sync_token, window, (), read_at).merged(live)
-    return _Observed(read, snapshot, incremental=False)
-
-
-def _read_full(provider: CalendarProvider, window: Interval) -> ReadResult:
-    """A full read of the window; a 410 here too (a paging token gone stale) means:
-    read again from the start."""
-    try:
-        return provider.read(window)
-    except SyncTokenExpired:
-        return provider.read(window)
-
-
 def _reconcile(
-    observed: _Observed,
+    observed: Observed,
     changes: RunState,
     *,
     provider: CalendarProvider,
@@ -491,4 +362,4 @@ def _end_of_day(now: datetime, timezone: str) -> datetime:
     return datetime.combine(tomorrow, time(0), tzinfo=tz)
 
 
-__all__ = ["Expansion", "SyncOutcome", "read_window", "sync_calendar"]
+__all__ = ["Expansion", "SyncOutcome", "sync_calendar"]
