@@ -1,10 +1,10 @@
 """Ops -> provider writes: the only module that writes to a calendar.
 
-Each successful write is recorded in the state straight away (mapping with the
-content hash and etag we wrote), so a run that dies half-way leaves a state that
-the next run can finish from without duplicates: creates use deterministic event
-ids, and a delete drops its mapping *before* the write, so an event that is gone
-afterwards is never mistaken for one the user deleted (DESIGN.md section 4.3/4.5).
+Its state changes are step 2 of a run's one transaction boundary
+(:mod:`blocker.run_state`): per batch, one transaction drops the mappings of the
+events it deletes before the batch is sent, and one records what was written
+(mapping with the content hash and etag we wrote) right after it, so a run that
+dies half-way leaves a state the next run finishes from without duplicates.
 
 Per-write errors: 412 (the event changed since we read it) is left for the next
 run; 404 on a delete means it is gone already; 404 on an update leaves the
@@ -99,14 +99,14 @@ def apply_ops(
     removed: list[str] = []
     for start in range(0, len(ops), size):
         chunk = ops[start : start + size]
-        writes = []
-        forgotten: list[EventMapping | None] = []
-        for op in chunk:
-            dropped = None
-            if op.action == "delete":
-                dropped = _forget_before_delete(op, mapped, state, calendar_id)
-            forgotten.append(dropped)
-            writes.append(_write_for(op, calendar_id, private))
+        writes = [_write_for(op, calendar_id, private) for op in chunk]
+        with state.atomic():  # the batch's deletes forgotten before any is sent
+            forgotten = [
+                _forget_before_delete(op, mapped, state, calendar_id)
+                if op.action == "delete"
+                else None
+                for op in chunk
+            ]
         try:
             results: Sequence[WriteResult] = provider.write_batch(writes)
         except ProviderError as exc:

@@ -166,11 +166,10 @@ def _contacts(
     config: Path, rules: Any, week: str, files: list[Path], clock: Clock
 ) -> tuple[dict[str, date], dict[str, int]]:
     """Last contact per account and the recent meetings per tier, from the .ics files,
-    judged as a sync judges them (:mod:`blocker.calendar_facts`)."""
+    judged as a sync judges them (:func:`blocker.expansion.calendar_facts`)."""
     from blocker.actuals import HISTORY_DAYS
-    from blocker.calendar_facts import calendar_facts
     from blocker.core.models import Interval
-    from blocker.runtime import generation_of
+    from blocker.expansion import calendar_facts, generation_of
 
     # up to the week's Monday at the latest, as a sync judges it (blocker.sync.Expansion)
     start = week_window(week, rules.timezone).start
@@ -217,10 +216,10 @@ def plan(
 ) -> None:
     """Plan a week (no calendar is written) and print it."""
     from blocker.actuals import measure
+    from blocker.expansion import domain_index
     from blocker.planner import plan_week
     from blocker.render import plan_to_dict, scorecard_tables, week_table
     from blocker.report import scorecard, scorecard_to_dict
-    from blocker.runtime import domain_index
     from rules.engine import expand_week
 
     if fmt not in ("table", "json", "ics"):
@@ -382,7 +381,7 @@ def _known(rules: Any, week: str, outcome: Any) -> Any:
     """The plan as account-facing time (its blocks plus the week's meetings), so the
     sync's scorecard judges the tiers as the report does."""
     from blocker.actuals import measure
-    from blocker.runtime import domain_index
+    from blocker.expansion import domain_index
 
     span = week_window(week, rules.timezone)
     index = domain_index(rules, span.start)

@@ -7,7 +7,7 @@ differently from BOTH the hash in its ownership tag (written with the event)
 and the hash we last recorded for it: an echo of our own write matches one of
 them. A deletion is only inferred from a complete read, and only for an event we
 had mapped (apply drops a mapping before deleting, so our own deletes never
-look like the user's).
+look like the user's: :mod:`blocker.run_state`, step 2).
 """
 
 from __future__ import annotations

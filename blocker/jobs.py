@@ -18,6 +18,7 @@ from blocker.connections import refresh_credentials, renew_channel
 from blocker.core.errors import BlockerError, ReconnectRequired
 from blocker.core.weeks import next_week, week_of
 from blocker.runtime import RunOutcome, Runtime
+from rules.engine import generation_day
 
 log = logging.getLogger("blocker.jobs")
 
@@ -72,8 +73,6 @@ def generate_if_due(ctx: Runtime, calendar_id: str) -> list[RunOutcome]:
     generate on the week's generation day (:func:`rules.engine.generation_day`:
     the named weekday, or the last working day before it when that is a holiday),
     or later in the week if that run was missed and next week has no plan yet."""
-    from rules.engine import generation_day
-
     today = ctx.today()
     due = generation_day(ctx.rules, today)
     if today < due:

@@ -11,9 +11,11 @@
   ``max_wait_seconds`` after the first trigger of the burst, so a steady stream of
   changes is still served.
 
-Jobs are stored in a SQLAlchemy job store on the service's database and refer to
-module-level functions by their textual path, so they survive a restart; stable
-ids with ``replace_existing`` keep a restart from duplicating them. Exactly one
+Jobs are stored in a SQLAlchemy job store on the service's database, so they
+survive a restart; stable ids with ``replace_existing`` keep a restart from
+duplicating them. Every stored job calls the one entry point :func:`run_job` with a
+job kind and a secret-free store scope (:mod:`blocker.job_rows`), never the
+database URL; rows of earlier versions are rewritten at start. Exactly one
 scheduler may use a job store (APScheduler 3 does not coordinate several), which
 :func:`BlockerScheduler.start` enforces within a process. Overlapping runs of
 one calendar are serialised by the runtime's lock, not by ``max_instances``
@@ -25,6 +27,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -39,6 +42,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from blocker import jobs
 from blocker.core.errors import SettingsError
+from blocker.job_rows import ENTRY, display_url, job_kwargs, migrate_rows, store_scope
 from blocker.runtime import Runtime
 from rules import Rules
 
@@ -115,44 +119,52 @@ def debounce_run_at(
     return max(now, min(quiet, cap))
 
 
-# -- job entry points (textual references stored in the job store) -----------------
+# -- the one job entry point (its textual reference is stored with every job) ------
 
 
-def _lookup(scope: str) -> BlockerScheduler | None:
+def _generate(sched: BlockerScheduler, calendar_id: str, trigger: str) -> None:
+    jobs.generate_if_due(sched.runtime, calendar_id)
+
+
+def _rebalance(sched: BlockerScheduler, calendar_id: str, trigger: str) -> None:
+    sched.burst_done(calendar_id)
+    jobs.rebalance(sched.runtime, calendar_id, trigger)
+
+
+def _poll(sched: BlockerScheduler, calendar_id: str, trigger: str) -> None:
+    jobs.poll(sched.runtime, calendar_id)
+
+
+def _renew(sched: BlockerScheduler, calendar_id: str, trigger: str) -> None:
+    jobs.renew_channels(sched.runtime)
+
+
+def _refresh(sched: BlockerScheduler, calendar_id: str, trigger: str) -> None:
+    jobs.refresh_tokens(sched.runtime)
+
+
+_HANDLERS: dict[str, Callable[[BlockerScheduler, str, str], None]] = {
+    "generate": _generate,
+    "rebalance": _rebalance,
+    "poll": _poll,
+    "renew": _renew,
+    "refresh": _refresh,
+}
+
+
+def run_job(kind: str, scope: str, calendar_id: str = "", trigger: str = "rebalance") -> None:
+    """Every stored job's callable (:data:`blocker.job_rows.ENTRY`): do ``kind`` with
+    the scheduler of the job store named ``scope``. Never rename it."""
     with _ACTIVE_LOCK:
         sched = _ACTIVE.get(scope)
     if sched is None:
-        log.warning("job for %s fired without an active scheduler; ignored", scope)
-    return sched
-
-
-def job_generate(scope: str, calendar_id: str) -> None:
-    if sched := _lookup(scope):
-        jobs.generate_if_due(sched.runtime, calendar_id)
-
-
-def job_rebalance(scope: str, calendar_id: str, trigger: str = "rebalance") -> None:
-    if sched := _lookup(scope):
-        sched.burst_done(calendar_id)
-        jobs.rebalance(sched.runtime, calendar_id, trigger)
-
-
-def job_poll(scope: str, calendar_id: str) -> None:
-    if sched := _lookup(scope):
-        jobs.poll(sched.runtime, calendar_id)
-
-
-def job_renew(scope: str) -> None:
-    if sched := _lookup(scope):
-        jobs.renew_channels(sched.runtime)
-
-
-def job_refresh(scope: str) -> None:
-    if sched := _lookup(scope):
-        jobs.refresh_tokens(sched.runtime)
-
-
-_REF = "blocker.scheduler:"
+        log.warning("job %s for %s fired without an active scheduler; ignored", kind, scope)
+        return
+    handler = _HANDLERS.get(kind)
+    if handler is None:
+        log.warning("job of unknown kind %r ignored", kind)
+        return
+    handler(sched, calendar_id, trigger)
 
 
 class BlockerScheduler:
@@ -160,11 +172,14 @@ class BlockerScheduler:
 
     def __init__(self, runtime: Runtime, *, max_workers: int = 8) -> None:
         self.runtime = runtime
-        self.scope = runtime.settings.database_url
+        url = runtime.settings.database_url
+        self.scope = store_scope(url)
+        self._where = display_url(url)
         self._bursts: dict[str, datetime] = {}
         self._bursts_lock = threading.Lock()
+        self._jobstore = SQLAlchemyJobStore(url=url)
         self._scheduler = BackgroundScheduler(
-            jobstores={"default": SQLAlchemyJobStore(url=self.scope)},
+            jobstores={"default": self._jobstore},
             executors={"default": ThreadPoolExecutor(max_workers=max_workers)},
             job_defaults={"coalesce": True, "misfire_grace_time": 600, "max_instances": 64},
             timezone=UTC,
@@ -177,10 +192,11 @@ class BlockerScheduler:
         with _ACTIVE_LOCK:
             if self.scope in _ACTIVE:
                 raise SettingsError(
-                    f"a scheduler already runs on {self.scope}: one scheduler per job store",
+                    f"a scheduler already runs on {self._where}: one scheduler per job store",
                 )
             _ACTIVE[self.scope] = self
         try:
+            migrate_rows(self._jobstore.engine, self._jobstore.jobs_t, self.scope)
             self._scheduler.start()
             self._started = True
             self.sync_jobs(self.runtime.rules)
@@ -194,6 +210,7 @@ class BlockerScheduler:
         if self._started:
             self._scheduler.shutdown(wait=wait)
             self._started = False
+        self._jobstore.engine.dispose()
         with _ACTIVE_LOCK:
             if _ACTIVE.get(self.scope) is self:
                 del _ACTIVE[self.scope]
@@ -210,11 +227,11 @@ class BlockerScheduler:
         zone = ZoneInfo(rules.timezone)
         wanted: set[str] = set(GLOBAL_JOBS)
         add = self._scheduler.add_job
+        scope = self.scope
         for cal in rules.calendars:
             cid = cal.id
-            args = {"scope": self.scope, "calendar_id": cid}
             add(
-                _REF + "job_generate",
+                ENTRY,
                 # every day: jobs.generate_if_due runs it on the named weekday, or
                 # on the last working day before it when that day is a holiday
                 CronTrigger(
@@ -224,45 +241,45 @@ class BlockerScheduler:
                 ),
                 id=f"generate:{cid}",
                 name=f"weekly generation of {cid}",
-                kwargs=args,
+                kwargs=job_kwargs("generate", scope, cid),
                 replace_existing=True,
                 misfire_grace_time=24 * 3600,
             )
             add(
-                _REF + "job_rebalance",
+                ENTRY,
                 CronTrigger(hour=cfg.daily_at.hour, minute=cfg.daily_at.minute, timezone=zone),
                 id=f"daily:{cid}",
                 name=f"daily rebalance of {cid}",
-                kwargs={**args, "trigger": "daily"},
+                kwargs=job_kwargs("rebalance", scope, cid, "daily"),
                 replace_existing=True,
                 misfire_grace_time=6 * 3600,
             )
             wanted.update({f"generate:{cid}", f"daily:{cid}"})
             if cfg.poll_minutes > 0:
                 add(
-                    _REF + "job_poll",
+                    ENTRY,
                     IntervalTrigger(minutes=cfg.poll_minutes, timezone=UTC),
                     id=f"poll:{cid}",
                     name=f"poll of {cid}",
-                    kwargs=args,
+                    kwargs=job_kwargs("poll", scope, cid),
                     replace_existing=True,
                     misfire_grace_time=cfg.poll_minutes * 60,
                 )
                 wanted.add(f"poll:{cid}")
         add(
-            _REF + "job_renew",
+            ENTRY,
             IntervalTrigger(hours=1, timezone=UTC),
             id="renew:channels",
             name="renew push channels",
-            kwargs={"scope": self.scope},
+            kwargs=job_kwargs("renew", scope),
             replace_existing=True,
         )
         add(
-            _REF + "job_refresh",
+            ENTRY,
             IntervalTrigger(minutes=30, timezone=UTC),
             id="refresh:tokens",
             name="refresh access tokens",
-            kwargs={"scope": self.scope},
+            kwargs=job_kwargs("refresh", scope),
             replace_existing=True,
         )
         calendars = {cal.id for cal in rules.calendars}
@@ -284,11 +301,11 @@ class BlockerScheduler:
             first = self._bursts.setdefault(calendar_id, moment)
             run_at = debounce_run_at(moment, first, cfg.debounce_seconds, cfg.max_wait_seconds)
             self._scheduler.add_job(
-                _REF + "job_rebalance",
+                ENTRY,
                 DateTrigger(run_date=run_at, timezone=UTC),
                 id=f"rebalance:{calendar_id}",
                 name=f"debounced rebalance of {calendar_id} ({reason})",
-                kwargs={"scope": self.scope, "calendar_id": calendar_id, "trigger": reason},
+                kwargs=job_kwargs("rebalance", self.scope, calendar_id, reason),
                 replace_existing=True,
                 misfire_grace_time=3600,
             )
@@ -326,11 +343,7 @@ __all__ = [
     "BlockerScheduler",
     "ScheduleConfig",
     "debounce_run_at",
-    "job_generate",
-    "job_poll",
-    "job_rebalance",
-    "job_refresh",
-    "job_renew",
     "parse_daily",
     "parse_weekly",
+    "run_job",
 ]

@@ -9,6 +9,7 @@ protocol only.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
@@ -76,7 +77,13 @@ class Snapshot:
 
 
 class SyncState(Protocol):
-    """Per-calendar memory of the sync engine; every method is one small transaction."""
+    """Per-calendar memory of the sync engine; every method is one small transaction,
+    except inside :meth:`atomic`."""
+
+    def atomic(self) -> AbstractContextManager[None]:
+        """This thread's calls in the block are one transaction: all or nothing
+        (the phases of a run, :mod:`blocker.run_state`)."""
+        ...
 
     def mappings(self, calendar_id: str, week: str) -> dict[str, EventMapping]:
         """Mappings of the blocks of ``week``, by block key."""
@@ -96,10 +103,6 @@ class SyncState(Protocol):
         ...
 
     def save_pin(self, calendar_id: str, week: str, pin: Pin) -> None: ...
-
-    def sync_token(self, calendar_id: str) -> str | None: ...
-
-    def save_sync_token(self, calendar_id: str, token: str | None) -> None: ...
 
     def snapshot(self, calendar_id: str, week: str) -> Snapshot | None:
         """The window snapshot of ``week`` for incremental reads, if one is kept."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING
 
 from blocker.core.models import Block, Pin, RunRecord
@@ -23,10 +24,14 @@ class MemoryState:
         self._lock = threading.Lock()
         self._mappings: dict[tuple[str, str], EventMapping] = {}
         self._pins: dict[tuple[str, str], dict[str, Pin]] = {}
-        self._tokens: dict[str, str] = {}
         self._blocks: dict[tuple[str, str], list[Block]] = {}
         self._snapshots: dict[tuple[str, str], Snapshot] = {}
         self._runs: list[RunRecord] = []
+
+    def atomic(self) -> AbstractContextManager[None]:
+        """Nothing in memory can fail half-way through a phase of a run (no I/O, no
+        encoding), so a phase's calls are all-or-nothing already: nothing to group."""
+        return nullcontext()
 
     def mappings(self, calendar_id: str, week: str) -> dict[str, EventMapping]:
         with self._lock:
@@ -56,17 +61,6 @@ class MemoryState:
     def save_pin(self, calendar_id: str, week: str, pin: Pin) -> None:
         with self._lock:
             self._pins.setdefault((calendar_id, week), {})[pin.key] = pin
-
-    def sync_token(self, calendar_id: str) -> str | None:
-        with self._lock:
-            return self._tokens.get(calendar_id)
-
-    def save_sync_token(self, calendar_id: str, token: str | None) -> None:
-        with self._lock:
-            if token is None:
-                self._tokens.pop(calendar_id, None)
-            else:
-                self._tokens[calendar_id] = token
 
     def snapshot(self, calendar_id: str, week: str) -> Snapshot | None:
         with self._lock:

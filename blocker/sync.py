@@ -7,34 +7,35 @@ the engine itself call :func:`sync_calendar` with a ready :class:`WeekSpec`.
 One read per run: given a :class:`Expansion` instead of a spec, the window read is
 the week plus :data:`~blocker.actuals.HISTORY_DAYS` before it, so the last contact
 per account (which the week's spec depends on) comes from the same read, and from
-the same snapshot and sync token, as the week's own events (issue 16 item 2).
+the same snapshot and sync token, as the week's own events (issue 16 item 2;
+how the window is read: :mod:`blocker.sync_read`).
 
 The order is the design's (DESIGN.md sections 2 and 4): the calendar is read
 first, and a failed read stops the run before anything is planned or written; a
 read cut short (``complete=False``) still lets blocks be created and moved but
 infers no deletion and no user dismissal from it. Foreign events become busy
 time for the planner; the user's edits of our blocks become pins saved in the
-state; apply is the only step that writes.
+state; apply is the only step that writes to the calendar. When the state changes
+is said once, in :mod:`blocker.run_state` (what crash safety rests on): this
+module makes its changes through :class:`~blocker.run_state.RunState`, apply its
+per-batch ones.
 
 Errors: a failed read is recorded as a run and then **re-raised** (callers such as
 the scheduler decide about retries and reconnects from the error class). Write
 errors do not raise: they are in ``SyncOutcome.errors`` and in the run record.
-Runs of one calendar never overlap inside one process (:func:`calendar_lock`).
+Runs of one calendar never overlap inside one process (:mod:`blocker.locks`).
 """
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from blocker.actuals import HISTORY_DAYS
-from blocker.apply import ApplyResult, apply_ops, blocks_on_calendar
+from blocker.apply import apply_ops, blocks_on_calendar
 from blocker.core.clock import Clock, system_clock
-from blocker.core.errors import ProviderError, SyncTokenExpired
+from blocker.core.errors import ProviderError
 from blocker.core.keys import base_key
 from blocker.core.models import (
     Busy,
@@ -50,25 +51,17 @@ from blocker.core.models import (
 from blocker.core.weeks import week_window
 from blocker.diff import diff
 from blocker.edits import adopted_mappings, detect_edits, where_they_are
+from blocker.locks import calendar_lock
 from blocker.planner import plan_week
 from blocker.record import take_record, with_record
 from blocker.rekey import Rekey
-from blocker.state import Snapshot, SyncState
+from blocker.run_state import RunState
+from blocker.state import SyncState
+from blocker.sync_read import Observed, clipped, read_observed, read_window
 from providers.base import CalendarProvider
 
 FULL_READ_EVERY = timedelta(days=1)
 """Default safety net: a week's window is read in full at least this often."""
-
-_log = logging.getLogger(__name__)
-
-_locks: dict[str, threading.Lock] = {}
-_locks_guard = threading.Lock()
-
-
-def calendar_lock(calendar_id: str) -> threading.Lock:
-    """The process-wide lock serialising sync runs of ``calendar_id``."""
-    with _locks_guard:
-        return _locks.setdefault(calendar_id, threading.Lock())
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,23 +76,6 @@ class Expansion:
     week: str
     timezone: str
     expand: Callable[[Sequence[Busy], datetime], WeekSpec]
-
-
-def read_window(week: str, timezone: str, now: datetime, *, history: bool) -> Interval:
-    """The window one run reads: the week, plus :data:`HISTORY_DAYS` before the
-    earlier of its Monday and today's midnight when last contacts come from it.
-
-    The start moves once a day at most (for weeks still ahead), so the snapshot of
-    the window, and its sync token, serve every run of a day; a new window is read
-    in full, as the daily safety net would anyway.
-    """
-    span = week_window(week, timezone)
-    if not history:
-        return span
-    tz = ZoneInfo(timezone)
-    midnight = datetime.combine(now.astimezone(tz).date(), time(0), tzinfo=tz)
-    first = min(span.start.astimezone(tz), midnight, key=lambda t: t.timestamp())
-    return Interval(first - timedelta(days=HISTORY_DAYS), span.end)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +141,7 @@ def sync_calendar(
     ``clock``; None disables that safety net), or when the provider cannot.
 
     With an :class:`Expansion` the window holds the history before the week too
-    (:func:`read_window`): the spec is expanded from that one read, and only the
+    (:func:`blocker.sync_read.read_window`): the spec is expanded from that one read, and only the
     week's events are reconciled. A failed read is recorded here, once.
     """
     if not record and not dry_run:
@@ -173,32 +149,29 @@ def sync_calendar(
     tick = clock or system_clock
     week_span = week_window(spec.week, spec.timezone)
     window = read_window(spec.week, spec.timezone, now, history=isinstance(spec, Expansion))
+    changes = RunState(state, calendar_id, spec.week, dry_run=dry_run, record=record)
     with calendar_lock(calendar_id):
         started = tick()
         try:
-            observed = _read(
+            observed = read_observed(
                 provider,
-                state,
-                calendar_id,
-                spec.week,
+                changes,
                 window,
-                dry_run=dry_run,
                 read_at=started,
                 full_read_every=full_read_every,
             )
         except ProviderError as exc:
-            if record:
-                state.record_run(
-                    RunRecord(
-                        calendar_id=calendar_id,
-                        trigger=trigger,
-                        week=spec.week,
-                        started_at=started,
-                        finished_at=tick(),
-                        errors=(f"read failed, nothing written: {exc.user_message()}",),
-                        dry_run=dry_run,
-                    )
+            changes.read_failed(
+                RunRecord(
+                    calendar_id=calendar_id,
+                    trigger=trigger,
+                    week=spec.week,
+                    started_at=started,
+                    finished_at=tick(),
+                    errors=(f"read failed, nothing written: {exc.user_message()}",),
+                    dry_run=dry_run,
                 )
+            )
             raise
         seen = observed.read
         if isinstance(spec, Expansion):
@@ -209,14 +182,13 @@ def sync_calendar(
                 if not e.cancelled and not e.owned and e.start.timestamp() < before.timestamp()
             ]
             planned = spec.expand(past, before)
-            observed = _clipped(observed, week_span)
+            observed = clipped(observed, week_span)
         else:
             planned = spec
         return _reconcile(
             observed,
-            calendar_id=calendar_id,
+            changes,
             provider=provider,
-            state=state,
             spec=planned,
             now=now,
             trigger=trigger,
@@ -225,140 +197,16 @@ def sync_calendar(
             extra_busy=extra_busy,
             started=started,
             tick=tick,
-            record=record,
             seen=seen,
             window=window,
         )
 
 
-@dataclass(frozen=True, slots=True)
-class _Observed:
-    """The window as this run sees it, and the snapshot to keep if the run goes well.
-
-    ``read.events`` always hold the whole window (an incremental read's changes
-    are already merged); ``snapshot`` is None when the read gave no token or was
-    incomplete (the next run then reads in full).
-    """
-
-    read: ReadResult
-    snapshot: Snapshot | None
-    incremental: bool
-
-
-def _clipped(observed: _Observed, span: Interval) -> _Observed:
-    """The week's part of a read that holds its history too (the snapshot stays whole).
-
-    As the providers' window reads: an event counts when it starts before the week
-    ends and ends after it starts (a zero-length one when it starts inside)."""
-    lo, hi = span.start.timestamp(), span.end.timestamp()
-
-    def inside(event: RemoteEvent) -> bool:
-        start, end = event.start.timestamp(), event.end.timestamp()
-        return start < hi and (end > lo or start >= lo)
-
-    events = tuple(e for e in observed.read.events if inside(e))
-    return replace(observed, read=replace(observed.read, events=events))
-
-
-def _read(
-    provider: CalendarProvider,
-    state: SyncState,
-    calendar_id: str,
-    week: str,
-    window: Interval,
-    *,
-    dry_run: bool,
-    read_at: datetime,
-    full_read_every: timedelta | None,
-) -> _Observed:
-    """Read the window: incremental from the week's snapshot when allowed, else in full.
-
-    A stale token (HTTP 410) drops the snapshot and reads in full, as a normal path.
-    """
-    kept = state.snapshot(calendar_id, week)
-    why_full = _why_full(provider, kept, window, read_at, full_read_every)
-    if why_full is None and kept is not None:
-        try:
-            changes = provider.read(window, sync_token=kept.token)
-        except SyncTokenExpired as exc:
-            _log.info("%s %s: sync token expired (%s); reading in full", calendar_id, week, exc)
-            if not dry_run:
-                state.drop_snapshot(calendar_id, week)
-        else:
-            if changes.incremental:
-                return _incremental(kept, changes)
-            return _full(changes, window, read_at, provider)
-    elif kept is not None:
-        _log.info("%s %s: full read (%s)", calendar_id, week, why_full)
-    return _full(
-        _read_full(provider, state, calendar_id, window, dry_run), window, read_at, provider
-    )
-
-
-def _why_full(
-    provider: CalendarProvider,
-    kept: Snapshot | None,
-    window: Interval,
-    read_at: datetime,
-    full_read_every: timedelta | None,
-) -> str | None:
-    """Why this run must read the window in full, or None when incremental will do."""
-    if not provider.capabilities.incremental:
-        return "the provider has no incremental reads"
-    if kept is None:
-        return "no snapshot of the window"
-    if (kept.window.start.timestamp(), kept.window.end.timestamp()) != (
-        window.start.timestamp(),
-        window.end.timestamp(),
-    ):
-        return "the snapshot holds another window"
-    if full_read_every is not None and read_at - kept.full_read_at >= full_read_every:
-        return "the daily full read is due"
-    return None
-
-
-def _incremental(kept: Snapshot, changes: ReadResult) -> _Observed:
-    """Merge an incremental read into the snapshot; a cut-short one keeps no snapshot."""
-    merged = kept.merged(changes.events, changes.removed, token=changes.sync_token)
-    view = ReadResult(
-        events=merged.events, complete=changes.complete, sync_token=changes.sync_token
-    )
-    usable = changes.complete and changes.sync_token is not None
-    return _Observed(view, merged if usable else None, incremental=True)
-
-
-def _full(
-    read: ReadResult, window: Interval, read_at: datetime, provider: CalendarProvider
-) -> _Observed:
-    snapshot = None
-    if read.complete and read.sync_token is not None and provider.capabilities.incremental:
-        live = tuple(e for e in read.events if not e.cancelled)
-        snapshot = Snapshot(read.sync_token, window, (), read_at).merged(live)
-    return _Observed(read, snapshot, incremental=False)
-
-
-def _read_full(
-    provider: CalendarProvider,
-    state: SyncState,
-    calendar_id: str,
-    window: Interval,
-    dry_run: bool,
-) -> ReadResult:
-    """A full read of the window; a 410 here too means: forget the token, read again."""
-    try:
-        return provider.read(window)
-    except SyncTokenExpired:
-        if not dry_run:
-            state.save_sync_token(calendar_id, None)
-        return provider.read(window)
-
-
 def _reconcile(
-    observed: _Observed,
+    observed: Observed,
+    changes: RunState,
     *,
-    calendar_id: str,
     provider: CalendarProvider,
-    state: SyncState,
     spec: WeekSpec,
     now: datetime,
     trigger: str,
@@ -367,11 +215,12 @@ def _reconcile(
     extra_busy: Sequence[Busy],
     started: datetime,
     tick: Clock,
-    record: bool = True,
     seen: ReadResult | None = None,
     window: Interval | None = None,
 ) -> SyncOutcome:
-    week = spec.week
+    """Plan, diff and apply the week; its state changes go through ``changes``
+    (:mod:`blocker.run_state`: one transaction before the writes, one after)."""
+    state, calendar_id, week = changes.state, changes.calendar_id, spec.week
     read = observed.read
     rekey = Rekey(spec.key_aliases)  # events and rows of an account whose key changed
     live = rekey.events(e for e in read.events if not e.cancelled)
@@ -402,14 +251,6 @@ def _reconcile(
     pins.update({pin.key: pin for pin in edits.pins})
     mappings = {k: m for k, m in mappings.items() if k not in edits.gone}
     mappings.update({m.key: m for m in edits.accepted})
-    if not dry_run:
-        for pin in edits.pins:
-            state.save_pin(calendar_id, week, pin)
-        for key in edits.gone:
-            for name in (key, *rekey.old_keys(key)):
-                state.drop_mapping(calendar_id, name)
-        for mapping in edits.accepted:
-            state.save_mapping(calendar_id, mapping)
 
     busy = tuple(e.as_busy() for e in (*foreign, *restored, *strays)) + tuple(extra_busy)
     here = where_they_are(previous, owned)
@@ -433,10 +274,12 @@ def _reconcile(
     )
     plan = with_record(plan, the_record)
     ops = diff(plan, owned, mappings, busy=busy, previous=previous, read_complete=read.complete)
-    if ops and not dry_run:
-        # Until apply is known to have finished, the next run must read in full
-        # (a crash mid-apply leaves no snapshot behind).
-        state.drop_snapshot(calendar_id, week)
+    changes.before_writes(
+        pins=edits.pins,
+        gone=[name for key in edits.gone for name in (key, *rekey.old_keys(key))],
+        accepted=edits.accepted,
+        writes=bool(ops),
+    )
     result = apply_ops(
         ops,
         provider=provider,
@@ -447,18 +290,10 @@ def _reconcile(
         dry_run=dry_run,
     )
     errors = () if dry_run else result.errors
-    if not dry_run:
-        for mapping in adopted_mappings(plan, owned, ops, mappings, week):
-            state.save_mapping(calendar_id, mapping)
-        dismissed_now = [key for key, pin in pins.items() if pin.dismissed]
-        on_calendar = blocks_on_calendar(
-            plan, previous, result, dismissed_now, read_complete=read.complete
-        )
-        state.save_blocks(calendar_id, week, on_calendar)
-        if read.sync_token is not None:
-            state.save_sync_token(calendar_id, read.sync_token)
-        _keep_snapshot(state, calendar_id, week, observed.snapshot, result)
-
+    dismissed_now = [key for key, pin in pins.items() if pin.dismissed]
+    on_calendar = blocks_on_calendar(
+        plan, previous, result, dismissed_now, read_complete=read.complete
+    )
     finished = tick()
     # one bad event never fails a calendar: it is left out, counted and named (issue 17)
     notices = tuple(f"notice: skipped an event it cannot read: {name}" for name in read.skipped)
@@ -483,8 +318,13 @@ def _reconcile(
             "duration_ms": int((finished - started).total_seconds() * 1000),
         },
     )
-    if record:
-        state.record_run(run)
+    changes.finish(
+        adopted=adopted_mappings(plan, owned, ops, mappings, week),
+        blocks=on_calendar,
+        snapshot=observed.snapshot,
+        result=result,
+        run=run,
+    )
     return SyncOutcome(
         plan=plan,
         ops=tuple(ops),
@@ -499,21 +339,6 @@ def _reconcile(
         seen=seen,
         window=window,
     )
-
-
-def _keep_snapshot(
-    state: SyncState,
-    calendar_id: str,
-    week: str,
-    snapshot: Snapshot | None,
-    result: ApplyResult,
-) -> None:
-    """Save the window snapshot with our own writes folded in, or drop it when the
-    read left none or apply did not finish cleanly (then the next read is full)."""
-    if snapshot is None or not result.clean:
-        state.drop_snapshot(calendar_id, week)
-        return
-    state.save_snapshot(calendar_id, week, snapshot.merged(result.written, result.removed))
 
 
 def _moved_in(event: RemoteEvent, known: set[str]) -> bool:
@@ -537,4 +362,4 @@ def _end_of_day(now: datetime, timezone: str) -> datetime:
     return datetime.combine(tomorrow, time(0), tzinfo=tz)
 
 
-__all__ = ["Expansion", "SyncOutcome", "calendar_lock", "read_window", "sync_calendar"]
+__all__ = ["Expansion", "SyncOutcome", "sync_calendar"]

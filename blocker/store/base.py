@@ -2,13 +2,16 @@
 
 Every public store method opens its own session from a thread-safe
 ``sessionmaker`` and commits before returning, so the store can be shared by the
-web workers, the scheduler and sync threads. Writes that may race (two threads
+web workers, the scheduler and sync threads; inside :meth:`StoreBase.atomic` the
+calls of one thread share one transaction instead (a sync run's phases, see
+:mod:`blocker.run_state`). Writes that may race (two threads
 saving the same mapping) are single ``INSERT .. ON CONFLICT DO UPDATE``
 statements, atomic on SQLite and PostgreSQL alike, rather than read-then-write.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -46,6 +49,8 @@ class StoreBase:
         self._cipher = cipher
         self._clock = clock
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._open = threading.local()
+        """``session``: this thread's transaction inside :meth:`atomic`."""
 
     def _now(self) -> datetime:
         now = self._clock()
@@ -54,8 +59,27 @@ class StoreBase:
         return now.astimezone(UTC)
 
     @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Make this thread's store calls in the block one transaction: they commit
+        together at its end, or none does. Nested blocks join the outer one."""
+        if getattr(self._open, "session", None) is not None:
+            yield
+            return
+        with self._tx() as session:
+            self._open.session = session
+            try:
+                yield
+            finally:
+                self._open.session = None
+
+    @contextmanager
     def _tx(self) -> Iterator[Session]:
-        """One transaction; commits on success, rolls back on error, maps outages."""
+        """One transaction; commits on success, rolls back on error, maps outages.
+        Inside :meth:`atomic` it is the block's transaction (committed at its end)."""
+        joined: Session | None = getattr(self._open, "session", None)
+        if joined is not None:
+            yield joined
+            return
         try:
             with self._sessions() as session, session.begin():
                 yield session

@@ -119,8 +119,15 @@ class RulesVersionStore(StoreBase):
                 .where(RulesVersionRow.is_current.is_(True), RulesVersionRow.id != version_id)
                 .values(is_current=False)
             )
-            row.is_current = True
-            s.flush()
+            # A statement, not ``row.is_current = True``: on SQLite the read above
+            # runs before the write lock, so the loaded row may say "current" while
+            # another writer has since cleared it, and the attribute would not change.
+            s.execute(
+                update(RulesVersionRow)
+                .where(RulesVersionRow.id == version_id)
+                .values(is_current=True)
+            )
+            s.refresh(row)
             return _version(row)
 
 

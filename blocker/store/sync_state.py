@@ -26,7 +26,6 @@ from blocker.store.tables import (
     PinRow,
     RunRow,
     SyncSnapshotRow,
-    SyncToken,
 )
 
 
@@ -74,7 +73,7 @@ def _mapping_upsert(dialect: str) -> Any:
 
 
 class SyncStateStore(StoreBase):
-    """Event mappings, pins, sync tokens, last applied blocks and run history."""
+    """Event mappings, pins, window snapshots, last applied blocks and run history."""
 
     # -- event mappings ------------------------------------------------------------
 
@@ -195,25 +194,6 @@ class SyncStateStore(StoreBase):
                 delete(PinRow).where(
                     PinRow.calendar_id == calendar_id, PinRow.week == week, PinRow.key == key
                 )
-            )
-
-    # -- sync tokens -------------------------------------------------------------
-
-    def sync_token(self, calendar_id: str) -> str | None:
-        with self._tx() as s:
-            return s.scalar(select(SyncToken.token).where(SyncToken.calendar_id == calendar_id))
-
-    def save_sync_token(self, calendar_id: str, token: str | None) -> None:
-        """Store the token for the next incremental read; None forgets it (full resync)."""
-        with self._tx() as s:
-            if token is None:
-                s.execute(delete(SyncToken).where(SyncToken.calendar_id == calendar_id))
-                return
-            self._upsert(
-                s,
-                SyncToken,
-                {"calendar_id": calendar_id, "token": token, "updated_at": self._now()},
-                ("calendar_id",),
             )
 
     # -- window snapshots (incremental sync) ----------------------------------------

@@ -101,14 +101,6 @@ class CalendarConnection(Base):
     user: Mapped[User] = relationship(back_populates="connections")
 
 
-class SyncToken(Base):
-    __tablename__ = "sync_tokens"
-
-    calendar_id: Mapped[str] = mapped_column(String(255), primary_key=True)
-    token: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[datetime]
-
-
 class SyncSnapshotRow(Base):
     """A week window's events at the last complete read, with that read's token."""
 
@@ -316,7 +308,6 @@ __all__ = [
     "RulesVersionRow",
     "RunRow",
     "SyncSnapshotRow",
-    "SyncToken",
     "User",
     "UserIdentity",
     "UserSession",

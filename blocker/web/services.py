@@ -19,8 +19,9 @@ from blocker.actuals import measure
 from blocker.auth.signin import SignInService
 from blocker.core.errors import BlockerError, Problem, RulesError
 from blocker.core.weeks import week_window
+from blocker.expansion import domain_index
 from blocker.report import scorecard, scorecard_to_dict
-from blocker.runtime import Preview, Runtime, domain_index
+from blocker.runtime import Preview, Runtime
 from blocker.web.schemas import CalendarSyncOut, OpOut, SyncResponse
 
 log = logging.getLogger(__name__)

@@ -11,6 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
 from blocker.core.errors import StoreError
+from blocker.core.models import Pin
 from blocker.store import TokenCipher, make_engine, migrate, open_store
 from blocker.store.db import downgrade, schema_is_current
 from blocker.store.tables import Base
@@ -65,8 +66,8 @@ def test_open_store_migrates_an_empty_sqlite_file(tmp_path: Path) -> None:
     path = tmp_path / "nested" / "dir" / "blocker.db"
     store = open_store(f"sqlite:///{path}", TokenCipher(TokenCipher.generate_key()))
     try:
-        store.save_sync_token("cal", "t")
-        assert store.sync_token("cal") == "t"
+        store.save_pin("cal", "2026-W49", Pin("k", dismissed=True))
+        assert store.pins("cal", "2026-W49") == [Pin("k", dismissed=True)]
     finally:
         store.close()
     assert path.exists()
@@ -77,10 +78,11 @@ def test_in_memory_sqlite_is_one_database_for_every_thread() -> None:
 
     store = open_store("sqlite://", TokenCipher(TokenCipher.generate_key()))
     try:
-        writer = threading.Thread(target=store.save_sync_token, args=("cal", "from-thread"))
+        pin = Pin("from-thread", dismissed=True)
+        writer = threading.Thread(target=store.save_pin, args=("cal", "2026-W49", pin))
         writer.start()
         writer.join()
-        assert store.sync_token("cal") == "from-thread"
+        assert store.pins("cal", "2026-W49") == [pin]
     finally:
         store.close()
 
@@ -112,7 +114,7 @@ def test_store_calls_on_an_unreachable_database_raise_store_error() -> None:
     )
     try:
         with pytest.raises(StoreError, match="cannot use the database"):
-            store.sync_token("cal")
+            store.pins("cal", "2026-W49")
     finally:
         store.close()
 

@@ -11,13 +11,14 @@ from sqlalchemy import Engine, inspect
 
 from blocker.core.clock import fixed_clock
 from blocker.core.keys import OwnershipTag
-from blocker.core.models import RunRecord
+from blocker.core.models import Pin, RunRecord
 from blocker.outlook_state import COLOURS, StoreOutlookState
 from blocker.store import Store, TokenCipher, make_engine, migrate
 from blocker.store.db import downgrade
 from tests.store.pg import BACKENDS, fresh_pg_database
 
 T0 = datetime(2026, 12, 1, 8, tzinfo=UTC)
+BEFORE = Pin("kept", dismissed=True)
 REASON = "Outlook colours are off: no MailboxSettings.ReadWrite"
 
 
@@ -142,15 +143,15 @@ def test_0007_adds_the_tables_to_a_database_in_use_and_removes_them_again(
     tables = set(inspect(engine_at_0006).get_table_names())
     assert "event_tags" not in tables and "capability_fallbacks" not in tables
     store = Store(engine_at_0006, TokenCipher(TokenCipher.generate_key()), clock=fixed_clock(T0))
-    store.save_sync_token("work", "t-before")
+    store.save_pin("work", "2026-W49", BEFORE)
 
     migrate(engine_at_0006)
     assert {"event_tags", "capability_fallbacks"} <= set(inspect(engine_at_0006).get_table_names())
     store.save_event_tags("work", {"e1": ('W/"1"', "k", "h")})
     store.save_fallback("work", COLOURS, REASON)
-    assert store.sync_token("work") == "t-before"
+    assert store.pins("work", "2026-W49") == [BEFORE]
 
     downgrade(engine_at_0006, "0006")
     tables = set(inspect(engine_at_0006).get_table_names())
     assert "event_tags" not in tables and "capability_fallbacks" not in tables
-    assert store.sync_token("work") == "t-before"
+    assert store.pins("work", "2026-W49") == [BEFORE]

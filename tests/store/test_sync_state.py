@@ -99,17 +99,6 @@ def test_naive_datetimes_are_refused(store: Store) -> None:
     assert store.pins("cal", WEEK) == []
 
 
-def test_sync_token_save_replace_and_forget(store: Store) -> None:
-    assert store.sync_token("cal") is None
-    store.save_sync_token("cal", "tok-1")
-    store.save_sync_token("cal", "tok-2")
-    store.save_sync_token("other", "tok-x")
-    assert store.sync_token("cal") == "tok-2"
-    store.save_sync_token("cal", None)
-    assert store.sync_token("cal") is None
-    assert store.sync_token("other") == "tok-x"
-
-
 def test_blocks_round_trip_in_their_own_zone(store: Store) -> None:
     blocks = [
         _block("a", datetime(2026, 12, 1, 9, tzinfo=BERLIN), show_as="free", tier="high"),

@@ -11,8 +11,9 @@ import pytest
 
 from blocker.core.errors import SyncTokenExpired, TransientError
 from blocker.core.models import Interval, ReadResult, RemoteEvent, WeekSpec
+from blocker.locks import CALENDAR_LOCKS
 from blocker.state import SyncState
-from blocker.sync import SyncOutcome, calendar_lock, sync_calendar
+from blocker.sync import SyncOutcome, sync_calendar
 from providers.memory import MemoryCalendar, SimulatedCrash
 from tests.sync.helpers import CAL, NOW, TZ_NAME, WEEK, at, fixed, flexible, spec, working
 
@@ -124,12 +125,11 @@ def test_failed_read_writes_nothing_records_the_run_and_raises(state: SyncState)
 
 def test_expired_sync_token_on_read_means_a_full_read(state: SyncState) -> None:
     cal = MemoryCalendar()
-    state.save_sync_token(CAL, "stale")
     cal.fail_next("read", SyncTokenExpired("410"))
     outcome = sync(cal, state, base_spec())
     assert outcome.applied == 5 and cal.requests["read"] == 2
-    token = state.sync_token(CAL)
-    assert token is not None and token != "stale"
+    kept = state.snapshot(CAL, WEEK)  # the next read starts from the new read's token
+    assert kept is not None and kept.token
 
 
 def test_partial_read_creates_but_never_deletes_or_dismisses(state: SyncState) -> None:
@@ -259,7 +259,7 @@ def test_dry_run_shows_the_ops_and_changes_nothing(state: SyncState) -> None:
     assert len(outcome.ops) == 5 and outcome.applied == 0
     assert write_requests(cal) == 0
     assert state.mappings(CAL, WEEK) == {} and state.previous_blocks(CAL, WEEK) == []
-    assert state.sync_token(CAL) is None
+    assert state.snapshot(CAL, WEEK) is None
     [run] = state.runs(CAL)
     assert run.dry_run and len(run.ops) == 5
 
@@ -306,7 +306,7 @@ def test_runs_of_one_calendar_never_overlap(state: SyncState) -> None:
     for t in threads:
         t.join()
     assert cal.most == 1 and len(state.runs(CAL)) == 4
-    assert cal.writes["create"] == 5 and not calendar_lock(CAL).locked()
+    assert cal.writes["create"] == 5 and not CALENDAR_LOCKS.in_use(CAL)
 
 
 def test_block_moved_away_and_back_by_the_user_stays_where_they_left_it(state: SyncState) -> None:
