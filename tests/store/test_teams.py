@@ -146,7 +146,7 @@ def test_a_migrated_single_user_install_keeps_its_user(team: Store) -> None:
     assert user is not None and user.role == "member" and not user.disabled
 
 
-def test_0008_makes_existing_users_enabled_members_and_keeps_their_calendars(
+def test_0009_makes_existing_users_enabled_members_and_keeps_their_calendars(
     tmp_path: object,
 ) -> None:
     from pathlib import Path
@@ -155,7 +155,7 @@ def test_0008_makes_existing_users_enabled_members_and_keeps_their_calendars(
     from blocker.store.db import downgrade
 
     url = f"sqlite:///{Path(str(tmp_path)) / 'old.db'}"
-    migrate(url, "0007")
+    migrate(url, "0008")
     engine = make_engine(url)
     try:
         with engine.begin() as connection:
@@ -180,7 +180,7 @@ def test_0008_makes_existing_users_enabled_members_and_keeps_their_calendars(
             # users is altered in place: no rebuild cascading to its connections
             assert connection.execute(text(count)).scalar_one() == 1
         assert (row[0], bool(row[1])) == ("member", False)
-        downgrade(engine, "0007")  # and back, keeping the user and the connection
+        downgrade(engine, "0008")  # and back, keeping the user and the connection
         with engine.connect() as connection:
             assert connection.execute(text("SELECT count(*) FROM users")).scalar_one() == 1
             assert connection.execute(text(count)).scalar_one() == 1

@@ -14,8 +14,8 @@ with Google or Microsoft: revocable one by one or all at once ("sign out
 everywhere"); ``label_sealed`` is the signed-in address encrypted with the
 store's key, shown on the account page and deleted with the session.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-04 16:00:00
 """
 
@@ -28,8 +28,8 @@ from alembic import op
 
 UTC_TIMESTAMP = sa.DateTime(timezone=True)
 
-revision: str = "0008"
-down_revision: str | None = "0007"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
