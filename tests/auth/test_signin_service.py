@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -14,26 +14,18 @@ from blocker.auth.signin import PENDING_SECONDS, SignInService, providers_from
 from blocker.core.errors import SettingsError
 from blocker.settings import Settings
 from tests.fakes.oidc import FakeOidc, running_idp
-from tests.support.clock import TEST_NOW
+from tests.support.clock import TEST_NOW, SettableClock
 
 BASE = "http://127.0.0.1:9"
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now = TEST_NOW
-
-    def __call__(self) -> datetime:
-        return self.now
+@pytest.fixture
+def clock() -> SettableClock:
+    return SettableClock(TEST_NOW)
 
 
 @pytest.fixture
-def clock() -> _Clock:
-    return _Clock()
-
-
-@pytest.fixture
-def google(clock: _Clock) -> Iterator[FakeOidc]:
+def google(clock: SettableClock) -> Iterator[FakeOidc]:
     with running_idp("google", clock) as fake:
         fake.state.redirect_uris.add(f"{BASE}/auth/google/callback")
         yield fake
@@ -57,7 +49,7 @@ def code_for(url: str) -> str:
 
 
 def test_a_sign_in_left_too_long_or_used_twice_is_refused(
-    google: FakeOidc, clock: _Clock, tmp_path: Path
+    google: FakeOidc, clock: SettableClock, tmp_path: Path
 ) -> None:
     service = SignInService(settings_for(google, tmp_path), clock)
     assert service.labels() == [("google", "Google")]

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -17,15 +17,8 @@ from blocker.web.app import create_app
 from blocker.web.routes.pages import COOKIE, SESSION_SECONDS
 from tests.dashboard.conftest import copy_example
 from tests.service.conftest import NEXT_WEEK, NOW, TOKEN, LiveService, make_settings
+from tests.support.clock import SettableClock as HandClock
 from tests.support.server import start_server
-
-
-class HandClock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

@@ -20,18 +20,11 @@ from blocker.settings import Settings
 from blocker.store import TokenCipher, open_store
 from tests.distributed.conftest import write_rules
 from tests.distributed.worker_main import libpq
+from tests.support.clock import SettableClock as Clock
 
 pytestmark = pytest.mark.postgres
 
 ZONES = {"tokyo": "Asia/Tokyo", "la": "America/Los_Angeles"}
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def _queued(db_url: str, task_name: str) -> list[tuple[str, str | None]]:

@@ -26,6 +26,7 @@ from rules import Rules
 from rules.engine import generation_day
 from tests.distributed.conftest import write_rules
 from tests.rules.util import rules_from
+from tests.support.clock import SettableClock as Clock
 
 NO_HOLIDAYS = "timezone: America/New_York\n"
 US = "timezone: America/New_York\nholidays: {country: US}\n"
@@ -94,14 +95,6 @@ def test_local_wall_clock_across_dst() -> None:
     assert gap.astimezone(UTC).date() == date(2027, 3, 14)
     with pytest.raises(ValueError, match="aware"):
         next_generation_at(datetime(2026, 1, 1), "UTC", rules)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -22,14 +22,7 @@ from blocker.runtime import Runtime
 from blocker.sync import sync_calendar
 from providers.google_labels import CAPABILITY as LABELS
 from tests.service.conftest import NOW, make_settings, rules_yaml
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.support.clock import SettableClock as Clock
 
 
 @dataclass(frozen=True)

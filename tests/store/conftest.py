@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from blocker.store import Store, TokenCipher, make_engine, migrate
 from blocker.store.tables import Base
 from tests.store.pg import BACKENDS, fresh_pg_database
+from tests.support.clock import TEST_NOW, SettableClock
 
 
 @pytest.fixture(scope="session")
@@ -61,6 +62,21 @@ def key() -> str:
 @pytest.fixture
 def store(db_url: str, key: str) -> Iterator[Store]:
     st = Store(make_engine(db_url), TokenCipher(key))
+    try:
+        yield st
+    finally:
+        st.close()
+
+
+@pytest.fixture
+def clock() -> SettableClock:
+    return SettableClock(TEST_NOW)
+
+
+@pytest.fixture
+def timed_store(db_url: str, key: str, clock: SettableClock) -> Iterator[Store]:
+    """A store on ``clock``, on each backend."""
+    st = Store(make_engine(db_url), TokenCipher(key), clock=clock)
     try:
         yield st
     finally:

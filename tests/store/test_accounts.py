@@ -11,19 +11,10 @@ from sqlalchemy.engine import make_url
 
 from blocker.core.errors import SettingsError
 from blocker.store import Store, TokenCipher, UnknownCalendar, make_engine
+from tests.support.clock import SettableClock
 
 CLEAR = b'{"refresh_token": "1//0gClearRefreshTokenNeverOnDisk", "client_id": "x"}'
 NEEDLE = b"ClearRefreshTokenNeverOnDisk"
-
-
-class Clock:
-    """A hand-driven clock: the store stamps rows with it."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 12, 1, 8, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def test_ensure_user_is_idempotent_and_updates_the_zone(store: Store) -> None:
@@ -44,7 +35,7 @@ def test_ensure_user_refuses_unknown_zones_and_non_emails(store: Store) -> None:
 
 
 def test_upsert_connection_creates_then_refreshes(db_url: str, key: str) -> None:
-    clock = Clock()
+    clock = SettableClock(datetime(2026, 12, 1, 8, tzinfo=UTC))
     store = Store(make_engine(db_url), TokenCipher(key), clock=clock)
     try:
         first = store.upsert_connection(

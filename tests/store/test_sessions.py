@@ -3,35 +3,10 @@ SQLite and PostgreSQL, and the list only holds sessions that could still be used
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-import pytest
-
-from blocker.store import Store, TokenCipher, make_engine
-from tests.support.clock import TEST_NOW
-
-
-class _Clock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> _Clock:
-    return _Clock(TEST_NOW)
-
-
-@pytest.fixture
-def timed_store(db_url: str, key: str, clock: _Clock) -> Iterator[Store]:
-    st = Store(make_engine(db_url), TokenCipher(key), clock=clock)
-    try:
-        yield st
-    finally:
-        st.close()
+from blocker.store import Store
+from tests.support.clock import TEST_NOW, SettableClock
 
 
 def test_a_revoked_session_is_refused_and_others_are_not(timed_store: Store) -> None:
@@ -45,7 +20,7 @@ def test_a_revoked_session_is_refused_and_others_are_not(timed_store: Store) -> 
 
 
 def test_expired_revocations_are_dropped_when_another_is_added(
-    timed_store: Store, clock: _Clock
+    timed_store: Store, clock: SettableClock
 ) -> None:
     timed_store.revoke_session("old", TEST_NOW + timedelta(hours=1))
     timed_store.revoke_session("young", TEST_NOW + timedelta(hours=12))

@@ -6,39 +6,21 @@ stored anywhere, invitations and sessions included.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
 
 from blocker.core.errors import InvalidInput
-from blocker.store import Store, TokenCipher, make_engine
+from blocker.store import Store, make_engine
 from blocker.store.tables import Base
 from blocker.store.teams import UnknownUser
-from tests.support.clock import TEST_NOW
-
-
-class _Clock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.support.clock import TEST_NOW, SettableClock
 
 
 @pytest.fixture
-def clock() -> _Clock:
-    return _Clock(TEST_NOW)
-
-
-@pytest.fixture
-def team(db_url: str, key: str, clock: _Clock) -> Iterator[Store]:
-    st = Store(make_engine(db_url), TokenCipher(key), clock=clock)
-    try:
-        yield st
-    finally:
-        st.close()
+def team(timed_store: Store) -> Store:
+    return timed_store
 
 
 def _dump(store: Store) -> str:
@@ -66,7 +48,7 @@ def test_add_list_role_and_disable(team: Store) -> None:
         team.add_team_user("x@example.com", "owner")
 
 
-def test_who_may_join(team: Store, clock: _Clock) -> None:
+def test_who_may_join(team: Store, clock: SettableClock) -> None:
     assert (
         team.admit("stranger@example.com", "google", "sub-stranger@example.com").refusal
         == "not_allowed"
@@ -101,7 +83,9 @@ def test_who_may_join(team: Store, clock: _Clock) -> None:
     )  # joined people stay
 
 
-def test_sessions_end_one_by_one_everywhere_and_on_disable(team: Store, clock: _Clock) -> None:
+def test_sessions_end_one_by_one_everywhere_and_on_disable(
+    team: Store, clock: SettableClock
+) -> None:
     ann = team.add_team_user("ann@example.com")
     until = TEST_NOW + timedelta(hours=12)
     for sid in ("u~one", "u~two", "u~three"):

@@ -61,6 +61,16 @@ monotonic clock is machine-wide, so subprocesses given :func:`subprocess_env` ti
 in step with this process."""
 
 
+class SettableClock:
+    """A store clock the test moves by hand (sessions and invitations expire)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 def ticking_clock() -> datetime:
     """``TEST_NOW`` plus the real time elapsed since the session started."""
     return TEST_NOW + timedelta(seconds=time.monotonic() - _STARTED)
@@ -119,6 +129,7 @@ __all__ = [
     "DEFAULT",
     "ENV",
     "TEST_NOW",
+    "SettableClock",
     "next_week",
     "now_arg",
     "pin_system_clock",

@@ -8,6 +8,7 @@ only when the run wrote everything, else the run's problem in the banner.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, time
 from typing import Annotated
 from urllib.parse import quote
@@ -15,7 +16,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import RedirectResponse, Response
 
-from blocker.runtime import RunOutcome
+from blocker.runtime import RunOutcome, Runtime
 from blocker.web.deps import RuntimeDep, get_calendar, get_week
 from blocker.web.grid_actions import (
     GridActionRefused,
@@ -65,6 +66,25 @@ def move(
     return _back(wk, cal, outcome, "moved")
 
 
+def _on_key(
+    request: Request,
+    runtime: Runtime,
+    where: tuple[str, str, str],
+    csrf: str,
+    act: Callable[[Runtime, str, str, str], RunOutcome],
+    done: str,
+) -> Response:
+    """One block's action by key (dismiss, restore): checked post, refusals as 422."""
+    week, calendar, key = where
+    check_post(request, runtime, csrf, {"week": week, "calendar": calendar, "key": key})
+    wk, cal = get_week(runtime, week), get_calendar(runtime, calendar)
+    try:
+        outcome = act(runtime, cal, wk, key)
+    except GridActionRefused as exc:
+        raise _refused(exc) from None
+    return _back(wk, cal, outcome, done)
+
+
 @router.post("/dismiss")
 def dismiss(
     request: Request,
@@ -75,13 +95,7 @@ def dismiss(
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Remove a block from the calendar for this week; the planner does not bring it back."""
-    check_post(request, runtime, csrf, {"week": week, "calendar": calendar, "key": key})
-    wk, cal = get_week(runtime, week), get_calendar(runtime, calendar)
-    try:
-        outcome = dismiss_block(runtime, cal, wk, key)
-    except GridActionRefused as exc:
-        raise _refused(exc) from None
-    return _back(wk, cal, outcome, "dismissed")
+    return _on_key(request, runtime, (week, calendar, key), csrf, dismiss_block, "dismissed")
 
 
 @router.post("/restore")
@@ -94,13 +108,7 @@ def restore(
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Undo a dismissal (until the week ends): the block is planned and written again."""
-    check_post(request, runtime, csrf, {"week": week, "calendar": calendar, "key": key})
-    wk, cal = get_week(runtime, week), get_calendar(runtime, calendar)
-    try:
-        outcome = restore_block(runtime, cal, wk, key)
-    except GridActionRefused as exc:
-        raise _refused(exc) from None
-    return _back(wk, cal, outcome, "restored")
+    return _on_key(request, runtime, (week, calendar, key), csrf, restore_block, "restored")
 
 
 __all__ = ["router"]
