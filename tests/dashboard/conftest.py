@@ -9,7 +9,6 @@ service tests' fixed Friday, so the default week is 2026-W49.
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,19 +20,10 @@ import pytest
 from blocker.store import TokenCipher
 from tests.dashboard.helpers import sign_in
 from tests.service.conftest import TOKEN, LiveService, make_settings, start_service
+from tests.support.browser import launched_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 __all__ = ["ARTIFACTS", "TOKEN", "LiveService"]
 
@@ -109,16 +99,5 @@ def browser() -> Iterator[object]:
     # Package scope, not session: Playwright's sync API keeps an asyncio loop running
     # in the main thread while it is open, which breaks any later test that calls
     # asyncio.run() (procrastinate's worker in tests/distributed did).
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is not installed (apt-get install chromium) — browser tests need it"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"CI runs every browser test: {message}", pytrace=False)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launched_chromium() as browser:
+        yield browser
