@@ -33,9 +33,9 @@ from blocker.settings import Settings, env_name
 from blocker.web.deps import require_token
 from blocker.web.error_pages import install_error_pages
 from blocker.web.limits import BodyLimit, RateLimiter
-from blocker.web.routes import auth as auth_routes
-from blocker.web.routes import connect as connect_routes
 from blocker.web.routes import (
+    account_tokens,
+    audit,
     dashboard,
     docs,
     health,
@@ -47,6 +47,8 @@ from blocker.web.routes import (
     sync,
     webhooks,
 )
+from blocker.web.routes import auth as auth_routes
+from blocker.web.routes import connect as connect_routes
 from blocker.web.routes import forms as form_routes
 from blocker.web.routes import grid as grid_routes
 from blocker.web.schemas import ErrorOut
@@ -174,6 +176,8 @@ def create_app(
     app.state.scheduler = scheduler
     app.state.webhook_limiter = RateLimiter(settings.webhook_rate_per_minute, runtime.now)
     app.state.login_limiter = RateLimiter(settings.login_attempts_per_minute, runtime.now)
+    # wrong personal API tokens: same allowance, own bucket (blocker.web.api_tokens)
+    app.state.api_token_limiter = RateLimiter(settings.login_attempts_per_minute, runtime.now)
     app.state.signin = SignInService(settings, runtime.now)  # Google/Microsoft sign-in
     app.state.signin_start_limiter = RateLimiter(auth_routes.START_PER_MINUTE, runtime.now)
     app.add_middleware(
@@ -205,6 +209,8 @@ def create_app(
     app.include_router(connect_routes.router)  # each route guards itself (token or OAuth state)
     app.include_router(docs.router)  # /docs and /openapi.json: token or session
     app.include_router(auth_routes.router)  # Google/Microsoft sign-in, account page
+    app.include_router(account_tokens.router)  # personal API tokens on the account page
+    app.include_router(audit.router)  # the audit log: admins (session or token)
     return app
 
 
