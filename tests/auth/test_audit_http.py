@@ -29,7 +29,7 @@ def no_addresses_or_secrets(service: TeamService, *secrets: str) -> None:
         for text in (entry.actor, entry.target, entry.detail):
             assert "@" not in text, entry
             for secret in secrets:
-                assert secret.rsplit("_", 1)[-1] not in text, entry
+                assert secret.split("_", 2)[-1] not in text, entry
 
 
 def test_rules_changes_in_the_browser_and_the_api_are_recorded_with_who(
