@@ -91,11 +91,12 @@ def add(
 ) -> None:
     """Add a person (or enable them again) with a role; the first admin starts here."""
     chosen = "admin" if admin else role
-    user = _run(
-        lambda store: _audited(
-            store, "user.add", store.add_team_user(email, chosen), f"role {chosen or 'kept'}"
-        )
-    )
+
+    def act(store: Any) -> Any:
+        added = store.add_team_user(email, chosen)
+        return _audited(store, "user.add", added, f"role {added.role}, enabled")
+
+    user = _run(act)
     console.print(f"{email.strip().lower()}: {_describe(user)}", markup=False, highlight=False)
 
 

@@ -91,6 +91,7 @@ def test_every_cli_change_is_in_the_audit_log_without_addresses(db: str, store: 
     run(db, "user", "role", "ann@example.com", "admin")
     run(db, "user", "disable", "ann@example.com")
     run(db, "user", "enable", "ann@example.com")
+    run(db, "user", "forget-accounts", "ann@example.com")
     run(db, "user", "invite", "lee@partner.org", "--role", "lead")
     run(db, "user", "domain", "add", "example.com")
     run(db, "user", "domain", "remove", "example.com")
@@ -102,6 +103,7 @@ def test_every_cli_change_is_in_the_audit_log_without_addresses(db: str, store: 
         "user.role",
         "user.disable",
         "user.enable",
+        "user.forget_accounts",
         "invitation.create",
         "domain.allow",
         "domain.disallow",
@@ -109,6 +111,7 @@ def test_every_cli_change_is_in_the_audit_log_without_addresses(db: str, store: 
         "token.revoke",
     ]
     assert {e.actor for e in entries} == {"cli"}
+    assert entries[-1].detail == "role member, enabled"
     ann = store.team_user("ann@example.com")
     assert ann is not None
     assert entries[-1].target == f"user {ann.fingerprint} at example.com"
@@ -116,7 +119,7 @@ def test_every_cli_change_is_in_the_audit_log_without_addresses(db: str, store: 
         assert "@" not in e.target + e.detail + e.actor
         assert token.split("_", 2)[2] not in e.target + e.detail
     code, out = run(db, "audit", "list")
-    assert code == 0 and "9 entries" in out and "domain.disallow" in out
+    assert code == 0 and "10 entries" in out and "domain.disallow" in out
     code, out = run(db, "audit", "list", "--since", "2999-01-01")
     assert code == 0 and "0 entries" in out
     assert run(db, "audit", "list", "--since", "soon")[0] == 2
