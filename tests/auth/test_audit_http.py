@@ -83,8 +83,10 @@ def test_only_admins_read_the_audit_log(team_service: TeamService, api: httpx.Cl
         signed_in(team_service, mo, "mo@example.com", "member")
         assert mo.get("/audit", headers=HTML).status_code == 403
         assert mo.get("/audit").status_code == 403
+        assert 'id="audit-link"' not in mo.get("/account").text
     with new_browser(team_service) as ada:
         signed_in(team_service, ada, "ada@example.com", "admin")
+        assert 'id="audit-link"' in ada.get("/account").text
         page = ada.get("/audit", headers=HTML)
         assert page.status_code == 200 and "text/html" in page.headers["content-type"]
         assert 'data-action="domain.allow"' in page.text

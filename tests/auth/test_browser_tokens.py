@@ -56,7 +56,8 @@ def test_create_use_and_revoke_a_token_in_the_browser(
         assert refused.status_code == 401
         assert refused.json()["detail"] == "this token has been revoked"
 
-    tab.goto(base + "/audit")
+    tab.get_by_role("link", name="Audit log").click()
+    tab.wait_for_url(base + "/audit")
     assert tab.locator('tr[data-action="token.revoke"]').count() == 1
     assert tab.locator('tr[data-action="token.create"]').count() == 1
     assert axe_violations(tab) == []
