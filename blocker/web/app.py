@@ -118,10 +118,12 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 def _declared(*codes: int) -> dict[int | str, dict[str, Any]]:
     text = {
         400: "the body is not readable JSON",
-        401: "missing or wrong bearer token",
+        401: "missing or wrong bearer token (or a revoked or expired personal token)",
+        403: "a personal token's scope or its user's role does not allow this",
         404: "unknown calendar",
         409: "the calendar needs reconnecting",
         413: "body larger than BLOCKER_API_MAX_BODY_BYTES",
+        429: "too many wrong personal tokens from this address: see Retry-After",
         502: "the calendar provider failed",
         503: "the store or the provider is unavailable: try again",
     }
@@ -192,7 +194,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(metrics.router)
     protected = [Depends(require_token)]
-    errors = _declared(401, 503)
+    errors = _declared(401, 403, 429, 503)
     app.include_router(rules.router, dependencies=protected, responses={**errors, **_declared(413)})
     app.include_router(
         plan.router, dependencies=protected, responses={**errors, **_declared(404, 409, 502)}
