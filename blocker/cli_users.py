@@ -69,6 +69,12 @@ def _run(action: Callable[[Any], T]) -> T:
         raise _fail(exc) from exc
 
 
+def _audited(store: Any, action: str, user: Any, detail: str = "") -> Any:
+    """Write the change to the audit log as done by "cli"; the user, for chaining."""
+    store.record_audit("cli", action, f"user {user.fingerprint} at {user.domain}", detail)
+    return user
+
+
 def _describe(user: Any) -> str:
     state = "disabled" if user.disabled else "active"
     return f"{user.role}, {state} (user {user.fingerprint} at {user.domain})"
@@ -85,7 +91,12 @@ def add(
 ) -> None:
     """Add a person (or enable them again) with a role; the first admin starts here."""
     chosen = "admin" if admin else role
-    user = _run(lambda store: store.add_team_user(email, chosen))
+
+    def act(store: Any) -> Any:
+        added = store.add_team_user(email, chosen)
+        return _audited(store, "user.add", added, f"role {added.role}, enabled")
+
+    user = _run(act)
     console.print(f"{email.strip().lower()}: {_describe(user)}", markup=False, highlight=False)
 
 
@@ -120,14 +131,14 @@ def show(email: EmailArg) -> None:
 @users_app.command("disable")
 def disable(email: EmailArg) -> None:
     """Refuse the person from now on; every session they have ends at once."""
-    user = _run(lambda store: store.set_user_disabled(email, True))
+    user = _run(lambda store: _audited(store, "user.disable", store.set_user_disabled(email, True)))
     console.print(f"{email.strip().lower()}: {_describe(user)}", markup=False, highlight=False)
 
 
 @users_app.command("enable")
 def enable(email: EmailArg) -> None:
     """Let a disabled person sign in again."""
-    user = _run(lambda store: store.set_user_disabled(email, False))
+    user = _run(lambda store: _audited(store, "user.enable", store.set_user_disabled(email, False)))
     console.print(f"{email.strip().lower()}: {_describe(user)}", markup=False, highlight=False)
 
 
@@ -136,7 +147,15 @@ def forget_accounts(email: EmailArg) -> None:
     """Forget which Google/Microsoft account the person signed in with: the next one
     they sign in with is theirs (after an address changed hands, or an account was
     recreated)."""
-    count = _run(lambda store: store.forget_accounts(email))
+
+    def act(store: Any) -> int:
+        found: int = store.forget_accounts(email)
+        user = store.team_user(email)
+        if user is not None:
+            _audited(store, "user.forget_accounts", user, f"{found} account(s)")
+        return found
+
+    count = _run(act)
     console.print(f"{email.strip().lower()}: {count} account(s) forgotten", markup=False)
 
 
@@ -146,7 +165,9 @@ def set_role(
     role: Annotated[str, typer.Argument(help=f"One of {', '.join(ROLES)}.", show_default=False)],
 ) -> None:
     """Change a person's role."""
-    user = _run(lambda store: store.set_user_role(email, role))
+    user = _run(
+        lambda store: _audited(store, "user.role", store.set_user_role(email, role), f"role {role}")
+    )
     console.print(f"{email.strip().lower()}: {_describe(user)}", markup=False, highlight=False)
 
 
@@ -170,6 +191,10 @@ def invite(
         length = days if days is not None else _settings().invitation_days
         until = system_clock() + timedelta(days=length)
         store.invite(email, role, until)
+        target = f"user {store.user_key(email)[:10]} at {email.strip().lower().rpartition('@')[2]}"
+        store.record_audit(
+            "cli", "invitation.create", target, f"role {role}, until {until:%Y-%m-%d}"
+        )
         return until
 
     until = _run(act)
@@ -192,14 +217,27 @@ def invitations() -> None:
 @domains_app.command("add")
 def domain_add(domain: Annotated[str, typer.Argument(help="e.g. example.com")]) -> None:
     """Anyone with a verified address at DOMAIN may join as a member."""
-    name = _run(lambda store: store.allow_domain(domain))
+
+    def act(store: Any) -> str:
+        name: str = store.allow_domain(domain)
+        store.record_audit("cli", "domain.allow", name)
+        return name
+
+    name = _run(act)
     console.print(f"allowed: {name}", markup=False, highlight=False)
 
 
 @domains_app.command("remove")
 def domain_remove(domain: Annotated[str, typer.Argument(help="e.g. example.com")]) -> None:
     """Stop new people of DOMAIN joining (those who joined stay: disable them one by one)."""
-    gone = _run(lambda store: store.disallow_domain(domain))
+
+    def act(store: Any) -> bool:
+        gone: bool = store.disallow_domain(domain)
+        if gone:
+            store.record_audit("cli", "domain.disallow", domain.strip().lower().removeprefix("@"))
+        return gone
+
+    gone = _run(act)
     console.print("removed" if gone else "was not allowed", markup=False)
 
 

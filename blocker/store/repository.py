@@ -8,6 +8,8 @@ module; this one only assembles them.
 from __future__ import annotations
 
 from blocker.store.accounts import AccountStore, UnknownCalendar
+from blocker.store.api_tokens import TokenStore
+from blocker.store.audit import AuditStore
 from blocker.store.base import describe_engine, unreachable
 from blocker.store.channels import ChannelStore
 from blocker.store.provider_state import ProviderStateStore
@@ -27,6 +29,8 @@ class Store(
     ScheduleStore,
     SessionStore,
     ProviderStateStore,
+    TokenStore,  # personal API tokens (prefix + hash of the secret)
+    AuditStore,  # who changed what
 ):
     """SQLAlchemy-backed state; every method is one short, thread-safe transaction."""
 

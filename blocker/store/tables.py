@@ -281,6 +281,38 @@ class UserSession(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class ApiToken(Base):
+    """A user's personal API token: ``prefix`` finds the row, ``secret_hash`` (SHA-256 of
+    the 256-bit secret) proves it; the secret itself is never stored."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (CheckConstraint("scope IN ('read', 'write')", name="scope"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    scope: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class AuditEntry(Base):
+    """Who changed what, when: no secrets, no full addresses (fingerprint and domain)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(300), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
 class CalendarSchedule(Base):
     __tablename__ = "calendar_schedules"
 
@@ -293,7 +325,9 @@ class CalendarSchedule(Base):
 __all__ = [
     "ROLES",
     "AllowedDomain",
+    "ApiToken",
     "AppliedBlocks",
+    "AuditEntry",
     "Base",
     "CalendarConnection",
     "CalendarSchedule",

@@ -33,9 +33,9 @@ from blocker.settings import Settings, env_name
 from blocker.web.deps import require_token
 from blocker.web.error_pages import install_error_pages
 from blocker.web.limits import BodyLimit, RateLimiter
-from blocker.web.routes import auth as auth_routes
-from blocker.web.routes import connect as connect_routes
 from blocker.web.routes import (
+    account_tokens,
+    audit,
     dashboard,
     docs,
     health,
@@ -47,6 +47,8 @@ from blocker.web.routes import (
     sync,
     webhooks,
 )
+from blocker.web.routes import auth as auth_routes
+from blocker.web.routes import connect as connect_routes
 from blocker.web.routes import forms as form_routes
 from blocker.web.routes import grid as grid_routes
 from blocker.web.schemas import ErrorOut
@@ -116,10 +118,12 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 def _declared(*codes: int) -> dict[int | str, dict[str, Any]]:
     text = {
         400: "the body is not readable JSON",
-        401: "missing or wrong bearer token",
+        401: "missing or wrong bearer token (or a revoked or expired personal token)",
+        403: "a personal token's scope or its user's role does not allow this",
         404: "unknown calendar",
         409: "the calendar needs reconnecting",
         413: "body larger than BLOCKER_API_MAX_BODY_BYTES",
+        429: "too many wrong personal tokens from this address: see Retry-After",
         502: "the calendar provider failed",
         503: "the store or the provider is unavailable: try again",
     }
@@ -174,6 +178,8 @@ def create_app(
     app.state.scheduler = scheduler
     app.state.webhook_limiter = RateLimiter(settings.webhook_rate_per_minute, runtime.now)
     app.state.login_limiter = RateLimiter(settings.login_attempts_per_minute, runtime.now)
+    # wrong personal API tokens: same allowance, own bucket (blocker.web.api_tokens)
+    app.state.api_token_limiter = RateLimiter(settings.login_attempts_per_minute, runtime.now)
     app.state.signin = SignInService(settings, runtime.now)  # Google/Microsoft sign-in
     app.state.signin_start_limiter = RateLimiter(auth_routes.START_PER_MINUTE, runtime.now)
     app.add_middleware(
@@ -188,7 +194,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(metrics.router)
     protected = [Depends(require_token)]
-    errors = _declared(401, 503)
+    errors = _declared(401, 403, 429, 503)
     app.include_router(rules.router, dependencies=protected, responses={**errors, **_declared(413)})
     app.include_router(
         plan.router, dependencies=protected, responses={**errors, **_declared(404, 409, 502)}
@@ -205,6 +211,8 @@ def create_app(
     app.include_router(connect_routes.router)  # each route guards itself (token or OAuth state)
     app.include_router(docs.router)  # /docs and /openapi.json: token or session
     app.include_router(auth_routes.router)  # Google/Microsoft sign-in, account page
+    app.include_router(account_tokens.router)  # personal API tokens on the account page
+    app.include_router(audit.router)  # the audit log: admins (session or token)
     return app
 
 

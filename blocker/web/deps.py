@@ -35,20 +35,30 @@ SchedulerDep = Annotated[BlockerScheduler | None, Depends(get_scheduler)]
 
 
 def require_token(
+    request: Request,
     runtime: RuntimeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
-    """401 unless ``Authorization: Bearer <BLOCKER_API_TOKEN>`` (constant-time compare)."""
+    """401 unless ``Authorization: Bearer`` carries ``BLOCKER_API_TOKEN`` (constant-time
+    compare) or a user's live personal token within its scope (blocker.web.api_tokens)."""
+    from blocker.auth.tokens import looks_personal
+    from blocker.web.api_tokens import authorize_personal, mark_shared_token
+
     expected = runtime.settings.api_token
     given = credentials.credentials if credentials is not None else ""
-    if expected is None or not hmac.compare_digest(
+    if expected is not None and hmac.compare_digest(
         given.encode(), expected.get_secret_value().encode()
     ):
-        raise HTTPException(
-            status_code=status.HTTP_401_UNAUTHORIZED,
-            detail="missing or wrong bearer token",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        mark_shared_token(request)
+        return
+    if looks_personal(given):
+        authorize_personal(request, runtime, given)
+        return
+    raise HTTPException(
+        status_code=status.HTTP_401_UNAUTHORIZED,
+        detail="missing or wrong bearer token",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
 
 
 def invalid(where: tuple[str | int, ...], message: str, value: object) -> RequestValidationError:

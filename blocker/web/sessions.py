@@ -134,7 +134,9 @@ def check_post(
     return session
 
 
-ANY_ROLE_POSTS = frozenset({"/logout", "/account/sign-out-everywhere"})
+ANY_ROLE_POSTS = frozenset(
+    {"/logout", "/account/sign-out-everywhere", "/account/tokens", "/account/tokens/revoke"}
+)
 """Posts every signed-in role may send; the rest change what the whole team shares."""
 
 

@@ -33,6 +33,7 @@ from fastapi.responses import RedirectResponse, Response
 from blocker.auth.oidc import IdentityRefused
 from blocker.auth.signin import PENDING_SECONDS, NotAllowed, SignInService, admit
 from blocker.runtime import Runtime
+from blocker.web.account_view import account_page
 from blocker.web.deps import RuntimeDep
 from blocker.web.html import page
 from blocker.web.limits import RateLimiter, source_of
@@ -41,7 +42,6 @@ from blocker.web.sessions import (
     SESSION_SECONDS,
     USER_SESSION_MARK,
     check_post,
-    csrf_of,
     new_session,
     safe_next,
     session_of,
@@ -159,14 +159,11 @@ def callback(
 
 @router.get("/account")
 def account(request: Request, runtime: RuntimeDep) -> Response:
-    """Who this browser is signed in as, and "sign out everywhere"."""
+    """Who this browser is signed in as, "sign out everywhere", personal API tokens."""
     session = session_of(request, runtime)
-    parts = session_parts(request, runtime)
-    if session is None or parts is None:
+    if session is None:
         return to_login(request)
-    who = runtime.store.user_session(parts[1]) if parts[1].startswith(USER_SESSION_MARK) else None
-    live = runtime.store.user_session_count(who.user.id) if who is not None else 0
-    return page("account.html", page="account", csrf=csrf_of(runtime, session), who=who, live=live)
+    return account_page(request, runtime, session)
 
 
 @router.post("/account/sign-out-everywhere")
@@ -183,6 +180,12 @@ def sign_out_everywhere(
             if who is not None:
                 ended = runtime.store.revoke_user_sessions(who.user.id)
                 log.info("user %s signed out everywhere (%d sessions)", who.user.fingerprint, ended)
+                runtime.store.record_audit(
+                    f"user {who.user.fingerprint} at {who.user.domain}",
+                    "session.sign_out_everywhere",
+                    f"user {who.user.fingerprint} at {who.user.domain}",
+                    f"{ended} session(s) ended",
+                )
         until = datetime.fromtimestamp(issued, tz=UTC) + timedelta(seconds=SESSION_SECONDS)
         runtime.store.revoke_session(sid, until)
     response = RedirectResponse("/login", status.HTTP_303_SEE_OTHER)

@@ -72,7 +72,7 @@ def require_user(
 
         if _session(request, runtime) is not None and is_admin_session(request, runtime):
             return  # members and leads: not the shared calendars (yet)
-    require_token(runtime, credentials)
+    require_token(request, runtime, credentials)
 
 
 def _bad_request(exc: BlockerError) -> HTTPException:

@@ -31,6 +31,7 @@ from blocker.core.errors import BlockerError, RulesError
 from blocker.core.models import Op
 from blocker.runtime import Runtime
 from blocker.state import SyncState
+from blocker.web.api_tokens import actor_of
 from blocker.web.deps import RuntimeDep, get_calendar, get_week
 from blocker.web.html import page
 from blocker.web.pages import build_grid, shown_title
@@ -247,11 +248,18 @@ async def settings_post(request: Request, runtime: RuntimeDep) -> Response:
     wk = get_week(runtime, _field(data, "week") or None)
     cal = get_calendar(runtime, _field(data, "calendar") or None)
     keep = "placed" if _field(data, "keep") == "placed" else "none"
-    return await run_in_threadpool(_draft_step, runtime, session, wk, cal, data, keep)
+    actor = await run_in_threadpool(actor_of, request, runtime)
+    return await run_in_threadpool(_draft_step, runtime, session, wk, cal, data, keep, actor)
 
 
 def _draft_step(
-    runtime: Runtime, session: str, week: str, calendar: str, data: FormData, keep: str
+    runtime: Runtime,
+    session: str,
+    week: str,
+    calendar: str,
+    data: FormData,
+    keep: str,
+    actor: str,
 ) -> Response:
     text = runtime.rules_text
 
@@ -283,6 +291,7 @@ def _draft_step(
         version = update_rules(runtime, draft)
     except RulesError as exc:
         return refused(form, located(runtime, exc, draft, week))
+    runtime.store.record_audit(actor, "rules.save", "rules", f"version {version} (rule settings)")
     # a failed sync is recorded as the week's last run: the page after the redirect says it
     with suppress(BlockerError):
         runtime.sync(None, calendar, week, trigger="rules", state=state)

@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from blocker.core.errors import RulesError
 from blocker.runtime import Runtime
+from blocker.web.audit_trail import audit
 from blocker.web.deps import RuntimeDep
 from blocker.web.html import page as _page
 from blocker.web.limits import RateLimiter, source_of
@@ -223,6 +224,7 @@ def save_rules(
         version = update_rules(runtime, text)
     except RulesError as exc:
         return _rules_page(runtime, session, text, problems=_problem_dicts(exc), status_code=422)
+    audit(request, runtime, "rules.save", "rules", f"version {version}")
     return RedirectResponse(f"/rules?saved={version}", status.HTTP_303_SEE_OTHER)
 
 
@@ -240,6 +242,7 @@ def restore_rules(
         saved = runtime.store.get_rules_version(version_id)
         text = saved.text if saved is not None else ""
         return _rules_page(runtime, session, text, problems=_problem_dicts(exc), status_code=422)
+    audit(request, runtime, "rules.restore", "rules", f"version {version_id} back in force")
     return RedirectResponse(f"/rules?saved={version_id}", status.HTTP_303_SEE_OTHER)
 
 

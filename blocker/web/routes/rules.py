@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from blocker.core.errors import Problem, RulesError
 from blocker.runtime import Runtime
+from blocker.web.audit_trail import audit
 from blocker.web.deps import RuntimeDep
 from blocker.web.schemas import (
     ErrorOut,
@@ -101,6 +102,7 @@ async def put_rules(request: Request, runtime: RuntimeDep) -> RulesSaved | JSONR
         version = await run_in_threadpool(update_rules, runtime, text)
     except RulesError as exc:
         return _problems(exc)
+    await run_in_threadpool(audit, request, runtime, "rules.save", "rules", f"version {version}")
     return RulesSaved(version=version, calendars=runtime.calendar_ids())
 
 
@@ -135,7 +137,9 @@ def list_versions(
         404: {"model": ErrorOut, "description": "no such version"},
     },
 )
-def restore_version(runtime: RuntimeDep, version_id: VersionId) -> RulesSaved | JSONResponse:
+def restore_version(
+    request: Request, runtime: RuntimeDep, version_id: VersionId
+) -> RulesSaved | JSONResponse:
     """Put a saved version back in force (validated again: files it names may be gone)."""
     try:
         version = runtime.restore_rules(version_id)
@@ -143,4 +147,5 @@ def restore_version(runtime: RuntimeDep, version_id: VersionId) -> RulesSaved | 
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no rules version {version_id}") from exc
     except RulesError as exc:
         return _problems(exc)
+    audit(request, runtime, "rules.restore", "rules", f"version {version_id} back in force")
     return RulesSaved(version=version, calendars=runtime.calendar_ids())
