@@ -183,16 +183,21 @@ def _contacts(
 def validate(config: ConfigOpt, now: NowOpt = None) -> None:
     """Check the rules file; list every problem as FILE:LINE:COL: message (exit 2).
 
-    Colours two rules share are warned about (exit 0): judged on next week's blocks.
+    Colours two rules share are warned about (exit 0): judged on next week's blocks;
+    so are account owners outside your domains (``rules.books``).
     """
     try:
         rules = _load(config)
     except BlockerError as exc:
         raise _fail(exc) from exc
+    others = len(rules.colleague_accounts)
+    book = f" ({len(rules.accounts)} in your book)" if others else ""
     console.print(
-        f"{config}: OK — {len(rules.accounts)} accounts, {len(rules.rules)} rules, "
+        f"{config}: OK — {len(rules.accounts) + others} accounts{book}, {len(rules.rules)} rules, "
         f"time zone {rules.timezone}" + (f", amounts in {rules.currency}" if rules.currency else "")
     )
+    for problem in rules.warnings:
+        err.print(f"warning: {clean_text(str(problem))}", markup=False, highlight=False)
     from rules.colours import colour_collisions
     from rules.engine import expand_week
 

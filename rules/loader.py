@@ -22,6 +22,7 @@ from blocker.core.errors import Problem, RulesError
 from blocker.core.files import UnsafePath, check_regular, inside, read_limited, shown
 from rules import checks
 from rules.accounts import CsvAccounts, read_accounts_csv
+from rules.books import in_book, owner_warnings
 from rules.limits import RulesLimits
 from rules.money import usable_currency, usable_number_format
 from rules.registry import KINDS, kind_names
@@ -254,8 +255,29 @@ class _Load:
                     Problem(last.file, last.line, last.column, f"... and {more} more problems")
                 )
             raise RulesError(ordered)
+        result = self.books(result)
         result._base_dir = self.base_dir
         return result
+
+    def books(self, rules: Rules) -> Rules:
+        """The owner's book as ``accounts``, the others aside (``rules.books``), and
+        the warnings about owners. Keys were assigned over the whole file already."""
+        emails = rules.owner.email
+        owners = []
+        for index, account in enumerate(rules.accounts):
+            loc: tuple[Any, ...] = ("accounts", index, "owner")
+            if self.csv is None and index < len(self.account_positions):
+                loc = ("accounts", self.account_positions[index], "owner")
+            file, line, column = self.position(loc)
+            owners.append((account.owner, (account.name, file, line, column)))
+        owner_at = self.position(("owner", "email") if emails else ("owner",))
+        warnings = owner_warnings(owners, emails, rules.owner.email_domains, owner_at)
+        book = tuple(a for a in rules.accounts if in_book(a, emails))
+        others = tuple(a for a in rules.accounts if not in_book(a, emails))
+        out = rules.model_copy(update={"accounts": book})
+        out._colleagues = others
+        out._warnings = tuple(warnings)
+        return out
 
     def rules_section(self, raw: Any) -> list[tuple[int, RuleSpec]]:
         if raw is None:
