@@ -270,7 +270,7 @@ class _Load:
                 loc = ("accounts", self.account_positions[index], "owner")
             file, line, column = self.position(loc)
             owners.append((account.owner, (account.name, file, line, column)))
-        owner_at = self.position(("owner", "email") if emails else ("owner",))
+        owner_at = self.position(("owner", "email") if emails else ("owner",), at_key=True)
         warnings = owner_warnings(owners, emails, rules.owner.email_domains, owner_at)
         book = tuple(a for a in rules.accounts if in_book(a, emails))
         others = tuple(a for a in rules.accounts if not in_book(a, emails))
