@@ -226,6 +226,7 @@ def expand_week(
         alerts_cap_source=source or "alerts_max_hours",
         category_margin=rules.categories.margin / 100,
         key_aliases=legacy_request_keys(rules, requests),
+        others_accounts=frozenset(a.name for a in rules.colleague_accounts),
     )
 
 
