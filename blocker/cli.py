@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.console import Console
 
+from blocker.cli_team import team_app
 from blocker.cli_users import users_app
 from blocker.core.clock import Clock, fixed_clock, parse_now, system_clock
 from blocker.core.errors import BlockerError, InvalidInput, ProviderError, RulesError, SettingsError
@@ -31,6 +32,7 @@ app = typer.Typer(
     help="Turn a CSM's time-allocation rules into calendar blocks, and defend them.",
 )
 app.add_typer(users_app, name="user")  # blocker user add|list|disable|role|invite|domain
+app.add_typer(team_app, name="team")  # blocker team report
 console = Console()
 err = Console(stderr=True)
 
@@ -339,6 +341,9 @@ def report(
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
     calendar: Annotated[str | None, typer.Option(help="Calendar id (default: the first).")] = None,
     now: NowOpt = None,
+    as_lead_sees: Annotated[
+        bool, typer.Option("--as-lead-sees", help="Only what your team lead sees of your week.")
+    ] = False,
 ) -> None:
     """The scorecard, planned beside actual: per tier, account, quadrant, category; red flags."""
     from blocker.render import scorecard_tables
@@ -348,6 +353,12 @@ def report(
         clock = _clock(now)
         rules = _load(config)
         wk = _week(rules, week, clock)
+        if as_lead_sees:  # exactly `blocker team report --member` of this file
+            from blocker.cli_team import render_team, team_view
+
+            team = team_view([config], wk, clock(), _settings())
+            _emit(render_team(team, fmt).encode(), out)
+            return
         if not rules.calendars:
             raise BlockerError("no calendar to report on", hint="add one under `calendars:`")
         runtime = Runtime.open(_settings(), config, clock=clock)
