@@ -215,8 +215,9 @@ def _missed(card: Mapping[str, Any], basis: Basis) -> tuple[Touchpoint, ...]:
 
 
 def _focus(week: MemberWeek) -> tuple[int, int]:
+    """(asked, kept) minutes of focus: nothing asked, nothing counted as kept."""
     kept = int(_num((week.card or {}).get("protected_minutes")))
-    return week.focus_asked, min(kept, week.focus_asked) if week.focus_asked else kept
+    return week.focus_asked, min(kept, week.focus_asked)
 
 
 def _point(week: MemberWeek) -> TrendPoint:
