@@ -58,7 +58,7 @@ calendars:
 Events = dict[str, tuple[datetime, datetime, str]]
 
 
-def blocker(root: Path, who: str, *args: str) -> str:
+def blocker(root: Path, who: str, *args: str, stderr: bool = False) -> str:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("BLOCKER_")},
         "BLOCKER_DATABASE_URL": f"sqlite:///{root / f'{who}.db'}",
@@ -75,7 +75,7 @@ def blocker(root: Path, who: str, *args: str) -> str:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
+    return result.stdout + (result.stderr if stderr else "")
 
 
 def sync(root: Path, who: str, now: str) -> list[str]:
@@ -185,3 +185,15 @@ def test_validate_counts_the_book_and_the_file(world: dict[str, object]) -> None
     assert isinstance(root, Path)
     out = blocker(root, "sam", "validate", "--now", LATER)
     assert "6 accounts (3 in your book)" in out
+
+
+def test_validate_warns_about_an_owner_outside_your_domains(world: dict[str, object]) -> None:
+    root = world["root"]
+    assert isinstance(root, Path)
+    (root / "typo.csv").write_text("name,arr,owner\nAcme,200000,sam@corp.exmaple\n")
+    rules = RULES.format(who="sam").replace("accounts.csv", "typo.csv")
+    rules = rules.replace("share: [50, 65]", "share: 100")
+    (root / "typo.yaml").write_text(rules.replace("  mid:", "  #mid:").replace("  low:", "  #low:"))
+    out = blocker(root, "typo", "validate", "--now", LATER, stderr=True)
+    assert "typo.csv:2:13: owner: the address is outside owner.email_domains" in out
+    assert "none of the 1 accounts is yours" in out
