@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from blocker.actuals import history_window, observe
+from blocker.actuals import history_window, observed
 from blocker.core.errors import SettingsError
 from blocker.core.models import Interval
 from blocker.core.weeks import week_window
@@ -60,14 +60,16 @@ def member_week(rules: Rules, provider: LocalCalendar, week: str, now: datetime)
     span = week_window(week, rules.timezone)
     generated = generation_of(rules, span.start)
     planned_at = min(now, generated, key=lambda d: d.timestamp())
-    seen = observe(provider, history_window(week, rules.timezone))
+    window = history_window(week, rules.timezone)
+    read = provider.read(window)  # one read serves the plan and the actual side
+    seen = observed(read)
     upto = min(planned_at, span.start, key=lambda d: d.timestamp())
     contacts, meetings = calendar_facts(rules, seen.foreign, before=upto, generated=generated)
     today = planned_at.astimezone(rules.tz).date()
     spec = expand_week(rules, week, today=today, contacts=contacts, meetings=meetings)
     busy = tuple(b for b in seen.foreign if b.blocks_time and _overlaps(b.interval, span))
     plan = plan_week(spec, busy=busy, now=planned_at)
-    preview = Preview(plan=plan, spec=spec, busy=busy)
+    preview = Preview(plan=plan, spec=spec, busy=busy, seen=read, window=window)
     card = week_report(rules, week, preview, now=now, applied=(), provider=provider)
     asked = sum(r.minutes for r in spec.requests if r.protected and not r.all_day)
     return MemberWeek(week=week, card=card, focus_asked=asked)
