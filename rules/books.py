@@ -44,7 +44,7 @@ def in_book(account: Owned, owner_emails: Sequence[str]) -> bool:
 
 
 def owner_warnings(
-    owners: Sequence[tuple[str | None, tuple[str, str, int, int]]],
+    owners: Sequence[tuple[str | None, tuple[str, int, int]]],
     owner_emails: Sequence[str],
     owner_domains: Sequence[str],
     owner_at: tuple[str, int, int],
@@ -60,7 +60,7 @@ def owner_warnings(
     out: list[Problem] = []
     domains = tuple(d.lower() for d in owner_domains)
     named = [(owner, where) for owner, where in owners if owner is not None]
-    for owner, (_name, file, line, column) in named:
+    for owner, (file, line, column) in named:
         domain = owner.rpartition("@")[2]
         if domains and not any(domain == d or domain.endswith(f".{d}") for d in domains):
             out.append(
@@ -83,7 +83,7 @@ def owner_warnings(
                 "every account is planned as yours",
             )
         )
-    elif named and owner_emails and not any(in_book(_Owner(o), owner_emails) for o, _ in owners):
+    elif named and not any(o is None or o in owner_emails for o, _ in owners):
         out.append(
             Problem(
                 file,
@@ -93,13 +93,6 @@ def owner_warnings(
             )
         )
     return out
-
-
-class _Owner:
-    __slots__ = ("owner",)
-
-    def __init__(self, owner: str | None) -> None:
-        self.owner = owner
 
 
 __all__ = ["in_book", "normal_address", "owner_warnings"]

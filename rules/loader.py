@@ -268,8 +268,7 @@ class _Load:
             loc: tuple[Any, ...] = ("accounts", index, "owner")
             if self.csv is None and index < len(self.account_positions):
                 loc = ("accounts", self.account_positions[index], "owner")
-            file, line, column = self.position(loc)
-            owners.append((account.owner, (account.name, file, line, column)))
+            owners.append((account.owner, self.position(loc)))
         owner_at = self.position(("owner", "email") if emails else ("owner",), at_key=True)
         warnings = owner_warnings(owners, emails, rules.owner.email_domains, owner_at)
         book = tuple(a for a in rules.accounts if in_book(a, emails))
