@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from blocker.core.errors import Problem
 
@@ -95,4 +95,22 @@ def owner_warnings(
     return out
 
 
-__all__ = ["in_book", "normal_address", "owner_warnings"]
+def colleagues_goals(
+    rules: Sequence[Any], positions: Sequence[int], book: Sequence[Any], others: Sequence[Any]
+) -> list[tuple[Any, ...]]:
+    """Where a goal names an account of someone else's book (after a handover, most
+    likely): it is still planned, but counts toward no account of the owner's."""
+    from rules.kinds.goals import Goals, find_account
+
+    out: list[tuple[Any, ...]] = []
+    for position, rule in zip(positions, rules, strict=False):
+        if not isinstance(rule, Goals):
+            continue
+        for index, goal in enumerate(rule.goals):
+            name = goal.account
+            if name and find_account(book, name) is None and find_account(others, name):
+                out.append(("rules", position, "goals", index, "account"))
+    return out
+
+
+__all__ = ["colleagues_goals", "in_book", "normal_address", "owner_warnings"]

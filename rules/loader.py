@@ -22,7 +22,7 @@ from blocker.core.errors import Problem, RulesError
 from blocker.core.files import UnsafePath, check_regular, inside, read_limited, shown
 from rules import checks
 from rules.accounts import CsvAccounts, read_accounts_csv
-from rules.books import in_book, owner_warnings
+from rules.books import colleagues_goals, in_book, owner_warnings
 from rules.limits import RulesLimits
 from rules.money import usable_currency, usable_number_format
 from rules.registry import KINDS, kind_names
@@ -165,6 +165,8 @@ class _Load:
         self.csv_name = ""
         self.context: dict[str, str | None] = {"number_format": None, "currency": None}
         """Validation context: how amounts are written (``rules.money``)."""
+        self.rule_positions: list[int] = []
+        """File position of each valid rule (the rules' goals are located by it)."""
         self.account_positions: list[int] = []
         """File position of each valid inline account (checks count valid ones only)."""
 
@@ -234,6 +236,7 @@ class _Load:
             "currency": usable_currency(data.get("currency")),
         }
         rules = self.rules_section(data.get("rules"))
+        self.rule_positions = [index for index, _ in rules]
         accounts = self.accounts_section(data)
         self.calendar_files(data.get("calendars"))
         candidate = {**data, "rules": [r for _, r in rules], "accounts": accounts}
@@ -273,6 +276,10 @@ class _Load:
         warnings = owner_warnings(owners, emails, rules.owner.email_domains, owner_at)
         book = tuple(a for a in rules.accounts if in_book(a, emails))
         others = tuple(a for a in rules.accounts if not in_book(a, emails))
+        for loc in colleagues_goals(rules.rules, self.rule_positions, book, others):
+            file, line, column = self.position(loc)
+            message = "goal account: in another owner's book; planned without the account"
+            warnings.append(Problem(file, line, column, message))
         out = rules.model_copy(update={"accounts": book})
         out._colleagues = others
         out._warnings = tuple(warnings)

@@ -149,3 +149,21 @@ def test_a_bad_owner_cell_is_located_in_the_csv_without_its_value(tmp_path: Path
     owner = [p for p in problems if p.message.startswith("owner:")]
     assert [(Path(p.file).name, p.line, p.column) for p in owner] == [("accounts.csv", 2, 13)]
     assert all("SECRET" not in p.message for p in problems)
+
+
+def test_a_goal_naming_a_colleagues_account_is_warned_about_and_planned_unattributed() -> None:
+    text = RULES + (
+        "  - kind: goals\n"
+        "    goals:\n"
+        "      - {title: Globex QBR deck, hours: 1, account: Globex}\n"
+        "      - {title: Acme QBR deck, hours: 1, account: acme}\n"
+    )
+    rules = load(text)
+    [warning] = rules.warnings
+    assert (warning.line, warning.column) == (18, 53)
+    assert warning.message.startswith("goal account: in another owner's book")
+    goals = [r for r in expand_week(rules, WEEK, today=MONDAY).requests if r.kind == "goals"]
+    assert sorted((r.title, r.account) for r in goals) == [
+        ("Busy · Goal: Acme QBR deck", "Acme"),
+        ("Busy · Goal: Globex QBR deck", None),
+    ]
