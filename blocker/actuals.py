@@ -114,6 +114,7 @@ class DomainIndex:
         accounts: Iterable[AccountLike],
         owner_domains: Iterable[str],
         urgent: Iterable[str] = (),
+        colleagues: Iterable[AccountLike] = (),
     ) -> None:
         self.urgent = frozenset(urgent)
         """Accounts renewing soon or at risk (:func:`blocker.core.eisenhower.urgent_accounts`)."""
@@ -126,6 +127,11 @@ class DomainIndex:
                 if account.name not in names:
                     names.append(account.name)
         self._owner = frozenset(_norm(d) for d in owner_domains)
+        # other CSMs' books (rules.books): their meetings are customer time, but
+        # attributed to no account or tier of this owner
+        others = [a for a in colleagues if a.name not in self.tiers]
+        self.colleague_names = frozenset(a.name for a in others)
+        self._colleague_domains = frozenset(_norm(d) for a in others for d in a.domains)
 
     def accounts_for(self, domain: str) -> tuple[str, ...]:
         """Accounts owning ``domain`` (the most specific registered domain wins)."""
@@ -136,6 +142,12 @@ class DomainIndex:
 
     def is_owner(self, domain: str) -> bool:
         return any(candidate in self._owner for candidate in _parents(domain))
+
+    def is_colleagues(self, domain: str) -> bool:
+        """Whether ``domain`` is a customer's in another CSM's book (none of ours)."""
+        if self.accounts_for(domain):
+            return False
+        return any(candidate in self._colleague_domains for candidate in _parents(domain))
 
 
 def counts(event: Busy) -> bool:
@@ -170,6 +182,10 @@ def classify(event: Busy, index: DomainIndex) -> MeetingClass:
         return MeetingClass("account", tuple(sorted(found)), customer_called=called)
     if not domains:
         return MeetingClass("solo")
+    if any(index.is_colleagues(d) for d in domains):  # customer time, none of our book
+        organizer = event.organizer_domain
+        called = organizer is not None and index.is_colleagues(organizer)
+        return MeetingClass("account", (), customer_called=called)
     if all(index.is_owner(d) for d in domains):
         return MeetingClass("internal")
     return MeetingClass("external")
@@ -274,6 +290,10 @@ def measure(
         if block.all_day or block.holding or span is None:
             continue  # a holding window's work is the meetings booked into it
         left = _minus(span, busy)
+        if block.account is not None and block.account in index.colleague_names:
+            # an account that changed hands: its time stays on the record, but it is
+            # attributed by the current book, as its meetings are (rules.books)
+            block = replace(block, account=None, tier=None)
         if left > 0:
             entries.append(
                 Entry(

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.console import Console
 
+from blocker.cli_team import team_app
 from blocker.cli_tokens import audit_app, tokens_app
 from blocker.cli_users import users_app
 from blocker.core.clock import Clock, fixed_clock, parse_now, system_clock
@@ -34,6 +35,7 @@ app = typer.Typer(
 app.add_typer(users_app, name="user")  # blocker user add|list|disable|role|invite|domain
 app.add_typer(tokens_app, name="token")  # blocker token create|list|revoke
 app.add_typer(audit_app, name="audit")  # blocker audit list
+app.add_typer(team_app, name="team")  # blocker team report
 console = Console()
 err = Console(stderr=True)
 
@@ -186,16 +188,21 @@ def _contacts(
 def validate(config: ConfigOpt, now: NowOpt = None) -> None:
     """Check the rules file; list every problem as FILE:LINE:COL: message (exit 2).
 
-    Colours two rules share are warned about (exit 0): judged on next week's blocks.
+    Colours two rules share are warned about (exit 0): judged on next week's blocks;
+    so are account owners outside your domains (``rules.books``).
     """
     try:
         rules = _load(config)
     except BlockerError as exc:
         raise _fail(exc) from exc
+    others = len(rules.colleague_accounts)
+    book = f" ({len(rules.accounts)} in your book)" if others else ""
     console.print(
-        f"{config}: OK — {len(rules.accounts)} accounts, {len(rules.rules)} rules, "
+        f"{config}: OK — {len(rules.accounts) + others} accounts{book}, {len(rules.rules)} rules, "
         f"time zone {rules.timezone}" + (f", amounts in {rules.currency}" if rules.currency else "")
     )
+    for problem in rules.warnings:
+        err.print(f"warning: {clean_text(str(problem))}", markup=False, highlight=False)
     from rules.colours import colour_collisions
     from rules.engine import expand_week
 
@@ -337,6 +344,9 @@ def report(
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
     calendar: Annotated[str | None, typer.Option(help="Calendar id (default: the first).")] = None,
     now: NowOpt = None,
+    as_lead_sees: Annotated[
+        bool, typer.Option("--as-lead-sees", help="Only what your team lead sees of your week.")
+    ] = False,
 ) -> None:
     """The scorecard, planned beside actual: per tier, account, quadrant, category; red flags."""
     from blocker.render import scorecard_tables
@@ -346,6 +356,12 @@ def report(
         clock = _clock(now)
         rules = _load(config)
         wk = _week(rules, week, clock)
+        if as_lead_sees:  # exactly `blocker team report --member` of this file
+            from blocker.cli_team import render_team, team_view
+
+            team = team_view([config], wk, clock(), _settings())
+            _emit(render_team(team, fmt).encode(), out)
+            return
         if not rules.calendars:
             raise BlockerError("no calendar to report on", hint="add one under `calendars:`")
         runtime = Runtime.open(_settings(), config, clock=clock)

@@ -50,7 +50,9 @@ def calendar_facts(
     ``generated``: when the week is generated (:func:`generation_of`): the tier
     budget counts the seven days before it, frozen once it has passed.
     """
-    index = DomainIndex(rules.accounts, tuple(rules.owner.email_domains))
+    index = DomainIndex(
+        rules.accounts, tuple(rules.owner.email_domains), colleagues=rules.colleague_accounts
+    )
     recent = Interval(generated - timedelta(days=7), generated)
     return (
         last_contacts(past, index, before=before, timezone=rules.timezone),
@@ -68,7 +70,9 @@ def domain_index(rules: Rules, week_start: datetime) -> DomainIndex:
         at_risk_health=mood.at_risk_health,
         renewal_within_days=mood.renewal_within_days,
     )
-    return DomainIndex(rules.accounts, rules.owner.email_domains, urgent)
+    return DomainIndex(
+        rules.accounts, rules.owner.email_domains, urgent, colleagues=rules.colleague_accounts
+    )
 
 
 def generation_of(rules: Rules, week_start: datetime) -> datetime:

@@ -17,7 +17,8 @@ calendar unedited and have already ended are taken as they are:
   meeting now lands on them: today's blocks move only for a meeting or the user
   (the stability horizon). They are handed to the planner as busy time, so
   nothing new is placed on them. A rule the user removed is a cause: its blocks
-  not over yet go. Today's blocks whose request still exists are the planner's
+  not over yet go; so do those of an account handed to another owner
+  (``rules.books``). Today's blocks whose request still exists are the planner's
   (it keeps them first, before ``stability_until``).
 
 Edited blocks are not the record's business: they are the user's pins.
@@ -53,13 +54,14 @@ def take_record(
     busy: Sequence[Busy],
     now: datetime,
     stable_until: datetime,
+    handed_over: Collection[str] = (),
 ) -> Record:
     """What this run keeps as it is (see the module docstring).
 
     ``previous``: last run's blocks where the calendar shows them; ``shown``: key ->
     content hash of our events on the calendar unedited; ``requested``: request keys
     of this run; ``rules``: rule ids that still exist; ``busy``: foreign busy time
-    (for today's blocks).
+    (for today's blocks); ``handed_over``: accounts now in someone else's book.
     """
     kept: list[Block] = []
     orphans: list[Busy] = []
@@ -72,6 +74,8 @@ def take_record(
         if block.end > now:  # not over yet: kept only as today's block of a live rule
             if block.all_day or block.start >= stable_until or block.rule not in rules:
                 continue
+            if block.account is not None and block.account in handed_over:
+                continue  # no longer this owner's account: like a removed rule's block
             if base_key(block.key) in requested:
                 continue  # the planner's stability horizon keeps it
             if any(b.blocks_time and b.start < block.end and block.start < b.end for b in busy):

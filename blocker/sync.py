@@ -260,6 +260,7 @@ def _reconcile(
         shown=_unedited_keys(owned),
         requested={r.key for r in spec.requests},
         rules=spec.live_rules,
+        handed_over=spec.others_accounts,
         busy=busy,
         now=now,
         stable_until=stable_until,

@@ -31,6 +31,7 @@ CSV_COLUMNS = (
     "last_contact",
     "go_live",
     "domains",
+    "owner",
 )
 REQUIRED_COLUMNS = ("name", "arr")
 

@@ -226,6 +226,7 @@ def expand_week(
         alerts_cap_source=source or "alerts_max_hours",
         category_margin=rules.categories.margin / 100,
         key_aliases=legacy_request_keys(rules, requests),
+        others_accounts=frozenset(a.name for a in rules.colleague_accounts),
     )
 
 
@@ -238,7 +239,9 @@ def legacy_request_keys(
     followed by ``-<more>`` (``muller-sohne-gmbh-90``); only the requests of that
     account are translated, so no other account's key can be mistaken for it.
     """
-    renamed = key_aliases(assign_keys(a.name for a in rules.accounts))
+    # keys were assigned over the whole file, colleagues' accounts too (rules.books)
+    every = (*rules.accounts, *rules.colleague_accounts)
+    renamed = key_aliases(assign_keys(a.name for a in every))
     if not renamed:
         return ()
     new_to_old = {new: old for old, new in renamed.items()}

@@ -22,6 +22,7 @@ from blocker.core.errors import Problem, RulesError
 from blocker.core.files import UnsafePath, check_regular, inside, read_limited, shown
 from rules import checks
 from rules.accounts import CsvAccounts, read_accounts_csv
+from rules.books import colleagues_goals, in_book, owner_warnings
 from rules.limits import RulesLimits
 from rules.money import usable_currency, usable_number_format
 from rules.registry import KINDS, kind_names
@@ -164,6 +165,8 @@ class _Load:
         self.csv_name = ""
         self.context: dict[str, str | None] = {"number_format": None, "currency": None}
         """Validation context: how amounts are written (``rules.money``)."""
+        self.rule_positions: list[int] = []
+        """File position of each valid rule (the rules' goals are located by it)."""
         self.account_positions: list[int] = []
         """File position of each valid inline account (checks count valid ones only)."""
 
@@ -233,6 +236,7 @@ class _Load:
             "currency": usable_currency(data.get("currency")),
         }
         rules = self.rules_section(data.get("rules"))
+        self.rule_positions = [index for index, _ in rules]
         accounts = self.accounts_section(data)
         self.calendar_files(data.get("calendars"))
         candidate = {**data, "rules": [r for _, r in rules], "accounts": accounts}
@@ -254,8 +258,32 @@ class _Load:
                     Problem(last.file, last.line, last.column, f"... and {more} more problems")
                 )
             raise RulesError(ordered)
+        result = self.books(result)
         result._base_dir = self.base_dir
         return result
+
+    def books(self, rules: Rules) -> Rules:
+        """The owner's book as ``accounts``, the others aside (``rules.books``), and
+        the warnings about owners. Keys were assigned over the whole file already."""
+        emails = rules.owner.email
+        owners = []
+        for index, account in enumerate(rules.accounts):
+            loc: tuple[Any, ...] = ("accounts", index, "owner")
+            if self.csv is None and index < len(self.account_positions):
+                loc = ("accounts", self.account_positions[index], "owner")
+            owners.append((account.owner, self.position(loc)))
+        owner_at = self.position(("owner", "email") if emails else ("owner",), at_key=True)
+        warnings = owner_warnings(owners, emails, rules.owner.email_domains, owner_at)
+        book = tuple(a for a in rules.accounts if in_book(a, emails))
+        others = tuple(a for a in rules.accounts if not in_book(a, emails))
+        for loc in colleagues_goals(rules.rules, self.rule_positions, book, others):
+            file, line, column = self.position(loc)
+            message = "goal account: in another owner's book; planned without the account"
+            warnings.append(Problem(file, line, column, message))
+        out = rules.model_copy(update={"accounts": book})
+        out._colleagues = others
+        out._warnings = tuple(warnings)
+        return out
 
     def rules_section(self, raw: Any) -> list[tuple[int, RuleSpec]]:
         if raw is None:

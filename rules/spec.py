@@ -27,8 +27,10 @@ from pydantic import (
     model_validator,
 )
 
+from blocker.core.errors import Problem
 from blocker.core.files import inside
 from blocker.core.models import Category, ConflictPolicy, Quadrant, ShowAs, TentativeAs
+from rules.books import normal_address
 from rules.eisenhower import EisenhowerSpec
 from rules.keys import account_key
 from rules.limits import MAX_CALENDAR_REF_LENGTH, MAX_ID_LENGTH, MAX_NAME_LENGTH
@@ -297,6 +299,8 @@ class Account(Strict):
     last_contact: SaneDate | None = None
     go_live: SaneDate | None = None
     domains: Annotated[tuple[str, ...], BeforeValidator(_split_domains)] = ()
+    owner: str | None = Field(default=None, max_length=320)
+    """The CSM whose book it is in (an address); None: everyone's (``rules.books``)."""
 
     _key: str | None = PrivateAttr(default=None)
     """The key the loader gave it among the whole book (``rules.keys.assign_keys``)."""
@@ -317,6 +321,11 @@ class Account(Strict):
     @classmethod
     def _lower(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(d.strip().lower().lstrip("@") for d in value)
+
+    @field_validator("owner")
+    @classmethod
+    def _owner(cls, value: str | None) -> str | None:
+        return None if value is None else normal_address(value)
 
     @property
     def slug(self) -> str:
@@ -413,6 +422,8 @@ class Rules(Strict):
     eisenhower: EisenhowerSpec = EisenhowerSpec()
     """How real meetings map to quadrants in the report (rules.eisenhower)."""
     accounts: tuple[Account, ...] = ()
+    """Once loaded: the owner's book only (``rules.books``); the rest are
+    :attr:`colleague_accounts`."""
     accounts_file: str | None = None
     rules: tuple[RuleSpec, ...] = ()
     schedule: Schedule = Schedule()
@@ -420,6 +431,8 @@ class Rules(Strict):
 
     _base_dir: Path | None = PrivateAttr(default=None)
     """The data directory the files named here resolve in (see ``RulesLimits``)."""
+    _colleagues: tuple[Account, ...] = PrivateAttr(default=())
+    _warnings: tuple[Problem, ...] = PrivateAttr(default=())
 
     @field_validator("timezone")
     @classmethod
@@ -435,6 +448,17 @@ class Rules(Strict):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def colleague_accounts(self) -> tuple[Account, ...]:
+        """The file's accounts owned by someone else: never planned nor attributed
+        here, known so their meetings are customer time (``rules.books``)."""
+        return self._colleagues
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """What ``validate`` warns about; the rules load and plan all the same."""
+        return self._warnings
 
     @property
     def base_dir(self) -> Path | None:

@@ -491,6 +491,10 @@ class WeekSpec:
             return self.rule_ids
         return frozenset(r.rule for r in self.requests)
 
+    others_accounts: frozenset[str] = frozenset()
+    """Accounts in other owners' books (``rules.books``): an account handed over is,
+    like a removed rule, a cause to take back its blocks later today."""
+
     key_aliases: tuple[tuple[str, str], ...] = ()
     """(old, new) request keys of accounts whose key changed when keys became
     Unicode-aware (``rules.keys``): their events are found again, not re-created."""

@@ -184,7 +184,7 @@ def test_csv_header_problems(tmp_path: Path) -> None:
     assert {p.message for p in problems} == {
         "missing column 'arr'",
         "header cell 2 is not a known column; expected name, arr, currency, tier, "
-        "renewal_date, health, previous_health, last_contact, go_live, domains",
+        "renewal_date, health, previous_health, last_contact, go_live, domains, owner",
     }
 
 

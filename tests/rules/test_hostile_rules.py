@@ -90,7 +90,7 @@ def test_a_secret_file_in_the_data_directory_is_never_echoed(tmp_path: Path) -> 
     assert [(p.line, p.column) for p in found] == [(1, 1), (1, 1), (1, 1)]
     assert {p.message for p in found} == {
         "header cell 1 is not a known column; expected name, arr, currency, tier, renewal_date, "
-        "health, previous_health, last_contact, go_live, domains",
+        "health, previous_health, last_contact, go_live, domains, owner",
         "missing column 'name'",
         "missing column 'arr'",
     }

@@ -104,3 +104,24 @@ def test_edited_or_deleted_blocks_are_not_the_records_business() -> None:
     assert take_record([block], shown={}, **args).blocks == ()  # type: ignore[arg-type]
     stale = {block.key: "0" * 16}  # the calendar holds a later write than the saved block
     assert take_record([block], shown=stale, **args).blocks == ()  # type: ignore[arg-type]
+
+
+def test_an_account_handed_to_another_owner_takes_its_blocks_later_today(
+    state: SyncState,
+) -> None:
+    """Books of business (issue 20.4): like a removed rule, a handover is a cause."""
+    cal = MemoryCalendar()
+    prep = replace(flexible("prep", 60, day=2), account="Globex")
+    other = flexible("other", 60, day=3)
+    run(cal, state, NOW, prep, other)
+    live = frozenset({"prep", "other"})
+    handed = replace(spec(other), rule_ids=live, others_accounts=frozenset({"Globex"}))
+    later = sync_calendar(
+        calendar_id=CAL,
+        provider=cal,
+        state=state,
+        spec=handed,
+        now=at(2, 8),
+        clock=lambda: at(2, 8),
+    )
+    assert [(op.action, op.key) for op in later.ops] == [("delete", f"prep:{WEEK}")]
