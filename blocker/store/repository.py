@@ -10,6 +10,7 @@ from __future__ import annotations
 from blocker.store.accounts import AccountStore, UnknownCalendar
 from blocker.store.base import describe_engine, unreachable
 from blocker.store.channels import ChannelStore
+from blocker.store.overlays import OverlayStore
 from blocker.store.provider_state import ProviderStateStore
 from blocker.store.rules_versions import RulesVersionNotFound, RulesVersionStore
 from blocker.store.schedule import ScheduleStore
@@ -24,6 +25,7 @@ class Store(
     AccountStore,
     ChannelStore,
     RulesVersionStore,
+    OverlayStore,  # each user's overlay on the team template
     ScheduleStore,
     SessionStore,
     ProviderStateStore,
