@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.console import Console
 
+from blocker.cli_rules import rules_app
 from blocker.cli_users import users_app
 from blocker.core.clock import Clock, fixed_clock, parse_now, system_clock
 from blocker.core.errors import BlockerError, InvalidInput, ProviderError, RulesError, SettingsError
@@ -31,6 +32,7 @@ app = typer.Typer(
     help="Turn a CSM's time-allocation rules into calendar blocks, and defend them.",
 )
 app.add_typer(users_app, name="user")  # blocker user add|list|disable|role|invite|domain
+app.add_typer(rules_app, name="rules")  # blocker rules export|import --user EMAIL
 console = Console()
 err = Console(stderr=True)
 
