@@ -95,6 +95,10 @@ def import_(
             raise InvalidInput(f"cannot read {file}: {exc}") from None
         scope = _scope(user, config)
         try:
+            if scope.owner:
+                raise InvalidInput(
+                    f"{user} owns the team template: edit the rules file itself",
+                )
             version = scope.update_rules(text)
         finally:
             scope.base.close()

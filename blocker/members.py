@@ -146,21 +146,21 @@ _SCOPES_LOCK = threading.Lock()
 
 def scope_for(base: Runtime, user: TeamUser, email: str) -> Runtime:
     """The runtime a signed-in user acts through (built once per template text and
-    overlay version, then reused). The template owner without an overlay gets the
-    shared runtime itself: a deployment's existing behaviour, unchanged.
+    overlay version, then reused). The template owner gets the shared runtime itself
+    (they edit the template, which is what the scheduler plans their calendars with):
+    a deployment's existing behaviour, unchanged.
 
     Raises :class:`RulesError` when the user's overlay no longer fits the template.
     """
-    owner = base.store.template_owner_id() == user.id
-    current = base.store.current_overlay(user.id)
-    if owner and current is None:
+    if base.store.template_owner_id() == user.id:
         return base
-    key = (base.rules_text, current.id if current else None, owner, email)
+    current = base.store.current_overlay(user.id)
+    key = (base.rules_text, current.id if current else None, email)
     with _SCOPES_LOCK:
         cached = _SCOPES.setdefault(base, {}).get(user.id)
     if cached is not None and cached[0] == key:
         return cached[1]
-    scope = MemberRuntime(base, user, email, owner=owner).load()
+    scope = MemberRuntime(base, user, email, owner=False).load()
     with _SCOPES_LOCK:
         _SCOPES.setdefault(base, {})[user.id] = (key, scope)
     return scope

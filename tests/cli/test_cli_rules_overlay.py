@@ -71,3 +71,15 @@ def test_an_unknown_user_is_refused(tmp_path: Path) -> None:
     (tmp_path / "rules.yaml").write_text(rules_yaml(["{id: work, provider: memory}"]))
     code, out = _run(tmp_path, "rules", "export", "--user", "nobody@team.example")
     assert code == 2 and "no user" in out
+
+
+def test_the_template_owner_edits_the_template_not_an_overlay(tmp_path: Path) -> None:
+    (tmp_path / "rules.yaml").write_text(rules_yaml(["{id: work, provider: memory}"]))
+    (tmp_path / "mine.yaml").write_text("timezone: UTC\n")
+    assert _run(tmp_path, "user", "add", "--admin", "boss@team.example")[0] == 0
+    code, out = _run(
+        tmp_path, "rules", "import", "--user", "boss@team.example", str(tmp_path / "mine.yaml")
+    )
+    assert code == 2 and "owns the team template" in out
+    code, out = _run(tmp_path, "rules", "export", "--user", "boss@team.example", "--effective")
+    assert code == 0 and "{id: work, provider: memory}" in out
