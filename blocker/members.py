@@ -78,6 +78,9 @@ class MemberRuntime(Runtime):
         )
         return rules.model_copy(update={"calendars": keyed})
 
+    def parse_editable(self, text: str) -> Rules:
+        return self._effective(text)
+
     def load(self) -> MemberRuntime:
         """Put the user's current overlay in force (raises RulesError, located)."""
         current = self.store.current_overlay(self.user.id)

@@ -29,7 +29,7 @@ from blocker.core.errors import (
     SettingsError,
 )
 from blocker.core.files import inside
-from blocker.core.models import RunRecord, WeekSpec
+from blocker.core.models import WeekSpec
 from blocker.expansion import week_expansion
 from blocker.locks import calendar_lock
 from blocker.metrics import CountingProvider, Metrics
@@ -37,10 +37,10 @@ from blocker.outcomes import Preview, RunOutcome
 from blocker.provider_cache import ProviderCache
 from blocker.rules_file import read_rules_file, write_rules_file
 from blocker.run_log import observe_run
+from blocker.scope_hooks import ScopeHooks
 from blocker.settings import Settings
 from blocker.state import SyncState
 from blocker.store import Store, TokenCipher, open_store
-from blocker.store.records import RulesVersion
 from blocker.sync import sync_calendar
 from blocker.week_report import week_report
 from providers.base import CalendarProvider
@@ -48,7 +48,7 @@ from rules import Rules, parse_rules
 from rules.engine import expand_week
 
 
-class Runtime:
+class Runtime(ScopeHooks):
     """Shared state of one service process (see module docstring)."""
 
     def __init__(
@@ -202,26 +202,6 @@ class Runtime:
     def _write_rules_file(self, text: str) -> None:
         if self.rules_path is not None:
             write_rules_file(self.rules_path, text)
-
-    @property
-    def rules_document(self) -> str:
-        """The name problems in the editable rules are located by (a user's scope: their
-        overlay, see :mod:`blocker.members`)."""
-        return str(self.rules_path) if self.rules_path is not None else "rules.yaml"
-
-    def rules_versions(self, limit: int) -> list[RulesVersion]:
-        """Saved versions of the editable rules, newest first."""
-        versions: list[RulesVersion] = self.store.rules_versions(limit=limit)
-        return versions
-
-    def recent_runs(self, limit: int) -> list[RunRecord]:
-        """The latest runs of the calendars this runtime acts on, newest first."""
-        runs: list[RunRecord] = self.store.runs(None, limit)
-        return runs
-
-    def rules_version(self, version_id: int) -> RulesVersion | None:
-        version: RulesVersion | None = self.store.get_rules_version(version_id)
-        return version
 
     # -- time -------------------------------------------------------------------
 

@@ -64,3 +64,25 @@ def test_a_member_edits_their_overlay_not_the_template(team: Team) -> None:
     current = team.service.store.current_overlay(team.bob.user_id)
     assert current is not None and current.text == mine
     assert team.service.app.state.runtime.rules.timezone == "America/New_York"
+
+
+def test_a_members_rule_form_edits_their_overlay(team: Team) -> None:
+    with team.browser(team.bob) as browser:
+        form = browser.get("/settings", params={"week": WEEK, "calendar": team.bob.key})
+        assert form.status_code == 200, form.text
+        assert "Cara" not in form.text
+        fields = dict(re.findall(r'name="(base|csrf|keep)" value="([^"]*)"', form.text))
+        applied = browser.post(
+            "/settings",
+            data={
+                **fields,
+                "week": WEEK,
+                "calendar": team.bob.key,
+                "meeting_free_day": "fri",
+                "step": "apply",
+            },
+        )
+        assert applied.status_code == 303, applied.text
+    current = team.service.store.current_overlay(team.bob.user_id)
+    assert current is not None and "meeting_free_day" in current.text
+    assert "meeting_free_day" not in (team.folder / "rules.yaml").read_text(encoding="utf-8")
