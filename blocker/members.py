@@ -16,6 +16,7 @@ in a calendar id). Files a member's calendars name (``.ics`` paths) resolve in
 
 from __future__ import annotations
 
+import logging
 import threading
 import weakref
 from pathlib import Path
@@ -32,6 +33,7 @@ from rules.overlay import OVERLAY_NAME, effective_rules
 __all__ = ["MemberRuntime", "member_dir", "scope_for", "store_key"]
 
 NAMESPACE_MARK = "~"
+log = logging.getLogger(__name__)
 
 
 def store_key(user_id: int, calendar_id: str) -> str:
@@ -163,12 +165,16 @@ def scope_for(base: Runtime, user: TeamUser, email: str) -> Runtime:
         cached = _SCOPES.setdefault(base, {}).get(user.id)
     if cached is not None and cached[0] == key:
         return cached[1]
-    scope = MemberRuntime(base, user, email, owner=False).load()
+    try:
+        scope = MemberRuntime(base, user, email, owner=False).load()
+    except RulesError as exc:
+        if cached is None:
+            raise
+        # the template changed under the overlay: the last valid rules stay in force
+        # (as a broken edit never replaces them), and the user can still reach the
+        # rules page to fix their overlay
+        log.warning("user %s: overlay does not fit the template: %s", user.id, exc)
+        return cached[1]
     with _SCOPES_LOCK:
         _SCOPES.setdefault(base, {})[user.id] = (key, scope)
     return scope
-
-
-def problems_text(exc: RulesError) -> str:
-    """The located problems, one a line, for a page or a 409."""
-    return "\n".join(str(p) for p in exc.problems)
