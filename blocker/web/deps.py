@@ -15,7 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from blocker.core.errors import RulesError
 from blocker.core.weeks import next_week, parse_week
-from blocker.members import scope_for
+from blocker.members import MemberRuntime, scope_for
 from blocker.runtime import Runtime
 from blocker.scheduler import BlockerScheduler
 from blocker.web.sessions import session_user
@@ -97,7 +97,10 @@ def get_calendar(
     ids = runtime.calendar_ids()
     if calendar is None:
         if not ids:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, detail="the rules list no calendars")
+            detail = "the rules list no calendars"
+            if isinstance(runtime, MemberRuntime):  # a member starts with none of their own
+                detail = "your rules list no calendars yet: add `calendars:` on the Rules page"
+            raise HTTPException(status.HTTP_404_NOT_FOUND, detail=detail)
         return ids[0]
     if calendar not in ids:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"unknown calendar {calendar!r}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from blocker.members import member_dir
-from tests.members.conftest import WEEK, Team
+from tests.members.conftest import WEEK, Person, Team
 
 
 def _csrf(page: str) -> str:
@@ -86,3 +86,13 @@ def test_a_members_rule_form_edits_their_overlay(team: Team) -> None:
     current = team.service.store.current_overlay(team.bob.user_id)
     assert current is not None and "meeting_free_day" in current.text
     assert "meeting_free_day" not in (team.folder / "rules.yaml").read_text(encoding="utf-8")
+
+
+def test_a_member_without_an_overlay_is_told_to_declare_calendars(team: Team) -> None:
+    team.service.store.add_team_user("dan@team.example", "member")
+    dan = Person("dan@team.example", "Dan", "none")
+    with team.browser(dan) as browser:
+        page = browser.get("/")
+        assert page.status_code == 404
+        assert "your rules list no calendars yet" in page.text
+        assert "Cara" not in page.text and "Bob" not in page.text
