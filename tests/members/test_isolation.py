@@ -1,11 +1,12 @@
-"""Isolation (issue 20, part 7): Bob, signed in, holding Cara's identifiers (her
-calendar's store key, her overlay version, her block keys, her connection) gets a
-refusal on every route of the app and learns nothing of hers.
+"""Isolation (issue 20, part 7): Bob, signed in, holding another CSM's identifiers
+(Cara's or the first admin Ann's: her calendar's store key, her rules or overlay
+version, her block keys, her connection) gets a refusal on every route of the app
+and learns nothing of hers.
 
 The routes come from the app's route table, so a new route is covered without
-touching this file: every request carries Cara's identifiers in its path, query and
+touching this file: every request carries her identifiers in its path, query and
 form, and must be refused, unless the route is listed in ``TAKES_NO_IDENTIFIER``,
-where it must answer with Bob's own data only (none of Cara's in the body).
+where it must answer with Bob's own data only (none of hers in the body).
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from fastapi.routing import iter_route_contexts
 
 from blocker.core.weeks import week_dates
 from blocker.members import member_dir
-from tests.members.conftest import WEEK, Team
+from tests.members.conftest import WEEK, Person, Team
 
 TAKES_NO_IDENTIFIER = {
     ("GET", "/healthz"),
@@ -67,33 +69,55 @@ def app_routes(team: Team) -> list[Route]:
 
 
 @dataclass
-class Caras:
-    """What Bob holds of Cara's, and what must never reach him."""
+class Victim:
+    """Whose identifiers Bob holds, where her calendar's file is, and what must never
+    reach him."""
 
     identifiers: dict[str, str]
     secrets: list[str]
+    key: str
+    file: Path
 
 
-@pytest.fixture
-def caras(team: Team) -> Iterator[Caras]:
-    cara = team.cara
-    with team.browser(cara) as browser:
-        page = browser.get("/", params={"week": WEEK, "calendar": cara.key})
+def _sync_as(team: Team, person: Person, key: str) -> None:
+    with team.browser(person) as browser:
+        page = browser.get("/", params={"week": WEEK, "calendar": key})
         csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
         assert csrf is not None
-        done = browser.post("/sync", data={"week": WEEK, "calendar": cara.key, "csrf": csrf[1]})
+        done = browser.post("/sync", data={"week": WEEK, "calendar": key, "csrf": csrf[1]})
         assert done.status_code == 303
+
+
+@pytest.fixture(params=["cara", "ann"])
+def victim(team: Team, request: pytest.FixtureRequest) -> Iterator[Victim]:
+    """Cara, another member; or Ann, the first admin, whose calendar is the template's
+    (bare id ``work``, the template's rules versions)."""
     store = team.service.store
-    blocks = store.mappings(cara.key, WEEK)
-    assert blocks, "Cara's sync wrote blocks"
-    version = store.current_overlay(cara.user_id)
-    connection = store.get_connection(cara.key)
-    assert version is not None and connection is not None
-    yield Caras(
+    runtime = team.service.app.state.runtime
+    if request.param == "cara":
+        who, key = team.cara, team.cara.key
+        overlay = store.current_overlay(who.user_id)
+        assert overlay is not None
+        version, file = overlay.id, member_dir(runtime, who.user_id) / "work.ics"
+        secrets = [who.meeting, "Cara's deep work", "Cara&#39;s deep work", who.email]
+    else:
+        who, key = team.ann, "work"
+        for edit in ("# two\n", "# three\n"):  # past the overlays' ids (another table)
+            runtime.update_rules(runtime.rules_text + edit)
+        template = store.current_rules()
+        assert template is not None
+        assert store.get_overlay_version(team.bob.user_id, template.id) is None
+        version, file = template.id, team.folder / "team.ics"
+        secrets = [who.meeting, who.email]
+    _sync_as(team, who, key)
+    blocks = store.mappings(key, WEEK)
+    assert blocks, "her sync wrote blocks"
+    assert store.get_connection(key) is not None
+    yield Victim(
         identifiers={
-            "calendar": cara.key,
-            "calendar_id": cara.key,
-            "version_id": str(version.id),
+            "calendar": key,
+            "calendar_id": key,
+            "version_id": str(version),
             "key": next(iter(blocks)),
             "week": WEEK,
             "day": str(week_dates(WEEK)[2]),
@@ -103,7 +127,9 @@ def caras(team: Team) -> Iterator[Caras]:
             "format": "html",
             "text": "not: [valid",
         },
-        secrets=[cara.meeting, "Cara's deep work", "Cara&#39;s deep work", cara.email],
+        secrets=secrets,
+        key=key,
+        file=file,
     )
 
 
@@ -116,45 +142,44 @@ def _fill(path: str, ids: dict[str, str]) -> str:
     return re.sub(r"\{(\w+)(?::\w+)?\}", one, path)
 
 
-def test_every_route_refuses_bob_caras_identifiers(team: Team, caras: Caras) -> None:
-    cara_file = member_dir(team.service.app.state.runtime, team.cara.user_id) / "work.ics"
-    before = cara_file.read_text(encoding="utf-8")
-    cara_runs = len(team.service.store.runs(team.cara.key, 50))
+def test_every_route_refuses_bob_her_identifiers(team: Team, victim: Victim) -> None:
+    before = victim.file.read_text(encoding="utf-8")
+    her_runs = len(team.service.store.runs(victim.key, 50))
     routes = app_routes(team)
     assert len(routes) > 30  # the table was read, not an empty list
     with team.browser(team.bob) as bob:
         own = bob.get("/rules")
         csrf = re.search(r'name="csrf" value="([^"]+)"', own.text)
         assert csrf is not None
-        form = {**caras.identifiers, "csrf": csrf[1]}
+        form = {**victim.identifiers, "csrf": csrf[1]}
         checked = []
         for route in routes:
-            url = _fill(route.path, caras.identifiers)
+            url = _fill(route.path, victim.identifiers)
             if route.method == "GET":
-                answer = bob.get(url, params=caras.identifiers)
+                answer = bob.get(url, params=victim.identifiers)
             else:
-                answer = bob.request(route.method, url, params=caras.identifiers, data=form)
+                answer = bob.request(route.method, url, params=victim.identifiers, data=form)
             where = f"{route.method} {route.path} -> {answer.status_code}"
             assert answer.status_code < 500, where
-            for secret in caras.secrets:
-                assert secret not in answer.text, f"{where} shows Cara's {secret!r}"
+            for secret in victim.secrets:
+                assert secret not in answer.text, f"{where} shows her {secret!r}"
             if (route.method, route.path) not in TAKES_NO_IDENTIFIER:
                 assert answer.status_code in REFUSED, f"{where}: not refused"
-            elif route.path not in OPERATOR_ONLY:  # no echo of a request: not even her key
-                assert team.cara.key not in answer.text, f"{where} names Cara's calendar"
+            elif route.path not in OPERATOR_ONLY and "~" in victim.key:  # not even her key
+                assert victim.key not in answer.text, f"{where} names her calendar"
             checked.append(route)
     assert len(checked) == len(routes)
-    assert cara_file.read_text(encoding="utf-8") == before
-    assert len(team.service.store.runs(team.cara.key, 50)) == cara_runs
+    assert victim.file.read_text(encoding="utf-8") == before
+    assert len(team.service.store.runs(victim.key, 50)) == her_runs
 
 
-def test_routes_without_identifiers_show_bobs_own_data(team: Team, caras: Caras) -> None:
+def test_routes_without_identifiers_show_bobs_own_data(team: Team, victim: Victim) -> None:
     with team.browser(team.bob) as bob:
         dashboard = bob.get("/", params={"week": WEEK})
         assert dashboard.status_code == 200
         assert team.bob.meeting in dashboard.text
         rules = bob.get("/rules").text
         assert "Bob&#39;s deep work" in rules or "Bob's deep work" in rules
-        for secret in caras.secrets:
+        for secret in victim.secrets:
             assert secret not in dashboard.text and secret not in rules
         assert team.bob.key in dashboard.text and team.cara.key not in dashboard.text
