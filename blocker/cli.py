@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.console import Console
 
+from blocker.cli_rules import rules_app
 from blocker.cli_team import team_app
 from blocker.cli_tokens import audit_app, tokens_app
 from blocker.cli_users import users_app
@@ -36,6 +37,7 @@ app.add_typer(users_app, name="user")  # blocker user add|list|disable|role|invi
 app.add_typer(tokens_app, name="token")  # blocker token create|list|revoke
 app.add_typer(audit_app, name="audit")  # blocker audit list
 app.add_typer(team_app, name="team")  # blocker team report
+app.add_typer(rules_app, name="rules")  # blocker rules export|import --user EMAIL
 console = Console()
 err = Console(stderr=True)
 

@@ -37,6 +37,7 @@ from blocker.outcomes import Preview, RunOutcome
 from blocker.provider_cache import ProviderCache
 from blocker.rules_file import read_rules_file, write_rules_file
 from blocker.run_log import observe_run
+from blocker.scope_hooks import ScopeHooks
 from blocker.settings import Settings
 from blocker.state import SyncState
 from blocker.store import Store, TokenCipher, open_store
@@ -47,7 +48,7 @@ from rules import Rules, parse_rules
 from rules.engine import expand_week
 
 
-class Runtime:
+class Runtime(ScopeHooks):
     """Shared state of one service process (see module docstring)."""
 
     def __init__(

@@ -12,6 +12,7 @@ from blocker.store.api_tokens import TokenStore
 from blocker.store.audit import AuditStore
 from blocker.store.base import describe_engine, unreachable
 from blocker.store.channels import ChannelStore
+from blocker.store.overlays import OverlayStore
 from blocker.store.provider_state import ProviderStateStore
 from blocker.store.rules_versions import RulesVersionNotFound, RulesVersionStore
 from blocker.store.schedule import ScheduleStore
@@ -26,6 +27,7 @@ class Store(
     AccountStore,
     ChannelStore,
     RulesVersionStore,
+    OverlayStore,  # each user's overlay on the team template
     ScheduleStore,
     SessionStore,
     ProviderStateStore,

@@ -73,6 +73,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16), default="member", server_default="member")
     disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     last_sign_in_at: Mapped[datetime | None]
+    owns_template: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """The team template's calendars (bare ids in the store) are this user's (0010)."""
 
     connections: Mapped[list[CalendarConnection]] = relationship(back_populates="user")
 
@@ -181,6 +183,19 @@ class RulesVersionRow(Base):
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
     is_current: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+
+
+class RulesOverlayRow(Base):
+    """One saved version of a user's overlay on the team template (rules.overlay)."""
+
+    __tablename__ = "rules_overlays"
+    __table_args__ = (Index("ix_rules_overlays_user_current", "user_id", "is_current"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    is_current: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class PushChannel(Base):
@@ -339,6 +354,7 @@ __all__ = [
     "PinRow",
     "PushChannel",
     "RevokedSession",
+    "RulesOverlayRow",
     "RulesVersionRow",
     "RunRow",
     "SyncSnapshotRow",

@@ -13,16 +13,30 @@ from fastapi import Depends, HTTPException, Query, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from blocker.core.errors import RulesError
 from blocker.core.weeks import next_week, parse_week
+from blocker.members import MemberRuntime, scope_for
 from blocker.runtime import Runtime
 from blocker.scheduler import BlockerScheduler
+from blocker.web.sessions import session_user
 
 _bearer = HTTPBearer(auto_error=False, description="BLOCKER_API_TOKEN")
 
 
 def get_runtime(request: Request) -> Runtime:
+    """The shared runtime, seen through the signed-in user's scope when a Google or
+    Microsoft session makes the request (their rules and calendars: blocker.members)."""
     runtime: Runtime = request.app.state.runtime
-    return runtime
+    who = session_user(request, runtime)
+    if who is None:
+        return runtime
+    try:
+        return scope_for(runtime, who.user, who.label)
+    except RulesError as exc:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            detail="your rules no longer fit the team template:\n" + str(exc),
+        ) from exc
 
 
 def get_scheduler(request: Request) -> BlockerScheduler | None:
@@ -93,7 +107,10 @@ def get_calendar(
     ids = runtime.calendar_ids()
     if calendar is None:
         if not ids:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, detail="the rules list no calendars")
+            detail = "the rules list no calendars"
+            if isinstance(runtime, MemberRuntime):  # a member starts with none of their own
+                detail = "your rules list no calendars yet: add `calendars:` on the Rules page"
+            raise HTTPException(status.HTTP_404_NOT_FOUND, detail=detail)
         return ids[0]
     if calendar not in ids:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"unknown calendar {calendar!r}")

@@ -40,7 +40,7 @@ __all__ = [
 
 def rules_name(runtime: Runtime) -> str:
     """The rules file as located errors name it."""
-    return str(runtime.rules_path) if runtime.rules_path is not None else "rules.yaml"
+    return runtime.rules_document
 
 
 def update_rules(runtime: Runtime, text: str) -> int:

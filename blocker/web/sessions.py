@@ -18,7 +18,9 @@ from urllib.parse import quote
 from fastapi import HTTPException, Request, status
 from fastapi.responses import RedirectResponse
 
+from blocker.members import MemberRuntime
 from blocker.runtime import Runtime
+from blocker.store.teams import SessionUser
 
 __all__ = [
     "COOKIE",
@@ -34,6 +36,7 @@ __all__ = [
     "safe_next",
     "session_of",
     "session_parts",
+    "session_user",
     "to_login",
 ]
 
@@ -126,7 +129,11 @@ def check_post(
         raise SessionExpired(request.url.path, dict(fields or {}))
     if not hmac.compare_digest(csrf.encode(), csrf_of(runtime, session).encode()):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "sign in again: the form has expired")
-    if request.url.path not in ANY_ROLE_POSTS and not is_admin_session(request, runtime):
+    if (
+        request.url.path not in ANY_ROLE_POSTS
+        and not acts_on_own_scope(runtime)
+        and not is_admin_session(request, runtime)
+    ):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
             "only an admin can change the shared rules, calendars or syncs for now",
@@ -149,6 +156,23 @@ def is_admin_session(request: Request, runtime: Runtime) -> bool:
         return True
     who = runtime.store.user_session(parts[1])
     return who is not None and who.user.role == "admin"
+
+
+def acts_on_own_scope(runtime: Runtime) -> bool:
+    """A member acting through their own scope changes only their own rules and
+    calendars (:mod:`blocker.members`); the template owner's are the team's."""
+    return isinstance(runtime, MemberRuntime) and not runtime.owner
+
+
+def session_user(request: Request, runtime: Runtime) -> SessionUser | None:
+    """Who a Google/Microsoft session belongs to (None: no session, or the token's)."""
+    parts = session_parts(request, runtime)
+    if parts is None or not parts[1].startswith(USER_SESSION_MARK):
+        return None
+    if runtime.store.session_revoked(parts[1]):
+        return None
+    who: SessionUser | None = runtime.store.user_session(parts[1])
+    return who
 
 
 def has_session(request: Request, runtime: Runtime) -> bool:

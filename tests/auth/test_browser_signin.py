@@ -58,6 +58,9 @@ def test_two_csms_sign_in_and_strangers_are_refused(
     store.allow_domain("example.com")
     store.add_team_user("gone@example.com")
     store.set_user_disabled("gone@example.com", True)
+    for email in ("ann@example.com", "lee@example.com"):  # members: their own calendar
+        member = store.add_team_user(email)
+        store.save_overlay(member.id, "calendars:\n  - {id: mine, provider: memory}\n")
     ann_at_google = FakePerson("ann@example.com")
     team_service.google.state.person = ann_at_google
     team_service.microsoft.state.person = FakePerson("lee@example.com")

@@ -169,14 +169,18 @@ def test_the_api_token_still_signs_in_with_users_present(
 def test_only_admins_change_what_the_team_shares(
     team_service: TeamService, browser: httpx.Client, role: str, allowed: bool
 ) -> None:
-    team_service.store.add_team_user("ann@example.com", role)
+    ann = team_service.store.add_team_user("ann@example.com", role)
     team_service.google.state.person = FakePerson("ann@example.com")
     assert sign_in(browser, "google").status_code == 200
     page = browser.get("/rules")
     assert page.status_code == 200  # everyone signed in may read
     text = team_service.app.state.runtime.rules_text
-    saved = browser.post("/rules", data={"text": text, "csrf": csrf(page.text)})
-    assert saved.status_code == (303 if allowed else 403)
+    saved = browser.post("/rules", data={"text": text + "# mine\n", "csrf": csrf(page.text)})
+    assert saved.status_code == 303
+    # the first admin edits the team's template; anyone else their own overlay (slice 2)
+    overlay = team_service.store.current_overlay(ann.id)
+    assert (team_service.app.state.runtime.rules_text != text) is allowed
+    assert (overlay is None) is allowed
     connect = browser.get("/connect/google")
     assert (connect.status_code != 401) is allowed
     if not allowed:  # signing out is always allowed

@@ -204,7 +204,7 @@ def _dashboard(
         moved=_moved(runtime, calendar, week, tz, moved_from),
         connections=views,
         connect_new=connect_buttons(views),
-        runs=[_run(RunOut.of(r), tz) for r in runtime.store.runs(None, 10)],
+        runs=[_run(RunOut.of(r), tz) for r in runtime.recent_runs(10)],
         grid_now=now,
         dismissed=dismissed_blocks(runtime, calendar, week, tz),
     )

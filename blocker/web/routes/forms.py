@@ -51,7 +51,7 @@ from blocker.web.rule_forms import (
 from blocker.web.services import rules_name, update_rules
 from blocker.web.sessions import check_post, csrf_of, session_of, to_login
 from blocker.web.truth import block_states, plain
-from rules import Rules, parse_rules
+from rules import Rules
 
 router = APIRouter(include_in_schema=False)
 
@@ -99,9 +99,7 @@ def form_of(data: FormData, base: RuleForm) -> RuleForm:
 
 def parse_draft(runtime: Runtime, text: str) -> Rules:
     """The draft validated exactly as a save would validate it (RulesError otherwise)."""
-    limits = runtime.settings.rules_limits()
-    base_dir = runtime.rules_path.parent if runtime.rules_path is not None else None
-    rules = parse_rules(text, filename=rules_name(runtime), base_dir=base_dir, limits=limits)
+    rules = runtime.parse_editable(text)
     require_settings(runtime.settings, (cal.provider for cal in rules.calendars))
     return rules
 

@@ -169,14 +169,14 @@ def _rules_page(
     notice: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    name = str(runtime.rules_path) if runtime.rules_path is not None else "rules.yaml"
+    name = runtime.rules_document
     problems = problems or []
     here = [p for p in problems if p["file"] == name]
     elsewhere = [p for p in problems if p["file"] != name]
     by_line: dict[int, list[str]] = {}
     for p in here:
         by_line.setdefault(int(p["line"]), []).append(f"column {p['column']}: {p['message']}")
-    versions = runtime.store.rules_versions(limit=VERSIONS_SHOWN)
+    versions = runtime.rules_versions(VERSIONS_SHOWN)
     return _page(
         "rules.html",
         status_code,
@@ -239,7 +239,7 @@ def restore_rules(
     except KeyError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no rules version {version_id}") from exc
     except RulesError as exc:
-        saved = runtime.store.get_rules_version(version_id)
+        saved = runtime.rules_version(version_id)
         text = saved.text if saved is not None else ""
         return _rules_page(runtime, session, text, problems=_problem_dicts(exc), status_code=422)
     audit(request, runtime, "rules.restore", "rules", f"version {version_id} back in force")

@@ -6,7 +6,7 @@ nobody in. ``audit_log`` records who changed rules, people, roles, invitations,
 allowed domains and tokens; it names people by fingerprint and domain only.
 
 Revision ID: 0011
-Revises: 0009 (the coordinator rechains it after another branch's migration)
+Revises: 0010
 Create Date: 2026-12-04 17:00:00
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 UTC_TIMESTAMP = sa.DateTime(timezone=True)
 
 revision: str = "0011"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,59 @@
+"""A user's scope when the template changes under their overlay (blocker.members)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from blocker.core.errors import RulesError
+from blocker.members import MemberRuntime, scope_for
+from blocker.runtime import Runtime
+from blocker.settings import Settings
+from tests.support.clock import ticking_clock
+from tests.support.rules import rules_yaml
+
+LATE_DAYS = "working_hours:\n" + "".join(
+    f"  {day}: '13:00-17:00'\n" for day in ("mon", "tue", "wed", "thu", "fri")
+)
+
+
+@pytest.fixture
+def runtime(tmp_path: Path) -> Iterator[Runtime]:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(rules_yaml(["{id: work, provider: memory}"], lunch_at="14:00"))
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'b.db'}", rules_path=rules)
+    opened = Runtime.open(settings, clock=ticking_clock)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def test_the_last_valid_rules_stay_when_the_template_breaks_an_overlay(
+    runtime: Runtime,
+) -> None:
+    bob = runtime.store.add_team_user("bob@team.example", "member")
+    runtime.store.save_overlay(bob.id, LATE_DAYS)
+    scope = scope_for(runtime, bob, "bob@team.example")
+    assert isinstance(scope, MemberRuntime)
+    assert scope.rules.working_hours != runtime.rules.working_hours
+    assert scope.calendar_ids() == []  # the template's calendar is not Bob's
+    # lunch at 12:00 is outside Bob's 13:00-17:00 days: his overlay no longer fits
+    runtime.update_rules(rules_yaml(["{id: work, provider: memory}"], lunch_at="12:00"))
+    assert scope_for(runtime, bob, "bob@team.example") is scope
+    with pytest.raises(RulesError) as caught:
+        scope.update_rules(LATE_DAYS + "# again\n")
+    assert any("lunch" in p.message for p in caught.value.problems)
+    fixed = scope.update_rules(LATE_DAYS.replace("13:00", "11:00"))
+    again = scope_for(runtime, bob, "bob@team.example")
+    assert isinstance(again, MemberRuntime) and again.overlay_id == fixed
+
+
+def test_a_broken_overlay_without_a_last_valid_one_is_refused(runtime: Runtime) -> None:
+    cara = runtime.store.add_team_user("cara@team.example", "member")
+    runtime.store.save_overlay(cara.id, "timezone: Mars/Olympus\n")
+    with pytest.raises(RulesError) as caught:
+        scope_for(runtime, cara, "cara@team.example")
+    assert str(caught.value.problems[0]).startswith("your overlay:1:")
