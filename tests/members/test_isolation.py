@@ -39,6 +39,7 @@ TAKES_NO_IDENTIFIER = {
     ("GET", "/auth/{provider}/callback"),
     ("POST", "/logout"),
     ("POST", "/account/sign-out-everywhere"),
+    ("POST", "/account/tokens"),  # makes a token of Bob's own
 }
 """Routes that name nothing of a user's: checked to show Bob's own data only."""
 
@@ -112,6 +113,9 @@ def victim(team: Team, request: pytest.FixtureRequest) -> Iterator[Victim]:
     _sync_as(team, who, key)
     blocks = store.mappings(key, WEEK)
     assert blocks, "her sync wrote blocks"
+    token = store.create_api_token(
+        who.user_id, "0123456789ab", "0" * 64, name="her-token-name", scope="read", expires_at=None
+    )
     assert store.get_connection(key) is not None
     yield Victim(
         identifiers={
@@ -126,8 +130,9 @@ def victim(team: Team, request: pytest.FixtureRequest) -> Iterator[Victim]:
             "name": "app.css",
             "format": "html",
             "text": "not: [valid",
+            "token_id": str(token.id),
         },
-        secrets=secrets,
+        secrets=[*secrets, "her-token-name", "0123456789ab"],
         key=key,
         file=file,
     )
