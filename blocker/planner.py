@@ -352,7 +352,10 @@ def _keep_previous(
     (today's), before any fixed request is placed: today's blocks stay put, so a
     template block this one displaced when the week was generated does not take its
     slot back this morning and push it into tomorrow's (a chain that rewrote the
-    calendar every morning). The later call keeps the rest.
+    calendar every morning). The later call keeps the rest. Protected ``keep``
+    blocks are kept in the first call too, on any day: a fixed template block placed
+    ahead of them would take their time and the replan would delete a block whose
+    policy is to stay (priya-la W45: a fixed wrap-up on made-up focus).
     """
     candidates: list[tuple[bool, int, str, int, str, RequestState]] = []
     for state in flexible:
@@ -364,7 +367,8 @@ def _keep_previous(
                 continue
             if key in kept:
                 continue
-            if only_stable and (stable_s is None or to_seconds(block.start) >= stable_s):
+            today = stable_s is not None and to_seconds(block.start) < stable_s
+            if only_stable and not today and not _kept_whatever(state.req):
                 continue
             if key != state.req.key and not key[len(state.req.key) + 1 :].isdigit():
                 continue
@@ -374,6 +378,11 @@ def _keep_previous(
     for stays, _, _, start, key, state in sorted(candidates, key=lambda c: c[:5]):
         movable = stays and (now_s is None or start >= now_s)
         _keep_one(week, state, key, prev[key], movable)
+
+
+def _kept_whatever(req: BlockRequest) -> bool:
+    """A protected ``keep`` request: its blocks stay where the last plan put them."""
+    return req.protected and req.conflict_policy == "keep"
 
 
 def _keep_one(week: Week, state: RequestState, key: str, block: Block, movable: bool) -> None:
