@@ -55,7 +55,7 @@ from blocker.planning import text
 from blocker.planning.displace import displace
 from blocker.planning.improve import improve
 from blocker.planning.output import blocks_of, shortfall_of
-from blocker.planning.slots import choose
+from blocker.planning.slots import ChunkRule, choose
 from blocker.planning.state import DEFENDED_KINDS, Placed, RequestState, Week
 from blocker.planning.timeline import Span, overlaps, to_seconds
 
@@ -64,6 +64,13 @@ __all__ = ["plan_week"]
 
 SETTLE_ROUNDS = 3
 """Replans of a plan over itself until it is its own fixed point (see plan_week)."""
+
+SHRINKABLE_KINDS = frozenset({"renewal_prep"})
+"""Kinds that take a shorter chunk rather than none (issue 15.6): a renewal prep a
+meeting lands on, with no whole chunk left before its window ends (the week's last
+day, whose other blocks are not displaced), is kept shorter, not silently lost."""
+SHORTEST_MINUTES = 15
+"""The shortest chunk such a request takes; the rest is a reported shortfall."""
 
 
 def plan_week(
@@ -401,8 +408,9 @@ def _keep_one(week: Week, state: RequestState, key: str, block: Block, movable: 
         length = span[1] - span[0]
     if rule.max_len is not None:
         length = min(length, rule.max_len)
-    if length < rule.min_len:
-        return
+    shortest = _shortest(req)
+    if length < rule.min_len and (shortest is None or length < shortest or state.placed):
+        return  # a shrinkable request's one short chunk (see _shorter) stays
     span = (span[0], span[0] + length)
     if not (window[0] <= span[0] and span[1] <= window[1]) or not week.ours.in_working(span):
         return
@@ -458,9 +466,34 @@ def _place_flexible(
             settled = max((x for x in (now_s, stable_s) if x is not None), default=None)
             span = displace(week, state, window, everyone, lengths, settled)
         if span is None:
+            span = _shorter(week, state, window, preferred)
+        if span is None:
             return
         key = state.next_key()
         week.place(state, Placed(key, span, state.titles.get(key, req.title), fresh=True))
+
+
+def _shortest(req: BlockRequest) -> int | None:
+    """Seconds of the shortest chunk a shrinkable request takes, else None."""
+    if req.kind not in SHRINKABLE_KINDS or req.min_chunk <= SHORTEST_MINUTES:
+        return None
+    return min(req.minutes, SHORTEST_MINUTES) * 60
+
+
+def _shorter(
+    week: Week, state: RequestState, window: Span, preferred: Sequence[Span]
+) -> Span | None:
+    """One chunk shorter than ``min_chunk`` (down to :data:`SHORTEST_MINUTES`) in free
+    time for a shrinkable request that has nothing placed; None for the others."""
+    shortest = _shortest(state.req)
+    if shortest is None or state.placed:
+        return None
+    free = week.blocked.free(window)
+    longest = max((end - start for start, end in free), default=0)
+    if longest < shortest:
+        return None
+    # one chunk, as long as the longest free piece allows; the shortfall says the rest
+    return choose(free, preferred, min(state.remaining, longest), ChunkRule(shortest, None))
 
 
 def _cap_alerts(
