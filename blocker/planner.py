@@ -139,7 +139,7 @@ def _plan_once(
     )
     flexible = [s for s in timed if not s.req.fixed]
     stable_s = to_seconds(stability_until) if stability_until is not None else None
-    keep_previous(week, flexible, prev, stable_s, now_s, only_stable=True)
+    keep_previous(week, flexible, prev, stable_s, now_s, only_stable=True, fixed=fixed)
     for state in fixed:
         if state.req.holding:
             place_holding(week, state, prev, now_s, stable_s)

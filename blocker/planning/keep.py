@@ -15,7 +15,7 @@ from blocker.core.models import Block, BlockRequest
 from blocker.planning import text
 from blocker.planning.flexible import shortest_chunk
 from blocker.planning.state import DEFENDED_KINDS, Placed, RequestState, Week
-from blocker.planning.timeline import to_seconds
+from blocker.planning.timeline import overlaps, to_seconds
 
 
 def keep_previous(
@@ -26,6 +26,7 @@ def keep_previous(
     now_s: int | None,
     *,
     only_stable: bool = False,
+    fixed: Sequence[RequestState] = (),
 ) -> None:
     """Keep last plan's blocks that are still valid, stable-horizon ones first.
 
@@ -36,7 +37,9 @@ def keep_previous(
     calendar every morning). The later call keeps the rest. Protected ``keep``
     blocks are kept in the first call too, on any day: a fixed template block placed
     ahead of them would take their time and the replan would delete a block whose
-    policy is to stay (priya-la W45: a fixed wrap-up on made-up focus).
+    policy is to stay (priya-la W45: a fixed wrap-up on made-up focus). Not ahead of
+    a ``fixed`` request of higher priority on its time (a rule added since): priority
+    still says who wins, and such a block moves as before.
     """
     candidates: list[tuple[bool, int, str, int, str, RequestState]] = []
     for state in flexible:
@@ -49,7 +52,8 @@ def keep_previous(
             if key in kept:
                 continue
             today = stable_s is not None and to_seconds(block.start) < stable_s
-            if only_stable and not today and not _kept_whatever(state.req):
+            first = _kept_whatever(state.req) and not _outranked(state, block, fixed)
+            if only_stable and not today and not first:
                 continue
             if key != state.req.key and not key[len(state.req.key) + 1 :].isdigit():
                 continue
@@ -59,6 +63,17 @@ def keep_previous(
     for stays, _, _, start, key, state in sorted(candidates, key=lambda c: c[:5]):
         movable = stays and (now_s is None or start >= now_s)
         _keep_one(week, state, key, prev[key], movable)
+
+
+def _outranked(state: RequestState, block: Block, fixed: Sequence[RequestState]) -> bool:
+    """A fixed request of higher priority wants part of ``block``'s time."""
+    span = (to_seconds(block.start), to_seconds(block.end))
+    for other in fixed:
+        start = to_seconds(other.req.earliest)
+        wanted = (start, start + other.req.minutes * 60)
+        if other.req.priority > state.req.priority and overlaps(span, wanted):
+            return True
+    return False
 
 
 def _kept_whatever(req: BlockRequest) -> bool:

@@ -130,3 +130,17 @@ def test_an_unprotected_block_still_gives_way_to_the_fixed_template() -> None:
     wrap = blocks["wrap_up:thu"]
     assert (wrap.start, wrap.end) == (t(THU, 16, 15), t(THU, 16, 30))
     assert not any(b.start < wrap.end and wrap.start < b.end for b in family(plan, "reading"))
+
+
+def test_a_fixed_block_of_higher_priority_still_wins_the_time() -> None:
+    """Kept first, but not ahead of a fixed request that outranks it (a rule added
+    since the last plan): the keep block moves, as any block a priority beats."""
+    review = fixed("review:thu", t(THU, 15), 60, priority=90, kind="weekly_review")
+    blocks = replan_on_wednesday([FOCUS, review])
+    assert (blocks["review:thu"].start, blocks["review:thu"].end) == (t(THU, 15), t(THU, 16))
+    on_review = [
+        b
+        for b in blocks.values()
+        if b.kind == "focus_time" and b.start < t(THU, 16) and t(THU, 15) < b.end
+    ]
+    assert on_review == []
