@@ -80,10 +80,12 @@ def _shorter(
     week: Week, state: RequestState, window: Span, preferred: Sequence[Span]
 ) -> Span | None:
     """One chunk shorter than ``min_chunk`` (down to :data:`SHORTEST_MINUTES`) in free
-    time for a shrinkable request that has nothing placed; None for the others."""
+    time for a shrinkable request the previous plan had and this one has nothing of
+    yet; None for the others (a prep never planned is a shortfall, as before, so the
+    plan of a new week keeps the minimum chunk the benchmarks' optimum uses)."""
     shortest = shortest_chunk(state.req)
-    if shortest is None or state.placed:
-        return None
+    if shortest is None or state.placed or not state.was_planned:
+        return None  # only a prep that was on the calendar: a new one is a shortfall
     free = week.blocked.free(window)
     longest = max((end - start for start, end in free), default=0)
     if longest < shortest:

@@ -49,6 +49,7 @@ def keep_previous(
             block = prev.get(key)
             if block is None or key in state.pinned_keys or key in state.dismissed_keys:
                 continue
+            state.was_planned = True
             if key in kept:
                 continue
             today = stable_s is not None and to_seconds(block.start) < stable_s

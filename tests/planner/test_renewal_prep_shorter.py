@@ -86,3 +86,13 @@ def test_no_sliver_shorter_than_the_floor() -> None:
     assert PREP.key not in by_key(plan)
     [short] = [s for s in plan.shortfall if s.key == PREP.key]
     assert short.placed_minutes == 0 and SHORTEST_MINUTES == 15
+
+
+def test_a_prep_never_planned_keeps_its_minimum_chunk() -> None:
+    """Only a prep that was on the calendar is kept shorter; a new one with no whole
+    slot is a shortfall, as before (the week's first plan keeps the minimum chunk)."""
+    previous = tuple(b for b in PREVIOUS if b.key != PREP.key)
+    plan = friday_morning(previous)
+    assert PREP.key not in by_key(plan)
+    [short] = [s for s in plan.shortfall if s.key == PREP.key]
+    assert short.placed_minutes == 0
