@@ -327,7 +327,7 @@ def sync(
                 err.print(f"  {problem}", markup=False)
                 failed = True
             for notice in outcome.notices:
-                err.print(f"  {notice}", markup=False)
+                err.print(f"  notice: {notice}", markup=False)
             card = scorecard_to_dict(
                 scorecard(outcome.plan, outcome.spec, _known(rules, wk, outcome))
             )

@@ -287,6 +287,9 @@ class ActualCard:
     meetings: tuple[tuple[str, int], ...]
     missed: tuple[Missed, ...]
     flags: tuple[str, ...]
+    protected_minutes: int = 0
+    """Protected blocks on the calendar less the meetings and away days on them (the
+    actual of the plan's ``protected_minutes``; the trend's focus kept, actual)."""
 
 
 def _fmeasure(minutes: float, total: float) -> Measure:
@@ -373,6 +376,7 @@ def compare(
         bottom_accounts=bottom,
         meetings=tuple((k, round(actuals.minutes(k))) for k in kinds if state != "future"),
         missed=tuple(missed) if state != "future" else (),
+        protected_minutes=round(sum(e.minutes for e in entries if e.protected)),
         flags=_flags(a_quads, round(a_total), judged)
         + _category_flags(
             [(c.name, c.target_min, c.actual) for c in categories], a_total, spec.category_margin
@@ -477,6 +481,7 @@ def actual_to_dict(card: ActualCard) -> dict[str, Any]:
             "bottom": [_account(r) for r in card.bottom_accounts],
         },
         "meetings": dict(card.meetings),
+        "protected_minutes": card.protected_minutes,
         "missed_touchpoints": [
             {
                 "account": m.account,

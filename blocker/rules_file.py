@@ -11,11 +11,23 @@ import tempfile
 from pathlib import Path
 
 from blocker.core.errors import Problem, RulesError
+from blocker.core.files import shown
 
 
 def read_rules_file(path: Path) -> str:
-    """The rules file's text; one that is not UTF-8 is a located error, not a traceback."""
-    data = path.read_bytes()
+    """The rules file's text; one that is missing, unreadable or not UTF-8 is a
+    located error (exit 2 from the CLI), not a traceback."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise RulesError(
+            [Problem(shown(path), 1, 1, f"cannot read rules file: no such file: {shown(path)}")]
+        ) from None
+    except OSError as exc:
+        reason = exc.strerror or "error"
+        raise RulesError(
+            [Problem(shown(path), 1, 1, f"cannot read rules file: {reason}")]
+        ) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -297,7 +297,7 @@ def _reconcile(
     )
     finished = tick()
     # one bad event never fails a calendar: it is left out, counted and named (issue 17)
-    notices = tuple(f"notice: skipped an event it cannot read: {name}" for name in read.skipped)
+    notices = tuple(f"skipped an event it cannot read: {name}" for name in read.skipped)
     run = RunRecord(
         calendar_id=calendar_id,
         trigger=trigger,
@@ -305,8 +305,9 @@ def _reconcile(
         started_at=started,
         finished_at=finished,
         ops=tuple(ops),
-        errors=errors + notices,
+        errors=errors,
         dry_run=dry_run,
+        notices=notices,
         extra={
             "applied": len(result.applied),
             "failed": len(result.failed),

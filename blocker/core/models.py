@@ -440,6 +440,9 @@ class RunRecord:
     errors: tuple[str, ...] = ()
     dry_run: bool = False
     extra: dict[str, int] = field(default_factory=dict)
+    notices: tuple[str, ...] = ()
+    """What the run tells without having failed (an event it could not read and left
+    out, a colour fallback): kept apart from ``errors`` so a run is failed only by those."""
 
 
 @dataclass(frozen=True, slots=True)

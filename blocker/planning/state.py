@@ -67,6 +67,8 @@ class RequestState:
 
     capped: int = 0
     """Seconds the weekly alert cap (``alerts_max_hours``) takes from this request."""
+    was_planned: bool = False
+    """The previous plan had a block of it (see planning.flexible's shorter chunk)."""
 
     @property
     def lost(self) -> int:

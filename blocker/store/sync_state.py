@@ -40,6 +40,7 @@ def _mapping(row: EventMappingRow) -> EventMapping:
 
 
 def _run(row: RunRow) -> RunRecord:
+    errors = [str(e) for e in row.errors]
     return RunRecord(
         calendar_id=row.calendar_id,
         trigger=row.trigger,
@@ -47,10 +48,18 @@ def _run(row: RunRow) -> RunRecord:
         started_at=row.started_at,
         finished_at=row.finished_at,
         ops=tuple(decode_op(op) for op in row.ops),
-        errors=tuple(str(e) for e in row.errors),
+        errors=tuple(e for e in errors if not e.startswith(_OLD_NOTICE)),
         dry_run=row.dry_run,
         extra={str(k): int(v) for k, v in row.counters.items()},
+        notices=(
+            *(e.removeprefix(_OLD_NOTICE) for e in errors if e.startswith(_OLD_NOTICE)),
+            *(str(n) for n in row.notices or ()),
+        ),
     )
+
+
+_OLD_NOTICE = "notice: "
+"""Runs recorded before 0013 kept their notices among the errors with this prefix."""
 
 
 _UPSERTS: dict[str, Any] = {}
@@ -270,7 +279,7 @@ class SyncStateStore(StoreBase):
 
     def record_run(self, run: RunRecord) -> None:
         """Keep ``run``; what the calendar newly does without (``provider_state``) is
-        told here once, after the run's own errors, as ``notice: ...``."""
+        told here once, after the run's own notices."""
         with self._tx() as s:
             notices = take_notices(s, run.calendar_id, self._now())
             s.add(
@@ -282,8 +291,9 @@ class SyncStateStore(StoreBase):
                     finished_at=run.finished_at,
                     dry_run=run.dry_run,
                     ops=[encode_op(op) for op in run.ops],
-                    errors=[*run.errors, *(f"notice: {n}" for n in notices)],
+                    errors=list(run.errors),
                     counters=dict(run.extra),
+                    notices=[*run.notices, *notices],
                 )
             )
 

@@ -174,6 +174,7 @@ class RunRow(Base):
     ops: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     errors: Mapped[list[str]] = mapped_column(JSON)
     counters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    notices: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
 
 
 class RulesVersionRow(Base):

@@ -211,6 +211,7 @@ class CalendarSyncOut(BaseModel):
     dry_run: bool
     ops: list[OpOut]
     errors: list[str]
+    notices: list[str] = Field(default_factory=list)
 
 
 class SyncResponse(BaseModel):
@@ -226,6 +227,11 @@ class RunOut(BaseModel):
     dry_run: bool
     ops: list[OpOut]
     errors: list[str]
+    notices: list[str] = Field(
+        default_factory=list,
+        description="What the run tells without having failed (an event left out, "
+        "a colour fallback); a run with notices only did what it meant to.",
+    )
     extra: dict[str, int]
 
     @classmethod
@@ -239,6 +245,7 @@ class RunOut(BaseModel):
             dry_run=run.dry_run,
             ops=[OpOut.of(op) for op in run.ops],
             errors=list(run.errors),
+            notices=list(run.notices),
             extra=dict(run.extra),
         )
 

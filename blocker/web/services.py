@@ -83,6 +83,7 @@ def sync_calendars(
                 dry_run=dry_run,
                 ops=[OpOut.of(op) for op in outcome.ops],
                 errors=list(outcome.errors),
+                notices=list(outcome.notices),
             )
         )
     return SyncResponse(results=results)

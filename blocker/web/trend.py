@@ -92,6 +92,7 @@ def build_trend(
     cards: list[dict[str, Any] | None],
     focus: list[float | None],
     ended: list[bool] | None = None,
+    focus_actual: list[float | None] | None = None,
 ) -> Trend:
     """A planned and an actual series per tier share and Q2 share, and focus kept.
 
@@ -99,7 +100,9 @@ def build_trend(
     then does it have actual figures (counted from the calendar like for like, as
     the report's ``actual`` side); a week still ahead or under way has none yet.
     ``focus[i]`` is the share of protected time asked for that the plan of week i
-    kept (None when nothing was asked or the week could not be read).
+    kept (None when nothing was asked or the week could not be read);
+    ``focus_actual[i]`` the share the calendar kept by the week's end (protected
+    blocks on it less the meetings on them), for weeks that have ended.
     """
     over = list(ended) if ended is not None else [False] * len(weeks)
     tiers: list[str] = []
@@ -130,6 +133,10 @@ def build_trend(
         series.append(Series(f"{name}, actual", tuple(actual), colour, _ACTUAL_DASH, gaps))
     colour = _COLOURS[len(figures) % len(_COLOURS)]
     series.append(Series("Focus kept, planned", tuple(focus), colour, _DASHES[2]))
+    kept = focus_actual if focus_actual is not None else [None] * len(weeks)
+    actual_focus = tuple(k if done else None for k, done in zip(kept, over, strict=True))
+    gaps = tuple(NO_DATA if done else NOT_YET for done in over)
+    series.append(Series("Focus kept, actual", actual_focus, colour, _ACTUAL_DASH, gaps))
     return Trend(tuple(weeks), tuple(series))
 
 

@@ -23,7 +23,6 @@ from blocker.core.models import Op, Plan, RunRecord
 from blocker.outlook_state import COLOURS
 
 __all__ = [
-    "NOTICE",
     "Action",
     "BlockState",
     "ConnectionView",
@@ -141,15 +140,10 @@ class ConnectionView:
     last_sync: str
 
 
-NOTICE = "notice: "
-"""Prefix of what a run record tells without having failed (the store and the sync
-engine keep such notices after the run's errors)."""
-
-
 def run_failures(run: RunRecord) -> list[str]:
-    """The errors of ``run`` that are failures: a run that only has notices (an event
-    left out, a colour fallback) did what it meant to and is not called failed."""
-    return [e for e in run.errors if not e.startswith(NOTICE)]
+    """The errors of ``run``: a run that only has notices (an event left out, a
+    colour fallback; ``RunRecord.notices``) did what it meant to and is not failed."""
+    return list(run.errors)
 
 
 def connect_buttons(views: Sequence[ConnectionView]) -> list[tuple[str, str]]:

@@ -123,5 +123,15 @@ def test_an_unreadable_meeting_is_skipped_named_and_recorded_not_fatal(workdir: 
     import sqlite3
 
     with sqlite3.connect(workdir / "state.db") as db:
-        [(errors,)] = db.execute("SELECT errors FROM runs").fetchall()
-    assert "Broken invite" in errors
+        [(errors, notices)] = db.execute("SELECT errors, notices FROM runs").fetchall()
+    assert "Broken invite" in notices and errors == "[]", "a notice, not an error"
+
+
+@pytest.mark.parametrize("command", [("connect", "google"), ("sync", "--dry-run")])
+def test_a_missing_rules_file_is_located_not_a_traceback(
+    workdir: Path, command: tuple[str, ...]
+) -> None:
+    """`blocker connect` opens the runtime (which reads the rules file itself): a
+    missing file is the same located message `validate` gives, exit 2."""
+    result = run(workdir, *command, "--config", "missing.yaml")
+    assert_message(result, "missing.yaml:1:1: cannot read rules file: no such file: missing.yaml")

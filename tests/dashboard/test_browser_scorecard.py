@@ -72,6 +72,11 @@ def test_the_trend_shows_eight_weeks_of_the_report(page: Any, shared_service: Li
                 assert text == "not yet", (week, name)
             elif actual["state"] != "complete":
                 assert text == "no data", (week, name)
+            elif name == "Focus kept, actual":  # protected time the calendar kept
+                requests = shared_service.runtime.expand(week).requests
+                asked = sum(r.minutes for r in requests if r.protected and not r.all_day)
+                want = min(1.0, actual["protected_minutes"] / asked) * 100
+                assert number(text) == pytest.approx(want, abs=0.051), (week, name)
             else:
                 group, key = (
                     ("quadrants", "2") if name.startswith("Q2") else ("tiers", name.split()[1])

@@ -120,8 +120,12 @@ def test_the_trend_shows_actuals_for_weeks_that_ended_and_none_for_the_others(
         if actual["state"] != "complete":
             assert week not in lived
             assert table["Q2 share, actual"][week] == "no data"
+            assert table["Focus kept, actual"][week] == "no data"
             continue
         assert week in lived
+        # nothing of ours was on the calendar of those weeks: no focus kept, a 0 not a gap
+        assert actual["protected_minutes"] == 0
+        assert number(table["Focus kept, actual"][week]) == 0
         q2 = actual["quadrants"]["2"]["actual_share"] * 100
         assert number(table["Q2 share, actual"][week]) == pytest.approx(q2, abs=0.051)
         for tier, row in actual["tiers"].items():

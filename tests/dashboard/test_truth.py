@@ -87,8 +87,8 @@ def test_a_run_with_only_notices_did_not_fail_and_a_past_failure_asks_only_while
     runtime = two_calendars.runtime
     runtime.sync(None, "local", NEXT_WEEK, trigger="api")
     [done] = runtime.store.runs("local", 1)
-    noticed = replace(done, errors=("notice: skipped an event it cannot read: x",))
-    failed = replace(done, errors=("2 writes failed", "notice: colours are off"))
+    noticed = replace(done, notices=("skipped an event it cannot read: x",))
+    failed = replace(done, errors=("2 writes failed",), notices=("colours are off",))
     assert isinstance(noticed, RunRecord) and run_failures(noticed) == []
     assert run_failures(failed) == ["2 writes failed"]
     views = [v for v in connection_views(runtime, {}, "local", None, TZ) if v.id == "local"]

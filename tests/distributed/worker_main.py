@@ -21,6 +21,7 @@ from blocker.distributed.app import WorkerOptions, WorkerRuntime
 from blocker.distributed.worker import run_worker
 from blocker.runtime import Clock, RunOutcome, Runtime
 from blocker.settings import Settings
+from blocker.state import SyncState
 from tests.support.clock import pin_system_clock
 
 INTERVALS_DDL = """
@@ -52,6 +53,7 @@ class RecordingRuntime(WorkerRuntime):
         trigger: str,
         dry_run: bool = False,
         record: bool = True,
+        state: SyncState | None = None,
     ) -> RunOutcome:
         conninfo = libpq(self.settings.database_url)
         with psycopg.connect(conninfo, autocommit=True) as conn:
@@ -66,7 +68,13 @@ class RecordingRuntime(WorkerRuntime):
             ).fetchone()
             assert cur is not None
             outcome = super().sync(
-                rules, calendar_id, week, trigger=trigger, dry_run=dry_run, record=record
+                rules,
+                calendar_id,
+                week,
+                trigger=trigger,
+                dry_run=dry_run,
+                record=record,
+                state=state,
             )
             slow = float(os.environ.get("TEST_SLOW_FIRST", "0") or 0)
             if first and slow:

@@ -159,3 +159,26 @@ def test_actual_state_follows_the_clock() -> None:
     assert actual_state(SPAN, SPAN.start, 0) == "no_data"
     assert actual_state(SPAN, _at(2, 12), 90) == "in_progress"
     assert actual_state(SPAN, SPAN.end, 90) == "complete"
+
+
+def test_the_actual_side_counts_protected_time_the_meetings_left() -> None:
+    """The report's actual ``protected_minutes`` (the trend's "Focus kept, actual"):
+    protected blocks on the calendar less the meetings booked on them; a future
+    week has none."""
+    focus = Block(
+        key="focus",
+        rule="focus_time",
+        kind="focus_time",
+        title="Focus time",
+        start=_at(0, 9),
+        end=_at(0, 12),
+        protected=True,
+    )
+    plan = Plan(WEEK, "Europe/Berlin", (focus, *PLAN.blocks))
+    meetings = [_call(0, 60, "acme.example")]  # Monday 10:00-11:00, on the focus block
+    actual = measure(SPAN, plan.blocks, meetings, INDEX)
+    card = compare(plan, SPEC, actual)
+    assert card.protected_minutes == 120
+    assert actual_to_dict(card)["protected_minutes"] == 120
+    future = compare(plan, SPEC, actual, state="future")
+    assert actual_to_dict(future)["protected_minutes"] == 0

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
 from icalendar import Calendar
 
-from tests.service.conftest import NEXT_WEEK, LiveService, rules_yaml
+from tests.service.conftest import NEXT_WEEK, TOKEN, LiveService, rules_yaml
 
 
 def _owned_uids(ics: Path) -> set[str]:
@@ -183,3 +184,25 @@ def test_openapi_names_every_route_with_its_models(service: LiveService) -> None
     assert "application/yaml" in put["requestBody"]["content"]
     assert "422" in put["responses"]
     assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+
+
+def test_a_run_tells_notices_apart_from_errors(service: LiveService, workdir: Path) -> None:
+    """An event the calendar cannot read is left out and said: a notice, not an error,
+    in the sync answer and in the run history (the page lists them apart too)."""
+    busy = workdir / "busy.ics"
+    bad = "BEGIN:VEVENT\r\nUID:no-start@x\r\nSUMMARY:Broken invite\r\nEND:VEVENT\r\n"
+    busy.write_text(busy.read_text().replace("END:VCALENDAR", bad + "END:VCALENDAR"))
+    answer = service.client.post("/api/sync", json={"week": NEXT_WEEK, "calendar": "local"})
+    [result] = answer.json()["results"]
+    assert result["errors"] == [] and result["ops"]
+    assert [n for n in result["notices"] if "Broken invite" in n] == result["notices"] != []
+    [run] = service.client.get("/api/runs", params={"calendar": "local"}).json()
+    assert run["errors"] == [] and run["notices"] == result["notices"]
+    assert not any(n.startswith("notice: ") for n in run["notices"])
+    with httpx.Client(base_url=service.base_url, timeout=30) as browser:
+        browser.post("/login", data={"token": TOKEN, "next": "/"})
+        page = browser.get("/", params={"week": NEXT_WEEK})
+    assert page.status_code == 200
+    [run_item] = re.findall(r'<li class="">.*?</li>\s*</ul>\s*</li>', page.text, re.S)
+    assert '<ul class="notices"><li>skipped an event it cannot read' in run_item
+    assert 'class="errors"' not in run_item and "run-bad" not in page.text

@@ -84,8 +84,9 @@ def test_a_fallback_is_noted_on_the_connection_once_and_told_in_one_run_record(
     store.record_run(_run(errors=("one write failed",)))
     store.record_run(_run())
     second, first = store.runs("work")
-    assert first.errors == ("one write failed", f"notice: {REASON}")
-    assert second.errors == ()
+    assert first.errors == ("one write failed",)
+    assert first.notices == (REASON,), "a notice, apart from the run's errors"
+    assert second.errors == () and second.notices == ()
     [fallback] = store.fallbacks("work")
     assert (fallback.capability, fallback.announced_at is not None) == (COLOURS, True)
 
@@ -103,7 +104,8 @@ def test_a_fallback_of_a_calendar_without_connection_is_kept_all_the_same(store:
     assert store.save_fallback("cli-only", COLOURS, REASON)
     assert store.fallback("cli-only", COLOURS) is not None
     store.record_run(_run("cli-only"))
-    assert store.runs("cli-only")[0].errors == (f"notice: {REASON}",)
+    [run] = store.runs("cli-only")
+    assert (run.errors, run.notices) == ((), (REASON,))
 
 
 def test_new_tokens_clear_the_fallbacks_and_the_note(store: Store) -> None:

@@ -23,7 +23,6 @@ from blocker.web.schemas import OpOut, PlanOut, RunOut
 from blocker.web.services import read_week, sync_calendars
 from blocker.web.sessions import check_post, csrf_of, session_of, to_login
 from blocker.web.truth import (
-    NOTICE,
     actions,
     block_states,
     connect_buttons,
@@ -76,7 +75,8 @@ def _run(run: RunOut, tz: ZoneInfo) -> dict[str, Any]:
     return {
         **run.model_dump(),
         "errors": [plain(e) for e in run.errors],
-        "failed": any(not e.startswith(NOTICE) for e in run.errors),
+        "notices": [plain(n) for n in run.notices],
+        "failed": bool(run.errors),
         "trigger_label": _TRIGGER.get(run.trigger, "automatic"),
         "when": f"{run.started_at.astimezone(tz):%a %d %b %H:%M}",
         "summary": summary,

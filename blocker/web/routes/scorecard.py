@@ -60,6 +60,7 @@ def trend(
     now = runtime.now()
     cards: list[dict[str, Any] | None] = []
     focus: list[float | None] = []
+    focus_actual: list[float | None] = []
     ended: list[bool] = []
     for each in weeks:
         ended.append(week_window(each, runtime.rules.timezone).end <= now)
@@ -69,6 +70,7 @@ def trend(
             log.warning("week %s of %s not read: %s", each, cal, message)
             cards.append(None)
             focus.append(None)
+            focus_actual.append(None)
             continue
         card = view.card
         cards.append(card)
@@ -78,13 +80,18 @@ def trend(
         planned = sum(int(c.get("minutes", 0)) for c in (card.get("categories") or {}).values())
         # nothing planned (a past week, an empty one): no figure, not a 0 %
         focus.append(min(1.0, kept / asked) if asked and planned else None)
+        actual = card.get("actual") or {}
+        held = int(actual.get("protected_minutes", 0))
+        # an ended week read in full (state "complete"): what the calendar kept
+        done = ended[-1] and actual.get("state") == "complete"
+        focus_actual.append(min(1.0, held / asked) if asked and done else None)
     return _page(
         "trend.html",
         page="trend",
         csrf=csrf_of(runtime, session),
         week=wk,
         calendar=cal,
-        trend=build_trend(weeks, cards, focus, ended),
+        trend=build_trend(weeks, cards, focus, ended, focus_actual),
     )
 
 
