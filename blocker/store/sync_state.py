@@ -59,7 +59,7 @@ def _run(row: RunRow) -> RunRecord:
 
 
 _OLD_NOTICE = "notice: "
-"""Runs recorded before 0013 kept their notices among the errors with this prefix."""
+"""Runs recorded before migration 0012 kept their notices among the errors with this prefix."""
 
 
 _UPSERTS: dict[str, Any] = {}

@@ -1,4 +1,4 @@
-"""Migration 0013: runs keep their notices apart from their errors, on SQLite and
+"""Migration 0012: runs keep their notices apart from their errors, on SQLite and
 PostgreSQL; a run recorded before it (notices among the errors, ``notice: ``) is read
 split, so the API's ``errors`` hold failures only whatever wrote the row."""
 
@@ -25,20 +25,20 @@ T0 = datetime(2026, 12, 1, 8, tzinfo=UTC)
 def engine_at_0009(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     if request.param == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        migrate(engine, "0009")
+        migrate(engine, "0011")
         yield engine
         engine.dispose()
         return
     with fresh_pg_database() as url:
         engine = make_engine(url)
-        migrate(engine, "0009")
+        migrate(engine, "0011")
         yield engine
         engine.dispose()
 
 
 def test_an_old_run_row_is_read_with_its_notices_apart(engine_at_0009: Engine) -> None:
     engine = engine_at_0009
-    with engine.begin() as conn:  # what the code before 0013 wrote
+    with engine.begin() as conn:  # what the code before 0012 wrote
         conn.execute(
             text(
                 "INSERT INTO runs (calendar_id, trigger, week, started_at, finished_at, dry_run,"
@@ -59,7 +59,7 @@ def test_an_old_run_row_is_read_with_its_notices_apart(engine_at_0009: Engine) -
     new, _ = store.runs("work")
     assert (new.errors, new.notices) == ((), ("left out: x",))
 
-    downgrade(engine, "0009")
+    downgrade(engine, "0011")
     assert "notices" not in {c["name"] for c in inspect(engine).get_columns("runs")}
     migrate(engine)
     assert schema_is_current(engine)

@@ -5,8 +5,8 @@ a colour fallback) among its errors with a ``notice: `` prefix, so the API's
 ``errors`` mixed failures with notices. ``runs.notices`` holds them now; rows written
 before stay as they are and are split when read (``blocker.store.sync_state``).
 
-Revision ID: 0013
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-04 17:00:00
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013"
-down_revision: str | None = "0009"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
