@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,10 +43,10 @@ def copy_example(target: Path) -> Path:
     return target
 
 
-@pytest.fixture
-def team_service(tmp_path: Path) -> Iterator[TeamService]:
-    """The example rules, SQLite, no scheduler; Google and Microsoft sign-in configured."""
-    copy_example(tmp_path)
+@contextmanager
+def signin_service(tmp_path: Path) -> Iterator[TeamService]:
+    """The app on the rules in ``tmp_path``, SQLite, no scheduler; Google and Microsoft
+    sign-in configured against their fakes."""
     with (
         running_idp("google", ticking_clock) as google,
         running_idp("microsoft", ticking_clock) as microsoft,
@@ -73,3 +74,11 @@ def team_service(tmp_path: Path) -> Iterator[TeamService]:
             yield TeamService(base, app, google, microsoft, server)
         finally:
             server.stop()
+
+
+@pytest.fixture
+def team_service(tmp_path: Path) -> Iterator[TeamService]:
+    """The example rules, SQLite, no scheduler; Google and Microsoft sign-in configured."""
+    copy_example(tmp_path)
+    with signin_service(tmp_path) as service:
+        yield service

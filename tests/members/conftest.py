@@ -15,13 +15,10 @@ import pytest
 
 from blocker.core.weeks import next_week, week_dates
 from blocker.members import member_dir, store_key
-from blocker.settings import Settings
-from blocker.web.app import create_app
-from tests.auth.conftest import TOKEN, TeamService
-from tests.fakes.oidc import FakePerson, running_idp
-from tests.support.clock import TEST_NOW, ticking_clock
+from tests.auth.conftest import TOKEN, TeamService, signin_service
+from tests.fakes.oidc import FakePerson
+from tests.support.clock import TEST_NOW
 from tests.support.rules import rules_yaml
-from tests.support.server import base_url_of, loopback_socket, start_server
 
 WEEK = next_week(TEST_NOW.date())
 OVERLAY = """\
@@ -96,45 +93,17 @@ def team(tmp_path: Path) -> Iterator[Team]:
     (tmp_path / "rules.yaml").write_text(template, encoding="utf-8")
     tuesday = week_dates(WEEK)[1]
     (tmp_path / "team.ics").write_text(ics("Ann team sync", tuesday, 14), encoding="utf-8")
-    with (
-        running_idp("google", ticking_clock) as google,
-        running_idp("microsoft", ticking_clock) as microsoft,
-    ):
-        sock = loopback_socket()
-        base = base_url_of(sock)
-        for fake, name in ((google, "google"), (microsoft, "microsoft")):
-            fake.state.redirect_uris.add(f"{base}/auth/{name}/callback")
-        settings = Settings(
-            database_url=f"sqlite:///{tmp_path / 'blocker.db'}",
-            api_token=TOKEN,
-            rules_path=tmp_path / "rules.yaml",
-            public_base_url=base,
-            signin_google_client_id=google.state.client_id,
-            signin_google_client_secret=google.state.client_secret,
-            signin_google_issuer=google.issuer(),
-            signin_microsoft_client_id=microsoft.state.client_id,
-            signin_microsoft_client_secret=microsoft.state.client_secret,
-            signin_microsoft_tenant="organizations",
-            signin_microsoft_issuer=microsoft.base_url + "/{tenant}/v2.0",
-        )
-        app = create_app(settings, clock=ticking_clock, start_scheduler=False)
-        server = start_server(app, sock=sock)
-        try:
-            service = TeamService(base, app, google, microsoft, server)
-            store = service.store
-            ann = Person("ann@team.example", "Ann", "Ann team sync")
-            bob = Person("bob@team.example", "Bob", "Bob renewal with Acme")
-            cara = Person("cara@team.example", "Cara", "Cara escalation with Globex")
-            ann.user_id = store.add_team_user(ann.email, "admin").id
-            for person, hour in ((bob, 10), (cara, 15)):
-                person.user_id = store.add_team_user(person.email, "member").id
-                store.save_overlay(
-                    person.user_id, OVERLAY.format(name=person.name, email=person.email)
-                )
-                folder = member_dir(app.state.runtime, person.user_id)
-                folder.mkdir(parents=True)
-                day = tuesday + timedelta(days=1)
-                (folder / "work.ics").write_text(ics(person.meeting, day, hour), encoding="utf-8")
-            yield Team(service, tmp_path, ann, bob, cara)
-        finally:
-            server.stop()
+    with signin_service(tmp_path) as service:
+        store = service.store
+        ann = Person("ann@team.example", "Ann", "Ann team sync")
+        bob = Person("bob@team.example", "Bob", "Bob renewal with Acme")
+        cara = Person("cara@team.example", "Cara", "Cara escalation with Globex")
+        ann.user_id = store.add_team_user(ann.email, "admin").id
+        for person, hour in ((bob, 10), (cara, 15)):
+            person.user_id = store.add_team_user(person.email, "member").id
+            store.save_overlay(person.user_id, OVERLAY.format(name=person.name, email=person.email))
+            folder = member_dir(service.app.state.runtime, person.user_id)
+            folder.mkdir(parents=True)
+            day = tuesday + timedelta(days=1)
+            (folder / "work.ics").write_text(ics(person.meeting, day, hour), encoding="utf-8")
+        yield Team(service, tmp_path, ann, bob, cara)

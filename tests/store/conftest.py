@@ -81,3 +81,17 @@ def timed_store(db_url: str, key: str, clock: SettableClock) -> Iterator[Store]:
         yield st
     finally:
         st.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An engine on a database with no tables at all (migration tests start there)."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+        yield engine
+        engine.dispose()
+        return
+    with fresh_pg_database() as url:
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()

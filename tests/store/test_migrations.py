@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,21 +14,6 @@ from blocker.core.models import Pin
 from blocker.store import TokenCipher, make_engine, migrate, open_store
 from blocker.store.db import downgrade, schema_is_current
 from blocker.store.tables import Base
-from tests.store.pg import BACKENDS, fresh_pg_database
-
-
-@pytest.fixture(params=BACKENDS)
-def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An engine on a database with no tables at all."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
-        yield engine
-        engine.dispose()
-        return
-    with fresh_pg_database() as url:
-        engine = make_engine(url)
-        yield engine
-        engine.dispose()
 
 
 def _tables(engine: Engine) -> set[str]:

@@ -5,14 +5,12 @@ admin."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
 
 from blocker.store import Store, TokenCipher, make_engine, migrate
 from blocker.store.rules_versions import RulesVersionNotFound
-from tests.store.pg import BACKENDS, fresh_pg_database
 from tests.support.clock import TEST_NOW
 
 
@@ -76,19 +74,6 @@ def test_the_first_admin_owns_the_template_and_its_connections(store: Store) -> 
     connection = store.get_connection("work")
     assert connection is not None
     assert connection.user_hash == store.user_key("boss@team.example")
-
-
-@pytest.fixture(params=BACKENDS)
-def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        yield engine
-        engine.dispose()
-        return
-    with fresh_pg_database() as url:
-        engine = make_engine(url)
-        yield engine
-        engine.dispose()
 
 
 def test_upgrade_from_0009_gives_existing_calendars_to_the_first_admin(

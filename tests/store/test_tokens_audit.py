@@ -4,45 +4,25 @@ revoked on the store's clock, the log pages newest first."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine, inspect, text
 
 from blocker.auth.tokens import check, issue
 from blocker.core.errors import InvalidInput
-from blocker.store import Store, TokenCipher, make_engine, migrate
+from blocker.store import Store, migrate
 from blocker.store.db import downgrade
-from tests.store.pg import BACKENDS, fresh_pg_database
 from tests.store.test_teams import _dump
-from tests.support.clock import TEST_NOW
-
-
-class _Clock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.support.clock import TEST_NOW, SettableClock
 
 
 @pytest.fixture
-def clock() -> _Clock:
-    return _Clock(TEST_NOW)
+def team(timed_store: Store) -> Store:
+    return timed_store
 
 
-@pytest.fixture
-def team(db_url: str, key: str, clock: _Clock) -> Iterator[Store]:
-    st = Store(make_engine(db_url), TokenCipher(key), clock=clock)
-    try:
-        yield st
-    finally:
-        st.close()
-
-
-def test_a_token_is_kept_as_prefix_and_hash_only(team: Store, clock: _Clock) -> None:
+def test_a_token_is_kept_as_prefix_and_hash_only(team: Store, clock: SettableClock) -> None:
     ann = team.add_team_user("ann@example.com", "admin")
     made = issue(team, ann.id, scope="write", name="cron", days=30, now=clock())
     secret = made.text.split("_", 2)[2]
@@ -56,7 +36,7 @@ def test_a_token_is_kept_as_prefix_and_hash_only(team: Store, clock: _Clock) -> 
     assert good.record.scope == "write"
 
 
-def test_expiry_revocation_and_disabled_users(team: Store, clock: _Clock) -> None:
+def test_expiry_revocation_and_disabled_users(team: Store, clock: SettableClock) -> None:
     ann = team.add_team_user("ann@example.com")
     made = issue(team, ann.id, scope="read", name="", days=1, now=clock())
     assert made.record.name == "token"
@@ -95,7 +75,7 @@ def test_bad_scopes_and_lengths_are_refused(team: Store) -> None:
     assert team.api_tokens() == []
 
 
-def test_last_used_is_written_at_most_once_a_minute(team: Store, clock: _Clock) -> None:
+def test_last_used_is_written_at_most_once_a_minute(team: Store, clock: SettableClock) -> None:
     ann = team.add_team_user("ann@example.com")
     made = issue(team, ann.id, scope="read", name="x", days=None, now=clock())
     check(team, made.text, clock())
@@ -108,7 +88,7 @@ def test_last_used_is_written_at_most_once_a_minute(team: Store, clock: _Clock) 
     assert team.api_tokens()[0].last_used_at == clock.now
 
 
-def test_the_audit_log_pages_newest_first(team: Store, clock: _Clock) -> None:
+def test_the_audit_log_pages_newest_first(team: Store, clock: SettableClock) -> None:
     for n in range(5):
         clock.now = TEST_NOW + timedelta(minutes=n)
         team.record_audit("cli", "domain.allow", f"d{n}.example", "x" * 5000)
@@ -120,19 +100,6 @@ def test_the_audit_log_pages_newest_first(team: Store, clock: _Clock) -> None:
     since = team.audit_entries(since=TEST_NOW + timedelta(minutes=3))
     assert [e.target for e in since] == ["d4.example", "d3.example"]
     assert since[0].at == TEST_NOW + timedelta(minutes=4)
-
-
-@pytest.fixture(params=BACKENDS)
-def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
-        yield engine
-        engine.dispose()
-        return
-    with fresh_pg_database() as url:
-        engine = make_engine(url)
-        yield engine
-        engine.dispose()
 
 
 def test_migration_0011_goes_up_and_down_keeping_users(empty_engine: Engine) -> None:
