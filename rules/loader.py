@@ -309,6 +309,9 @@ class _Load:
                     f"{_suggest(str(kind), kind_names())}; known: {', '.join(kind_names())}",
                 )
                 continue
+            if item.get("disabled") is False:
+                # an overlay's "keep this rule": the rule itself, as written
+                item = {k: v for k, v in item.items() if k != "disabled"}
             try:
                 valid.append((index, info.model.model_validate(item)))
             except ValidationError as exc:

@@ -15,6 +15,7 @@ Semantics:
   an overlay rule with a template rule's id replaces just that rule, in the
   template's order; a new id is added after the template's rules, in overlay order;
   ``{id: X, disabled: true}`` removes rule X (its other keys are ignored);
+  ``disabled: false`` is the rule kept (or overridden) as usual;
 - ``calendars`` are never inherited unless ``inherit_calendars`` (the template owner,
   whose calendars the template's are): two CSMs must not write to one calendar.
 

@@ -124,3 +124,23 @@ def test_malformed_overlay_is_refused_in_the_overlay() -> None:
     with pytest.raises(RulesError) as caught:
         merge_text(TEMPLATE, "rules: [oops\n")
     assert caught.value.problems[0].file == OVERLAY_NAME
+
+
+def test_disabled_false_keeps_the_overlays_rule() -> None:
+    overlay = (
+        "rules:\n  - kind: block\n    id: focus\n    title: Focus\n    minutes: 200\n"
+        "    disabled: false\n  - kind: block\n    id: reading\n    title: Reading\n"
+        "    minutes: 30\n    disabled: false\n"
+    )
+    rules = effective_rules(TEMPLATE, overlay)
+    assert [r.rule_id for r in rules.rules] == ["lunch", "focus", "wrap_up", "reading"]
+    focus = next(r for r in rules.rules if r.rule_id == "focus")
+    assert getattr(focus, "minutes", None) == 200
+
+
+def test_disabled_true_outside_an_overlay_is_still_refused() -> None:
+    text = TEMPLATE.replace("    id: focus\n", "    id: focus\n    disabled: true\n", 1)
+    assert text != TEMPLATE
+    with pytest.raises(RulesError) as caught:
+        effective_rules(text, "")
+    assert "disabled" in str(caught.value.problems[0])
