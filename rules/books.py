@@ -95,6 +95,21 @@ def owner_warnings(
     return out
 
 
+def tiers_outside_book(
+    tiers: Sequence[str], book: Sequence[Any], others: Sequence[Any]
+) -> list[str]:
+    """The tiers none of the owner's accounts is in, when the file has accounts.
+
+    The file's check (every tier has accounts) is the team's; a CSM's book may well
+    hold no account of some tier, and then that tier's share cannot be the CSM's
+    target: the scorecard's target for it is none of the time (``rules.engine``).
+    """
+    if not book and not others:
+        return []
+    held = {a.tier for a in book}
+    return [name for name in tiers if name not in held]
+
+
 def colleagues_goals(
     rules: Sequence[Any], positions: Sequence[int], book: Sequence[Any], others: Sequence[Any]
 ) -> list[tuple[Any, ...]]:
@@ -113,4 +128,10 @@ def colleagues_goals(
     return out
 
 
-__all__ = ["colleagues_goals", "in_book", "normal_address", "owner_warnings"]
+__all__ = [
+    "colleagues_goals",
+    "in_book",
+    "normal_address",
+    "owner_warnings",
+    "tiers_outside_book",
+]

@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from blocker.core.models import BlockRequest, Category, Interval, TierTarget, WeekSpec
 from blocker.core.weeks import week_dates, week_of
+from rules.books import tiers_outside_book
 from rules.context import WeekContext
 from rules.keys import assign_keys, key_aliases
 from rules.kinds.meeting_free_day import MeetingFreeDay, free_dates
@@ -59,12 +60,21 @@ def working_intervals(rules: Rules, week: str) -> tuple[Interval, ...]:
 
 
 def tier_targets(rules: Rules) -> tuple[TierTarget, ...]:
-    """Each tier's share range of account time as fractions, for the scorecard."""
+    """Each tier's share range of account time as fractions, for the scorecard.
+
+    The scorecard counts the owner's book only, so a tier none of its accounts is in
+    targets none of the time (0..0), not the team's share it could never reach; the
+    other tiers' ranges are scaled up so their midpoints again add up to 100 %.
+    """
+    tiers = tuple(rules.tiers)
+    empty = set(tiers_outside_book(tiers, rules.accounts, rules.colleague_accounts))
+    held = sum(sum(t.share) / 2 for name, t in rules.tiers.items() if name not in empty)
+    scale = 100 / held if empty and held else 1.0
     return tuple(
         TierTarget(
             name=name,
-            target_min=t.share[0] / 100,
-            target_max=t.share[1] / 100,
+            target_min=0.0 if name in empty else min(1.0, t.share[0] * scale / 100),
+            target_max=0.0 if name in empty else min(1.0, t.share[1] * scale / 100),
             color=t.color,
             arr_band=arr_band(t.min_arr, t.max_arr, rules.currency, rules.number_format),
         )

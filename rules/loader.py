@@ -22,7 +22,7 @@ from blocker.core.errors import Problem, RulesError
 from blocker.core.files import UnsafePath, check_regular, inside, read_limited, shown
 from rules import checks
 from rules.accounts import CsvAccounts, read_accounts_csv
-from rules.books import colleagues_goals, in_book, owner_warnings
+from rules.books import colleagues_goals, in_book, owner_warnings, tiers_outside_book
 from rules.limits import RulesLimits
 from rules.money import usable_currency, usable_number_format
 from rules.registry import KINDS, kind_names
@@ -280,6 +280,14 @@ class _Load:
             file, line, column = self.position(loc)
             message = "goal account: in another owner's book; planned without the account"
             warnings.append(Problem(file, line, column, message))
+        if others and book:  # the file's check named tiers empty in every book; none: warned
+            for name in tiers_outside_book(tuple(rules.tiers), book, others):
+                file, line, column = self.position(("tiers", name), at_key=True)
+                message = (
+                    f"tier {name!r} has no accounts in your book: "
+                    "your scorecard targets none of its time and scales the other tiers up"
+                )
+                warnings.append(Problem(file, line, column, message))
         out = rules.model_copy(update={"accounts": book})
         out._colleagues = others
         out._warnings = tuple(warnings)

@@ -16,7 +16,7 @@ from blocker.actuals import measure, missed_touchpoints
 from blocker.core.models import Block, Busy, Plan
 from blocker.core.weeks import week_window
 from blocker.expansion import domain_index
-from blocker.report import compare
+from blocker.report import compare, scorecard
 from rules import Rules, expand_week, parse_rules
 
 TZ = ZoneInfo("America/New_York")
@@ -119,3 +119,21 @@ def test_tier_shares_and_missed_touchpoints_are_of_the_book() -> None:
     cadences = {n: t.cadence for n, t in r.tiers.items()}
     missed = missed_touchpoints(r.accounts, cadences, {}, date(2026, 12, 6))
     assert sorted(m.account for m in missed) == ["Acme", "Initech"]
+
+
+def test_a_tier_with_no_account_in_the_book_is_not_judged_against_the_teams_share() -> None:
+    text = textwrap.dedent(RULES).replace("{globex}", "sam@corp.example")
+    text = text.replace("arr: 50000, domains", "arr: 50000, owner: sam@corp.example, domains")
+    r = parse_rules(text)  # Initech, the only low-tier account, is Sam's: Dana's book is high
+    assert [a.name for a in r.accounts] == ["Acme"]
+    span = week_window(WEEK, r.timezone)
+    spec = expand_week(r, WEEK, today=date(2026, 11, 30))
+    actuals = measure(span, BLOCKS, MEETINGS, domain_index(r, span.start))
+    plan = Plan(week=WEEK, timezone=r.timezone, blocks=tuple(BLOCKS))
+    card = compare(plan, spec, actuals, planned=actuals, accounts=[("Acme", "high")])
+    rows = {t.name: (t.actual.minutes, t.target_min, t.target_max, t.ok) for t in card.tiers}
+    # all of Dana's account time is high-tier: 50-60 % scaled by the held midpoint 55 %
+    assert rows["low"] == (0, 0.0, 0.0, True)
+    minutes, low, high, ok = rows["high"]
+    assert (minutes, round(low, 4), high, ok) == (120, round(50 / 55, 4), 1.0, True)
+    assert not [f for f in scorecard(plan, spec).flags if f.startswith("tier ")]

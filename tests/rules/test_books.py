@@ -11,6 +11,8 @@ import textwrap
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from blocker.core.errors import Problem
 from rules import Rules, expand_week, parse_rules
 from tests.rules.util import problems_of
@@ -137,8 +139,9 @@ def test_the_owner_column_of_the_accounts_csv(tmp_path: Path) -> None:
     rules = load(text, tmp_path)
     assert names(rules.accounts) == ["Acme", "Initech"]
     assert names(rules.colleague_accounts) == ["Globex", "Umbrella"]
-    [warning] = rules.warnings
+    warning, no_low = rules.warnings  # Umbrella was the book's only low-tier account
     assert (Path(warning.file).name, warning.line, warning.column) == ("accounts.csv", 5, 16)
+    assert no_low.message.startswith("tier 'low' has no accounts in your book")
     assert "elsewhere" not in warning.message  # a cell of the file is never quoted
 
 
@@ -167,3 +170,26 @@ def test_a_goal_naming_a_colleagues_account_is_warned_about_and_planned_unattrib
         ("Busy · Goal: Acme QBR deck", "Acme"),
         ("Busy · Goal: Globex QBR deck", None),
     ]
+
+
+def test_a_tier_with_no_account_in_your_book_is_not_your_target() -> None:
+    text = RULES.replace("owner: dana.alias@corp.example", "owner: sam@corp.example")
+    rules = load(text)  # Umbrella, the only low-tier account, is Sam's now
+    [warning] = rules.warnings
+    assert (warning.file, warning.line, warning.column) == ("t.yaml", 19, 3)
+    assert warning.message.startswith("tier 'low' has no accounts in your book")
+    targets = {
+        t.name: (t.target_min, t.target_max) for t in expand_week(rules, WEEK, today=MONDAY).tiers
+    }
+    assert targets["low"] == (0.0, 0.0)
+    # high and mid had midpoints 55 + 32.5 of 100: scaled so that they add up again
+    assert targets["high"] == pytest.approx((50 / 87.5, 60 / 87.5))
+    assert targets["mid"] == pytest.approx((30 / 87.5, 35 / 87.5))
+
+
+def test_a_book_holding_every_tier_keeps_the_teams_targets() -> None:
+    targets = {
+        t.name: (t.target_min, t.target_max)
+        for t in expand_week(load(RULES), WEEK, today=MONDAY).tiers
+    }
+    assert targets == {"high": (0.5, 0.6), "mid": (0.3, 0.35), "low": (0.1, 0.15)}
