@@ -5,8 +5,10 @@ Kept apart from blocker.planner so the placement steps there read as a recipe.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 from blocker.core.keys import chunk_key
@@ -120,6 +122,11 @@ class Week:
         )
         for start, end, _ in self.busy:
             self.blocked.take((start, end))
+        self._busy_starts = [start for start, _, _ in self.busy]
+        self._busy_reach = list(accumulate((end for _, end, _ in self.busy), max))
+        """Latest end among ``busy[: i + 1]``: non-decreasing, so meetings_on finds by
+        bisection the first meeting that can still reach a span, even past a long
+        (all-day) entry that starts earlier than shorter ones."""
         self.away = [
             (to_seconds(b.start), to_seconds(b.end), b.title)
             for b in busy
@@ -167,7 +174,15 @@ class Week:
         return covered
 
     def meetings_on(self, span: Span) -> list[tuple[int, int, str]]:
-        return [m for m in self.busy if overlaps((m[0], m[1]), span)]
+        """Busy meetings overlapping ``span``, in ``busy`` order.
+
+        Called for every candidate span, so it bisects rather than scans the week:
+        before ``lo`` every meeting ends by ``span[0]``, from ``hi`` on every one
+        starts at or after ``span[1]``.
+        """
+        lo = bisect_right(self._busy_reach, span[0])
+        hi = bisect_left(self._busy_starts, span[1], lo)
+        return [m for m in self.busy[lo:hi] if m[1] > span[0]]
 
     def place(self, state: RequestState, placed: Placed, *, conflicts: bool = False) -> None:
         req = state.req
