@@ -21,7 +21,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from blocker.store import migrate
+from blocker.store import TokenCipher, migrate, open_store
 from blocker.store.tables import Base
 from tests.distributed.worker_main import INTERVALS_DDL, libpq
 from tests.store.pg import fresh_pg_database
@@ -75,6 +75,23 @@ def db_url(pg_url: str) -> str:
             "RESTART IDENTITY CASCADE"
         )
     return pg_url
+
+
+ZONES = {"tokyo": "Asia/Tokyo", "la": "America/Los_Angeles"}
+"""Two users, far apart: a weekly time in the rules' zone falls on different days."""
+
+
+def connect_zoned_calendars(db_url: str) -> None:
+    """The calendars of ``ZONES``, local, each user in their own zone."""
+    store = open_store(db_url, TokenCipher(TokenCipher.generate_key()))
+    for calendar_id, zone in ZONES.items():
+        store.upsert_connection(
+            calendar_id,
+            user_email=f"{calendar_id}@mycorp.example",
+            provider="local",
+            user_timezone=zone,
+        )
+    store.close()
 
 
 def write_rules(folder: Path, calendars: list[str], **kwargs: Any) -> Path:

@@ -17,14 +17,11 @@ from blocker.distributed.dispatch import Due, dispatch_due
 from blocker.distributed.worker import schedule_calendars
 from blocker.runtime import Runtime
 from blocker.settings import Settings
-from blocker.store import TokenCipher, open_store
-from tests.distributed.conftest import write_rules
+from tests.distributed.conftest import ZONES, connect_zoned_calendars, write_rules
 from tests.distributed.worker_main import libpq
 from tests.support.clock import SettableClock as Clock
 
 pytestmark = pytest.mark.postgres
-
-ZONES = {"tokyo": "Asia/Tokyo", "la": "America/Los_Angeles"}
 
 
 def _queued(db_url: str, task_name: str) -> list[tuple[str, str | None]]:
@@ -42,15 +39,7 @@ def zoned_runtime(db_url: str, tmp_path: Path) -> Iterator[tuple[Runtime, Clock]
     """Two calendars whose users live in Tokyo and Los Angeles (rules zone: New York)."""
     rules = write_rules(tmp_path, list(ZONES), poll=60)
     settings = Settings(database_url=db_url, jobs_backend="procrastinate", rules_path=rules)
-    store = open_store(db_url, TokenCipher(TokenCipher.generate_key()))
-    for calendar_id, zone in ZONES.items():
-        store.upsert_connection(
-            calendar_id,
-            user_email=f"{calendar_id}@mycorp.example",
-            provider="local",
-            user_timezone=zone,
-        )
-    store.close()
+    connect_zoned_calendars(db_url)
     clock = Clock(datetime(2026, 10, 26, 0, 0, tzinfo=UTC))  # a Monday, before US DST ends
     runtime = Runtime.open(settings, rules, clock=clock)
     try:

@@ -21,16 +21,14 @@ from blocker.distributed.timing import next_generation_at
 from blocker.distributed.worker import schedule_calendars
 from blocker.runtime import Runtime
 from blocker.settings import Settings
-from blocker.store import TokenCipher, open_store
 from rules import Rules
 from rules.engine import generation_day
-from tests.distributed.conftest import write_rules
+from tests.distributed.conftest import ZONES, connect_zoned_calendars, write_rules
 from tests.rules.util import rules_from
 from tests.support.clock import SettableClock as Clock
 
 NO_HOLIDAYS = "timezone: America/New_York\n"
 US = "timezone: America/New_York\nholidays: {country: US}\n"
-ZONES = {"tokyo": "Asia/Tokyo", "la": "America/Los_Angeles"}
 
 
 def _rules(base: str, body: str = "") -> Rules:
@@ -103,15 +101,7 @@ def holiday_runtime(db_url: str, tmp_path: Path) -> Iterator[tuple[Runtime, Cloc
     rules = write_rules(tmp_path, list(ZONES), poll=60)
     rules.write_text("holidays: {country: US}\n" + rules.read_text())
     settings = Settings(database_url=db_url, jobs_backend="procrastinate", rules_path=rules)
-    store = open_store(db_url, TokenCipher(TokenCipher.generate_key()))
-    for calendar_id, zone in ZONES.items():
-        store.upsert_connection(
-            calendar_id,
-            user_email=f"{calendar_id}@mycorp.example",
-            provider="local",
-            user_timezone=zone,
-        )
-    store.close()
+    connect_zoned_calendars(db_url)
     clock = Clock(datetime(2026, 12, 21, 0, 0, tzinfo=UTC))  # Monday of the Christmas week
     runtime = Runtime.open(settings, rules, clock=clock)
     try:
