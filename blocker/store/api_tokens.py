@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 
 from blocker.store.base import StoreBase
 from blocker.store.tables import ApiToken, User
@@ -75,6 +75,11 @@ def _record(row: ApiToken, user: User) -> ApiTokenRecord:
     )
 
 
+def _with_owner() -> Select[ApiToken, User]:
+    """Tokens joined to their owner (every read needs the owner's role and state)."""
+    return select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+
+
 class TokenStore(StoreBase):
     """Create, find, list, touch and revoke personal API tokens."""
 
@@ -108,11 +113,7 @@ class TokenStore(StoreBase):
     def api_token_for_check(self, prefix: str) -> tuple[ApiTokenRecord, str] | None:
         """The token with ``prefix`` and its stored secret hash (for the caller to compare)."""
         with self._tx() as s:
-            found = s.execute(
-                select(ApiToken, User)
-                .join(User, User.id == ApiToken.user_id)
-                .where(ApiToken.prefix == prefix)
-            ).first()
+            found = s.execute(_with_owner().where(ApiToken.prefix == prefix)).first()
             if found is None:
                 return None
             row, user = found
@@ -135,7 +136,7 @@ class TokenStore(StoreBase):
     def api_tokens(self, user_id: int | None = None) -> list[ApiTokenRecord]:
         """Tokens (of one user, or everyone's), newest first; revoked ones included."""
         with self._tx() as s:
-            query = select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+            query = _with_owner()
             if user_id is not None:
                 query = query.where(ApiToken.user_id == user_id)
             rows = s.execute(query.order_by(ApiToken.id.desc())).all()
@@ -145,11 +146,7 @@ class TokenStore(StoreBase):
         """Revoke one token (only if it is ``user_id``'s, when given); None if no such
         token. Revoking a revoked token changes nothing and returns it."""
         with self._tx() as s:
-            found = s.execute(
-                select(ApiToken, User)
-                .join(User, User.id == ApiToken.user_id)
-                .where(ApiToken.id == token_id)
-            ).first()
+            found = s.execute(_with_owner().where(ApiToken.id == token_id)).first()
             if found is None:
                 return None
             row, user = found
