@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
+from collections.abc import Iterator
 from pathlib import Path
 
 from blocker.core.errors import RulesError
@@ -30,7 +31,16 @@ from blocker.store.teams import TeamUser
 from rules import Rules
 from rules.overlay import OVERLAY_NAME, effective_rules
 
-__all__ = ["MemberRuntime", "member_dir", "scope_for", "store_key"]
+__all__ = [
+    "MemberRuntime",
+    "member_dir",
+    "member_scopes",
+    "parse_store_key",
+    "scope_for",
+    "scope_for_calendar",
+    "scope_for_user",
+    "store_key",
+]
 
 NAMESPACE_MARK = "~"
 log = logging.getLogger(__name__)
@@ -39,6 +49,15 @@ log = logging.getLogger(__name__)
 def store_key(user_id: int, calendar_id: str) -> str:
     """Where a (non-owner) user's calendar lives in the store."""
     return f"u{user_id}{NAMESPACE_MARK}{calendar_id}"
+
+
+def parse_store_key(calendar_id: str) -> tuple[int, str] | None:
+    """``u<id>~<calendar>`` -> (user id, the calendar's id in their rules); None for a
+    bare id (the template owner's calendars)."""
+    head, mark, rest = calendar_id.partition(NAMESPACE_MARK)
+    if not mark or not rest or not head.startswith("u") or not head[1:].isdigit():
+        return None
+    return int(head[1:]), rest
 
 
 def member_dir(base: Runtime, user_id: int) -> Path:
@@ -178,3 +197,57 @@ def scope_for(base: Runtime, user: TeamUser, email: str) -> Runtime:
     with _SCOPES_LOCK:
         _SCOPES.setdefault(base, {})[user.id] = (key, scope)
     return scope
+
+
+def scope_for_user(base: Runtime, user: TeamUser) -> Runtime | None:
+    """The scope of ``user`` with no browser session (jobs, webhooks, the lead's view):
+    None when the user is disabled or their address is not known to the store (not
+    signed in since migration 0013), since their book of business is keyed by it.
+
+    Raises :class:`RulesError` as :func:`scope_for` does.
+    """
+    if user.disabled:
+        return None
+    if base.store.template_owner_id() == user.id:
+        return base
+    email = base.store.user_email(user.id)
+    if email is None:
+        log.warning("user %s: address not known yet (signs in again to fill it)", user.id)
+        return None
+    return scope_for(base, user, email)
+
+
+def scope_for_calendar(base: Runtime, calendar_id: str) -> Runtime | None:
+    """The scope whose rules hold the store key ``calendar_id``: the shared runtime for
+    a bare id, the member's scope for ``u<id>~...``; None when no enabled, known user
+    has it (a disabled or deleted member's calendar is not acted on).
+
+    Raises :class:`RulesError` as :func:`scope_for` does.
+    """
+    parsed = parse_store_key(calendar_id)
+    if parsed is None:
+        return base
+    user = base.store.team_user_by_id(parsed[0])
+    if user is None:
+        return None
+    scope = scope_for_user(base, user)
+    if scope is None or calendar_id not in scope.calendar_ids():
+        return None
+    return scope
+
+
+def member_scopes(base: Runtime) -> Iterator[Runtime]:
+    """Every enabled user's scope other than the template owner's (the shared runtime,
+    which callers already act on); a user whose overlay no longer fits the template
+    and has no earlier valid scope is logged and skipped, not fatal to the others."""
+    owner = base.store.template_owner_id()
+    for user in base.store.team_users():
+        if user.id == owner or user.disabled:
+            continue
+        try:
+            scope = scope_for_user(base, user)
+        except RulesError as exc:
+            log.warning("user %s: rules do not fit the team template: %s", user.id, exc)
+            continue
+        if scope is not None:
+            yield scope

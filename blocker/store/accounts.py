@@ -114,6 +114,7 @@ class AccountStore(StoreBase):
             "email_domain": email_domain(email),
             "timezone": timezone or "UTC",
             "created_at": self._now(),
+            "email_sealed": self._seal_label(email),
         }
         self._upsert(
             s,

@@ -75,6 +75,10 @@ class User(Base):
     last_sign_in_at: Mapped[datetime | None]
     owns_template: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     """The team template's calendars (bare ids in the store) are this user's (0010)."""
+    email_sealed: Mapped[str] = mapped_column(Text, default="", server_default="")
+    """The address, encrypted like connection labels (0013): jobs and the lead's view
+    act for a member without a session, and a member's book of business is keyed by
+    it. Empty for users not seen since (filled at their next sign-in)."""
 
     connections: Mapped[list[CalendarConnection]] = relationship(back_populates="user")
 

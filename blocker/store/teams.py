@@ -142,6 +142,14 @@ class TeamStore(AccountStore):
             row = s.get(User, user_id)
             return _record(row) if row is not None else None
 
+    def user_email(self, user_id: int) -> str | None:
+        """The user's address (kept encrypted), for acting for them without a session;
+        None when not known (a user not seen since 0013, or another key's seal)."""
+        with self._tx() as s:
+            row = s.get(User, user_id)
+            sealed = row.email_sealed if row is not None else ""
+        return self._open_label(sealed) or None
+
     def add_team_user(self, email: str, role: str | None = None) -> TeamUser:
         """Create the user (a member unless ``role``), or enable them again; a known
         user keeps their role unless one is given."""
@@ -266,6 +274,7 @@ class TeamStore(AccountStore):
                 if not self._same_account(s, row.id, provider, subject):
                     return Admission(None, "other_account")
                 row.last_sign_in_at = now
+                row.email_sealed = self._seal_label(email)  # users from before 0013
                 return Admission(_record(row))
             invitation = s.get(Invitation, hashed)
             invited = invitation is not None and invitation.expires_at > now
