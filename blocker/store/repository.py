@@ -18,6 +18,7 @@ from blocker.store.rules_versions import RulesVersionNotFound, RulesVersionStore
 from blocker.store.schedule import ScheduleStore
 from blocker.store.sessions import SessionStore
 from blocker.store.sync_state import SyncStateStore
+from blocker.store.team_groups import TeamGroupStore
 from blocker.store.teams import TeamStore
 
 
@@ -32,6 +33,7 @@ class Store(
     SessionStore,
     ProviderStateStore,
     TokenStore,  # personal API tokens (prefix + hash of the secret)
+    TeamGroupStore,  # named teams, their members and leads (the lead's view)
     AuditStore,  # who changed what
 ):
     """SQLAlchemy-backed state; every method is one short, thread-safe transaction."""

@@ -203,6 +203,42 @@ class RulesOverlayRow(Base):
     is_current: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class TeamGroupRow(Base):
+    """A named team of CSMs, summarised for its leads (issue 20.5, migration 0014)."""
+
+    __tablename__ = "team_groups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+
+
+class TeamMemberRow(Base):
+    """A user's one team: whose leads see their scorecard (a user is in one at most)."""
+
+    __tablename__ = "team_group_members"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("team_groups.id", ondelete="CASCADE"), index=True
+    )
+
+
+class TeamLeadRow(Base):
+    """A user who leads a team (one may lead several)."""
+
+    __tablename__ = "team_group_leads"
+
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("team_groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
 class PushChannel(Base):
     __tablename__ = "push_channels"
 

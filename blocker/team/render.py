@@ -25,6 +25,7 @@ def member_to_dict(m: MemberSummary) -> dict[str, Any]:
         "member": m.member,
         "week": m.week,
         "basis": m.basis,
+        "no_data": m.note,
         "tiers": {
             t.name: {
                 "share": round(t.share, 4),
@@ -63,6 +64,7 @@ def member_to_dict(m: MemberSummary) -> dict[str, Any]:
 
 def team_to_dict(team: TeamSummary) -> dict[str, Any]:
     return {
+        "team": team.name or None,
         "week": team.week,
         "members_flagged": team.flagged,
         "missed_touchpoints": team.missed,
@@ -77,7 +79,8 @@ def _member_lines(m: MemberSummary) -> list[str]:
     )
     split = ", ".join(f"{s.name} {_pct(s.share)} (target {_pct(s.target)})" for s in m.split)
     lines = [
-        f"{m.member} — week {m.week} ({m.basis})",
+        f"{m.member} — week {m.week} ({m.basis})"
+        + (f": no data, {m.note}" if m.note else ""),
         f"  tiers: {tiers or '-'}",
         f"  Q2 {_pct(m.q2)}, Q1+Q2 {_pct(m.q1_q2)}; split: {split or '-'}",
         f"  focus kept {m.focus_kept / 60:.1f} h of {m.focus_asked / 60:.1f} h asked",
@@ -95,14 +98,15 @@ def team_table(team: TeamSummary, width: int = 120) -> str:
     """The team at a glance, then each member, then the eight-week trend of Q2."""
     out = StringIO()
     console = Console(file=out, width=width, no_color=True, highlight=False)
-    table = Table(title=f"Team, week {team.week}", title_justify="left")
+    title = f"Team {team.name}, week {team.week}" if team.name else f"Team, week {team.week}"
+    table = Table(title=title, title_justify="left")
     for col in ("member", "basis", "Q2", "Q1+Q2", "focus kept", "flags", "missed"):
         table.add_column(col)
     for m in team.members:
         kept = f"{m.focus_kept / m.focus_asked:.0%}" if m.focus_asked else "-"
         table.add_row(
             m.member,
-            m.basis,
+            f"no data: {m.note}" if m.note else m.basis,
             _pct(m.q2),
             _pct(m.q1_q2),
             kept,
@@ -133,6 +137,8 @@ def _row(cells: list[str], head: bool = False) -> str:
 
 def _member_html(m: MemberSummary) -> str:
     parts = [f"<section><h2>{escape(m.member)}</h2><p>Week {escape(m.week)} ({m.basis})</p>"]
+    if m.note:
+        parts.append(f"<p>No data: {escape(m.note)}.</p>")
     parts.append("<table>" + _row(["tier", "share", "target", "ok"], True))
     for t in m.tiers:
         ok = "" if t.ok is None else ("yes" if t.ok else "no")
@@ -163,7 +169,8 @@ def _member_html(m: MemberSummary) -> str:
 
 def team_html(team: TeamSummary) -> str:
     body = "".join(_member_html(m) for m in team.members)
-    title = f"Team summary, week {escape(team.week)}"
+    named = f"Team {team.name}" if team.name else "Team summary"
+    title = f"{escape(named)}, week {escape(team.week)}"
     return (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
         f"<style>{_STYLE}</style></head><body><h1>{title}</h1>"

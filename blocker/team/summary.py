@@ -95,12 +95,16 @@ class MemberSummary:
     flags: tuple[str, ...]
     missed: tuple[Touchpoint, ...]
     trend: tuple[TrendPoint, ...]
+    note: str | None = None
+    """Why there is no data (a class of reason, never a provider's message)."""
 
 
 @dataclass(frozen=True, slots=True)
 class TeamSummary:
     week: str
     members: tuple[MemberSummary, ...]
+    name: str = ""
+    """The team's name (the store's teams); empty for a set of member files."""
 
     @property
     def flagged(self) -> int:
@@ -234,8 +238,11 @@ def _point(week: MemberWeek) -> TrendPoint:
     )
 
 
-def member_summary(member: str, weeks: Sequence[MemberWeek]) -> MemberSummary:
-    """The summary of the last of ``weeks`` (oldest first; up to eight make the trend)."""
+def member_summary(
+    member: str, weeks: Sequence[MemberWeek], note: str | None = None
+) -> MemberSummary:
+    """The summary of the last of ``weeks`` (oldest first; up to eight make the trend);
+    ``note``: why the figures are missing, when they are."""
     if not weeks:
         raise ValueError("a member summary needs at least its week")
     this = weeks[-1]
@@ -259,12 +266,13 @@ def member_summary(member: str, weeks: Sequence[MemberWeek]) -> MemberSummary:
         flags=known_flags(flags, [t.name for t in tiers]),
         missed=_missed(card, basis),
         trend=tuple(_point(w) for w in weeks[-8:]),
+        note=note,
     )
 
 
-def team_summary(week: str, members: Sequence[MemberSummary]) -> TeamSummary:
+def team_summary(week: str, members: Sequence[MemberSummary], name: str = "") -> TeamSummary:
     """The team's week: its members by name."""
-    return TeamSummary(week, tuple(sorted(members, key=lambda m: m.member.lower())))
+    return TeamSummary(week, tuple(sorted(members, key=lambda m: m.member.lower())), name)
 
 
 __all__ = [

@@ -1,0 +1,131 @@
+"""A member's weeks from the store: their scope on the shared runtime (issue 20.5).
+
+The lead's view of a deployment reads each member through
+:func:`blocker.members.scope_for_user`: their effective rules (template + overlay),
+their calendars through the runtime's providers, their runs. A week is the same
+preview a sync would plan and the same report the member's own week page serves
+(``Runtime.preview`` then ``Runtime.report``), so what the lead sees and what the
+member sees of themselves come from one function and cannot differ.
+
+A member who cannot be read (no address known yet, disabled, rules that no longer
+fit the template, no calendar, a calendar that fails) gets a row with no data and
+the class of the reason, never the provider's message (which may name a meeting),
+and never fails the team's view.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from blocker.core.errors import (
+    BlockerError,
+    ReconnectRequired,
+    RulesError,
+    StoreError,
+    TransientError,
+)
+from blocker.core.weeks import shift_week
+from blocker.members import scope_for_user
+from blocker.runtime import Runtime
+from blocker.store.team_groups import TeamGroup
+from blocker.store.teams import TeamUser
+from blocker.team.summary import MemberSummary, MemberWeek, TeamSummary, member_summary
+from blocker.team.summary import team_summary as _team_summary
+
+__all__ = [
+    "TREND_WEEKS",
+    "member_label",
+    "member_view",
+    "team_view",
+    "trend_weeks",
+    "visible_teams",
+]
+
+TREND_WEEKS = 8
+log = logging.getLogger(__name__)
+
+
+def trend_weeks(week: str) -> list[str]:
+    """The eight weeks up to and including ``week``, oldest first."""
+    return [shift_week(week, i - TREND_WEEKS + 1) for i in range(TREND_WEEKS)]
+
+
+def member_label(base: Runtime, user: TeamUser) -> str:
+    """How a member is named to their lead: their address, else domain and fingerprint."""
+    return base.store.user_email(user.id) or f"user {user.fingerprint} at {user.domain}"
+
+
+def _reason(exc: BlockerError) -> str:
+    """A class of reason a lead may read (the message itself may quote a meeting)."""
+    if isinstance(exc, ReconnectRequired):
+        return "calendar needs reconnecting"
+    if isinstance(exc, TransientError):
+        return "calendar not reachable right now"
+    if isinstance(exc, RulesError):
+        return "rules do not fit the team template"
+    if isinstance(exc, StoreError):
+        return "store not readable"
+    return "calendar not readable"
+
+
+def _week(scope: Runtime, calendar: str, week: str) -> MemberWeek:
+    """One week as the member's own week page scores it (raises BlockerError)."""
+    preview = scope.preview(calendar, week)
+    card = scope.report(calendar, week, preview=preview)
+    asked = sum(r.minutes for r in preview.spec.requests if r.protected and not r.all_day)
+    return MemberWeek(week=week, card=card, focus_asked=asked)
+
+
+def _none(weeks: Sequence[str]) -> list[MemberWeek]:
+    return [MemberWeek(week=w, card=None) for w in weeks]
+
+
+def member_view(base: Runtime, user: TeamUser, week: str) -> MemberSummary:
+    """What a lead sees of ``user``'s ``week``, with its eight-week trend."""
+    weeks = trend_weeks(week)
+    label = member_label(base, user)
+    if user.disabled:
+        return member_summary(label, _none(weeks), "member disabled")
+    try:
+        scope = scope_for_user(base, user)
+    except RulesError:
+        return member_summary(label, _none(weeks), "rules do not fit the team template")
+    if scope is None:
+        return member_summary(label, _none(weeks), "address not known yet (signs in again)")
+    calendars = scope.calendar_ids()
+    if not calendars:
+        return member_summary(label, _none(weeks), "no calendar in their rules")
+    cards: list[MemberWeek] = []
+    note: str | None = None
+    for each in weeks:
+        try:
+            cards.append(_week(scope, calendars[0], each))
+        except BlockerError as exc:
+            log.warning("user %s, week %s not read: %s", user.id, each, type(exc).__name__)
+            cards.append(MemberWeek(week=each, card=None))
+            if each == week:
+                note = _reason(exc)
+    return member_summary(label, cards, note)
+
+
+def team_view(base: Runtime, team: TeamGroup, week: str) -> TeamSummary:
+    """Each member of ``team`` (not its leads, unless they are members too)."""
+    members = []
+    for user_id in team.members:
+        user = base.store.team_user_by_id(user_id)
+        if user is not None:
+            members.append(member_view(base, user, week))
+    return _team_summary(week, members, team.name)
+
+
+def visible_teams(base: Runtime, viewer: TeamUser) -> list[TeamGroup]:
+    """The teams ``viewer`` may see: every team for an admin, the teams they lead for a
+    lead, none for anyone else (a lead demoted to member loses them at once)."""
+    if viewer.disabled:
+        return []
+    if viewer.role == "admin":
+        return base.store.team_groups()
+    if viewer.role == "lead":
+        return base.store.teams_led_by(viewer.id)
+    return []
