@@ -153,12 +153,12 @@ class TeamGroupStore(AuditStore):
                 delete(TeamMemberRow).where(
                     TeamMemberRow.team_id == row.id, TeamMemberRow.user_id == user_id
                 )
-            ).rowcount
+            ).rowcount  # type: ignore[attr-defined]
             gone += s.execute(
                 delete(TeamLeadRow).where(
                     TeamLeadRow.team_id == row.id, TeamLeadRow.user_id == user_id
                 )
-            ).rowcount
+            ).rowcount  # type: ignore[attr-defined]
             user = s.get(User, user_id)
             if gone and user is not None:
                 self._audit(actor, "team.remove", _target(user), f"team {row.name}")

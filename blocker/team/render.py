@@ -79,8 +79,7 @@ def _member_lines(m: MemberSummary) -> list[str]:
     )
     split = ", ".join(f"{s.name} {_pct(s.share)} (target {_pct(s.target)})" for s in m.split)
     lines = [
-        f"{m.member} — week {m.week} ({m.basis})"
-        + (f": no data, {m.note}" if m.note else ""),
+        f"{m.member} — week {m.week} ({m.basis})" + (f": no data, {m.note}" if m.note else ""),
         f"  tiers: {tiers or '-'}",
         f"  Q2 {_pct(m.q2)}, Q1+Q2 {_pct(m.q1_q2)}; split: {split or '-'}",
         f"  focus kept {m.focus_kept / 60:.1f} h of {m.focus_asked / 60:.1f} h asked",
