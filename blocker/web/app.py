@@ -51,7 +51,9 @@ from blocker.web.routes import auth as auth_routes
 from blocker.web.routes import connect as connect_routes
 from blocker.web.routes import forms as form_routes
 from blocker.web.routes import grid as grid_routes
+from blocker.web.routes import team as team_routes
 from blocker.web.schemas import ErrorOut
+from blocker.web.team_nav import TeamNav
 
 if TYPE_CHECKING:
     from blocker.distributed.enqueue import ProcrastinateEnqueuer
@@ -187,6 +189,7 @@ def create_app(
         api_limit=settings.api_max_body_bytes,
         webhook_limit=settings.webhook_max_body_bytes,
     )
+    app.add_middleware(TeamNav)  # the nav's team link: lead or member (read lazily)
     # JSON for API clients, pages for browsers (content negotiation on Accept)
     install_error_pages(
         app, json_validation=_validation_error, json_blocker=_blocker_error, status_of=_status_for
@@ -213,6 +216,7 @@ def create_app(
     app.include_router(auth_routes.router)  # Google/Microsoft sign-in, account page
     app.include_router(account_tokens.router)  # personal API tokens on the account page
     app.include_router(audit.router)  # the audit log: admins (session or token)
+    app.include_router(team_routes.router)  # the lead's view: leads/admins; /team/me: anyone
     return app
 
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from fastapi.responses import HTMLResponse
 
 from blocker.web.report_html import jinja_env
 
-__all__ = ["page"]
+__all__ = ["NAV_ROLE", "page"]
+
+NAV_ROLE: ContextVar[Callable[[], str | None] | None] = ContextVar("nav_role", default=None)
+"""Set per request (``blocker.web.team_nav``): "lead" or "member" for the nav's team link,
+asked only when a signed-in page is rendered."""
 
 HEADERS = {
     "Cache-Control": "no-store",
@@ -27,5 +33,8 @@ def page(
 ) -> HTMLResponse:
     context.setdefault("csrf", None)
     context.setdefault("page", "")
+    if context["csrf"] and "team_nav" not in context:
+        role = NAV_ROLE.get()
+        context["team_nav"] = role() if role is not None else None
     html = jinja_env().get_template(name).render(**context)
     return HTMLResponse(html, status_code=status_code, headers={**HEADERS, **(headers or {})})
