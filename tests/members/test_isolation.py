@@ -40,6 +40,8 @@ TAKES_NO_IDENTIFIER = {
     ("POST", "/logout"),
     ("POST", "/account/sign-out-everywhere"),
     ("POST", "/account/tokens"),  # makes a token of Bob's own
+    ("GET", "/team/me"),  # what Bob's lead sees of Bob
+    ("GET", "/api/team/me"),
 }
 """Routes that name nothing of a user's: checked to show Bob's own data only."""
 
@@ -131,6 +133,7 @@ def victim(team: Team, request: pytest.FixtureRequest) -> Iterator[Victim]:
             "format": "html",
             "text": "not: [valid",
             "token_id": str(token.id),
+            "member": str(who.user_id),  # the lead's view of one member: /team/member/{id}
         },
         secrets=[*secrets, "her-token-name", "0123456789ab"],
         key=key,
