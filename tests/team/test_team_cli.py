@@ -120,9 +120,7 @@ def test_manage_teams_and_report_from_the_store(deployment: Deployment) -> None:
     run("team", "delete", "Beta")
     assert [t["name"] for t in json.loads(run("team", "list", "--format", "json"))] == ["Alpha"]
 
-    store = open_store(
-        f"sqlite:///{deployment.root / 'blocker.db'}", TokenCipher(deployment.key)
-    )
+    store = open_store(f"sqlite:///{deployment.root / 'blocker.db'}", TokenCipher(deployment.key))
     try:
         actions = [e.action for e in reversed(store.audit_entries()) if e.actor == "cli"]
     finally:
@@ -153,9 +151,7 @@ def test_bad_input_is_refused_and_changes_nothing(deployment: Deployment) -> Non
     assert "no team named 'Gamma'" in run(
         "team", "report", "--team", "Gamma", "--config", "rules.yaml", "--week", WEEK, code=2
     )
-    assert "not both" in run(
-        "team", "report", "--team", "Alpha", "--member", "rules.yaml", code=2
-    )
+    assert "not both" in run("team", "report", "--team", "Alpha", "--member", "rules.yaml", code=2)
     assert "was not in team" in run("team", "remove", "Beta", deployment.bob.email, code=1)
     teams = json.loads(run("team", "list", "--format", "json"))
     assert [(t["name"], len(t["members"]), len(t["leads"])) for t in teams] == [

@@ -55,6 +55,16 @@ def test_an_admin_sees_every_team_a_lead_only_theirs(leads: Leads) -> None:
         every = _json(ann, "/api/team")
     assert [t["team"] for t in every["teams"]] == ["Alpha", "Beta"]
     _clean(str(every), leads)
+    with leads.team.token_client() as script:  # the shared API token acts as an admin
+        by_token = _json(script, "/api/team")
+        one = _json(script, f"/team/member/{leads.dan.user_id}")
+    assert [t["team"] for t in by_token["teams"]] == ["Alpha", "Beta"]
+    assert one["member"] == leads.dan.email
+    with httpx.Client(base_url=leads.team.service.base_url) as stranger:
+        assert stranger.get("/api/team").status_code == 401
+        assert stranger.get("/api/team/me").status_code == 401
+        to_login = stranger.get("/team", headers={"Accept": "text/html"})
+        assert to_login.status_code == 303 and to_login.headers["location"].startswith("/login")
     with leads.team.browser(leads.lou) as lou:
         beta = _json(lou, "/api/team")
         page = lou.get("/team", params={"week": WEEK}).text
