@@ -68,9 +68,21 @@ class MemberState:
     """What decides a member's jobs: may jobs act for them, with which overlay."""
 
     user_id: int
-    active: bool
-    """Enabled and their address known (see :func:`blocker.members.scope_for_user`)."""
+    disabled: bool
+    known: bool
+    """Their address is known (sealed in the store since 0013)."""
     overlay_id: int | None
+
+    @property
+    def active(self) -> bool:
+        """Jobs may act for them (see :func:`blocker.members.scope_for_user`)."""
+        return not self.disabled and self.known
+
+    def why_not(self) -> str:
+        """Why no jobs act for them (logged by the engines)."""
+        if self.disabled:
+            return f"user {self.user_id}: disabled, no jobs"
+        return f"user {self.user_id}: address not known yet (signs in again to fill it), no jobs"
 
 
 def member_states(base: Runtime) -> dict[int, MemberState]:
@@ -83,7 +95,7 @@ def member_states(base: Runtime) -> dict[int, MemberState]:
     with base.store.engine.connect() as conn:
         rows = conn.execute(query).all()
     return {
-        user_id: MemberState(user_id, not disabled and bool(sealed), overlay_id)
+        user_id: MemberState(user_id, bool(disabled), bool(sealed), overlay_id)
         for user_id, disabled, sealed, overlay_id in rows
         if user_id != owner
     }

@@ -292,6 +292,8 @@ class BlockerScheduler:
             scopes: dict[int, Runtime | None] = {uid: None for uid in gone}
             for state in todo:
                 if not state.active:
+                    if state.overlay_id is not None:
+                        log.warning(state.why_not())
                     scopes[state.user_id] = None
                     continue
                 try:
@@ -317,9 +319,12 @@ class BlockerScheduler:
             self._apply(wanted, ours, calendars)
             self._members = states
             self._template = template
-            if not first:
-                for scope in scopes.values():
-                    for calendar_id in scope.calendar_ids() if scope is not None else ():
+            for uid, scope in scopes.items():
+                before = seen.get(uid)
+                if scope is None or before is None or before.overlay_id is None:
+                    continue  # a first overlay is planned by its weekly and daily jobs
+                if fresh or before.overlay_id != states[uid].overlay_id:
+                    for calendar_id in scope.calendar_ids():
                         self.trigger_rebalance(calendar_id, "rules")
             log.info("members' jobs reconciled: %d user(s) changed", len(scopes))
             return len(scopes)

@@ -95,6 +95,8 @@ def _schedule_members(runtime: Runtime, now: datetime | None) -> list[str]:
     template = template_hash(runtime)
     rows = _member_rows(runtime)
     gone = [uid for uid in rows if uid not in states or not states[uid].active]
+    for uid in gone:
+        log.warning(states[uid].why_not() if uid in states else f"user {uid}: deleted, no jobs")
     todo = [
         state
         for state in states.values()
