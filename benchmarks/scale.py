@@ -144,19 +144,20 @@ def _work(url: str, folder: Path, key: str, name: str) -> None:
 
 def _child(*args: str, log: Path | None = None) -> subprocess.Popen[bytes]:
     """A child process; a worker's output goes to ``log`` (nothing reads its pipe)."""
-    out = subprocess.PIPE if log is None else log.open("ab")
-    return subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.scale", *args],
-        cwd=ROOT,
-        stdout=out,
-        stderr=None if log is None else subprocess.STDOUT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    command = [sys.executable, "-m", "benchmarks.scale", *args]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if log is None:
+        return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, env=env)
+    with log.open("ab") as out:
+        return subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
 
 
 def _wait(child: subprocess.Popen[bytes]) -> tuple[dict[str, Any], float]:
     """The child's JSON answer and its peak RSS (MB) from wait4."""
-    out = child.stdout.read() if child.stdout is not None else b""
+    out = b""
+    if child.stdout is not None:
+        with child.stdout:
+            out = child.stdout.read()
     _, status, usage = os.wait4(child.pid, 0)
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
@@ -290,7 +291,7 @@ def run(users: int, seed: int, workers: tuple[int, ...]) -> dict[str, Any]:
 
 
 SIZES = ((1000, (1, 2)), (2000, (2,)))
-QUICK = ((20, (1, 2)),)
+QUICK = ((10, (1, 2)),)
 
 
 def main(options: Options, sections: set[str]) -> None:
