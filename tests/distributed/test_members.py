@@ -10,7 +10,7 @@ week and is moved by hand.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -24,13 +24,15 @@ from sqlalchemy import select, update
 
 from blocker.core.weeks import next_week
 from blocker.distributed import app as papp
+from blocker.distributed.enqueue import ProcrastinateEnqueuer
 from blocker.distributed.members import SAFETY_NET, schedule_members
 from blocker.distributed.worker import schedule_calendars
 from blocker.members import member_dir, store_key
 from blocker.runtime import Runtime
 from blocker.settings import Settings
+from blocker.store.crypto import TokenCipher
 from blocker.store.tables import CalendarSchedule, User
-from tests.distributed.conftest import write_rules
+from tests.distributed.conftest import Workers, wait_for, write_rules
 from tests.support.clock import TEST_NOW
 from tests.support.clock import SettableClock as Clock
 
@@ -196,3 +198,40 @@ def test_a_member_with_an_unknown_address_is_skipped_with_a_log_line(
     assert papp.rebalance(key, "webhook") == 0
     assert any(f"job for {key} dropped" in r.getMessage() for r in caplog.records)
     assert team.runtime.store.runs(key, 10) == []
+
+
+def test_a_members_webhook_rebalance_runs_in_their_scope_on_a_worker(
+    db_url: str, tmp_path: Path, workers: Callable[[Path], Workers]
+) -> None:
+    """``rebalance:u<id>~work`` deferred by the web side, run by a real worker process:
+    the member's calendar is written, the template's is not. Workers open members'
+    sealed addresses, so they share the web side's ``BLOCKER_ENCRYPTION_KEY``."""
+    rules = write_rules(tmp_path, ["lead"])
+    key = TokenCipher.generate_key()
+    settings = Settings(
+        database_url=db_url, jobs_backend="procrastinate", rules_path=rules, encryption_key=key
+    )
+    runtime = Runtime.open(settings, rules)
+    enqueuer = ProcrastinateEnqueuer(runtime)
+    try:
+        store = runtime.store
+        store.add_team_user("lead@team.example", "admin")
+        dana = store.add_team_user("dana@team.example", "member").id
+        store.save_overlay(dana, overlay("Dana", TOKYO))
+        calendar = store_key(dana, "work")
+        enqueuer.start()
+        for _ in range(3):
+            enqueuer.trigger_rebalance(calendar, "webhook")
+        workers(rules).start(BLOCKER_ENCRYPTION_KEY=key)
+        [run] = wait_for(
+            lambda: [r for r in store.runs(calendar, 10) if r.trigger == "webhook"],
+            what="the member's rebalance on a worker",
+        )
+        assert not run.errors and run.ops
+        written = member_dir(runtime, dana) / "work.ics"
+        assert {op.key for op in run.ops} <= _owned_keys(written)
+        assert [r for r in store.runs("lead", 10) if r.trigger == "webhook"] == []
+        assert not (tmp_path / "out" / "lead.ics").exists()
+    finally:
+        enqueuer.shutdown()
+        runtime.close()
