@@ -362,27 +362,38 @@ async def housekeeping(context: JobContext, timestamp: int) -> int:
     return count
 
 
+CONTROL_PRIORITY = 10
+"""The control tasks (dispatch, reconcile, housekeeping, renewal, refresh) go before
+calendar jobs: measured (BENCHMARKS.md section 5), a backlog of 1,000 generations
+otherwise held every dispatch, reconcile and housekeeping pass back until it drained,
+as procrastinate fetches by priority, then age."""
+
+
 def _register(app: App) -> None:
     backoff = _options.backoff
     app.task(name=GENERATE, queue=QUEUE, retry=backoff)(generate)
     app.task(name=REBALANCE, queue=QUEUE, retry=backoff)(rebalance)
     app.task(name=POLL, queue=QUEUE, retry=backoff)(poll)
-    every = max(1, _options.dispatch_every_seconds)
-    app.periodic(cron=f"* * * * * */{every}")(app.task(name=DISPATCH, queue="control")(dispatch))
-    app.periodic(cron="7 * * * *")(app.task(name=RENEW_CHANNELS, queue="control")(renew_channels))
-    app.periodic(cron="*/30 * * * *")(
-        app.task(name=REFRESH_TOKENS, queue="control")(refresh_tokens)
-    )
-    again = max(1, _options.reconcile_every_seconds)
-    app.periodic(cron=f"* * * * * */{again}")(app.task(name=RECONCILE, queue="control")(reconcile))
-    tidy = max(1, _options.housekeeping_every_seconds)
-    app.periodic(cron=f"* * * * * */{tidy}")(
-        app.task(name=HOUSEKEEPING, queue="control", pass_context=True)(housekeeping)
+
+    def control(name: str, cron: str, func: Any) -> None:
+        task = app.task(name=name, queue="control", priority=CONTROL_PRIORITY)(func)
+        app.periodic(cron=cron)(task)
+
+    control(DISPATCH, f"* * * * * */{max(1, _options.dispatch_every_seconds)}", dispatch)
+    control(RECONCILE, f"* * * * * */{max(1, _options.reconcile_every_seconds)}", reconcile)
+    control(RENEW_CHANNELS, "7 * * * *", renew_channels)
+    control(REFRESH_TOKENS, "*/30 * * * *", refresh_tokens)
+    tidy = f"* * * * * */{max(1, _options.housekeeping_every_seconds)}"
+    app.periodic(cron=tidy)(
+        app.task(name=HOUSEKEEPING, queue="control", priority=CONTROL_PRIORITY, pass_context=True)(
+            housekeeping
+        )
     )
 
 
 __all__ = [
     "ANALYZE_AFTER",
+    "CONTROL_PRIORITY",
     "DISPATCH",
     "GENERATE",
     "HOUSEKEEPING",
