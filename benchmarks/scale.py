@@ -1,18 +1,25 @@
-"""Section 5: weekly generation for 1,000 and 10,000 simulated users on one node.
+"""Section 5: weekly generation for 1,000 to 10,000 team members through the job path.
 
-Each user's weekly job is what the service runs on Friday, through the product's
-own path: the job function :func:`blocker.jobs.generate_next_week`, which calls
-``Runtime.sync``: one read of the week and the 92 days before it (last contacts),
-expand the user's rules, plan, diff, apply, record in the store. The calendar is
-the in-memory provider holding the user's meetings (it stands for Google or
-Outlook; it is dropped after the user's run, as the real calendar lives
-elsewhere). The store is the real one (SQLAlchemy) on SQLite or on PostgreSQL
-(a database created for the run and dropped after it).
+Everything a deployment on PostgreSQL does for its members' Friday, in the real
+code: N team users with their own overlay in the store (:mod:`benchmarks.team`);
+the members' schedule (:func:`blocker.distributed.members.schedule_members`: each
+member's generation time from their own rules and zone); the dispatcher
+(:func:`blocker.distributed.app.dispatch_once`) queueing the due generations; and
+``blocker worker`` processes (:func:`blocker.distributed.worker.run_worker`, the
+real procrastinate worker and tasks) consuming them: each job resolves the
+member's scope from its store key and runs ``jobs.generate_next_week`` ->
+``Runtime.sync`` on the member's local calendar (their meetings in ``busy.ics``;
+our blocks written to ``work.ics``). Calendars are local files: there is no
+network and no Google or Graph latency (section 3 counts those requests).
 
-Users are spread over ``PROCESSES`` worker processes (the node's 2 cores); each
-worker builds a pool of 20 generated users' rules once (parsing is not part of
-the weekly job: the service keeps rules loaded) and cycles through it with
-distinct calendar ids. Peak memory is each worker's ``ru_maxrss``.
+The clock is pinned (Saturday 12 December 2026, 12:00 UTC: every member's
+generation of that week is past due), so all N generations are queued at once:
+the figures are throughput, not the spread of Friday afternoons over time zones.
+Polling is switched off in the schedule table for the measurement (rules cannot
+turn it off; push channels are assumed), so only weekly generations run.
+
+Run it as ``python -m benchmarks scale`` (1,000 members with 1 and 2 workers, 2,000
+with 2), ``--quick``, or with ``BLOCKER_BENCH_SCALE_SIZES=5000,10000`` (2 workers each).
 """
 
 from __future__ import annotations
@@ -20,231 +27,306 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
-import secrets
+import signal
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta
-from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
 from benchmarks.common import ROOT, Options, save, table
+from benchmarks.scale_report import markdown
 
-PROCESSES = 2
-POOL = 20
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+CONCURRENCY = 4
+SYNC_TABLES = "event_mappings, applied_blocks, runs, sync_snapshots, pins, event_tags"
 
 
-def _worker(url: str, first: int, count: int, seed: int) -> dict[str, Any]:
-    """Run ``count`` users' weekly jobs from user number ``first``; report figures.
-
-    Each user's job is the product's: :func:`blocker.jobs.generate_next_week` on a
-    :class:`~blocker.runtime.Runtime` holding that user's rules, which calls
-    ``Runtime.sync`` (one read of the week and its history, expand, plan, diff,
-    apply, record). The runtime is built as ``Runtime.open`` builds it once the
-    rules are parsed (the service keeps them loaded), on the worker's one store.
-    """
-    from benchmarks.generator import generate
-    from blocker.core.clock import fixed_clock
-    from blocker.core.weeks import week_dates
-    from blocker.jobs import generate_next_week
-    from blocker.metrics import CountingProvider
-    from blocker.runtime import Runtime
+def _settings(url: str, folder: Path, key: str) -> Any:
     from blocker.settings import Settings
-    from blocker.store.crypto import TokenCipher
-    from blocker.store.db import open_store
-    from providers.memory import MemoryCalendar
-    from rules.spec import CalendarSpec
 
-    store = open_store(url, TokenCipher(TokenCipher.generate_key()), migrate_schema=False)
-    settings = Settings(database_url=url)
-    pool = [generate(seed + i) for i in range(POOL)]
-    errors = 0
-    blocks = 0
-    began = time.perf_counter()
-    for n in range(first, first + count):
-        user = pool[n % POOL]
-        calendar_id = f"user-{n:06d}"
-        monday = week_dates(user.spec.week)[0]
-        now = datetime.combine(monday - timedelta(days=3), dtime(15, 0), tzinfo=user.rules.tz)
-        rules = user.rules.model_copy(
-            update={"calendars": (CalendarSpec(id=calendar_id, provider="memory"),)}
-        )
-        runtime = Runtime(settings, store, rules_path=None, clock=fixed_clock(now))
-        runtime._install(rules, "")
-        provider = runtime.provider(calendar_id)
-        assert isinstance(provider, CountingProvider)
-        calendar = provider.inner
-        assert isinstance(calendar, MemoryCalendar)
-        for b in user.busy:
-            calendar.add_foreign(b.start, b.end, b.title, all_day=b.all_day)
-        [outcome] = generate_next_week(runtime, calendar_id)
-        if outcome.week != user.spec.week:
-            raise RuntimeError(f"{calendar_id}: generated {outcome.week}, not {user.spec.week}")
-        errors += bool(outcome.errors)
-        blocks += len(outcome.plan.blocks)
-    elapsed = time.perf_counter() - began
-    store.close()
+    return Settings(
+        database_url=url,
+        jobs_backend="procrastinate",
+        rules_path=folder / "rules.yaml",
+        data_dir=folder,
+        encryption_key=key,
+    )
+
+
+def _rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# -- child processes ---------------------------------------------------------------
+
+
+def _setup(url: str, folder: Path, key: str, first: int, count: int, seed: int) -> dict[str, Any]:
+    """Add members ``first..`` (team users, overlays, busy files)."""
+    from benchmarks.team import TEMPLATE, build_team
+    from blocker.runtime import Runtime
+
+    settings = _settings(url, folder, key)
+    if first == 0:
+        (folder / "rules.yaml").write_text(TEMPLATE, encoding="utf-8")
+    runtime = Runtime.open(settings, settings.rules_path)
+    try:
+        if first == 0:
+            runtime.store.add_team_user("lead@bench.example", "admin")
+            runtime.store.template_owner_id()
+        began = time.perf_counter()
+        build_team(runtime.store, folder, first, count, seed)
+        return {"seconds": time.perf_counter() - began}
+    finally:
+        runtime.close()
+
+
+def _schedule(url: str, folder: Path, key: str, *, again: bool = False) -> dict[str, Any]:
+    """The members' schedule (kept for the next run), then the dispatcher at the pinned
+    clock; ``again``: the schedule is already there (put back by ``_reset``)."""
+    from procrastinate import SyncPsycopgConnector
+    from procrastinate.manager import JobManager
+    from sqlalchemy import text
+
+    from benchmarks.team import RUN_AT, SCHEDULED_AT
+    from blocker.core.clock import fixed_clock
+    from blocker.distributed.app import dispatch_once
+    from blocker.distributed.worker import schedule_calendars
+    from blocker.runtime import Runtime
+
+    settings = _settings(url, folder, key)
+    runtime = Runtime.open(settings, settings.rules_path, clock=fixed_clock(SCHEDULED_AT))
+    try:
+        began = time.perf_counter()
+        if not again:
+            schedule_calendars(runtime, SCHEDULED_AT)
+            with runtime.store.engine.begin() as conn:
+                conn.execute(text("UPDATE calendar_schedules SET next_poll_at = NULL"))
+                conn.execute(
+                    text("CREATE TABLE bench_schedules AS SELECT * FROM calendar_schedules")
+                )
+        scheduled = time.perf_counter() - began
+        manager = JobManager(SyncPsycopgConnector())
+        began = time.perf_counter()
+        queued = 0
+        while batch := dispatch_once(runtime, manager, RUN_AT, limit=1000)["generate"]:
+            queued += len(batch)
+        dispatched = time.perf_counter() - began
+    finally:
+        runtime.close()
     return {
-        "users": count,
-        "seconds": elapsed,
-        "errors": errors,
-        "blocks": blocks,
-        "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "schedule_s": scheduled,
+        "dispatch_s": dispatched,
+        "queued": queued,
+        "maxrss_mb": _rss_mb(),
     }
 
 
-def _create_database(backend: str, folder: Path) -> tuple[str, str | None]:
-    """The store URL for ``backend`` (schema migrated) and the PG database name."""
-    from blocker.store.db import migrate
+def _work(url: str, folder: Path, key: str, name: str) -> None:
+    """One ``blocker worker`` (the real loop) with the pinned clock; runs until SIGTERM."""
+    from benchmarks.team import RUN_AT
+    from blocker.core.clock import fixed_clock
+    from blocker.distributed import app as papp
+    from blocker.distributed.worker import run_worker
 
-    if backend == "sqlite":
-        url = f"sqlite:///{folder / 'scale.db'}"
-        migrate(url)
-        return url, None
+    def factory(settings: Any, path: Path | None) -> Any:
+        return papp.WorkerRuntime.open(settings, path, clock=fixed_clock(RUN_AT))
+
+    settings = _settings(url, folder, key)
+    options = papp.WorkerOptions(concurrency=CONCURRENCY)
+    run_worker(settings, settings.rules_path, options=options, runtime_factory=factory, name=name)
+
+
+# -- the parent ----------------------------------------------------------------------
+
+
+def _child(*args: str, log: Path | None = None) -> subprocess.Popen[bytes]:
+    """A child process; a worker's output goes to ``log`` (nothing reads its pipe)."""
+    command = [sys.executable, "-m", "benchmarks.scale", *args]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if log is None:
+        return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, env=env)
+    with log.open("ab") as out:
+        return subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
+
+
+def _wait(child: subprocess.Popen[bytes]) -> tuple[dict[str, Any], float]:
+    """The child's JSON answer and its peak RSS (MB) from wait4."""
+    out = b""
+    if child.stdout is not None:
+        with child.stdout:
+            out = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise RuntimeError(f"scale child failed ({child.returncode})")
+    lines = out.decode().strip().splitlines()
+    return (json.loads(lines[-1]) if lines else {}), usage.ru_maxrss / 1024
+
+
+def _sql(url: str, query: str) -> Any:
     import psycopg
 
-    name = f"blocker_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    migrate(url)
-    return url, name
+    from blocker.distributed.app import conninfo
+
+    with psycopg.connect(conninfo(url), autocommit=True) as conn:
+        row = conn.execute(query).fetchone()
+    return None if row is None else row[0] if len(row) == 1 else row
 
 
-def _drop_database(name: str) -> None:
+def _sql_do(url: str, statement: str) -> None:
     import psycopg
 
+    from blocker.distributed.app import conninfo
+
+    with psycopg.connect(conninfo(url), autocommit=True) as conn:
+        conn.execute(statement)
+
+
+def _run_workers(url: str, folder: Path, key: str, workers: int, users: int) -> dict[str, Any]:
+    began = time.perf_counter()
+    children = [
+        _child("--work", url, str(folder), key, f"bench-{i}", log=folder / f"worker{i}.log")
+        for i in range(workers)
+    ]
+    waiting = (
+        "SELECT count(*) FILTER (WHERE status = 'todo'), count(*) FILTER (WHERE status = 'doing') "
+        "FROM procrastinate.procrastinate_jobs WHERE queue_name = 'calendars'"
+    )
+    done = "SELECT count(*) FROM runs WHERE calendar_id LIKE 'u%' AND trigger = 'weekly'"
+    queued = _sql(url, waiting)[0]
+    first: float | None = None  # the runs' own times are the pinned clock's: timed here
+    while True:
+        todo, doing = _sql(url, waiting)
+        now = time.perf_counter()
+        if first is None and (doing or todo < queued):
+            first = now
+        if not todo and not doing and _sql(url, done) >= users:
+            break
+        if any(c.poll() is not None for c in children):
+            raise RuntimeError("a worker stopped before the queue was empty")
+        time.sleep(0.2)
+    wall = now - began
+    span = now - (first or began)
+    for child in children:
+        child.send_signal(signal.SIGTERM)
+    peaks = [_wait(child)[1] for child in children]
+    errors, blocks = _sql(
+        url,
+        "SELECT count(*) FILTER (WHERE json_array_length(errors) > 0), "
+        "coalesce(sum(json_array_length(ops)), 0) "
+        "FROM runs WHERE calendar_id LIKE 'u%' AND trigger = 'weekly'",
+    )
+    return {
+        "workers": workers,
+        "wall_s": wall,
+        "span_s": span,
+        "per_s": users / span,
+        "peak_mb": peaks,
+        "errors": int(errors),
+        "writes": int(blocks),
+    }
+
+
+def _reset(url: str, folder: Path) -> None:
+    """Forget the generated week (store and files) and put the members' schedule back
+    as it was before the dispatcher ran, so the next run does the same work."""
+    _sql_do(url, f"TRUNCATE {SYNC_TABLES} RESTART IDENTITY")
+    _sql_do(url, "DELETE FROM calendar_schedules")
+    _sql_do(url, "INSERT INTO calendar_schedules SELECT * FROM bench_schedules")
+    for path in (folder / "members").glob("u*/work.ics"):
+        path.unlink()
+
+
+def run(users: int, seed: int, workers: tuple[int, ...]) -> dict[str, Any]:
+    """A fresh database with ``users`` members; generation by each worker count."""
+    import psycopg
+
+    from blocker.store import migrate
+    from blocker.store.crypto import TokenCipher
+
+    name = f"blocker_bench_{os.getpid()}_{users}"
+    key = TokenCipher.generate_key()
     with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def run(backend: str, users: int, seed: int, processes: int = PROCESSES) -> dict[str, Any]:
-    """Generate ``users`` weeks on ``backend`` with PROCESSES workers; wall time, memory."""
-    with tempfile.TemporaryDirectory() as tmp:
-        url, database = _create_database(backend, Path(tmp))
-        try:
-            share = -(-users // processes)
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    size = f"SELECT pg_database_size('{name}')"
+    try:
+        migrate(url)
+        empty_mb = _sql(url, size) / 2**20
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
             began = time.perf_counter()
-            children = [
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "benchmarks.scale",
-                        "--worker",
-                        url,
-                        str(i * share),
-                        str(min(share, users - i * share)),
-                        str(seed),
-                    ],
-                    cwd=ROOT,
-                    stdout=subprocess.PIPE,
-                    env={**os.environ, "PYTHONPATH": str(ROOT)},
-                )
-                for i in range(processes)
-            ]
-            results = []
-            for child in children:
-                out, _ = child.communicate()
-                if child.returncode != 0:
-                    raise RuntimeError(f"scale worker failed ({child.returncode})")
-                results.append(json.loads(out.decode().strip().splitlines()[-1]))
-            wall = time.perf_counter() - began
-        finally:
-            if database is not None:
-                _drop_database(database)
+            setup, _ = _wait(_child("--setup", url, str(folder), key, "0", str(users), str(seed)))
+            setup_s = time.perf_counter() - began
+            members_mb = _sql(url, size) / 2**20
+            runs: list[dict[str, Any]] = []
+            for count in workers:
+                if runs:
+                    _reset(url, folder)
+                    sched, sched_peak = _wait(_child("--dispatch", url, str(folder), key))
+                else:
+                    sched, sched_peak = _wait(_child("--schedule", url, str(folder), key))
+                if sched["queued"] != users + 1:  # the members and the lead
+                    raise RuntimeError(f"queued {sched['queued']} of {users + 1}")
+                result = _run_workers(url, folder, key, count, users)
+                result.update(schedule=sched, schedule_peak_mb=sched_peak)
+                result["db_mb"] = _sql(url, size) / 2**20
+                runs.append(result)
+                print(f"    {users} users, {count} worker(s): {result['span_s']:.0f} s", flush=True)
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     return {
-        "backend": backend,
         "users": users,
-        "wall_seconds": wall,
-        "job_seconds": max(r["seconds"] for r in results),
-        "errors": sum(r["errors"] for r in results),
-        "blocks": sum(r["blocks"] for r in results),
-        "peak_mb_per_process": max(r["maxrss_mb"] for r in results),
-        "peak_mb_total": sum(r["maxrss_mb"] for r in results),
+        "setup_s": setup_s,
+        "setup_inner_s": setup["seconds"],
+        "empty_db_mb": empty_mb,
+        "members_db_mb": members_mb,
+        "runs": runs,
     }
+
+
+SIZES = ((1000, (1, 2)), (2000, (2,)))
+QUICK = ((10, (1, 2)),)
 
 
 def main(options: Options, sections: set[str]) -> None:
     del sections
-    sizes = (100, 1000) if options.quick else (1000, 10000)
-    figures: list[dict[str, Any]] = []
-    for backend in ("sqlite", "postgresql"):
-        for users in sizes:
-            print(f"  scale: {backend}, {users} users", flush=True)
-            figures.append(run(backend, users, options.seed))
-    rows = []
-    for f in figures:
-        small = next(g for g in figures if g["backend"] == f["backend"])
-        growth = (
-            f"{f['wall_seconds'] / small['wall_seconds']:.1f}x time, "
-            f"{f['peak_mb_per_process'] / small['peak_mb_per_process']:.2f}x memory"
-            if f is not small
-            else "-"
-        )
-        rows.append(
-            [
-                f["backend"],
-                f"{f['users']:,}",
-                f"{f['wall_seconds']:.0f} s",
-                f"{f['users'] / f['wall_seconds']:.0f}",
-                f"{f['peak_mb_per_process']:.0f} MB",
-                f"{f['peak_mb_total']:.0f} MB",
-                str(f["errors"]),
-                growth,
-            ]
-        )
-    big = [f for f in figures if f["users"] == max(sizes)]
-    met = all(f["wall_seconds"] < 300 and f["peak_mb_total"] < 1024 for f in big)
-    markdown = "\n".join(
-        [
-            "## 5. Scale on one node",
-            "",
-            "Weekly generation per simulated user through the product's path: the weekly job "
-            "`generate_next_week` -> `Runtime.sync` (one read of the week and its 92 days of "
-            "history, expand rules, plan, diff, apply, record), memory calendar, the real "
-            f"store; {PROCESSES} worker "
-            f"processes on the {os.cpu_count()}-core machine, each over its share of the users "
-            f"(a pool of {POOL} generated users' rules, seeds {options.seed}.., cycled with "
-            "distinct calendar ids). Total = wall time from starting the workers to the last "
-            "one done (their start-up and rules loading included).",
-            "",
-            table(
-                [
-                    "store",
-                    "users",
-                    "total",
-                    "users/s",
-                    "peak / process",
-                    "peak, all processes",
-                    "runs with errors",
-                    "growth from the smaller run",
-                ],
-                rows,
-            ),
-            "",
-            (
-                f"Target: {max(sizes):,} users in < 5 minutes and < 1 GB peak: "
-                + ("met." if met else "**not met**.")
-            )
-            if not options.quick
-            else "A `--quick` run (100 and 1,000 users): the target, 10,000 users in < 5 "
-            "minutes and < 1 GB peak, is **not measured** by it.",
-        ]
-    )
-    save("scale", markdown, {"runs": figures})
+    sizes = QUICK if options.quick else SIZES
+    only = os.environ.get("BLOCKER_BENCH_SCALE_SIZES")  # e.g. "5000,10000"
+    if only:
+        known = dict(SIZES + QUICK)
+        sizes = tuple((n, known.get(n, (2,))) for n in (int(v) for v in only.split(",")))
+    figures = []
+    for users, workers in sizes:
+        print(f"  scale: {users} members", flush=True)
+        figures.append(run(users, options.seed, workers))
+        save("scale", markdown(figures, quick=options.quick, table=table), {"sizes": figures})
 
 
 def _cli() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--worker", nargs=4, metavar=("URL", "FIRST", "COUNT", "SEED"))
+    parser.add_argument("--setup", nargs=6, metavar=("URL", "DIR", "KEY", "FIRST", "COUNT", "SEED"))
+    parser.add_argument("--schedule", nargs=3, metavar=("URL", "DIR", "KEY"))
+    parser.add_argument("--dispatch", nargs=3, metavar=("URL", "DIR", "KEY"))
+    parser.add_argument("--work", nargs=4, metavar=("URL", "DIR", "KEY", "NAME"))
     args = parser.parse_args()
-    url, first, count, seed = args.worker
-    print(json.dumps(_worker(url, int(first), int(count), int(seed))), flush=True)
+    if args.setup:
+        url, folder, key, first, count, seed = args.setup
+        answer = _setup(url, Path(folder), key, int(first), int(count), int(seed))
+    elif args.schedule or args.dispatch:
+        url, folder, key = args.schedule or args.dispatch
+        answer = _schedule(url, Path(folder), key, again=bool(args.dispatch))
+    else:
+        url, folder, key, name = args.work
+        _work(url, Path(folder), key, name)
+        answer = {}
+    print(json.dumps(answer), flush=True)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from datetime import timedelta
 from blocker.connections import refresh_credentials, renew_channel
 from blocker.core.errors import BlockerError, ReconnectRequired
 from blocker.core.weeks import next_week, week_of
+from blocker.member_jobs import calendar_scope, user_of
 from blocker.runtime import RunOutcome, Runtime
 from rules.engine import generation_day
 
@@ -115,16 +116,18 @@ def renew_channels(ctx: Runtime) -> int:
     Google channels are replaced (watch a new one, stop the old), Graph
     subscriptions extended (see :func:`blocker.connections.renew_channel`).
     Channels of calendars that left the rules or wait for a reconnect are left
-    to expire: their notifications would trigger nothing.
+    to expire: their notifications would trigger nothing. ``ctx`` is the shared
+    runtime: a member's channel is renewed in that member's scope.
     """
 
     horizon = ctx.now() + RENEW_AHEAD
     renewed = 0
     for channel in ctx.store.channels_expiring(horizon):
-        if not _runnable(ctx, channel.calendar_id):
+        scope = calendar_scope(ctx, channel.calendar_id)
+        if scope is None or not _runnable(scope, channel.calendar_id):
             continue
         try:
-            if renew_channel(ctx, channel):
+            if renew_channel(scope, channel):
                 renewed += 1
         except ReconnectRequired as exc:
             ctx.store.mark_needs_reconnect(channel.calendar_id, exc.user_message())
@@ -138,15 +141,24 @@ def refresh_tokens(ctx: Runtime) -> int:
     """Refresh remote calendars' access tokens ahead of need; returns how many.
 
     A revoked grant surfaces here (ReconnectRequired) and marks the connection, so
-    the user hears about it before the next weekly run silently fails.
+    the user hears about it before the next weekly run silently fails. ``ctx`` is
+    the shared runtime: the template's calendars, then every connection holding
+    tokens of a member (in that member's scope).
     """
 
     refreshed = 0
-    for calendar_id in ctx.calendar_ids():
-        if not _runnable(ctx, calendar_id):
+    own = ctx.calendar_ids()
+    members = [
+        c.calendar_id
+        for c in ctx.store.list_connections()
+        if c.has_tokens and user_of(c.calendar_id) is not None
+    ]
+    for calendar_id in [*own, *members]:
+        scope = ctx if calendar_id in own else calendar_scope(ctx, calendar_id)
+        if scope is None or not _runnable(scope, calendar_id):
             continue
         try:
-            if refresh_credentials(ctx, calendar_id):
+            if refresh_credentials(scope, calendar_id):
                 refreshed += 1
         except ReconnectRequired as exc:
             ctx.store.mark_needs_reconnect(calendar_id, exc.user_message())

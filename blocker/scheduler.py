@@ -25,82 +25,51 @@ one calendar are serialised by the runtime's lock, not by ``max_instances``
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from blocker import jobs
-from blocker.core.errors import SettingsError
+from blocker.core.errors import RulesError, SettingsError
 from blocker.job_rows import ENTRY, display_url, job_kwargs, migrate_rows, store_scope
+from blocker.member_jobs import (
+    MemberState,
+    calendar_scope,
+    member_scope,
+    member_states,
+    template_hash,
+    user_of,
+)
 from blocker.runtime import Runtime
+from blocker.scheduler_plan import (
+    GLOBAL_JOBS,
+    JobSpec,
+    ScheduleConfig,
+    calendar_jobs,
+    calendar_of,
+    global_jobs,
+    parse_daily,
+    parse_weekly,
+    signature,
+)
 from rules import Rules
 
 log = logging.getLogger("blocker.scheduler")
 
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_WEEKLY = re.compile(r"^\s*([a-z]{3})[a-z]*\s+(\d{1,2}):(\d{2})\s*$", re.IGNORECASE)
-_DAILY = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
-
 _ACTIVE: dict[str, BlockerScheduler] = {}
 _ACTIVE_LOCK = threading.Lock()
 
-GLOBAL_JOBS = ("renew:channels", "refresh:tokens")
-
-
-@dataclass(frozen=True, slots=True)
-class ScheduleConfig:
-    """The ``schedule:`` section of the rules, normalised."""
-
-    generate_day: str = "fri"
-    generate_at: time = time(15, 0)
-    daily_at: time = time(7, 0)
-    poll_minutes: int = 5
-    debounce_seconds: float = 20.0
-    max_wait_seconds: float = 120.0
-
-    @classmethod
-    def from_rules(cls, rules: Rules) -> ScheduleConfig:
-        sched = getattr(rules, "schedule", None)
-        if sched is None:
-            return cls()
-        day, at = parse_weekly(getattr(sched, "generate_at", "fri 15:00"))
-        return cls(
-            generate_day=day,
-            generate_at=at,
-            daily_at=parse_daily(getattr(sched, "daily_rebalance_at", "07:00")),
-            poll_minutes=int(getattr(sched, "poll_minutes", 5) or 0),
-            debounce_seconds=float(getattr(sched, "debounce_seconds", 20)),
-            max_wait_seconds=float(getattr(sched, "max_wait_seconds", 120)),
-        )
-
-
-def parse_weekly(value: Any) -> tuple[str, time]:
-    """``"fri 15:00"`` -> ``("fri", time(15, 0))``."""
-    match = _WEEKLY.match(str(value))
-    if not match or match.group(1).lower() not in _DAYS:
-        raise SettingsError(f"schedule.generate_at {value!r}: expected e.g. 'fri 15:00'")
-    return match.group(1).lower(), time(int(match.group(2)), int(match.group(3)))
-
-
-def parse_daily(value: Any) -> time:
-    """``"07:00"`` (or a ``time``) -> ``time(7, 0)``."""
-    if isinstance(value, time):
-        return value
-    match = _DAILY.match(str(value))
-    if not match:
-        raise SettingsError(f"schedule.daily_rebalance_at {value!r}: expected e.g. '07:00'")
-    return time(int(match.group(1)), int(match.group(2)))
+RECONCILE_SECONDS = 15
+"""How often the members' jobs are compared with their overlays (one query when
+nothing changed): a saved overlay, a new or disabled user is scheduled within this."""
+RECONCILE_JOB = "reconcile:members"
 
 
 def engine_now() -> datetime:
@@ -123,16 +92,22 @@ def debounce_run_at(
 
 
 def _generate(sched: BlockerScheduler, calendar_id: str, trigger: str) -> None:
-    jobs.generate_if_due(sched.runtime, calendar_id)
+    scope = calendar_scope(sched.runtime, calendar_id)
+    if scope is not None:
+        jobs.generate_if_due(scope, calendar_id)
 
 
 def _rebalance(sched: BlockerScheduler, calendar_id: str, trigger: str) -> None:
     sched.burst_done(calendar_id)
-    jobs.rebalance(sched.runtime, calendar_id, trigger)
+    scope = calendar_scope(sched.runtime, calendar_id)
+    if scope is not None:
+        jobs.rebalance(scope, calendar_id, trigger)
 
 
 def _poll(sched: BlockerScheduler, calendar_id: str, trigger: str) -> None:
-    jobs.poll(sched.runtime, calendar_id)
+    scope = calendar_scope(sched.runtime, calendar_id)
+    if scope is not None:
+        jobs.poll(scope, calendar_id)
 
 
 def _renew(sched: BlockerScheduler, calendar_id: str, trigger: str) -> None:
@@ -154,7 +129,9 @@ _HANDLERS: dict[str, Callable[[BlockerScheduler, str, str], None]] = {
 
 def run_job(kind: str, scope: str, calendar_id: str = "", trigger: str = "rebalance") -> None:
     """Every stored job's callable (:data:`blocker.job_rows.ENTRY`): do ``kind`` with
-    the scheduler of the job store named ``scope``. Never rename it."""
+    the scheduler of the job store named ``scope``, for ``calendar_id`` in the scope
+    of the user that store key belongs to (:func:`blocker.member_jobs.calendar_scope`:
+    a disabled, deleted or unknown user's job is logged and dropped). Never rename it."""
     with _ACTIVE_LOCK:
         sched = _ACTIVE.get(scope)
     if sched is None:
@@ -179,12 +156,16 @@ class BlockerScheduler:
         self._bursts_lock = threading.Lock()
         self._jobstore = SQLAlchemyJobStore(url=url)
         self._scheduler = BackgroundScheduler(
-            jobstores={"default": self._jobstore},
+            # "volatile": the members' reconcile, a bound method: never stored
+            jobstores={"default": self._jobstore, "volatile": MemoryJobStore()},
             executors={"default": ThreadPoolExecutor(max_workers=max_workers)},
             job_defaults={"coalesce": True, "misfire_grace_time": 600, "max_instances": 64},
             timezone=UTC,
         )
         self._started = False
+        self._members: dict[int, MemberState] | None = None
+        self._template = ""
+        self._reconcile_lock = threading.Lock()
 
     # -- lifecycle --------------------------------------------------------------------
 
@@ -200,6 +181,16 @@ class BlockerScheduler:
             self._scheduler.start()
             self._started = True
             self.sync_jobs(self.runtime.rules)
+            self.reconcile_members()
+            self._scheduler.add_job(
+                self.reconcile_members,
+                IntervalTrigger(seconds=RECONCILE_SECONDS, timezone=UTC),
+                id=RECONCILE_JOB,
+                name="reconcile members' jobs",
+                jobstore="volatile",
+                replace_existing=True,
+                max_instances=1,
+            )
         except BaseException:
             self.shutdown(wait=False)
             raise
@@ -221,81 +212,135 @@ class BlockerScheduler:
 
     # -- jobs ---------------------------------------------------------------------------
 
-    def sync_jobs(self, rules: Rules) -> None:
-        """Make the stored jobs match the rules: add/replace ours, drop stale calendars'."""
-        cfg = ScheduleConfig.from_rules(rules)
-        zone = ZoneInfo(rules.timezone)
-        wanted: set[str] = set(GLOBAL_JOBS)
-        add = self._scheduler.add_job
-        scope = self.scope
-        for cal in rules.calendars:
-            cid = cal.id
-            add(
+    def _apply(
+        self, wanted: dict[str, JobSpec], ours: Callable[[str], bool], keep: set[str]
+    ) -> int:
+        """Add or rewrite the ``wanted`` jobs that differ from the stored ones; drop the
+        stored jobs ``ours`` claims that are not wanted (a pending debounced rebalance
+        of a calendar in ``keep`` stays). Returns how many jobs changed."""
+        changed = 0
+        present = {job.id: job for job in self._scheduler.get_jobs(jobstore="default")}
+        for spec in wanted.values():
+            job = present.get(spec.id)
+            if job is not None and signature(job.trigger, job.kwargs) == spec.signature:
+                continue
+            self._scheduler.add_job(
                 ENTRY,
-                # every day: jobs.generate_if_due runs it on the named weekday, or
-                # on the last working day before it when that day is a holiday
-                CronTrigger(
-                    hour=cfg.generate_at.hour,
-                    minute=cfg.generate_at.minute,
-                    timezone=zone,
+                spec.trigger,
+                id=spec.id,
+                name=spec.name,
+                kwargs=spec.kwargs,
+                replace_existing=True,
+                jobstore="default",
+                **(
+                    {}
+                    if spec.misfire_grace_time is None
+                    else {"misfire_grace_time": spec.misfire_grace_time}
                 ),
-                id=f"generate:{cid}",
-                name=f"weekly generation of {cid}",
-                kwargs=job_kwargs("generate", scope, cid),
-                replace_existing=True,
-                misfire_grace_time=24 * 3600,
             )
-            add(
-                ENTRY,
-                CronTrigger(hour=cfg.daily_at.hour, minute=cfg.daily_at.minute, timezone=zone),
-                id=f"daily:{cid}",
-                name=f"daily rebalance of {cid}",
-                kwargs=job_kwargs("rebalance", scope, cid, "daily"),
-                replace_existing=True,
-                misfire_grace_time=6 * 3600,
-            )
-            wanted.update({f"generate:{cid}", f"daily:{cid}"})
-            if cfg.poll_minutes > 0:
-                add(
-                    ENTRY,
-                    IntervalTrigger(minutes=cfg.poll_minutes, timezone=UTC),
-                    id=f"poll:{cid}",
-                    name=f"poll of {cid}",
-                    kwargs=job_kwargs("poll", scope, cid),
-                    replace_existing=True,
-                    misfire_grace_time=cfg.poll_minutes * 60,
-                )
-                wanted.add(f"poll:{cid}")
-        add(
-            ENTRY,
-            IntervalTrigger(hours=1, timezone=UTC),
-            id="renew:channels",
-            name="renew push channels",
-            kwargs=job_kwargs("renew", scope),
-            replace_existing=True,
-        )
-        add(
-            ENTRY,
-            IntervalTrigger(minutes=30, timezone=UTC),
-            id="refresh:tokens",
-            name="refresh access tokens",
-            kwargs=job_kwargs("refresh", scope),
-            replace_existing=True,
-        )
-        calendars = {cal.id for cal in rules.calendars}
-        for job in self._scheduler.get_jobs():
-            pending_rebalance = job.id.startswith("rebalance:") and (
-                job.id.removeprefix("rebalance:") in calendars
-            )
-            if job.id not in wanted and not pending_rebalance:
-                log.info("removing stale job %s", job.id)
-                self._scheduler.remove_job(job.id)
+            changed += 1
+        for job_id in present:
+            if job_id in wanted or not ours(job_id):
+                continue
+            if job_id.startswith("rebalance:") and calendar_of(job_id) in keep:
+                continue
+            log.info("removing stale job %s", job_id)
+            self._scheduler.remove_job(job_id, jobstore="default")
+            changed += 1
+        return changed
+
+    def sync_jobs(self, rules: Rules) -> None:
+        """Make the template owner's stored jobs (bare calendar ids) and the global
+        ones match the template; members' jobs are :meth:`reconcile_members`'s."""
+        wanted = {**calendar_jobs(rules, self.scope), **global_jobs(self.scope)}
+
+        def ours(job_id: str) -> bool:
+            calendar_id = calendar_of(job_id)
+            return calendar_id is None or user_of(calendar_id) is None
+
+        self._apply(wanted, ours, {cal.id for cal in rules.calendars})
+
+    def reconcile_members(self) -> int:
+        """Bring members' jobs in line with their overlays; returns how many users
+        were (re)scheduled or unscheduled.
+
+        Runs at start, every :data:`RECONCILE_SECONDS` and soon after a template
+        change. One query tells what changed since the last pass (a user added,
+        disabled, enabled, signed in for the first time, a new overlay version, a new
+        template); only those users' scopes are built and their jobs rewritten (each
+        at their own ``schedule:`` times in their own zone). Jobs of users jobs may no
+        longer act for go away. A user whose overlay no longer fits the template keeps
+        the jobs they have (their last valid rules keep planning, see
+        :func:`blocker.members.scope_for`); it is logged.
+        """
+        if not self._started:
+            return 0
+        with self._reconcile_lock:
+            base = self.runtime
+            states = member_states(base)
+            template = template_hash(base)
+            first = self._members is None
+            seen = self._members or {}
+            fresh = template != self._template
+            todo = [
+                state for uid, state in states.items() if first or fresh or seen.get(uid) != state
+            ]
+            gone = set(seen) - set(states)
+            if not todo and not gone:
+                return 0
+            kept: set[int] = set()
+            scopes: dict[int, Runtime | None] = {uid: None for uid in gone}
+            for state in todo:
+                if not state.active:
+                    if state.overlay_id is not None:
+                        log.warning(state.why_not())
+                    scopes[state.user_id] = None
+                    continue
+                try:
+                    scopes[state.user_id] = member_scope(base, state.user_id)
+                except RulesError as exc:
+                    log.warning("user %s keeps their jobs: %s", state.user_id, exc)
+                    kept.add(state.user_id)
+            wanted: dict[str, JobSpec] = {}
+            for scope in scopes.values():
+                if scope is not None:
+                    wanted.update(calendar_jobs(scope.rules, self.scope))
+            known = set(states)
+
+            def ours(job_id: str) -> bool:
+                calendar_id = calendar_of(job_id)
+                uid = None if calendar_id is None else user_of(calendar_id)
+                if uid is None or uid in kept:
+                    return False
+                # a changed user's, or one no user has any more (first pass: all)
+                return uid in scopes or uid not in known
+
+            calendars = {c for scope in scopes.values() if scope for c in scope.calendar_ids()}
+            self._apply(wanted, ours, calendars)
+            self._members = states
+            self._template = template
+            for uid, scope in scopes.items():
+                before = seen.get(uid)
+                if scope is None or before is None or before.overlay_id is None:
+                    continue  # a first overlay is planned by its weekly and daily jobs
+                if fresh or before.overlay_id != states[uid].overlay_id:
+                    for calendar_id in scope.calendar_ids():
+                        self.trigger_rebalance(calendar_id, "rules")
+            log.info("members' jobs reconciled: %d user(s) changed", len(scopes))
+            return len(scopes)
+
+    def reconcile_soon(self) -> None:
+        """Run :meth:`reconcile_members` now, on the scheduler's thread pool."""
+        if self._started:
+            self._scheduler.modify_job(RECONCILE_JOB, "volatile", next_run_time=engine_now())
 
     def trigger_rebalance(
         self, calendar_id: str, reason: str = "webhook", *, now: datetime | None = None
     ) -> datetime:
-        """Debounced rebalance of one calendar; returns when it is due to run."""
-        cfg = ScheduleConfig.from_rules(self.runtime.rules)
+        """Debounced rebalance of one calendar (any user's store key, with that user's
+        ``schedule:`` debounce); returns when it is due to run."""
+        scope = calendar_scope(self.runtime, calendar_id) if user_of(calendar_id) else None
+        cfg = ScheduleConfig.from_rules((scope or self.runtime).rules)
         moment = now or engine_now()
         with self._bursts_lock:
             first = self._bursts.setdefault(calendar_id, moment)
@@ -322,9 +367,10 @@ class BlockerScheduler:
         self.sync_jobs(rules)
         for cal in rules.calendars:
             self.trigger_rebalance(cal.id, "rules")
+        self.reconcile_soon()  # the template changed under every member's overlay
 
     def job_ids(self) -> list[str]:
-        return sorted(job.id for job in self._scheduler.get_jobs())
+        return sorted(job.id for job in self._scheduler.get_jobs(jobstore="default"))
 
     def next_run_time(self, job_id: str) -> datetime | None:
         job = self._scheduler.get_job(job_id)
@@ -340,6 +386,8 @@ class BlockerScheduler:
 
 
 __all__ = [
+    "GLOBAL_JOBS",
+    "RECONCILE_SECONDS",
     "BlockerScheduler",
     "ScheduleConfig",
     "debounce_run_at",

@@ -27,10 +27,18 @@ from sqlalchemy.engine import make_url
 
 from blocker import jobs
 from blocker.core.errors import RateLimited, SettingsError, TransientError
-from blocker.distributed.dispatch import PROCRASTINATE_SCHEMA, QUEUE, Due, dispatch_due
+from blocker.distributed.dispatch import (
+    PROCRASTINATE_SCHEMA,
+    QUEUE,
+    Due,
+    calendar_job,
+    dispatch_due,
+)
+from blocker.distributed.members import SAFETY_NET, reschedule, schedule_members
 from blocker.distributed.timing import next_generation_at, next_poll_at
+from blocker.member_jobs import calendar_scope, user_of
 from blocker.runtime import RunOutcome, Runtime
-from blocker.scheduler import ScheduleConfig
+from blocker.scheduler_plan import ScheduleConfig
 
 log = logging.getLogger("blocker.distributed")
 
@@ -41,6 +49,7 @@ DISPATCH = "blocker:dispatch"
 HOUSEKEEPING = "blocker:housekeeping"
 RENEW_CHANNELS = "blocker:renew_channels"
 REFRESH_TOKENS = "blocker:refresh_tokens"
+RECONCILE = "blocker:reconcile"
 
 
 class RetryableJobError(Exception):
@@ -121,6 +130,7 @@ class WorkerOptions:
     heartbeat_seconds: float = 10.0
     stalled_after_seconds: float = 60.0
     housekeeping_every_seconds: int = 15
+    reconcile_every_seconds: int = 15
     keep_failed_hours: int = 72
     backoff: ProviderBackoff = field(default_factory=ProviderBackoff)
 
@@ -193,19 +203,37 @@ def deferring_app(database_url: str, *, max_size: int = 4) -> App:
 # -- tasks --------------------------------------------------------------------------------
 
 
+def _done(runs: list[RunOutcome]) -> bool:
+    return bool(runs) and not any(run.errors for run in runs)
+
+
 def generate(calendar_id: str) -> int:
-    """Weekly generation of one calendar; returns how many runs happened."""
-    return len(jobs.generate_next_week(current_runtime(), calendar_id))
+    """Weekly generation of one calendar, in its user's scope; returns how many runs
+    happened. A member's next time is then set from their rules (a failed run keeps
+    the dispatcher's safety net: it is tried again a day later)."""
+    ctx = calendar_scope(current_runtime(), calendar_id)
+    if ctx is None:
+        return 0
+    runs = jobs.generate_next_week(ctx, calendar_id)
+    if _done(runs):
+        reschedule(ctx, calendar_id, "generate")
+    return len(runs)
 
 
 def rebalance(calendar_id: str, trigger: str = "rebalance") -> int:
-    """Debounced or daily rebalance of one calendar."""
-    return len(jobs.rebalance(current_runtime(), calendar_id, trigger))
+    """Debounced or daily rebalance of one calendar, in its user's scope."""
+    ctx = calendar_scope(current_runtime(), calendar_id)
+    return 0 if ctx is None else len(jobs.rebalance(ctx, calendar_id, trigger))
 
 
 def poll(calendar_id: str) -> int:
-    """Fallback poll of one calendar."""
-    return len(jobs.poll(current_runtime(), calendar_id))
+    """Fallback poll of one calendar, in its user's scope."""
+    ctx = calendar_scope(current_runtime(), calendar_id)
+    if ctx is None:
+        return 0
+    runs = jobs.poll(ctx, calendar_id)
+    reschedule(ctx, calendar_id, "poll")
+    return len(runs)
 
 
 def dispatch_once(
@@ -219,6 +247,8 @@ def dispatch_once(
     by_zone: dict[str, datetime] = {}  # the holiday calendar is built once per zone
 
     def weekly(item: Due) -> datetime:
+        if user_of(item.calendar_id) is not None:
+            return now + SAFETY_NET  # the task sets the member's own time
         if item.timezone not in by_zone:
             by_zone[item.timezone] = next_generation_at(now, item.timezone, runtime.rules)
         return by_zone[item.timezone]
@@ -288,6 +318,25 @@ def dispatch(timestamp: int) -> int:
     return sum(len(ids) for ids in queued.values())
 
 
+def reconcile(timestamp: int) -> int:
+    """Periodic: members' schedules in line with their overlays (new members, saved or
+    restored overlays, disabled users); users whose rules changed get a rebalance."""
+    runtime = current_runtime()
+    changed = schedule_members(runtime)
+    manager = _external_connection_manager()
+    for first in range(0, len(changed), 1000):
+        with runtime.store.engine.begin() as conn:
+            conn.execute(text(f"SET LOCAL search_path TO {PROCRASTINATE_SCHEMA}, public"))
+            manager.batch_defer_jobs(
+                [
+                    calendar_job(REBALANCE, cid, trigger="rules")
+                    for cid in changed[first : first + 1000]
+                ],
+                connection=conn.connection.driver_connection,
+            )
+    return len(changed)
+
+
 def renew_channels(timestamp: int) -> int:
     """Periodic (hourly, UTC is fine: not tied to the user's day): renew push channels."""
     return jobs.renew_channels(current_runtime())
@@ -313,30 +362,44 @@ async def housekeeping(context: JobContext, timestamp: int) -> int:
     return count
 
 
+CONTROL_PRIORITY = 10
+"""The control tasks (dispatch, reconcile, housekeeping, renewal, refresh) go before
+calendar jobs: measured (BENCHMARKS.md section 5), a backlog of 1,000 generations
+otherwise held every dispatch, reconcile and housekeeping pass back until it drained,
+as procrastinate fetches by priority, then age."""
+
+
 def _register(app: App) -> None:
     backoff = _options.backoff
     app.task(name=GENERATE, queue=QUEUE, retry=backoff)(generate)
     app.task(name=REBALANCE, queue=QUEUE, retry=backoff)(rebalance)
     app.task(name=POLL, queue=QUEUE, retry=backoff)(poll)
-    every = max(1, _options.dispatch_every_seconds)
-    app.periodic(cron=f"* * * * * */{every}")(app.task(name=DISPATCH, queue="control")(dispatch))
-    app.periodic(cron="7 * * * *")(app.task(name=RENEW_CHANNELS, queue="control")(renew_channels))
-    app.periodic(cron="*/30 * * * *")(
-        app.task(name=REFRESH_TOKENS, queue="control")(refresh_tokens)
-    )
-    tidy = max(1, _options.housekeeping_every_seconds)
-    app.periodic(cron=f"* * * * * */{tidy}")(
-        app.task(name=HOUSEKEEPING, queue="control", pass_context=True)(housekeeping)
+
+    def control(name: str, cron: str, func: Any) -> None:
+        task = app.task(name=name, queue="control", priority=CONTROL_PRIORITY)(func)
+        app.periodic(cron=cron)(task)
+
+    control(DISPATCH, f"* * * * * */{max(1, _options.dispatch_every_seconds)}", dispatch)
+    control(RECONCILE, f"* * * * * */{max(1, _options.reconcile_every_seconds)}", reconcile)
+    control(RENEW_CHANNELS, "7 * * * *", renew_channels)
+    control(REFRESH_TOKENS, "*/30 * * * *", refresh_tokens)
+    tidy = f"* * * * * */{max(1, _options.housekeeping_every_seconds)}"
+    app.periodic(cron=tidy)(
+        app.task(name=HOUSEKEEPING, queue="control", priority=CONTROL_PRIORITY, pass_context=True)(
+            housekeeping
+        )
     )
 
 
 __all__ = [
     "ANALYZE_AFTER",
+    "CONTROL_PRIORITY",
     "DISPATCH",
     "GENERATE",
     "HOUSEKEEPING",
     "POLL",
     "REBALANCE",
+    "RECONCILE",
     "REFRESH_TOKENS",
     "RENEW_CHANNELS",
     "ProviderBackoff",

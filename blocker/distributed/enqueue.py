@@ -19,7 +19,7 @@ from blocker.distributed.dispatch import calendar_lock, rebalance_queueing_lock
 from blocker.distributed.worker import (
     check_queue_schema,
     require_procrastinate,
-    schedule_calendars,
+    schedule_template_calendars,
 )
 from blocker.runtime import Runtime
 from blocker.scheduler import BlockerScheduler, ScheduleConfig
@@ -85,7 +85,7 @@ class ProcrastinateEnqueuer:
         check_queue_schema(self.runtime)
         self.app.open()
         self._open = True
-        schedule_calendars(self.runtime)
+        schedule_template_calendars(self.runtime)
         self.runtime.on_rules_change(self._rules_changed)
 
     def shutdown(self, wait: bool = True) -> None:
@@ -94,7 +94,8 @@ class ProcrastinateEnqueuer:
             self._open = False
 
     def trigger_rebalance(self, calendar_id: str, reason: str = "webhook") -> None:
-        """Defer one debounced rebalance; a trigger inside a waiting burst is a no-op."""
+        """Defer one debounced rebalance (any user's store key: the task resolves the
+        scope); a trigger inside a waiting burst is a no-op."""
         cfg = ScheduleConfig.from_rules(self.runtime.rules)
         task = self.app.tasks[papp.REBALANCE]
         try:
@@ -109,7 +110,7 @@ class ProcrastinateEnqueuer:
     def _rules_changed(self, _rules: object) -> None:
         if not self._open:
             return
-        schedule_calendars(self.runtime)
+        schedule_template_calendars(self.runtime)
         for calendar_id in self.runtime.calendar_ids():
             self.trigger_rebalance(calendar_id, "rules")
 

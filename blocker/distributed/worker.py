@@ -1,7 +1,8 @@
 """``blocker worker``: one procrastinate worker process on the service database.
 
 Opens the store (which migrates, procrastinate's schema included), makes sure
-every calendar in the rules has a ``next_generate_at``, installs the runtime for
+every calendar in the rules, and every member's, has a ``next_generate_at``
+(members' are kept in line with their overlays by a periodic reconcile), installs the runtime for
 the tasks and runs the worker until SIGINT/SIGTERM (runs in flight finish first).
 Finished jobs are deleted as they succeed so the jobs table stays small.
 """
@@ -19,9 +20,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from blocker.core.errors import SettingsError, StoreError
 from blocker.distributed import app as papp
 from blocker.distributed.dispatch import QUEUE
+from blocker.distributed.members import schedule_members
 from blocker.distributed.timing import next_generation_at, next_poll_at
 from blocker.runtime import Clock, Runtime
-from blocker.scheduler import ScheduleConfig
+from blocker.scheduler_plan import ScheduleConfig
 from blocker.settings import Settings, env_name
 from blocker.store.tables import CalendarConnection, CalendarSchedule, User
 
@@ -56,6 +58,15 @@ def check_queue_schema(runtime: Runtime) -> None:
 
 
 def schedule_calendars(runtime: Runtime, now: datetime | None = None) -> int:
+    """The template's calendars (:func:`schedule_template_calendars`), then every
+    member's (:func:`blocker.distributed.members.schedule_members`, only the users
+    whose rules changed since); returns how many template calendars were new."""
+    added = schedule_template_calendars(runtime, now)
+    schedule_members(runtime, now)
+    return added
+
+
+def schedule_template_calendars(runtime: Runtime, now: datetime | None = None) -> int:
     """Give each calendar of the rules without one a ``next_generate_at`` (and a
     ``next_poll_at`` when polling is on); returns how many were newly scheduled.
 
@@ -163,4 +174,5 @@ __all__ = [
     "require_procrastinate",
     "run_worker",
     "schedule_calendars",
+    "schedule_template_calendars",
 ]

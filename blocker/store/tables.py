@@ -376,6 +376,8 @@ class CalendarSchedule(Base):
     next_generate_at: Mapped[datetime | None] = mapped_column(index=True)
     next_poll_at: Mapped[datetime | None] = mapped_column(index=True)
     last_run_at: Mapped[datetime | None]
+    basis: Mapped[str | None] = mapped_column(String(64))
+    """A member's calendar: the template and overlay version its times come from."""
 
 
 __all__ = [
