@@ -19,7 +19,6 @@ app (Graph validates the webhook URL while the subscription is being created).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
@@ -31,13 +30,12 @@ from starlette.concurrency import run_in_threadpool
 from blocker.connect import Connected, ConnectError, Connector, key_of
 from blocker.connections import ProviderKind, connectable
 from blocker.core.errors import BlockerError, ReconnectRequired
-from blocker.runtime import Runtime
 from blocker.web.deps import RuntimeDep, _bearer, require_token
 from blocker.web.schemas import ErrorOut
+from blocker.web.services import connector_of
 from blocker.web.sessions import check_post, session_user
 
 router = APIRouter(tags=["connect"])
-_guard = threading.Lock()
 
 _ERR = ErrorOut
 _START: dict[int | str, dict[str, Any]] = {
@@ -58,13 +56,7 @@ CalendarQuery = Annotated[
 def get_connector(request: Request) -> Connector:
     """One connector (and so one map of pending sign-ins) per app, on the shared
     runtime: each sign-in remembers the scope that started it."""
-    runtime: Runtime = request.app.state.runtime
-    with _guard:
-        connector: Connector | None = getattr(request.app.state, "connector", None)
-        if connector is None or connector.runtime is not runtime:
-            connector = Connector(runtime)
-            request.app.state.connector = connector
-        return connector
+    return connector_of(request)
 
 
 ConnectorDep = Annotated[Connector, Depends(get_connector)]
