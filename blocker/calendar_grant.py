@@ -27,8 +27,8 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from blocker.connect import Connector, shown_id
-from blocker.core.errors import BlockerError, RulesError
+from blocker.connect import ConnectError, Connector, shown_id
+from blocker.core.errors import BlockerError
 from blocker.core.weeks import next_week
 from blocker.members import MemberRuntime, scope_for
 from blocker.runtime import Runtime
@@ -36,11 +36,14 @@ from blocker.store.teams import TeamUser
 
 log = logging.getLogger("blocker.connect")
 
-__all__ = ["CalendarGrant", "connect_from_signin", "with_calendar", "google_blob"]
+__all__ = ["CalendarGrant", "connect_from_signin", "google_blob", "with_calendar"]
 
 KIND_OF_SIGNIN = {"google": "google"}
 """Identity provider -> the calendar kind its grant serves (same OAuth client)."""
-GRANTING = ("https://www.googleapis.com/auth/calendar.events", "https://www.googleapis.com/auth/calendar")
+GRANTING = (
+    "https://www.googleapis.com/auth/calendar.events",
+    "https://www.googleapis.com/auth/calendar",
+)
 """A Google grant with one of these may write events (blocks)."""
 TRIGGER = "connect"
 
@@ -76,13 +79,13 @@ def with_calendar(overlay_text: str, calendar_id: str, kind: str) -> str:
     if data is None:
         data = CommentedMap()
     if not isinstance(data, CommentedMap):
-        raise RulesError("your overlay is not a mapping: fix it on the Rules page first")
+        raise ConnectError("your overlay is not a mapping: fix it on the Rules page first")
     calendars = data.get("calendars")
     if calendars is None:
         calendars = CommentedSeq()
         data["calendars"] = calendars
     if not isinstance(calendars, CommentedSeq):
-        raise RulesError("your overlay's `calendars` is not a list: fix it on the Rules page")
+        raise ConnectError("your overlay's `calendars` is not a list: fix it on the Rules page")
     entry = CommentedMap([("id", calendar_id), ("provider", kind), ("calendar", "primary")])
     entry.fa.set_flow_style()
     calendars.append(entry)
@@ -96,21 +99,23 @@ def _free_id(scope: Runtime, kind: str) -> str:
     for candidate in ("work", kind, *(f"{kind}-{n}" for n in range(2, 100))):
         if candidate not in taken:
             return candidate
-    raise RulesError("too many calendars in your rules")
+    raise ConnectError("too many calendars in your rules")
 
 
 def _actor(user: TeamUser) -> str:
     return f"user {user.fingerprint} at {user.domain}"
 
 
-def _calendar_of(base: Runtime, scope: Runtime, user: TeamUser, kind: str) -> tuple[str, int | None]:
+def _calendar_of(
+    base: Runtime, scope: Runtime, user: TeamUser, kind: str
+) -> tuple[str, int | None]:
     """The store key of the user's first ``kind`` calendar, adding one to a member's
     overlay when they have none; (key, the new overlay version or None)."""
     for cal in scope.rules.calendars:
         if cal.provider == kind:
             return cal.id, None
     if not isinstance(scope, MemberRuntime):
-        raise RulesError(f"the team template lists no {kind} calendar")
+        raise ConnectError(f"the team template lists no {kind} calendar")
     current = base.store.current_overlay(user.id)
     text = with_calendar(current.text if current else "", _free_id(scope, kind), kind)
     version = scope.update_rules(text)
@@ -120,7 +125,7 @@ def _calendar_of(base: Runtime, scope: Runtime, user: TeamUser, kind: str) -> tu
     for cal in scope.rules.calendars:
         if cal.provider == kind:
             return cal.id, version
-    raise RulesError(f"the new {kind} calendar did not make it into your rules")
+    raise ConnectError(f"the new {kind} calendar did not make it into your rules")
 
 
 def connect_from_signin(
