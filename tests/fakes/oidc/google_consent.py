@@ -26,7 +26,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 _AUTH = "https://www.googleapis.com/auth/"
-IDENTITY = {"openid": "openid", "email": _AUTH + "userinfo.email", "profile": _AUTH + "userinfo.profile"}
+IDENTITY = {
+    "openid": "openid",
+    "email": _AUTH + "userinfo.email",
+    "profile": _AUTH + "userinfo.profile",
+}
 IDENTITY_URLS = frozenset(IDENTITY.values())
 CALENDAR_SCOPES = frozenset(
     _AUTH + s
