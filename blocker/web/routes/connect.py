@@ -28,7 +28,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from starlette.concurrency import run_in_threadpool
 
 from blocker.connect import Connected, ConnectError, Connector, key_of
-from blocker.connections import ProviderKind, connectable
+from blocker.connections import ProviderKind, connectable, provider_kind
 from blocker.core.errors import BlockerError, ReconnectRequired
 from blocker.web.deps import RuntimeDep, _bearer, require_token
 from blocker.web.schemas import ErrorOut
@@ -184,5 +184,8 @@ def disconnect_own(
     key = key_of(runtime, calendar)
     if key is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown calendar {calendar!r}")
+    provider = runtime.calendar(key).provider
+    if provider_kind(provider, key).connect is None:  # a file: no access to withdraw
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"calendar {calendar!r} is a file")
     connector.disconnect(key, scope=runtime)
     return RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
