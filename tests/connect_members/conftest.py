@@ -150,7 +150,12 @@ def deployment(
     ms_tls: TLSFiles,
     ms_session: requests.Session,
 ) -> Iterator[Deployment]:
-    template = rules_yaml(["{id: work, provider: local, path: team.ics}"], timezone=TIMEZONE)
+    template = rules_yaml(
+        ["{id: work, provider: local, path: team.ics}"],
+        timezone=TIMEZONE,
+        debounce=60,
+        max_wait=120,
+    )
     (tmp_path / "rules.yaml").write_text(template, encoding="utf-8")
     tuesday = week_dates(WEEK)[1]
     (tmp_path / "team.ics").write_text(ics("Ann team sync", tuesday, 14), encoding="utf-8")
