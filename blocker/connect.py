@@ -32,7 +32,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from blocker.connections import close_channel, connectable_kind, open_channel
 from blocker.connections.kind import ConnectError, ConnectFlow, Kept, callback_url
-from blocker.core.errors import BlockerError
+from blocker.core.errors import BlockerError, RulesError
+from blocker.members import MemberRuntime, parse_store_key, scope_for_user
 from blocker.runtime import Runtime
 from blocker.settings import Settings
 
@@ -55,6 +56,9 @@ class PendingFlow:
     expires_at: float
     kept: Kept = field(default_factory=dict)
     """What the kind's ``finish`` needs (a PKCE verifier, msal's flow dict)."""
+    owner: int | None = None
+    """The user whose scope started it (None: the shared runtime, the template's
+    calendars): the callback finishes in that scope and no other."""
 
 
 class FlowStore:
@@ -113,9 +117,13 @@ class Connector:
 
     # -- which calendar ------------------------------------------------------------------
 
-    def calendar_for(self, provider: str, calendar_id: str | None) -> str:
-        """The rules' calendar to connect: the one named, else the first of ``provider``."""
-        matching = [c.id for c in self.runtime.rules.calendars if c.provider == provider]
+    def calendar_for(
+        self, provider: str, calendar_id: str | None, scope: Runtime | None = None
+    ) -> str:
+        """The rules' calendar to connect (its store key): the one named (by its id in
+        the user's rules), else the first of ``provider``."""
+        runtime = scope or self.runtime
+        matching = [c.id for c in runtime.rules.calendars if c.provider == provider]
         if calendar_id is None:
             if not matching:
                 raise ConnectError(
@@ -123,38 +131,84 @@ class Connector:
                     hint=f"add one under `calendars:` with `provider: {provider}`",
                 )
             return matching[0]
-        cal = self.runtime.calendar(calendar_id)
+        key = key_of(runtime, calendar_id)
+        if key is None:
+            raise ConnectError(f"the rules list no calendar {calendar_id!r}")
+        cal = runtime.calendar(key)
         if cal.provider != provider:
             raise ConnectError(f"calendar {calendar_id!r} is a {cal.provider} calendar")
-        return calendar_id
+        return key
 
     # -- the sign-in, whichever kind ----------------------------------------------------
 
     def start(
-        self, provider: str, calendar_id: str | None = None, redirect_uri: str | None = None
+        self,
+        provider: str,
+        calendar_id: str | None = None,
+        redirect_uri: str | None = None,
+        *,
+        scope: Runtime | None = None,
     ) -> str:
-        """The URL to send the user to; the callback must come back within the TTL."""
+        """The URL to send the user to; the callback must come back within the TTL.
+        ``scope``: the signed-in user's (default: the shared runtime)."""
+        runtime = scope or self.runtime
         flow = _flow(provider)
-        target = self.calendar_for(provider, calendar_id)
-        redirect = redirect_uri or callback_url(self.runtime.settings, flow.callback)
-        url, state, kept = flow.start(self.runtime, target, redirect)
-        self.flows.put(state, PendingFlow(provider, target, redirect, self.flows.deadline(), kept))
+        target = self.calendar_for(provider, calendar_id, runtime)
+        redirect = redirect_uri or callback_url(runtime.settings, flow.callback)
+        url, state, kept = flow.start(runtime, target, redirect)
+        pending = PendingFlow(
+            provider, target, redirect, self.flows.deadline(), kept, owner_of(runtime)
+        )
+        self.flows.put(state, pending)
         return url
 
-    def finish(self, provider: str, params: Mapping[str, str]) -> Connected:
+    def finish(
+        self, provider: str, params: Mapping[str, str], *, caller: Runtime | None = None
+    ) -> Connected:
         """Redeem the callback (its query or form) for ``state`` issued here, store the
-        tokens encrypted, open push."""
+        tokens encrypted, open push: in the scope that started it, whoever calls back.
+
+        ``caller``: the scope of a session the callback came with; a sign-in started
+        by someone else is refused (and used up) rather than finished into it.
+        """
         flow = self.flows.take(params.get("state"), provider)
+        if caller is not None and owner_of(caller) != flow.owner:
+            log.warning("a %s sign-in came back in another user's browser: refused", provider)
+            raise UnknownState("this sign-in was started by someone else: start it again")
+        runtime = self.scope_of(flow.owner)
         blob, account = _flow(provider).finish(
-            self.runtime, flow.calendar_id, flow.redirect_uri, flow.kept, params
+            runtime, flow.calendar_id, flow.redirect_uri, flow.kept, params
         )
-        return self.store(flow.calendar_id, provider, blob, account)
+        return self.store(flow.calendar_id, provider, blob, account, scope=runtime)
+
+    def scope_of(self, owner: int | None) -> Runtime:
+        """The runtime a pending sign-in of ``owner`` finishes in (now, not when it
+        started: a user disabled meanwhile gets nothing connected)."""
+        if owner is None:
+            return self.runtime
+        user = self.runtime.store.team_user_by_id(owner)
+        try:
+            scope = scope_for_user(self.runtime, user) if user is not None else None
+        except RulesError as exc:
+            raise ConnectError(f"your rules no longer fit the team template: {exc}") from exc
+        if scope is None:
+            raise ConnectError("this account can no longer connect calendars here")
+        return scope
 
     # -- storing, push, disconnecting ----------------------------------------------------
 
-    def store(self, calendar_id: str, provider: str, blob: bytes, account: str) -> Connected:
-        """Save the tokens (encrypted by the store), mark connected, (re)open push."""
-        runtime = self.runtime
+    def store(
+        self,
+        calendar_id: str,
+        provider: str,
+        blob: bytes,
+        account: str,
+        *,
+        scope: Runtime | None = None,
+    ) -> Connected:
+        """Save the tokens (encrypted by the store) under the calendar's store key, owned
+        by the scope's user; mark connected, (re)open push."""
+        runtime = scope or self.runtime
         cal = runtime.calendar(calendar_id)
         if cal.provider != provider:
             raise ConnectError(f"calendar {calendar_id!r} is a {cal.provider} calendar")
@@ -179,15 +233,39 @@ class Connector:
         log.info("calendar %s connected; push channel %s", calendar_id, channel.channel_id)
         return Connected(calendar_id, provider, account, push=True)
 
-    def disconnect(self, calendar_id: str) -> None:
+    def disconnect(self, calendar_id: str, *, scope: Runtime | None = None) -> None:
         """Stop push, forget the tokens, mark the connection disconnected."""
-        runtime = self.runtime
+        runtime = scope or self.runtime
         runtime.calendar(calendar_id)  # unknown ids fail here
         with runtime.lock(calendar_id):
             for channel in runtime.store.channels_for(calendar_id):
                 close_channel(runtime, channel)
             if runtime.store.get_connection(calendar_id) is not None:
                 runtime.store.disconnect(calendar_id)
+
+
+def owner_of(runtime: Runtime) -> int | None:
+    """Whose calendars ``runtime`` acts on: a member's user id, None for the shared one."""
+    return runtime.user.id if isinstance(runtime, MemberRuntime) else None
+
+
+def key_of(runtime: Runtime, calendar_id: str) -> str | None:
+    """The store key of the calendar a user names (``work`` or its key ``u7~work``) in
+    ``runtime``'s rules; None when their rules do not list it."""
+    ids = runtime.calendar_ids()
+    if calendar_id in ids:
+        return calendar_id
+    for key in ids:
+        parsed = parse_store_key(key)
+        if parsed is not None and parsed[1] == calendar_id:
+            return key
+    return None
+
+
+def shown_id(calendar_id: str) -> str:
+    """A calendar as its user knows it: ``u7~work`` is ``work`` (the store key is ours)."""
+    parsed = parse_store_key(calendar_id)
+    return calendar_id if parsed is None else parsed[1]
 
 
 # -- the terminal: `blocker connect <kind>` ---------------------------------------------
@@ -307,4 +385,7 @@ __all__ = [
     "PendingFlow",
     "UnknownState",
     "connect_from_terminal",
+    "key_of",
+    "owner_of",
+    "shown_id",
 ]

@@ -20,6 +20,14 @@ The address comes from ``email``: Google's must be ``email_verified``. Microsoft
 claim); otherwise the sign-in name ``preferred_username``, whose domain the tenant
 had to verify (a tenant could otherwise put anyone's address in ``email``).
 Issuers must be https, except on a loopback host (the tests' fakes).
+
+Calendar access in the same consent: :meth:`OidcClient.start` may add calendar
+scopes to ``openid email profile``. Google then gets ``access_type=offline`` (a
+refresh token) and ``prompt=consent`` (Google returns a refresh token only at a
+consent: a user who consented before would otherwise get none) and
+``include_granted_scopes``; Microsoft gets ``offline_access``. The token response's
+``refresh_token`` and granted ``scope`` come back in :attr:`SignedInIdentity.grant`
+(Google lets a user untick a scope: check ``scope``, never assume).
 """
 
 from __future__ import annotations
@@ -100,6 +108,8 @@ class PendingSignIn:
     redirect_uri: str
     next: str
     started_at: datetime
+    extra_scopes: tuple[str, ...] = ()
+    """Calendar scopes asked for in the same consent (none: a plain sign-in)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +118,8 @@ class SignedInIdentity:
     subject: str
     email: str
     claims: dict[str, Any] = field(repr=False)
+    grant: dict[str, Any] = field(default_factory=dict, repr=False)
+    """With calendar scopes asked: ``refresh_token`` and the granted ``scope``."""
 
 
 def _secure_url(url: str, what: str) -> str:
@@ -217,8 +229,11 @@ class OidcClient:
 
     # -- the flow -------------------------------------------------------------------
 
-    def start(self, redirect_uri: str, next_path: str = "/") -> tuple[str, PendingSignIn]:
-        """The URL to send the browser to, and what to remember until it comes back."""
+    def start(
+        self, redirect_uri: str, next_path: str = "/", *, extra_scopes: tuple[str, ...] = ()
+    ) -> tuple[str, PendingSignIn]:
+        """The URL to send the browser to, and what to remember until it comes back.
+        ``extra_scopes``: calendar access asked in the same consent (module docstring)."""
         found = self.discovery()
         pending = PendingSignIn(
             provider=self.provider.name,
@@ -228,18 +243,28 @@ class OidcClient:
             redirect_uri=redirect_uri,
             next=next_path,
             started_at=self.clock(),
+            extra_scopes=extra_scopes,
         )
+        scopes = list(self.provider.scopes)
         query = {
             "response_type": "code",
             "client_id": self.provider.client_id,
             "redirect_uri": redirect_uri,
-            "scope": " ".join(self.provider.scopes),
             "state": pending.state,
             "nonce": pending.nonce,
             "code_challenge": pkce_challenge(pending.code_verifier),
             "code_challenge_method": "S256",
             "prompt": "select_account",
         }
+        if extra_scopes and self.provider.name == "google":
+            query.update(
+                access_type="offline",
+                prompt="consent select_account",
+                include_granted_scopes="true",
+            )
+        elif extra_scopes:
+            scopes.append("offline_access")
+        query["scope"] = " ".join([*scopes, *extra_scopes])
         separator = "&" if "?" in found.authorization_endpoint else "?"
         return f"{found.authorization_endpoint}{separator}{urlencode(query)}", pending
 
@@ -268,7 +293,12 @@ class OidcClient:
         if not isinstance(token, str):
             raise IdentityRefused(f"{label} sent no ID token")
         claims = self.verify(token, pending.nonce)
-        return SignedInIdentity(self.provider.name, str(claims["sub"]), self._email(claims), claims)
+        grant: dict[str, Any] = {}
+        if pending.extra_scopes:
+            grant = {k: body[k] for k in ("refresh_token", "scope") if isinstance(body.get(k), str)}
+        return SignedInIdentity(
+            self.provider.name, str(claims["sub"]), self._email(claims), claims, grant
+        )
 
     # -- verification ---------------------------------------------------------------
 

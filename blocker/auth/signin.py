@@ -8,6 +8,12 @@ web (the job workers of the distributed backend serve no pages).
 
 :func:`admit` turns a verified identity into a user, or a refusal that says plainly
 why, through :meth:`blocker.store.teams.TeamStore.admit`.
+
+A sign-in may also ask for calendar access in the same consent
+(:func:`calendar_scopes`): only when the calendar kind is served by the very same
+OAuth client (a refresh token works only with the client it was issued to) and the
+tokens can be stored encrypted. Today that is Google; Microsoft's calendars keep
+their own consent (``/connect/microsoft``): msal keeps their tokens.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ __all__ = [
     "SignInService",
     "SignedInIdentity",
     "admit",
+    "calendar_scopes",
     "providers_from",
 ]
 
@@ -76,6 +83,25 @@ def providers_from(settings: Settings) -> list[OidcProvider]:
     return found
 
 
+def calendar_scopes(settings: Settings, name: str) -> tuple[str, ...]:
+    """The calendar scopes signing in with ``name`` can ask for (empty: none)."""
+    if name != "google" or settings.encryption_key is None:
+        return ()
+    same_client = (
+        settings.google_client_id is not None
+        and settings.google_client_id == settings.signin_google_client_id
+        and settings.google_client_secret is not None
+        and settings.signin_google_client_secret is not None
+        and settings.google_client_secret.get_secret_value()
+        == settings.signin_google_client_secret.get_secret_value()
+    )
+    if not same_client:
+        return ()
+    from providers.google_client import CALENDARS_SCOPE, EVENTS_SCOPE
+
+    return (EVENTS_SCOPE, CALENDARS_SCOPE)
+
+
 class SignInService:
     """The configured providers' clients and the sign-ins in flight."""
 
@@ -100,6 +126,11 @@ class SignInService:
             raise SettingsError(f"sign-in settings (BLOCKER_SIGNIN_*): {exc}") from exc
         self._pending: OrderedDict[str, PendingSignIn] = OrderedDict()
         self._guard = threading.Lock()
+        self._calendar = {name: calendar_scopes(settings, name) for name in self.clients}
+
+    def offers_calendar(self, name: str) -> bool:
+        """Can signing in with ``name`` connect a calendar in the same consent?"""
+        return bool(self._calendar.get(name))
 
     def labels(self) -> list[tuple[str, str]]:
         """(name, label) of each configured provider, for the sign-in page's buttons."""
@@ -108,12 +139,14 @@ class SignInService:
     def redirect_uri(self, name: str) -> str:
         return f"{self.base_url}/auth/{name}/callback"
 
-    def start(self, name: str, next_path: str) -> tuple[str, str]:
-        """(the provider's URL for the browser, the sign-in's state)."""
+    def start(self, name: str, next_path: str, *, calendar: bool = False) -> tuple[str, str]:
+        """(the provider's URL for the browser, the sign-in's state); ``calendar``: ask
+        for calendar access too, when this provider can (:meth:`offers_calendar`)."""
         client = self.clients.get(name)
         if client is None:
             raise IdentityRefused(f"signing in with {name!r} is not configured here")
-        url, pending = client.start(self.redirect_uri(name), next_path)
+        extra = self._calendar.get(name, ()) if calendar else ()
+        url, pending = client.start(self.redirect_uri(name), next_path, extra_scopes=extra)
         with self._guard:
             self._drop_stale()
             self._pending[pending.state] = pending

@@ -383,7 +383,17 @@ def jinja_env() -> Environment:
     )
     env.filters["hours"] = hours
     env.filters["percent"] = percent
+    env.filters["shown"] = shown_calendar
     return env
+
+
+_STORE_KEY = re.compile(r"\bu\d+~(?=[^\s~])")
+
+
+def shown_calendar(text: object) -> str:
+    """Calendar ids as their user knows them: a member's store key ``u7~work`` (and any
+    message quoting one) reads ``work`` (blocker.members keys calendars per user)."""
+    return _STORE_KEY.sub("", str(text))
 
 
 def render_report_html(week: str, card: dict[str, Any]) -> str:

@@ -10,6 +10,7 @@ calendar one of the rules'); errors are the domain's, the routes word them.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from fastapi import Request
 
 from blocker.actuals import measure
 from blocker.auth.signin import SignInService
+from blocker.connect import Connector
 from blocker.core.errors import BlockerError, Problem, RulesError
 from blocker.core.weeks import week_window
 from blocker.expansion import domain_index
@@ -28,6 +30,7 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "WeekView",
+    "connector_of",
     "plan_card",
     "provider_buttons",
     "read_week",
@@ -133,3 +136,18 @@ def provider_buttons(request: Request) -> list[tuple[str, str]]:
     """(name, label) of the providers the sign-in page offers."""
     service: SignInService | None = getattr(request.app.state, "signin", None)
     return service.labels() if service is not None else []
+
+
+_CONNECTOR_GUARD = threading.Lock()
+
+
+def connector_of(request: Request) -> Connector:
+    """The app's one connector (one map of pending calendar sign-ins), on the shared
+    runtime: each sign-in remembers the scope that started it."""
+    runtime: Runtime = request.app.state.runtime
+    with _CONNECTOR_GUARD:
+        connector: Connector | None = getattr(request.app.state, "connector", None)
+        if connector is None or connector.runtime is not runtime:
+            connector = Connector(runtime)
+            request.app.state.connector = connector
+        return connector

@@ -21,6 +21,7 @@ from blocker.connections import KINDS, kind_label
 from blocker.core.errors import BlockerError, ReconnectRequired
 from blocker.core.models import Op, Plan, RunRecord
 from blocker.outlook_state import COLOURS
+from blocker.web.report_html import shown_calendar
 
 __all__ = [
     "Action",
@@ -67,7 +68,7 @@ def plain(text: str) -> str:
     """A message in the user's words (no OAuth codes, settings, CLI names or rule ids)."""
     for word, said in _JARGON:
         text = text.replace(word, said)
-    return _RULE_ID.sub("", text)
+    return shown_calendar(_RULE_ID.sub("", text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +181,7 @@ def connection_views(
     for cal in runtime.rules.calendars:
         conn = stored.get(cal.id)
         url = connect_url(cal.provider)
-        url = f"{url}?calendar={quote(cal.id, safe='')}" if url else None
+        url = f"{url}?calendar={quote(shown_calendar(cal.id), safe='')}" if url else None
         run = last_runs.get(cal.id)
         failed_error = read_error if cal.id == shown else None
         last = (
@@ -248,19 +249,20 @@ def actions(
         if v.state in ("needs_reconnect", "not_connected"):
             verb = "is not connected" if v.state == "not_connected" else "needs reconnecting"
             why = f": {v.reason}" if v.reason else ""
+            name = shown_calendar(v.id)
             out.append(
-                Action("reconnect", f"Calendar {v.id} {verb}{why}.", v.action_label, v.action_url)
+                Action("reconnect", f"Calendar {name} {verb}{why}.", v.action_label, v.action_url)
             )
     for v in views:
         for fb in fallbacks.get(v.id, ()):
             what = _PERMISSION.get(fb.capability)
             start = connect_url(v.provider)
             if what is not None and v.action_url is None and start is not None:
-                url = start + f"?calendar={quote(v.id, safe='')}"
+                url = start + f"?calendar={quote(shown_calendar(v.id), safe='')}"
                 out.append(
                     Action(
                         "permission",
-                        f"Permission missing on {v.id}: {what}. "
+                        f"Permission missing on {shown_calendar(v.id)}: {what}. "
                         "Reconnect and allow it to get them back.",
                         "Reconnect",
                         url,
@@ -271,7 +273,7 @@ def actions(
         out.append(
             Action(
                 "unreadable",
-                f"Calendar {shown} could not be read: {shown_view.reason}",
+                f"Calendar {shown_calendar(shown)} could not be read: {shown_view.reason}",
                 "Try again",
                 f"/?calendar={quote(shown, safe='')}",
             )
@@ -282,7 +284,7 @@ def actions(
         out.append(
             Action(
                 "sync_failed",
-                f"The last sync of {shown} failed: {plain(failures[0])}",
+                f"The last sync of {shown_calendar(shown)} failed: {plain(failures[0])}",
                 "Sync now",
                 sync=True,
             )

@@ -13,6 +13,14 @@ revoked. The callback answers with a short page that moves on to the dashboard
 itself: a navigation that began at the provider (another site) would not carry the
 Strict cookie to the dashboard, a same-site refresh does.
 
+Calendar access in the same consent (Google, when the calendar uses the sign-in's
+OAuth client: :func:`blocker.auth.signin.calendar_scopes`): ``?calendar=1`` asks for
+it, ``?calendar=0`` does not, and by default it is asked unless this browser already
+connected a calendar by signing in (a long-lived ``blocker_calendar`` cookie, nothing
+secret in it), so signing in again does not mean consenting again. The callback
+then stores the grant as the user's calendar connection and plans their week
+(:mod:`blocker.calendar_grant`).
+
 Refused sign-ins spend the source address's wrong-attempt allowance
 (``BLOCKER_LOGIN_ATTEMPTS_PER_MINUTE``, shared with the token form); starts are
 limited separately (``START_PER_MINUTE``) so nobody fills the table of sign-ins in
@@ -32,11 +40,13 @@ from fastapi.responses import RedirectResponse, Response
 
 from blocker.auth.oidc import IdentityRefused
 from blocker.auth.signin import PENDING_SECONDS, NotAllowed, SignInService, admit
+from blocker.calendar_grant import connect_from_signin
 from blocker.runtime import Runtime
 from blocker.web.account_view import account_page
 from blocker.web.deps import RuntimeDep
 from blocker.web.html import page
 from blocker.web.limits import RateLimiter, source_of
+from blocker.web.services import connector_of
 from blocker.web.sessions import (
     COOKIE,
     SESSION_SECONDS,
@@ -53,9 +63,11 @@ router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
 
 BINDING_COOKIE = "blocker_signin"
+CALENDAR_COOKIE = "blocker_calendar"
+CALENDAR_COOKIE_SECONDS = 400 * 24 * 3600
 START_PER_MINUTE = 30
 
-__all__ = ["BINDING_COOKIE", "START_PER_MINUTE", "router"]
+__all__ = ["BINDING_COOKIE", "CALENDAR_COOKIE", "START_PER_MINUTE", "router"]
 
 
 def _service(request: Request) -> SignInService:
@@ -78,8 +90,18 @@ def _throttled(limiter: RateLimiter, source: str, runtime: Runtime) -> Response:
     )
 
 
+def _asks_calendar(request: Request, provider: str, calendar: str) -> bool:
+    if not _service(request).offers_calendar(provider):
+        return False
+    if calendar in ("0", "1"):
+        return calendar == "1"
+    return provider not in request.cookies.get(CALENDAR_COOKIE, "").split(",")
+
+
 @router.get("/auth/{provider}/start")
-def start(request: Request, runtime: RuntimeDep, provider: str, next: str = "/") -> Response:
+def start(
+    request: Request, runtime: RuntimeDep, provider: str, next: str = "/", calendar: str = ""
+) -> Response:
     source = source_of(request.client)
     starts: RateLimiter = request.app.state.signin_start_limiter
     wrong: RateLimiter = request.app.state.login_limiter
@@ -88,7 +110,8 @@ def start(request: Request, runtime: RuntimeDep, provider: str, next: str = "/")
     if not starts.allow(source):
         return _throttled(starts, source, runtime)
     try:
-        url, state = _service(request).start(provider, safe_next(next))
+        asks = _asks_calendar(request, provider, calendar)
+        url, state = _service(request).start(provider, safe_next(next), calendar=asks)
     except IdentityRefused as exc:
         return page("signin_refused.html", 400, message=exc.user_message())
     response = RedirectResponse(url, status.HTTP_302_FOUND)
@@ -143,7 +166,24 @@ def callback(
     expires = datetime.fromtimestamp(issued + SESSION_SECONDS, tz=UTC)
     runtime.store.open_user_session(session_id, user.id, provider, identity.email, expires)
     runtime.metrics.sign_ins.labels("ok").inc()
+    granted = None
+    if identity.grant:
+        base: Runtime = request.app.state.runtime
+        granted = connect_from_signin(
+            base, connector_of(request), user, identity.email, provider, identity.grant
+        )
     response = page("signed_in.html", next=next_path, who=identity.email)
+    if granted is not None:
+        known = {p for p in request.cookies.get(CALENDAR_COOKIE, "").split(",") if p}
+        response.set_cookie(
+            CALENDAR_COOKIE,
+            ",".join(sorted(known | {provider})),
+            max_age=CALENDAR_COOKIE_SECONDS,
+            httponly=True,
+            samesite="lax",
+            secure=_secure(runtime),
+            path="/auth/",
+        )
     response.set_cookie(
         COOKIE,
         cookie,

@@ -4,32 +4,38 @@ One ``/connect/<route>`` and one ``/oauth/<route>/callback`` (GET and POST) per 
 with a sign-in in the registry (:func:`blocker.connections.connectable`).
 
 ``/connect/*`` need the API token or the dashboard's signed session cookie (the
-dashboard links there); ``/api/calendars/{id}/disconnect`` needs the token. The
+dashboard links there). An admin (or the token) connects the calendars of the scope
+they act in; a member connects their own (``?calendar=work``, their rules' id): the
+connection is stored under their store key and owned by their user row.
+``/api/calendars/{id}/disconnect`` needs the token; ``POST /calendars/disconnect``
+is the dashboard's form (a member's own calendars only: another's id is 404). The
 ``/oauth/*/callback`` routes are public (the identity provider sends the browser
-there) and trust nothing but a ``state`` this process issued minutes ago.
+there) and trust nothing but a ``state`` this process issued minutes ago: it
+finishes in the scope of whoever started it, and a callback arriving with another
+user's session is refused.
 The callbacks run in the thread pool: finishing can call back into this very
 app (Graph validates the webhook URL while the subscription is being created).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
 from fastapi.responses import RedirectResponse
 from fastapi.security import HTTPAuthorizationCredentials
 from starlette.concurrency import run_in_threadpool
 
-from blocker.connect import Connected, ConnectError, Connector
-from blocker.connections import ProviderKind, connectable
+from blocker.connect import Connected, ConnectError, Connector, key_of
+from blocker.connections import ProviderKind, connectable, provider_kind
 from blocker.core.errors import BlockerError, ReconnectRequired
 from blocker.web.deps import RuntimeDep, _bearer, require_token
 from blocker.web.schemas import ErrorOut
+from blocker.web.services import connector_of
+from blocker.web.sessions import check_post, session_user
 
 router = APIRouter(tags=["connect"])
-_guard = threading.Lock()
 
 _ERR = ErrorOut
 _START: dict[int | str, dict[str, Any]] = {
@@ -47,14 +53,10 @@ CalendarQuery = Annotated[
 ]
 
 
-def get_connector(request: Request, runtime: RuntimeDep) -> Connector:
-    """One connector (and so one map of pending sign-ins) per app."""
-    with _guard:
-        connector: Connector | None = getattr(request.app.state, "connector", None)
-        if connector is None or connector.runtime is not runtime:
-            connector = Connector(runtime)
-            request.app.state.connector = connector
-        return connector
+def get_connector(request: Request) -> Connector:
+    """One connector (and so one map of pending sign-ins) per app, on the shared
+    runtime: each sign-in remembers the scope that started it."""
+    return connector_of(request)
 
 
 ConnectorDep = Annotated[Connector, Depends(get_connector)]
@@ -65,13 +67,16 @@ def require_user(
     runtime: RuntimeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
-    """The API token, or a dashboard session (a browser following a "connect" link)."""
+    """The API token, or a dashboard session (a browser following a "connect" link):
+    an admin's, or a member's acting on their own calendars (their scope)."""
     if credentials is None:
-        from blocker.web.sessions import is_admin_session
+        from blocker.web.sessions import acts_on_own_scope, is_admin_session
         from blocker.web.sessions import session_of as _session
 
-        if _session(request, runtime) is not None and is_admin_session(request, runtime):
-            return  # members and leads: not the shared calendars (yet)
+        if _session(request, runtime) is not None and (
+            is_admin_session(request, runtime) or acts_on_own_scope(runtime)
+        ):
+            return
     require_token(request, runtime, credentials)
 
 
@@ -84,9 +89,11 @@ def _done(_result: Connected) -> RedirectResponse:
 
 
 def _start_route(kind: ProviderKind) -> Callable[..., RedirectResponse]:
-    def start(connector: ConnectorDep, calendar: CalendarQuery = None) -> RedirectResponse:
+    def start(
+        connector: ConnectorDep, runtime: RuntimeDep, calendar: CalendarQuery = None
+    ) -> RedirectResponse:
         try:
-            url = connector.start(kind.name, calendar)
+            url = connector.start(kind.name, calendar, scope=runtime)
         except ConnectError as exc:
             raise _bad_request(exc) from exc
         return RedirectResponse(url, status_code=status.HTTP_302_FOUND)
@@ -96,13 +103,19 @@ def _start_route(kind: ProviderKind) -> Callable[..., RedirectResponse]:
 
 
 def _callback_route(kind: ProviderKind) -> Callable[..., Awaitable[RedirectResponse]]:
-    async def callback(request: Request, connector: ConnectorDep) -> RedirectResponse:
+    async def callback(
+        request: Request, connector: ConnectorDep, runtime: RuntimeDep
+    ) -> RedirectResponse:
         params = {k: str(v) for k, v in request.query_params.items()}
         if request.method == "POST":  # Microsoft posts the code as a form (form_post)
             form = await request.form()
             params.update({k: v for k, v in form.items() if isinstance(v, str)})
+        # a user's session, when the browser sent one: its scope must be the starter's
+        caller = runtime if session_user(request, runtime) is not None else None
         try:
-            result = await run_in_threadpool(connector.finish, kind.name, params)
+            result = await run_in_threadpool(
+                lambda: connector.finish(kind.name, params, caller=caller)
+            )
         except (ConnectError, ReconnectRequired) as exc:
             raise _bad_request(exc) from exc
         return _done(result)
@@ -149,4 +162,30 @@ def disconnect(calendar_id: str, connector: ConnectorDep, runtime: RuntimeDep) -
     """Stop the push channel, forget the tokens; blocks already written stay."""
     if calendar_id not in runtime.calendar_ids():
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown calendar {calendar_id!r}")
-    connector.disconnect(calendar_id)
+    connector.disconnect(calendar_id, scope=runtime)
+
+
+@router.post(
+    "/calendars/disconnect",
+    include_in_schema=False,
+    status_code=status.HTTP_303_SEE_OTHER,
+    response_class=RedirectResponse,
+)
+def disconnect_own(
+    request: Request,
+    connector: ConnectorDep,
+    runtime: RuntimeDep,
+    calendar: Annotated[str, Form(max_length=255)],
+    csrf: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """The dashboard's Disconnect: a calendar of the rules the session acts on (a
+    member's own, by its id in their rules); any other id is 404."""
+    check_post(request, runtime, csrf, {"calendar": calendar})
+    key = key_of(runtime, calendar)
+    if key is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown calendar {calendar!r}")
+    provider = runtime.calendar(key).provider
+    if provider_kind(provider, key).connect is None:  # a file: no access to withdraw
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"calendar {calendar!r} is a file")
+    connector.disconnect(key, scope=runtime)
+    return RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)

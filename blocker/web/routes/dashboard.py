@@ -41,6 +41,7 @@ _TRIGGER = {
     "poll": "regular check",
     "rebalance": "scheduled",
     "webhook": "your calendar changed",
+    "connect": "calendar connected",
     "rules": "rules changed",
     "preview": "preview",
     "grid": "you changed the week page",

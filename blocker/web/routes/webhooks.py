@@ -14,6 +14,12 @@ Forged items are counted in ``blocker_webhook_notifications_total``, never
 logged one by one. A verified change only schedules a debounced rebalance
 (webhooks are triggers, the read is the truth), so the answer goes back well
 within Graph's 3 s.
+
+A channel belongs to one calendar's store key: a bare id is the team template's,
+``u<id>~work`` a member's (:func:`blocker.members.scope_for_calendar`). The change
+is checked against the rules of that calendar's own scope; a disabled or unknown
+member's channel is acknowledged and ignored (logged), like a calendar that left
+the rules. The debounced job is keyed by the store key.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
 from blocker.channel_secrets import google_token_ok, graph_state_ok
+from blocker.core.errors import RulesError
+from blocker.members import MemberRuntime, scope_for_calendar
 from blocker.runtime import Runtime
 from blocker.scheduler import BlockerScheduler
 from blocker.web.deps import RuntimeDep, SchedulerDep
@@ -74,13 +82,29 @@ def _throttled(request: Request, runtime: Runtime, provider: str) -> Response | 
 
 
 def _trigger(scheduler: BlockerScheduler | None, runtime: Runtime, calendar_id: str) -> None:
-    if calendar_id not in runtime.calendar_ids():
+    """Schedule the rebalance of ``calendar_id`` if its own scope (the template's, or
+    the member's whose store key it is) still lists it."""
+    try:
+        scope = scope_for_calendar(_shared(runtime), calendar_id)
+    except RulesError as exc:
+        log.warning("notification for %s ignored: its rules do not load: %s", calendar_id, exc)
+        return
+    if scope is None:
+        log.info("notification for %s ignored: its user is disabled or unknown", calendar_id)
+        return
+    if calendar_id not in scope.calendar_ids():
         log.info("notification for %s, which the rules no longer list", calendar_id)
         return
     if scheduler is None or not scheduler.running:
         log.warning("notification for %s dropped: no scheduler runs here", calendar_id)
         return
     scheduler.trigger_rebalance(calendar_id, "webhook")
+
+
+def _shared(runtime: Runtime) -> Runtime:
+    """The shared runtime (a webhook normally has no session; one sent anyway changes
+    nothing: the calendar's store key decides the scope)."""
+    return runtime.base if isinstance(runtime, MemberRuntime) else runtime
 
 
 @router.post(

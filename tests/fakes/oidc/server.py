@@ -16,6 +16,13 @@ are (OpenID Connect Core 1.0, RFC 6749, RFC 7636):
 * ``jwks`` publishes the public keys; key rotation and the failure modes the tests
   need (claims overridden, a signature by an unpublished or a wrong key) are knobs
   on :class:`OidcState`.
+
+Google's scopes, offline access and re-consent are as strict as Google documents them
+(:mod:`tests.fakes.oidc.google_consent`). Calendar scopes are allowed only when a
+Calendar fake's token registry is attached (``OidcState.calendar``, the fake Google's
+:class:`~tests.fakes.google.oauth.FakeOAuth`; one OAuth client for both, as on one
+Google Cloud project): the refresh and access tokens issued then live in that
+registry, so the Calendar fake accepts them and refreshes them at its ``/token``.
 """
 
 from __future__ import annotations
@@ -38,6 +45,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
+
+from tests.fakes.google.oauth import FakeOAuth
+from tests.fakes.oidc.google_consent import Consent, ConsentRefused, consent, scope_string
 
 TENANT_ID = "6f1c2a1e-0b7d-4c55-9a43-2f0f8e3b9d10"
 MULTI_TENANT = ("common", "organizations", "consumers")
@@ -86,6 +96,22 @@ class OidcState:
     used_codes: set[str] = field(default_factory=set)
     hits: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    calendar: FakeOAuth | None = None
+    """Google: the Calendar fake's token registry (calendar scopes allowed, tokens shared)."""
+    declined: set[str] = field(default_factory=set)
+    """Google: scopes the person unticks on the consent screen (granular consent)."""
+    granted: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Google: scopes each person (``sub``) granted this client so far."""
+    offline: set[str] = field(default_factory=set)
+    """Google: people who granted offline access (a refresh token) before."""
+    refresh_tokens: list[str] = field(default_factory=list)
+    """Google: refresh tokens issued, in order."""
+
+    def attach_calendar(self, oauth: FakeOAuth) -> None:
+        """One OAuth client for sign-in and the Calendar API (shared token registry)."""
+        self.calendar = oauth
+        self.client_id = oauth.client_id
+        self.client_secret = oauth.client_secret
 
     def rotate(self) -> SigningKey:
         """A new active key, published at once; the old ones stay published."""
@@ -195,14 +221,33 @@ class FakeOidc:
                 return _error(400, "invalid_request", f"{name} is required")
         if q.get("code_challenge_method") != "S256":
             return _error(400, "invalid_request", "code_challenge_method must be S256")
+        granted: Consent | None = None
+        if state.kind == "google":
+            try:
+                with state.lock:
+                    granted = consent(
+                        dict(q),
+                        calendar_enabled=state.calendar is not None,
+                        granted_before=state.granted.get(state.person.sub, frozenset()),
+                        offline_before=state.person.sub in state.offline,
+                        declined=state.declined,
+                    )
+            except ConsentRefused as exc:
+                return _error(400, exc.error, exc.description)
         code = secrets.token_urlsafe(24)
         with state.lock:
+            if granted is not None:
+                sub = state.person.sub
+                state.granted[sub] = state.granted.get(sub, frozenset()) | granted.scopes
+                if granted.offline:
+                    state.offline.add(sub)
             state.codes[code] = {
                 "redirect_uri": redirect,
                 "nonce": q["nonce"],
                 "challenge": q["code_challenge"],
                 "person": state.person,
                 "issued": state.clock(),
+                "consent": granted,
             }
         query = urlencode({"code": code, "state": q["state"]})
         return RedirectResponse(f"{redirect}?{query}", status_code=302)
@@ -239,15 +284,38 @@ class FakeOidc:
         verifier = str(form.get("code_verifier", ""))
         if not verifier or _s256(verifier) != grant["challenge"]:
             return _error(400, "invalid_grant", "PKCE verification failed")
-        return JSONResponse(
-            {
-                "access_token": secrets.token_urlsafe(24),
-                "token_type": "Bearer",
-                "expires_in": 3600,
-                "scope": "openid email profile",
-                "id_token": self.id_token(grant["person"], grant["nonce"]),
-            }
-        )
+        body: dict[str, Any] = {
+            "access_token": secrets.token_urlsafe(24),
+            "token_type": "Bearer",
+            "expires_in": 3600,
+            "scope": "openid email profile",
+            "id_token": self.id_token(grant["person"], grant["nonce"]),
+        }
+        granted: Consent | None = grant["consent"]
+        if granted is not None:
+            body.update(self._google_tokens(granted))
+        return JSONResponse(body)
+
+    def _google_tokens(self, granted: Consent) -> dict[str, Any]:
+        """Google's access (and, when due, refresh) token for ``granted``; with a
+        Calendar fake attached, registered there so its API accepts them."""
+        scope = scope_string(granted.scopes)
+        access = "ya29.at-" + secrets.token_urlsafe(16)
+        out: dict[str, Any] = {"access_token": access, "scope": scope}
+        registry = self.state.calendar
+        refresh = ""
+        if granted.refresh:
+            refresh = (
+                registry.issue_refresh_token(scope)
+                if registry is not None
+                else "1//rt-" + secrets.token_urlsafe(16)
+            )
+            out["refresh_token"] = refresh
+            with self.state.lock:
+                self.state.refresh_tokens.append(refresh)
+        if registry is not None:
+            registry.access_tokens[access] = refresh
+        return out
 
     def id_token(self, person: FakePerson, nonce: str) -> str:
         """An ID token for ``person`` as the knobs say (also used directly by tests)."""
