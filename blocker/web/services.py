@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "WeekView",
     "connector_of",
+    "offers_calendar",
     "plan_card",
     "provider_buttons",
     "read_week",
@@ -136,6 +137,12 @@ def provider_buttons(request: Request) -> list[tuple[str, str]]:
     """(name, label) of the providers the sign-in page offers."""
     service: SignInService | None = getattr(request.app.state, "signin", None)
     return service.labels() if service is not None else []
+
+
+def offers_calendar(request: Request, provider: str) -> bool:
+    """Whether signing in with ``provider`` can also grant the calendar (one consent)."""
+    service: SignInService | None = getattr(request.app.state, "signin", None)
+    return service is not None and service.offers_calendar(provider)
 
 
 _CONNECTOR_GUARD = threading.Lock()

@@ -55,8 +55,10 @@ def test_signing_in_again_does_not_ask_for_the_calendar_again(deployment: Deploy
 def test_a_plain_sign_in_connects_nothing(deployment: Deployment) -> None:
     d = deployment
     dan = d.store.add_team_user("dan@team.example", "member")
-    with d.browser("dan@team.example", calendar="0"):
-        pass
+    with d.browser("dan@team.example", calendar="0") as browser:
+        first = browser.get("/")  # no calendar yet: the way to one, not an error
+        assert first.status_code == 200, first.text
+        assert "/auth/google/start?calendar=1" in first.text
     assert d.store.overlay_versions(dan.id) == []
     assert d.store.get_connection(store_key(dan.id, "work")) is None
     assert d.google_idp.state.refresh_tokens == []

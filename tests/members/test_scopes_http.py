@@ -88,11 +88,18 @@ def test_a_members_rule_form_edits_their_overlay(team: Team) -> None:
     assert "meeting_free_day" not in (team.folder / "rules.yaml").read_text(encoding="utf-8")
 
 
-def test_a_member_without_an_overlay_is_told_to_declare_calendars(team: Team) -> None:
+def test_a_member_without_a_calendar_is_shown_how_to_get_one(team: Team) -> None:
     team.service.store.add_team_user("dan@team.example", "member")
     dan = Person("dan@team.example", "Dan", "none")
     with team.browser(dan) as browser:
         page = browser.get("/")
-        assert page.status_code == 404
-        assert "your rules list no calendars yet" in page.text
+        # not an error: the first visit says what to do next
+        assert page.status_code == 200
+        assert "Your week starts with a calendar" in page.text
+        assert 'href="/rules"' in page.text
+        offered = team.service.app.state.signin.offers_calendar("google")
+        assert ("/auth/google/start?calendar=1" in page.text) == offered
         assert "Cara" not in page.text and "Bob" not in page.text
+        # asking for a calendar by id still says plainly there is none
+        named = browser.get("/", params={"calendar": "work"})
+        assert named.status_code == 404 and "unknown calendar" in named.text

@@ -20,7 +20,7 @@ from blocker.web.html import page as _page
 from blocker.web.pages import build_grid, flag_filter, legend, now_line, shown_title
 from blocker.web.report_html import scorecard_view
 from blocker.web.schemas import OpOut, PlanOut, RunOut
-from blocker.web.services import read_week, sync_calendars
+from blocker.web.services import offers_calendar, read_week, sync_calendars
 from blocker.web.sessions import check_post, csrf_of, session_of, to_login
 from blocker.web.truth import (
     actions,
@@ -225,6 +225,14 @@ def dashboard(
     if session is None:
         return to_login(request)
     wk = get_week(runtime, week)
+    if calendar is None and not runtime.calendar_ids():
+        # a signed-in member's first visit: what to do next, not a 404
+        return _page(
+            "welcome.html",
+            csrf=csrf_of(runtime, session),
+            page="dashboard",
+            google_grant=offers_calendar(request, "google"),
+        )
     cal = get_calendar(runtime, calendar)
     return _dashboard(runtime, session, wk, cal, notice=_SYNCED.get(synced or ""), show=show)
 
