@@ -4,8 +4,8 @@ Entries are written by the layer that knows who acted (the web routes, the CLI)
 with :meth:`AuditStore.record_audit`, on the store's clock; a store change that is
 told its actor (the team's people, roles, invitations, domains:
 :mod:`blocker.store.teams`) writes its entry with :func:`add_audit_entry` in the
-change's own transaction, so a change is never without its entry nor the reverse. Callers name people
-by fingerprint and domain (:attr:`blocker.store.teams.TeamUser.fingerprint`),
+change's own transaction, so a change is never without its entry nor the reverse.
+Callers name people by fingerprint and domain (:attr:`blocker.store.teams.TeamUser.fingerprint`),
 never by address, and never pass a secret; the lengths are capped here so a
 runaway caller cannot fill the table with one entry.
 """
