@@ -43,10 +43,11 @@ class ByCalendar(Generic[M]):
     it under :func:`calendar_label` of the key."""
 
     def __init__(self, metric: M) -> None:
-        self.metric = metric
+        self.metric: M = metric
 
     def labels(self, calendar_id: str, *rest: str) -> M:
-        return self.metric.labels(calendar_label(calendar_id), *rest)
+        child: M = self.metric.labels(calendar_label(calendar_id), *rest)
+        return child
 
 
 class Metrics:
