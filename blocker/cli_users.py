@@ -7,7 +7,9 @@ command line, and only the address's keyed hash and its domain are stored
 fingerprint; ``show EMAIL`` finds one person by address.
 
 Exit codes as for every ``blocker`` command: 0 done, 1 the store failed, 2 invalid
-input (an unknown role, a person not known, a malformed address).
+input (an unknown role, a person not known, a malformed address, a change that
+would leave no enabled admin). Each change and its audit entry (actor "cli") are
+one transaction, the same store methods the admin page uses.
 """
 
 from __future__ import annotations
@@ -69,10 +71,9 @@ def _run(action: Callable[[Any], T]) -> T:
         raise _fail(exc) from exc
 
 
-def _audited(store: Any, action: str, user: Any, detail: str = "") -> Any:
-    """Write the change to the audit log as done by "cli"; the user, for chaining."""
-    store.record_audit("cli", action, f"user {user.fingerprint} at {user.domain}", detail)
-    return user
+CLI_ACTOR = "cli"
+"""How the audit log names changes made here (the store writes the entry in the
+change's own transaction)."""
 
 
 def _describe(user: Any) -> str:
@@ -92,11 +93,7 @@ def add(
     """Add a person (or enable them again) with a role; the first admin starts here."""
     chosen = "admin" if admin else role
 
-    def act(store: Any) -> Any:
-        added = store.add_team_user(email, chosen)
-        return _audited(store, "user.add", added, f"role {added.role}, enabled")
-
-    user = _run(act)
+    user = _run(lambda store: store.add_team_user(email, chosen, actor=CLI_ACTOR))
     console.print(f"{email.strip().lower()}: {_describe(user)}", markup=False, highlight=False)
 
 
@@ -130,15 +127,15 @@ def show(email: EmailArg) -> None:
 
 @users_app.command("disable")
 def disable(email: EmailArg) -> None:
-    """Refuse the person from now on; every session they have ends at once."""
-    user = _run(lambda store: _audited(store, "user.disable", store.set_user_disabled(email, True)))
+    """Refuse the person from now on; their sessions end and their API tokens are revoked."""
+    user = _run(lambda store: store.set_user_disabled(email, True, actor=CLI_ACTOR))
     console.print(f"{email.strip().lower()}: {_describe(user)}", markup=False, highlight=False)
 
 
 @users_app.command("enable")
 def enable(email: EmailArg) -> None:
     """Let a disabled person sign in again."""
-    user = _run(lambda store: _audited(store, "user.enable", store.set_user_disabled(email, False)))
+    user = _run(lambda store: store.set_user_disabled(email, False, actor=CLI_ACTOR))
     console.print(f"{email.strip().lower()}: {_describe(user)}", markup=False, highlight=False)
 
 
@@ -148,14 +145,7 @@ def forget_accounts(email: EmailArg) -> None:
     they sign in with is theirs (after an address changed hands, or an account was
     recreated)."""
 
-    def act(store: Any) -> int:
-        found: int = store.forget_accounts(email)
-        user = store.team_user(email)
-        if user is not None:
-            _audited(store, "user.forget_accounts", user, f"{found} account(s)")
-        return found
-
-    count = _run(act)
+    count = _run(lambda store: store.forget_accounts(email, actor=CLI_ACTOR))
     console.print(f"{email.strip().lower()}: {count} account(s) forgotten", markup=False)
 
 
@@ -165,9 +155,7 @@ def set_role(
     role: Annotated[str, typer.Argument(help=f"One of {', '.join(ROLES)}.", show_default=False)],
 ) -> None:
     """Change a person's role."""
-    user = _run(
-        lambda store: _audited(store, "user.role", store.set_user_role(email, role), f"role {role}")
-    )
+    user = _run(lambda store: store.set_user_role(email, role, actor=CLI_ACTOR))
     console.print(f"{email.strip().lower()}: {_describe(user)}", markup=False, highlight=False)
 
 
@@ -190,11 +178,7 @@ def invite(
     def act(store: Any) -> Any:
         length = days if days is not None else _settings().invitation_days
         until = system_clock() + timedelta(days=length)
-        store.invite(email, role, until)
-        target = f"user {store.user_key(email)[:10]} at {email.strip().lower().rpartition('@')[2]}"
-        store.record_audit(
-            "cli", "invitation.create", target, f"role {role}, until {until:%Y-%m-%d}"
-        )
+        store.invite(email, role, until, actor=CLI_ACTOR)
         return until
 
     until = _run(act)
@@ -218,12 +202,7 @@ def invitations() -> None:
 def domain_add(domain: Annotated[str, typer.Argument(help="e.g. example.com")]) -> None:
     """Anyone with a verified address at DOMAIN may join as a member."""
 
-    def act(store: Any) -> str:
-        name: str = store.allow_domain(domain)
-        store.record_audit("cli", "domain.allow", name)
-        return name
-
-    name = _run(act)
+    name = _run(lambda store: store.allow_domain(domain, actor=CLI_ACTOR))
     console.print(f"allowed: {name}", markup=False, highlight=False)
 
 
@@ -231,13 +210,7 @@ def domain_add(domain: Annotated[str, typer.Argument(help="e.g. example.com")]) 
 def domain_remove(domain: Annotated[str, typer.Argument(help="e.g. example.com")]) -> None:
     """Stop new people of DOMAIN joining (those who joined stay: disable them one by one)."""
 
-    def act(store: Any) -> bool:
-        gone: bool = store.disallow_domain(domain)
-        if gone:
-            store.record_audit("cli", "domain.disallow", domain.strip().lower().removeprefix("@"))
-        return gone
-
-    gone = _run(act)
+    gone = _run(lambda store: store.disallow_domain(domain, actor=CLI_ACTOR))
     console.print("removed" if gone else "was not allowed", markup=False)
 
 

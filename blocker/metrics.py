@@ -3,11 +3,21 @@
 A registry per runtime (not the process-global default) so two apps in one
 process (tests, a restart) never collide on metric names and each ``/metrics``
 shows only its own runs.
+
+The ``calendar`` label carries the team template's calendar ids (the ones in the
+deployment's rules file, bare in the store) and nothing else: every member's
+calendar is stored as ``u<user id>~<calendar>`` (:mod:`blocker.members`), which
+would publish user ids and calendar names to whoever scrapes ``/metrics`` and
+grow a series per calendar of 10k users. Those are counted together under
+``calendar="member"``, so the label's values are bounded by the template's
+calendars plus one, whatever the team's size. :class:`Metrics` applies this at
+the one place labels are set, so no caller can forget it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Generic, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -16,6 +26,28 @@ from blocker.core.models import Capabilities, EventDraft, Interval, ReadResult, 
 from providers.base import CalendarProvider, Write, WriteResult
 
 _LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
+MEMBER_LABEL = "member"
+_NAMESPACE_MARK = "~"  # blocker.members.NAMESPACE_MARK (never in a calendar id)
+
+M = TypeVar("M", Counter, Histogram)
+
+
+def calendar_label(calendar_id: str) -> str:
+    """The ``calendar`` label of a store key: a template calendar's own id, or
+    ``member`` for any member's ``u<id>~<calendar>``."""
+    return MEMBER_LABEL if _NAMESPACE_MARK in calendar_id else calendar_id
+
+
+class ByCalendar(Generic[M]):
+    """A metric whose first label is a calendar: ``labels(store_key, ...)`` records
+    it under :func:`calendar_label` of the key."""
+
+    def __init__(self, metric: M) -> None:
+        self.metric: M = metric
+
+    def labels(self, calendar_id: str, *rest: str) -> M:
+        child: M = self.metric.labels(calendar_label(calendar_id), *rest)
+        return child
 
 
 class Metrics:
@@ -25,23 +57,29 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
-        self.runs = Counter(
-            "blocker_runs",
-            "Sync runs by trigger and outcome.",
-            ["calendar", "trigger", "outcome"],
-            registry=self.registry,
+        self.runs = ByCalendar(
+            Counter(
+                "blocker_runs",
+                "Sync runs by trigger and outcome (members' calendars: calendar=member).",
+                ["calendar", "trigger", "outcome"],
+                registry=self.registry,
+            )
         )
-        self.ops = Counter(
-            "blocker_ops",
-            "Calendar ops planned by action (applied unless dry run).",
-            ["calendar", "action", "dry_run"],
-            registry=self.registry,
+        self.ops = ByCalendar(
+            Counter(
+                "blocker_ops",
+                "Calendar ops planned by action (applied unless dry run).",
+                ["calendar", "action", "dry_run"],
+                registry=self.registry,
+            )
         )
-        self.errors = Counter(
-            "blocker_errors",
-            "Errors of runs and jobs by kind (error class name).",
-            ["calendar", "kind"],
-            registry=self.registry,
+        self.errors = ByCalendar(
+            Counter(
+                "blocker_errors",
+                "Errors of runs and jobs by kind (error class name).",
+                ["calendar", "kind"],
+                registry=self.registry,
+            )
         )
         self.provider_requests = Counter(
             "blocker_provider_requests",
@@ -70,12 +108,14 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
-        self.run_latency = Histogram(
-            "blocker_run_duration_seconds",
-            "Wall time of one sync run.",
-            ["calendar"],
-            buckets=_LATENCY_BUCKETS,
-            registry=self.registry,
+        self.run_latency = ByCalendar(
+            Histogram(
+                "blocker_run_duration_seconds",
+                "Wall time of one sync run.",
+                ["calendar"],
+                buckets=_LATENCY_BUCKETS,
+                registry=self.registry,
+            )
         )
 
     def render(self) -> bytes:
@@ -122,4 +162,4 @@ class CountingProvider(CalendarProvider):
         self.inner.close()
 
 
-__all__ = ["CountingProvider", "Metrics"]
+__all__ = ["MEMBER_LABEL", "ByCalendar", "CountingProvider", "Metrics", "calendar_label"]

@@ -1,8 +1,11 @@
 """The audit log: who changed rules, people, roles, invitations, domains and tokens.
 
 Entries are written by the layer that knows who acted (the web routes, the CLI)
-with :meth:`AuditStore.record_audit`, on the store's clock. Callers name people
-by fingerprint and domain (:attr:`blocker.store.teams.TeamUser.fingerprint`),
+with :meth:`AuditStore.record_audit`, on the store's clock; a store change that is
+told its actor (the team's people, roles, invitations, domains:
+:mod:`blocker.store.teams`) writes its entry with :func:`add_audit_entry` in the
+change's own transaction, so a change is never without its entry nor the reverse.
+Callers name people by fingerprint and domain (:attr:`blocker.store.teams.TeamUser.fingerprint`),
 never by address, and never pass a secret; the lengths are capped here so a
 runaway caller cannot fill the table with one entry.
 """
@@ -13,11 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from blocker.store.base import StoreBase
 from blocker.store.tables import AuditEntry
 
-__all__ = ["MAX_PAGE", "AuditRecord", "AuditStore"]
+__all__ = ["MAX_PAGE", "AuditRecord", "AuditStore", "add_audit_entry"]
 
 MAX_PAGE = 500
 
@@ -32,22 +36,25 @@ class AuditRecord:
     detail: str
 
 
+def add_audit_entry(
+    s: Session, at: datetime, actor: str, action: str, target: str = "", detail: str = ""
+) -> AuditEntry:
+    """Add one entry to the transaction ``s`` (lengths capped); flushed, so it has an id."""
+    row = AuditEntry(
+        at=at, actor=actor[:200], action=action[:64], target=target[:300], detail=detail[:1000]
+    )
+    s.add(row)
+    s.flush()
+    return row
+
+
 class AuditStore(StoreBase):
     """Append entries; read them newest first, a page at a time."""
 
     def record_audit(self, actor: str, action: str, target: str = "", detail: str = "") -> int:
         """Append one entry at the store's "now"; its id."""
         with self._tx() as s:
-            row = AuditEntry(
-                at=self._now(),
-                actor=actor[:200],
-                action=action[:64],
-                target=target[:300],
-                detail=detail[:1000],
-            )
-            s.add(row)
-            s.flush()
-            return row.id
+            return add_audit_entry(s, self._now(), actor, action, target, detail).id
 
     def audit_entries(
         self, *, since: datetime | None = None, before_id: int | None = None, limit: int = 50

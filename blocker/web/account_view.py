@@ -44,6 +44,7 @@ def account_page(
         "account.html",
         status_code,
         page="account",
+        admin_nav=who is None or who.user.role == "admin",
         csrf=csrf_of(runtime, session),
         who=who,
         live=live,

@@ -10,9 +10,10 @@ role, within its scope:
   member's or lead's write token is refused those like their browser is. Starting
   to connect a calendar is a GET that counts as a write for the same reason.
 
-Wrong personal tokens spend the source address's allowance of
-``BLOCKER_LOGIN_ATTEMPTS_PER_MINUTE`` (its own bucket, not the sign-in form's);
-when it is spent, personal tokens from there get 429 until it refills. Logs show a
+Wrong tokens, personal or shared, spend the source address's allowance of
+``BLOCKER_LOGIN_ATTEMPTS_PER_MINUTE`` (their own bucket, not the sign-in form's);
+when it is spent, every bearer from there gets 429 until it refills
+(:func:`blocker.web.deps.require_token` says why). Logs show a
 token's public prefix at most.
 """
 
@@ -34,6 +35,8 @@ __all__ = [
     "authorize_personal",
     "is_admin_request",
     "mark_shared_token",
+    "refuse_if_throttled",
+    "token_limiter",
 ]
 
 log = logging.getLogger(__name__)
@@ -50,9 +53,22 @@ _REFUSED = {
 }
 
 
-def _limiter(request: Request) -> RateLimiter:
+def token_limiter(request: Request) -> RateLimiter:
+    """The wrong-bearer-token bucket per source (shared and personal tokens alike)."""
     limiter: RateLimiter = request.app.state.api_token_limiter
     return limiter
+
+
+def refuse_if_throttled(request: Request) -> None:
+    """429 with ``Retry-After`` while the source has spent its wrong-token allowance."""
+    limiter, source = token_limiter(request), source_of(request.client)
+    if limiter.blocked(source):
+        wait = limiter.retry_after(source)
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            detail=f"too many wrong tokens from here: try again in {wait} seconds",
+            headers={"Retry-After": str(wait)},
+        )
 
 
 def _unauthorized(detail: str) -> HTTPException:
@@ -69,14 +85,8 @@ def mark_shared_token(request: Request) -> None:
 
 def authorize_personal(request: Request, runtime: Runtime, given: str) -> None:
     """Let the call through as the token's user, or raise 401 / 403 / 429."""
-    limiter, source = _limiter(request), source_of(request.client)
-    if limiter.blocked(source):
-        wait = limiter.retry_after(source)
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS,
-            detail=f"too many wrong tokens from here: try again in {wait} seconds",
-            headers={"Retry-After": str(wait)},
-        )
+    refuse_if_throttled(request)
+    limiter, source = token_limiter(request), source_of(request.client)
     checked = check(runtime.store, given, runtime.now())
     record = checked.record
     if record is None:

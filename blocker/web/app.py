@@ -47,6 +47,7 @@ from blocker.web.routes import (
     sync,
     webhooks,
 )
+from blocker.web.routes import admin as admin_routes
 from blocker.web.routes import auth as auth_routes
 from blocker.web.routes import connect as connect_routes
 from blocker.web.routes import forms as form_routes
@@ -217,6 +218,7 @@ def create_app(
     app.include_router(account_tokens.router)  # personal API tokens on the account page
     app.include_router(audit.router)  # the audit log: admins (session or token)
     app.include_router(team_routes.router)  # the lead's view: leads/admins; /team/me: anyone
+    app.include_router(admin_routes.router)  # people, roles, invitations, domains: admins
     return app
 
 

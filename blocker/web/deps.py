@@ -18,6 +18,7 @@ from blocker.core.weeks import next_week, parse_week
 from blocker.members import MemberRuntime, scope_for
 from blocker.runtime import Runtime
 from blocker.scheduler import BlockerScheduler
+from blocker.web.limits import source_of
 from blocker.web.sessions import session_user
 
 _bearer = HTTPBearer(auto_error=False, description="BLOCKER_API_TOKEN")
@@ -54,25 +55,45 @@ def require_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
     """401 unless ``Authorization: Bearer`` carries ``BLOCKER_API_TOKEN`` (constant-time
-    compare) or a user's live personal token within its scope (blocker.web.api_tokens)."""
+    compare) or a user's live personal token within its scope (blocker.web.api_tokens).
+
+    Wrong tokens, shared or personal, spend the source address's allowance of
+    ``BLOCKER_LOGIN_ATTEMPTS_PER_MINUTE`` (one bucket for both, so guessing cannot
+    switch kinds to get twice the tries). When it is spent every bearer from there
+    gets 429 with ``Retry-After``, the right shared token too: answering a correct
+    guess differently from a wrong one would tell a guesser which of its tries
+    won, so the refusal must not depend on the token until the window passes. A
+    request with no token guesses nothing and spends nothing (plain 401).
+    """
     from blocker.auth.tokens import looks_personal
-    from blocker.web.api_tokens import authorize_personal, mark_shared_token
+    from blocker.web.api_tokens import authorize_personal, mark_shared_token, refuse_if_throttled
 
     expected = runtime.settings.api_token
     given = credentials.credentials if credentials is not None else ""
+    if given:
+        refuse_if_throttled(request)
+    if looks_personal(given):
+        authorize_personal(request, runtime, given)
+        return
     if expected is not None and hmac.compare_digest(
         given.encode(), expected.get_secret_value().encode()
     ):
         mark_shared_token(request)
         return
-    if looks_personal(given):
-        authorize_personal(request, runtime, given)
-        return
+    if given:
+        spend_wrong_token(request)
     raise HTTPException(
         status_code=status.HTTP_401_UNAUTHORIZED,
         detail="missing or wrong bearer token",
         headers={"WWW-Authenticate": "Bearer"},
     )
+
+
+def spend_wrong_token(request: Request) -> None:
+    """Take one of the source's wrong-token attempts for this minute."""
+    from blocker.web.api_tokens import token_limiter
+
+    token_limiter(request).allow(source_of(request.client))
 
 
 def invalid(where: tuple[str | int, ...], message: str, value: object) -> RequestValidationError:

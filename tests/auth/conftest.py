@@ -44,9 +44,11 @@ def copy_example(target: Path) -> Path:
 
 
 @contextmanager
-def signin_service(tmp_path: Path) -> Iterator[TeamService]:
-    """The app on the rules in ``tmp_path``, SQLite, no scheduler; Google and Microsoft
-    sign-in configured against their fakes."""
+def signin_service(
+    tmp_path: Path, *, database_url: str | None = None, encryption_key: str | None = None
+) -> Iterator[TeamService]:
+    """The app on the rules in ``tmp_path``, SQLite (unless ``database_url``), no
+    scheduler; Google and Microsoft sign-in configured against their fakes."""
     with (
         running_idp("google", ticking_clock) as google,
         running_idp("microsoft", ticking_clock) as microsoft,
@@ -56,7 +58,8 @@ def signin_service(tmp_path: Path) -> Iterator[TeamService]:
         for fake, name in ((google, "google"), (microsoft, "microsoft")):
             fake.state.redirect_uris.add(f"{base}/auth/{name}/callback")
         settings = Settings(
-            database_url=f"sqlite:///{tmp_path / 'blocker.db'}",
+            database_url=database_url or f"sqlite:///{tmp_path / 'blocker.db'}",
+            encryption_key=encryption_key,
             api_token=TOKEN,
             rules_path=tmp_path / "rules.yaml",
             public_base_url=base,

@@ -16,6 +16,7 @@ from blocker.auth.tokens import hash_secret, issue
 from tests.auth.conftest import TOKEN, TeamService
 from tests.auth.test_signin_http import csrf, new_browser, sign_in
 from tests.fakes.oidc import FakePerson
+from tests.support.clock import SettableClock
 
 
 @pytest.fixture
@@ -118,16 +119,20 @@ def test_revoked_expired_and_malformed_tokens_get_401(
     assert wrong_secret.json()["detail"] == "missing or wrong bearer token"
 
 
-def test_a_disabled_users_tokens_stop_working_and_come_back_when_enabled(
+def test_a_disabled_users_tokens_are_revoked_and_stay_revoked_when_enabled(
     team_service: TeamService, api: httpx.Client
 ) -> None:
-    token = token_for(team_service, "ann@example.com", "admin", "write")
+    token = token_for(team_service, "ann@example.com", "member", "write")
+    team_service.store.add_team_user("ada@example.com", "admin")  # not the last admin
     team_service.store.set_user_disabled("ann@example.com", True)
     refused = api.get("/api/rules", headers=bearer(token))
     assert refused.status_code == 401
-    assert refused.json()["detail"] == "this token's user has been disabled"
     team_service.store.set_user_disabled("ann@example.com", False)
-    assert api.get("/api/rules", headers=bearer(token)).status_code == 200
+    again = api.get("/api/rules", headers=bearer(token))
+    assert again.status_code == 401
+    assert again.json()["detail"] == "this token has been revoked"
+    [record] = team_service.store.api_tokens()
+    assert record.revoked_at is not None
 
 
 def test_use_is_recorded_as_last_used(team_service: TeamService, api: httpx.Client) -> None:
@@ -150,9 +155,31 @@ def test_wrong_personal_tokens_are_rate_limited_per_source(
     throttled = api.get("/api/rules", headers=bearer(f"cbt_{'f' * 12}_{'x' * 43}"))
     assert throttled.status_code == 429
     assert int(throttled.headers["retry-after"]) >= 1
-    # the source is throttled for personal tokens, the good one too, until it refills
+    # the source is throttled for every bearer, the good ones too, until it refills
     assert api.get("/api/rules", headers=bearer(good)).status_code == 429
-    # the shared API token (automation) is not a personal token: unaffected
+    assert api.get("/api/rules", headers=bearer(TOKEN)).status_code == 429
+
+
+def test_wrong_shared_tokens_are_rate_limited_per_source_until_the_window_passes(
+    team_service: TeamService, api: httpx.Client
+) -> None:
+    limiter = team_service.app.state.api_token_limiter
+    clock = SettableClock(team_service.app.state.runtime.now())
+    limiter.clock = clock  # the bucket refills on a clock the test moves
+    allowance = team_service.app.state.runtime.settings.login_attempts_per_minute
+    assert api.get("/api/rules").status_code == 401  # no token: guesses nothing
+    for n in range(allowance):
+        wrong = api.get("/api/rules", headers=bearer(f"not-the-token-{n}"))
+        assert wrong.status_code == 401
+    throttled = api.get("/api/rules", headers=bearer("not-the-token-either"))
+    assert throttled.status_code == 429
+    wait = int(throttled.headers["retry-after"])
+    assert 1 <= wait <= 60
+    right = api.get("/api/rules", headers=bearer(TOKEN))
+    assert right.status_code == 429  # a right guess looks like a wrong one while blocked
+    assert int(right.headers["retry-after"]) == wait
+    assert api.get("/audit", headers=bearer(TOKEN)).status_code == 429  # every bearer route
+    clock.now += timedelta(seconds=wait)
     assert api.get("/api/rules", headers=bearer(TOKEN)).status_code == 200
 
 

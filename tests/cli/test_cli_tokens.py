@@ -88,7 +88,7 @@ def test_refusals_exit_2_and_say_why(db: str, args: tuple[str, ...], words: str)
 
 def test_every_cli_change_is_in_the_audit_log_without_addresses(db: str, store: Store) -> None:
     run(db, "user", "add", "ann@example.com")
-    run(db, "user", "role", "ann@example.com", "admin")
+    run(db, "user", "role", "ann@example.com", "lead")  # not the last admin: disabled below
     run(db, "user", "disable", "ann@example.com")
     run(db, "user", "enable", "ann@example.com")
     run(db, "user", "forget-accounts", "ann@example.com")

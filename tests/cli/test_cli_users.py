@@ -91,3 +91,26 @@ def test_the_help_names_the_roles_the_store_knows() -> None:
     from blocker.store.tables import ROLES
 
     assert HELP_ROLES == ROLES
+
+
+def test_each_change_is_audited_by_cli_and_the_last_admin_stays(db: str) -> None:
+    assert run(db, "add", "--admin", "boss@example.com")[0] == 0
+    code, out = run(db, "role", "boss@example.com", "member")
+    assert code == 2 and "last enabled admin" in out and "make someone else an admin" in out
+    assert run(db, "disable", "boss@example.com")[0] == 2
+    assert run(db, "add", "ann@example.com")[0] == 0
+    assert run(db, "disable", "ann@example.com")[0] == 0
+    assert run(db, "domain", "add", "example.com")[0] == 0
+    store = open_store(db, TokenCipher(TokenCipher.generate_key()))
+    try:
+        boss = store.team_user("boss@example.com")
+        assert boss is not None and boss.role == "admin" and not boss.disabled
+        entries = [(e.actor, e.action) for e in reversed(store.audit_entries())]
+    finally:
+        store.close()
+    assert entries == [
+        ("cli", "user.add"),
+        ("cli", "user.add"),
+        ("cli", "user.disable"),
+        ("cli", "domain.allow"),
+    ]

@@ -43,10 +43,14 @@ def test_expiry_revocation_and_disabled_users(team: Store, clock: SettableClock)
     clock.now = TEST_NOW + timedelta(days=1)
     assert check(team, made.text, clock()).refusal == "expired"
     clock.now = TEST_NOW
-    team.set_user_disabled("ann@example.com", True)
-    assert check(team, made.text, clock()).refusal == "disabled"
+    team.set_user_disabled("ann@example.com", True)  # revokes her tokens
+    assert check(team, made.text, clock()).refusal == "revoked"
+    later = issue(team, ann.id, scope="read", name="", days=1, now=clock())
+    assert check(team, later.text, clock()).refusal == "disabled"  # made while disabled
     team.set_user_disabled("ann@example.com", False)
-    assert check(team, made.text, clock()).record is not None
+    assert check(team, made.text, clock()).refusal == "revoked"  # stays revoked
+    assert check(team, later.text, clock()).record is not None
+    made = later
     lee = team.add_team_user("lee@example.com")
     assert team.revoke_api_token(made.record.id, lee.id) is None  # not Lee's
     revoked = team.revoke_api_token(made.record.id, ann.id)

@@ -2,7 +2,9 @@
 
 Open by default (scrapers usually sit on a private network); with
 ``BLOCKER_METRICS_TOKEN`` set it wants ``Authorization: Bearer <that token>``,
-a token of its own so a scraper never holds the API token.
+a token of its own so a scraper never holds the API token. Open or not, it names
+no member: their calendars are counted under ``calendar="member"`` (store keys
+carry user ids; :mod:`blocker.metrics` says how the label stays bounded).
 """
 
 from __future__ import annotations
