@@ -6,7 +6,7 @@ template and their overlay); ``basis`` records which template and overlay versio
 they were computed from, so a worker rebuilds only the users whose overlay (or the
 template) changed since, not all 10,000 at every start.
 
-Revision ID: 0016
+Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-04 19:10:00
 """
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0016"
+revision: str = "0015"
 down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
