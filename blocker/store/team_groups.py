@@ -82,7 +82,7 @@ class TeamGroupStore(AuditStore):
             raise UnknownTeam(f"no team named {name.strip()!r}")
         return row
 
-    def _audit(self, actor: str, action: str, target: str, detail: str = "") -> None:
+    def _group_audit(self, actor: str, action: str, target: str, detail: str = "") -> None:
         # inside ``atomic``: the entry commits with the change, or neither does
         self.record_audit(actor, action, target, detail)
 
@@ -96,7 +96,7 @@ class TeamGroupStore(AuditStore):
             row = TeamGroupRow(name=text, created_at=self._now())
             s.add(row)
             s.flush()
-            self._audit(actor, "team.create", f"team {text}")
+            self._group_audit(actor, "team.create", f"team {text}")
             return self._group(s, row)
 
     def delete_team(self, name: str, *, actor: str) -> None:
@@ -106,7 +106,7 @@ class TeamGroupStore(AuditStore):
             s.execute(delete(TeamMemberRow).where(TeamMemberRow.team_id == row.id))
             s.execute(delete(TeamLeadRow).where(TeamLeadRow.team_id == row.id))
             s.delete(row)
-            self._audit(actor, "team.delete", f"team {row.name}")
+            self._group_audit(actor, "team.delete", f"team {row.name}")
 
     def add_to_team(self, name: str, user_id: int, *, lead: bool, actor: str) -> TeamGroup:
         """Make the user a member of the team, or (``lead``) one of its leads.
@@ -130,7 +130,7 @@ class TeamGroupStore(AuditStore):
                 known = s.get(TeamLeadRow, (row.id, user_id))
                 if known is None:
                     s.add(TeamLeadRow(team_id=row.id, user_id=user_id))
-                    self._audit(actor, "team.lead.add", _target(user), f"team {row.name}")
+                    self._group_audit(actor, "team.lead.add", _target(user), f"team {row.name}")
             else:
                 member = s.get(TeamMemberRow, user_id)
                 if member is not None and member.team_id != row.id:
@@ -141,7 +141,7 @@ class TeamGroupStore(AuditStore):
                     )
                 if member is None:
                     s.add(TeamMemberRow(team_id=row.id, user_id=user_id))
-                    self._audit(actor, "team.member.add", _target(user), f"team {row.name}")
+                    self._group_audit(actor, "team.member.add", _target(user), f"team {row.name}")
             s.flush()
             return self._group(s, row)
 
@@ -161,7 +161,7 @@ class TeamGroupStore(AuditStore):
             ).rowcount  # type: ignore[attr-defined]
             user = s.get(User, user_id)
             if gone and user is not None:
-                self._audit(actor, "team.remove", _target(user), f"team {row.name}")
+                self._group_audit(actor, "team.remove", _target(user), f"team {row.name}")
             return bool(gone)
 
     def team_groups(self) -> list[TeamGroup]:
