@@ -19,7 +19,9 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from blocker.core.errors import RulesError
@@ -32,7 +34,9 @@ from rules import Rules
 from rules.overlay import OVERLAY_NAME, effective_rules
 
 __all__ = [
+    "MAX_CACHED_SCOPES",
     "MemberRuntime",
+    "cached_scopes",
     "member_dir",
     "member_scopes",
     "parse_store_key",
@@ -162,17 +166,61 @@ class MemberRuntime(Runtime):
         """The store and providers are the shared runtime's: it closes them."""
 
 
-_SCOPES: weakref.WeakKeyDictionary[Runtime, dict[int, tuple[object, MemberRuntime]]] = (
-    weakref.WeakKeyDictionary()
-)
+MAX_CACHED_SCOPES = 512
+"""Parsed scopes kept per shared runtime, least recently used evicted first. A scope
+costs about 0.25 MB (a 100-account book parsed); a worker serving 10,000 members must
+not keep them all. Rebuilding an evicted one is a parse (0.1-0.2 s)."""
+
+
+@dataclass(slots=True)
+class _Cached:
+    key: object
+    scope: MemberRuntime
+    stale: bool = False
+    """The last valid rules of an overlay the template has since broken: never evicted,
+    since it cannot be rebuilt (its template text is gone)."""
+
+
+class _ScopeCache:
+    """Per shared runtime: user id -> scope, bounded (see MAX_CACHED_SCOPES)."""
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[int, _Cached] = OrderedDict()
+
+    def get(self, user_id: int) -> _Cached | None:
+        entry = self._entries.get(user_id)
+        if entry is not None:
+            self._entries.move_to_end(user_id)
+        return entry
+
+    def put(self, user_id: int, entry: _Cached) -> None:
+        self._entries[user_id] = entry
+        self._entries.move_to_end(user_id)
+        fresh = [uid for uid, cached in self._entries.items() if not cached.stale]
+        for uid in fresh[: max(0, len(fresh) - MAX_CACHED_SCOPES)]:
+            del self._entries[uid]
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+_SCOPES: weakref.WeakKeyDictionary[Runtime, _ScopeCache] = weakref.WeakKeyDictionary()
 _SCOPES_LOCK = threading.Lock()
+
+
+def cached_scopes(base: Runtime) -> int:
+    """How many member scopes ``base`` keeps parsed (for tests and benchmarks)."""
+    with _SCOPES_LOCK:
+        cache = _SCOPES.get(base)
+        return len(cache) if cache is not None else 0
 
 
 def scope_for(base: Runtime, user: TeamUser, email: str) -> Runtime:
     """The runtime a signed-in user acts through (built once per template text and
-    overlay version, then reused). The template owner gets the shared runtime itself
-    (they edit the template, which is what the scheduler plans their calendars with):
-    a deployment's existing behaviour, unchanged.
+    overlay version, then reused while it is among the MAX_CACHED_SCOPES most recently
+    used). The template owner gets the shared runtime itself (they edit the template,
+    which is what the scheduler plans their calendars with): a deployment's existing
+    behaviour, unchanged.
 
     Raises :class:`RulesError` when the user's overlay no longer fits the template.
     """
@@ -181,9 +229,10 @@ def scope_for(base: Runtime, user: TeamUser, email: str) -> Runtime:
     current = base.store.current_overlay(user.id)
     key = (base.rules_text, current.id if current else None, email)
     with _SCOPES_LOCK:
-        cached = _SCOPES.setdefault(base, {}).get(user.id)
-    if cached is not None and cached[0] == key:
-        return cached[1]
+        cached = _SCOPES.setdefault(base, _ScopeCache()).get(user.id)
+    if cached is not None and cached.key == key:
+        cached.stale = False  # (a template reverted: valid again, evictable again)
+        return cached.scope
     try:
         scope = MemberRuntime(base, user, email, owner=False).load()
     except RulesError as exc:
@@ -193,9 +242,11 @@ def scope_for(base: Runtime, user: TeamUser, email: str) -> Runtime:
         # (as a broken edit never replaces them), and the user can still reach the
         # rules page to fix their overlay
         log.warning("user %s: overlay does not fit the template: %s", user.id, exc)
-        return cached[1]
+        with _SCOPES_LOCK:
+            cached.stale = True
+        return cached.scope
     with _SCOPES_LOCK:
-        _SCOPES.setdefault(base, {})[user.id] = (key, scope)
+        _SCOPES.setdefault(base, _ScopeCache()).put(user.id, _Cached(key, scope))
     return scope
 
 
