@@ -15,9 +15,11 @@ import pytest
 
 from blocker.core.weeks import next_week, week_dates
 from blocker.members import member_dir, store_key
+from blocker.runtime import Runtime
+from blocker.settings import Settings
 from tests.auth.conftest import TOKEN, TeamService, signin_service
 from tests.fakes.oidc import FakePerson
-from tests.support.clock import TEST_NOW
+from tests.support.clock import TEST_NOW, ticking_clock
 from tests.support.rules import rules_yaml
 
 WEEK = next_week(TEST_NOW.date())
@@ -85,6 +87,19 @@ class Team:
             timeout=60,
             headers={"Authorization": f"Bearer {TOKEN}"},
         )
+
+
+@pytest.fixture
+def runtime(tmp_path: Path) -> Iterator[Runtime]:
+    """A shared runtime on a SQLite file whose template has one memory calendar."""
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(rules_yaml(["{id: work, provider: memory}"], lunch_at="14:00"))
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'b.db'}", rules_path=rules)
+    opened = Runtime.open(settings, clock=ticking_clock)
+    try:
+        yield opened
+    finally:
+        opened.close()
 
 
 @pytest.fixture

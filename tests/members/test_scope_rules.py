@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from blocker.core.errors import RulesError
 from blocker.members import MemberRuntime, scope_for
 from blocker.runtime import Runtime
-from blocker.settings import Settings
-from tests.support.clock import ticking_clock
 from tests.support.rules import rules_yaml
 
 LATE_DAYS = "working_hours:\n" + "".join(
     f"  {day}: '13:00-17:00'\n" for day in ("mon", "tue", "wed", "thu", "fri")
 )
-
-
-@pytest.fixture
-def runtime(tmp_path: Path) -> Iterator[Runtime]:
-    rules = tmp_path / "rules.yaml"
-    rules.write_text(rules_yaml(["{id: work, provider: memory}"], lunch_at="14:00"))
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'b.db'}", rules_path=rules)
-    opened = Runtime.open(settings, clock=ticking_clock)
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def test_the_last_valid_rules_stay_when_the_template_breaks_an_overlay(

@@ -3,10 +3,6 @@ what jobs, webhooks and the lead's view use. The address is kept sealed (0013)."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from sqlalchemy import select
 
 from blocker.members import (
@@ -17,24 +13,9 @@ from blocker.members import (
     store_key,
 )
 from blocker.runtime import Runtime
-from blocker.settings import Settings
 from blocker.store.tables import User
-from tests.support.clock import ticking_clock
-from tests.support.rules import rules_yaml
 
 OVERLAY = "owner:\n  email: {email}\ncalendars:\n  - {{id: work, provider: memory}}\n"
-
-
-@pytest.fixture
-def runtime(tmp_path: Path) -> Iterator[Runtime]:
-    rules = tmp_path / "rules.yaml"
-    rules.write_text(rules_yaml(["{id: work, provider: memory}"]))
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'b.db'}", rules_path=rules)
-    opened = Runtime.open(settings, clock=ticking_clock)
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def test_store_keys_parse_back() -> None:
