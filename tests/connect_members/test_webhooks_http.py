@@ -3,10 +3,9 @@ channel stored under ``u<id>~work`` schedules the rebalance of that calendar, ch
 against its own scope; forged and unknown channels are refused as before, and a
 disabled member's notifications are acknowledged and ignored.
 
-The debounced job is keyed by the store key; what runs it is the scheduler's (its job
-functions resolve a store key's scope with ``blocker.members.scope_for_calendar``):
-here the rebalance is run through that same resolution, and it replans Bob's calendar
-in Bob's scope only.
+The debounced job is keyed by the store key; the scheduler's entry point
+(``blocker.scheduler.run_job``) resolves a store key's scope: run through it, the
+rebalance replans Bob's calendar in Bob's scope only.
 """
 
 from __future__ import annotations
@@ -18,9 +17,9 @@ from typing import Any
 import httpx
 import pytest
 
-from blocker import jobs
 from blocker.channel_secrets import google_channel_token
 from blocker.core.weeks import week_window
+from blocker.scheduler import run_job
 from tests.connect_members.conftest import TIMEZONE, WEEK, Deployment
 
 
@@ -75,9 +74,12 @@ def test_a_notification_for_bobs_calendar_replans_bobs_calendar_only(
     scheduled = jobs_of(d)
     assert f"rebalance:{bob.key}" in scheduled
     assert "rebalance:work" not in scheduled and f"rebalance:{cara.key}" not in scheduled
-    # the rebalance job, run in the scope its store key resolves to: Bob's
-    outcomes = jobs.rebalance(d.scope(bob.key), bob.key, "webhook")
-    assert outcomes and all(not o.errors for o in outcomes)
+    # the debounced job, run now through the scheduler's own entry point, which
+    # resolves the store key's scope (Bob's)
+    sched = d.app.state.scheduler
+    run_job("rebalance", sched.scope, bob.key, "webhook")
+    ran = [r for r in d.store.runs(bob.key, 10) if r.trigger == "webhook"]
+    assert ran and all(not r.errors for r in ran)
     moved = d.graph.mailbox.events[target.id]
     assert (moved.start, moved.end) != (start, end), "the block left the new meeting"
     assert any(r.trigger == "webhook" for r in d.store.runs(bob.key, 10))
