@@ -48,6 +48,7 @@ from blocker.web.routes import (
     webhooks,
 )
 from blocker.web.routes import admin as admin_routes
+from blocker.web.routes import admin_teams as admin_team_routes
 from blocker.web.routes import auth as auth_routes
 from blocker.web.routes import connect as connect_routes
 from blocker.web.routes import forms as form_routes
@@ -219,6 +220,7 @@ def create_app(
     app.include_router(audit.router)  # the audit log: admins (session or token)
     app.include_router(team_routes.router)  # the lead's view: leads/admins; /team/me: anyone
     app.include_router(admin_routes.router)  # people, roles, invitations, domains: admins
+    app.include_router(admin_team_routes.router)  # named teams, their leads and members: admins
     return app
 
 
