@@ -42,6 +42,8 @@ _START: dict[int | str, dict[str, Any]] = {
     302: {"description": "to the identity provider's sign-in page"},
     400: {"model": _ERR, "description": "the provider is not configured, or no such calendar"},
     401: {"model": _ERR, "description": "neither the API token nor a dashboard session"},
+    403: {"model": _ERR, "description": "a personal token may not start a calendar sign-in"},
+    429: {"model": _ERR, "description": "too many wrong tokens from this address: Retry-After"},
 }
 _FINISH: dict[int | str, dict[str, Any]] = {
     303: {"description": "connected: back to the dashboard"},
@@ -155,7 +157,9 @@ for _kind in connectable():
     status_code=status.HTTP_204_NO_CONTENT,
     responses={
         401: {"model": _ERR, "description": "missing or wrong bearer token"},
+        403: {"model": _ERR, "description": "a personal token's scope or role does not allow it"},
         404: {"model": _ERR, "description": "unknown calendar"},
+        429: {"model": _ERR, "description": "too many wrong tokens from this address: Retry-After"},
     },
 )
 def disconnect(calendar_id: str, connector: ConnectorDep, runtime: RuntimeDep) -> None:
