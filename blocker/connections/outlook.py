@@ -57,9 +57,13 @@ def microsoft_auth(settings: Settings, redirect_uri: str | None = None) -> Micro
             "Microsoft is not configured: BLOCKER_MICROSOFT_CLIENT_ID and "
             "BLOCKER_MICROSOFT_CLIENT_SECRET are needed"
         )
-    session: requests.Session | None = None
+    # One session per MicrosoftAuth, which lives for one call or one provider and is
+    # never closed: without ``Connection: close`` its pooled TLS connection would stay
+    # open until garbage collection (msal builds such a session itself when given none).
+    # Sign-in and token renewal are rare, so a handshake each costs nothing that matters.
+    session = requests.Session()
+    session.headers["Connection"] = "close"
     if settings.microsoft_ca_bundle is not None:
-        session = requests.Session()
         session.trust_env = False
         session.verify = str(settings.microsoft_ca_bundle)
     ms = MicrosoftSettings(
