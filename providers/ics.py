@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, time, timedelta
+from functools import lru_cache
 
 import icalendar
 
@@ -83,7 +84,13 @@ def normalize_hex(color: str) -> str:
 
 def nearest_css_color(color: str) -> str:
     """The CSS3 colour name closest (RGB distance) to a hex colour, for ``COLOR``."""
-    value = normalize_hex(color)
+    return _nearest_css_color(normalize_hex(color))
+
+
+@lru_cache(maxsize=256)
+def _nearest_css_color(value: str) -> str:
+    """Cached: a week's blocks use a handful of colours, and the search over the 147
+    names cost a millisecond per block written to a local calendar."""
     rgb = (int(value[1:3], 16), int(value[3:5], 16), int(value[5:7], 16))
     return min(
         CSS3_COLORS,

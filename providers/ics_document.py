@@ -10,19 +10,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from providers.ics import calendar_text
 from providers.ics_format import KEY_PROP, UID_SUFFIX, etag_of
 
 
-@dataclass
+@dataclass(frozen=True)
 class Chunk:
-    """One top-level component as raw text (CRLF lines, ending in CRLF)."""
+    """One top-level component as raw text (CRLF lines, ending in CRLF).
+
+    Frozen: a changed component is a new chunk. So what is read off its text (who owns
+    it, its id) is read once: looking up one block used to re-scan every chunk's text,
+    quadratic in a week's writes to a local calendar.
+    """
 
     kind: str
     text: str
 
-    @property
+    @cached_property
     def unfolded(self) -> str:
         return self.text.replace("\r\n ", "").replace("\r\n\t", "")
 
@@ -37,11 +43,11 @@ class Chunk:
                 break  # a sub-component (VALARM) starts: its properties are not ours
         return None
 
-    @property
+    @cached_property
     def owned(self) -> bool:
         return self.kind == "VEVENT" and self.prop(KEY_PROP) is not None
 
-    @property
+    @cached_property
     def event_id(self) -> str | None:
         uid = self.prop("UID")
         return uid.removesuffix(UID_SUFFIX) if uid is not None else None

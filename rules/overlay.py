@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -204,6 +205,14 @@ def _read(name: str, text: str) -> _Doc:
     return _Doc(name, lines, top, rules, Sections(tuple(top), tuple(rule_ids)))
 
 
+@lru_cache(maxsize=8)
+def _read_template(name: str, text: str) -> _Doc:
+    """The team template, read once per text: every member's rules merge over the same
+    one (a worker or the scheduler going through thousands of members re-read it each
+    time). A ``_Doc`` is not changed by merging."""
+    return _read(name, text)
+
+
 def merge_text(
     template_text: str,
     overlay_text: str,
@@ -214,7 +223,7 @@ def merge_text(
     """The effective rules as YAML text and, per line, where it came from: (document,
     1-based line, columns to add to reach the column there). Raises
     :class:`RulesError` located in the document that is malformed."""
-    template = _read(template_name, template_text)
+    template = _read_template(template_name, template_text)
     overlay = _read(OVERLAY_NAME, overlay_text)
     plan = merge_plan(template.sections, overlay.sections, inherit_calendars=inherit_calendars)
     docs = {"template": template, "overlay": overlay}
