@@ -21,6 +21,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,6 +106,9 @@ class MemberRuntime(Runtime):
 
     def parse_editable(self, text: str) -> Rules:
         return self._effective(text)
+
+    def run_errors(self) -> AbstractContextManager[None]:
+        return self.base.run_errors()
 
     def load(self) -> MemberRuntime:
         """Put the user's current overlay in force (raises RulesError, located)."""

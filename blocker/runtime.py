@@ -322,6 +322,29 @@ class Runtime(ScopeHooks):
         record: bool = True,
         state: SyncState | None = None,
     ) -> RunOutcome:
+        """:meth:`_sync_run`, its errors leaving as :meth:`run_errors` says."""
+        with self.run_errors():
+            return self._sync_run(
+                rules,
+                calendar_id,
+                week,
+                trigger=trigger,
+                dry_run=dry_run,
+                record=record,
+                state=state,
+            )
+
+    def _sync_run(
+        self,
+        rules: Rules | None,
+        calendar_id: str,
+        week: str,
+        *,
+        trigger: str,
+        dry_run: bool = False,
+        record: bool = True,
+        state: SyncState | None = None,
+    ) -> RunOutcome:
         """One sync run of one calendar and week, under the calendar's lock: the one
         entry point of every caller (CLI, API, jobs, previews, benchmarks).
         ``state``: the store as this run should see it (default: the store itself).

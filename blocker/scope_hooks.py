@@ -6,6 +6,7 @@ here; :class:`blocker.members.MemberRuntime` overrides them.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from blocker.core.models import RunRecord
@@ -39,6 +40,12 @@ class ScopeHooks:
     def recent_runs(self, limit: int) -> list[RunRecord]:
         """The latest runs of the calendars this runtime acts on, newest first."""
         return self.store.runs(None, limit)
+
+    def run_errors(self) -> AbstractContextManager[None]:
+        """How a sync run's errors leave ``sync``: as they are here. A worker's runtime
+        turns transient ones into retries (:mod:`blocker.distributed.app`); a user's
+        scope answers as the runtime it wraps, so a member's run is retried too."""
+        return nullcontext()
 
     def rules_version(self, version_id: int) -> RulesVersion | None:
         return self.store.get_rules_version(version_id)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -92,29 +94,13 @@ class ProviderBackoff(BaseRetryStrategy):
 
 
 class WorkerRuntime(Runtime):
-    """The runtime of a worker process: transient provider errors escape as retryable."""
+    """The runtime of a worker process: transient provider errors escape as retryable
+    (and so do a member's, whose scope answers :meth:`run_errors` as this runtime)."""
 
-    def sync(
-        self,
-        rules: Any,
-        calendar_id: str,
-        week: str,
-        *,
-        trigger: str,
-        dry_run: bool = False,
-        record: bool = True,
-        state: Any = None,
-    ) -> RunOutcome:
+    @contextmanager
+    def run_errors(self) -> Iterator[None]:
         try:
-            return super().sync(
-                rules,
-                calendar_id,
-                week,
-                trigger=trigger,
-                dry_run=dry_run,
-                record=record,
-                state=state,
-            )
+            yield
         except TransientError as exc:
             retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
             raise RetryableJobError(exc.user_message(), retry_after=retry_after) from exc

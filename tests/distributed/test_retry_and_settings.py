@@ -17,6 +17,8 @@ from blocker.distributed import app as papp
 from blocker.distributed.dispatch import QUEUE, calendar_lock
 from blocker.distributed.timing import next_poll_at
 from blocker.distributed.worker import require_procrastinate
+from blocker.member_jobs import calendar_scope
+from blocker.members import store_key
 from blocker.settings import Settings
 from providers.memory import MemoryCalendar
 from tests.distributed.conftest import write_rules
@@ -46,13 +48,16 @@ def worker_runtime(db_url: str, tmp_path: Path) -> Iterator[papp.WorkerRuntime]:
         papp.install_defaults()
 
 
-def _run_queue_once(runtime: papp.WorkerRuntime, backoff: papp.ProviderBackoff) -> None:
-    """Queue one weekly job for m0, then let a real worker loop run until nothing is due."""
+def _run_queue_once(
+    runtime: papp.WorkerRuntime, backoff: papp.ProviderBackoff, *, calendar_id: str = "m0"
+) -> None:
+    """Queue one weekly job, then let a real worker loop run until nothing is due."""
     papp.install(runtime, papp.WorkerOptions(backoff=backoff))
     url = runtime.settings.database_url
     deferring = papp.deferring_app(url)
     with deferring.open():
-        deferring.tasks[papp.GENERATE].configure(lock=calendar_lock("m0")).defer(calendar_id="m0")
+        task = deferring.tasks[papp.GENERATE].configure(lock=calendar_lock(calendar_id))
+        task.defer(calendar_id=calendar_id)
     papp.worker_app(url).run_worker(
         queues=[QUEUE], wait=False, delete_jobs="never", install_signal_handlers=False
     )
@@ -98,6 +103,44 @@ def test_retries_stop_after_max_attempts_and_the_job_is_failed(
     _run_queue_once(worker_runtime, papp.ProviderBackoff(base_seconds=0, max_attempts=3))
     assert _job(db_url) == ("failed", 3)
     assert [e for e in calendar.snapshot() if e.owned] == []
+
+
+MEMBER_OVERLAY = """\
+timezone: Asia/Tokyo
+owner: {name: Kenji, email: kenji@team.example}
+calendars:
+  - {id: work, provider: memory}
+"""
+
+
+@pytest.mark.postgres
+def test_a_members_transient_errors_are_retried_like_the_shared_calendars(
+    db_url: str, worker_runtime: papp.WorkerRuntime
+) -> None:
+    """A member's job runs in their scope (a MemberRuntime around the worker's runtime):
+    a 503 or a 429 of their calendar is retried with backoff, not logged and dropped
+    until the next day's safety net."""
+    store = worker_runtime.store
+    store.add_team_user("lead@team.example", "admin")
+    kenji = store.add_team_user("kenji@team.example", "member")
+    store.save_overlay(kenji.id, MEMBER_OVERLAY)
+    key = store_key(kenji.id, "work")
+    scope = calendar_scope(worker_runtime, key)
+    assert scope is not None and scope is not worker_runtime
+    calendar = scope.provider(key).inner  # type: ignore[attr-defined]
+    assert isinstance(calendar, MemoryCalendar)
+    calendar.fail_next("read", TransientError("503 from the calendar"), times=1)
+    calendar.fail_next("read", RateLimited("429", retry_after=0), times=1)
+
+    _run_queue_once(
+        worker_runtime, papp.ProviderBackoff(base_seconds=0, max_attempts=5), calendar_id=key
+    )
+
+    assert _job(db_url) == ("succeeded", 3)
+    week = next_week(scope.today())
+    blocks = store.previous_blocks(key, week)
+    assert blocks
+    assert len([e for e in calendar.snapshot() if e.owned]) == len(blocks)
 
 
 def test_backoff_doubles_is_capped_and_honours_retry_after() -> None:
