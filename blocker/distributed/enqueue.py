@@ -21,6 +21,7 @@ from blocker.distributed.worker import (
     require_procrastinate,
     schedule_template_calendars,
 )
+from blocker.member_jobs import calendar_scope, user_of
 from blocker.runtime import Runtime
 from blocker.scheduler import BlockerScheduler, ScheduleConfig
 
@@ -95,8 +96,10 @@ class ProcrastinateEnqueuer:
 
     def trigger_rebalance(self, calendar_id: str, reason: str = "webhook") -> None:
         """Defer one debounced rebalance (any user's store key: the task resolves the
-        scope); a trigger inside a waiting burst is a no-op."""
-        cfg = ScheduleConfig.from_rules(self.runtime.rules)
+        scope), after that user's ``schedule: debounce_seconds``; a trigger inside a
+        waiting burst is a no-op."""
+        scope = calendar_scope(self.runtime, calendar_id) if user_of(calendar_id) else None
+        cfg = ScheduleConfig.from_rules((scope or self.runtime).rules)
         task = self.app.tasks[papp.REBALANCE]
         try:
             task.configure(

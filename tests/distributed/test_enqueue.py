@@ -19,8 +19,10 @@ from blocker.distributed.enqueue import (
     ProcrastinateEnqueuer,
     build_enqueuer,
 )
+from blocker.members import store_key
 from blocker.runtime import Runtime
 from blocker.settings import Settings
+from blocker.store.crypto import TokenCipher
 from blocker.web.app import create_app
 from tests.distributed.conftest import wait_for, write_rules
 from tests.distributed.worker_main import libpq
@@ -85,6 +87,47 @@ def test_a_burst_on_one_calendar_waits_as_one_debounced_job(db_url: str, runtime
             if hasattr(runtime.rules, "timezone_info")
             else True
         )
+
+
+def test_a_members_rebalance_waits_their_own_debounce(db_url: str, tmp_path: Path) -> None:
+    """The template says ``debounce_seconds: 1``; Dana's overlay says 600: her burst
+    is served after her quiet period, as on the APScheduler path."""
+    rules = write_rules(tmp_path, ["c0"])
+    settings = Settings(
+        database_url=db_url,
+        jobs_backend="procrastinate",
+        rules_path=rules,
+        encryption_key=TokenCipher.generate_key(),
+    )
+    runtime = Runtime.open(settings, rules)
+    enqueuer = ProcrastinateEnqueuer(runtime)
+    try:
+        runtime.store.add_team_user("lead@team.example", "admin")
+        dana = runtime.store.add_team_user("dana@team.example", "member").id
+        runtime.store.save_overlay(dana, DANA_SLOW)
+        calendar = store_key(dana, "work")
+        enqueuer.start()
+        before = datetime.now(UTC)
+        enqueuer.trigger_rebalance(calendar)
+        enqueuer.trigger_rebalance("c0")
+    finally:
+        enqueuer.shutdown()
+        runtime.close()
+    waits = {c: at - before for c, _, _, at in _rebalances(db_url)}
+    assert set(waits) == {calendar, "c0"}
+    assert timedelta(seconds=590) < waits[calendar] < timedelta(seconds=700)
+    assert waits["c0"] < timedelta(seconds=30)
+
+
+DANA_SLOW = """\
+timezone: Asia/Tokyo
+owner: {name: Dana, email: dana@team.example}
+calendars:
+  - {id: work, provider: local, path: work.ics}
+schedule:
+  debounce_seconds: 600
+  max_wait_seconds: 900
+"""
 
 
 def test_a_rules_change_queues_a_rebalance_per_calendar(db_url: str, runtime: Runtime) -> None:
