@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from blocker.core.errors import BlockerError, RulesError
 from blocker.web.html import page
 from blocker.web.services import provider_buttons
-from blocker.web.sessions import REPLAYABLE, SessionExpired, safe_next
+from blocker.web.sessions import FORM_EXPIRED, REPLAYABLE, SessionExpired, safe_next
 from blocker.web.truth import plain
 
 __all__ = ["install_error_pages", "wants_html"]
@@ -71,14 +71,24 @@ def _message(status: int, detail: Any, request: Request) -> str:
         return f"There is no calendar {name} in your rules. Pick one of yours on the week page."
     if status in (404, 405) and detail in ("Not Found", "Method Not Allowed", None, ""):
         return f"There is no page at {request.url.path}."
-    if status == 403:
+    if status == 403 and detail == FORM_EXPIRED:
         return "This form was sent from an old page. Nothing was changed: open the page again."
+    if status == 403 and isinstance(detail, str) and detail:
+        # a role or a token's scope: say which, and that a post changed nothing
+        said = plain(detail[:1].upper() + detail[1:]).rstrip(".") + "."
+        return said + (" Nothing was changed." if request.method == "POST" else "")
     if isinstance(detail, str) and detail:
         return plain(detail[:1].upper() + detail[1:]) + ("" if detail.endswith(".") else ".")
     return "Something went wrong. Nothing was changed."
 
 
-def _error_page(request: Request, status: int, message: str) -> Response:
+def _title(status: int, detail: Any) -> str:
+    if status == 403 and detail != FORM_EXPIRED:
+        return "Not allowed"
+    return _TITLES.get(status, "Something went wrong")
+
+
+def _error_page(request: Request, status: int, message: str, *, detail: Any = None) -> Response:
     calendar = request.query_params.get("calendar")
     back = "/"
     if calendar is not None and status != 404:
@@ -86,7 +96,7 @@ def _error_page(request: Request, status: int, message: str) -> Response:
     return page(
         "error.html",
         status,
-        title=_TITLES.get(status, "Something went wrong"),
+        title=_title(status, detail),
         message=message,
         status=status,
         back=safe_next(back),
@@ -117,9 +127,8 @@ def install_error_pages(
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         if wants_html(request) and exc.status_code >= 400:
-            return _error_page(
-                request, exc.status_code, _message(exc.status_code, exc.detail, request)
-            )
+            message = _message(exc.status_code, exc.detail, request)
+            return _error_page(request, exc.status_code, message, detail=exc.detail)
         return await http_exception_handler(request, exc)
 
     async def on_validation(request: Request, exc: Exception) -> Response:

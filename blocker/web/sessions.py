@@ -24,6 +24,7 @@ from blocker.store.teams import SessionUser
 
 __all__ = [
     "COOKIE",
+    "FORM_EXPIRED",
     "REPLAYABLE",
     "SESSION_SECONDS",
     "USER_SESSION_MARK",
@@ -53,6 +54,10 @@ class SessionExpired(Exception):
         super().__init__(action)
         self.action = action
         self.fields = fields
+
+
+FORM_EXPIRED = "sign in again: the form has expired"
+"""A live session posting with a wrong CSRF token (a stale page or a forged post)."""
 
 
 def _key(runtime: Runtime) -> bytes:
@@ -128,7 +133,7 @@ def check_post(
     if session is None:
         raise SessionExpired(request.url.path, dict(fields or {}))
     if not hmac.compare_digest(csrf.encode(), csrf_of(runtime, session).encode()):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "sign in again: the form has expired")
+        raise HTTPException(status.HTTP_403_FORBIDDEN, FORM_EXPIRED)
     if (
         request.url.path not in ANY_ROLE_POSTS
         and not acts_on_own_scope(runtime)

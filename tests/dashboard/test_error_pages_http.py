@@ -117,3 +117,15 @@ def test_report_downloads_need_a_session_and_a_known_format(
         assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
     odd = browser_client.get("/report", params={"week": NEXT_WEEK, "format": "xlsx"})
     assert odd.status_code == 404 and "xlsx" in _says(odd)
+
+
+def test_a_form_with_a_stale_csrf_token_says_the_page_was_old(
+    browser_client: httpx.Client,
+) -> None:
+    """The CSRF 403 keeps its own words; other 403s (a role, a token's scope) say why."""
+    answer = browser_client.post(
+        "/preview", data={"csrf": "0" * 64, "week": NEXT_WEEK, "calendar": "local"}
+    )
+    assert answer.status_code == 403
+    assert "sent from an old page. Nothing was changed" in _says(answer)
+    assert "That form has expired" in answer.text and "Not allowed" not in answer.text

@@ -79,8 +79,13 @@ def test_a_member_is_refused_the_team_page(leads: Leads) -> None:
             answer = bob.get(path, params={"week": WEEK})
             assert answer.status_code == 403, path
             assert leads.team.cara.email not in answer.text
+        page = bob.get("/team", params={"week": WEEK}, headers={"Accept": "text/html"})
         dashboard = bob.get("/", params={"week": WEEK}).text
     assert 'href="/team/me"' in dashboard and 'href="/team"' not in dashboard
+    # A browser is told why, not that a form expired (that 403 is the CSRF one's).
+    assert page.status_code == 403 and page.headers["content-type"].startswith("text/html")
+    assert "Not allowed" in page.text and "old page" not in page.text
+    assert "Only a team&#39;s leads and admins see the team&#39;s scorecards." in page.text
 
 
 def test_another_teams_member_is_not_found_by_any_id(leads: Leads) -> None:
