@@ -189,6 +189,23 @@ def invite(
     )
 
 
+@users_app.command("uninvite")
+def uninvite(email: EmailArg) -> None:
+    """Cancel a person's open invitation (one already used is refused: disable them)."""
+
+    def act(store: Any) -> Any:
+        if "@" not in email:  # the store would take it for an invitation's key
+            raise InvalidInput(f"not an email address: {email.strip()!r}")
+        return store.cancel_invitation(email, actor=CLI_ACTOR)
+
+    cancelled = _run(act)
+    console.print(
+        f"cancelled the invitation of {email.strip().lower()} ({cancelled.role})",
+        markup=False,
+        highlight=False,
+    )
+
+
 @users_app.command("invitations")
 def invitations() -> None:
     """Open invitations (by domain: addresses are not stored)."""

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from blocker.core.errors import InvalidInput
 from blocker.store.audit import add_audit_entry
 from blocker.store.identity import email_domain
+from blocker.store.invitations import InvitationStore
 from blocker.store.tables import (
     ROLES,
     AllowedDomain,
@@ -110,8 +111,9 @@ class Admission:
     invited: bool = False
 
 
-class TeamStore(UserSessionStore):
-    """Roles, disabling, invitations, allowed domains and user sessions."""
+class TeamStore(UserSessionStore, InvitationStore):
+    """Roles, disabling, invitations (cancelling: :class:`InvitationStore`), allowed
+    domains and user sessions."""
 
     # -- users ----------------------------------------------------------------------
 
@@ -271,13 +273,7 @@ class TeamStore(UserSessionStore):
 
     def invitations(self) -> list[tuple[str, str, datetime]]:
         """(domain, role, expires_at) of invitations not yet taken or expired."""
-        with self._tx() as s:
-            rows = s.scalars(
-                select(Invitation)
-                .where(Invitation.expires_at > self._now())
-                .order_by(Invitation.email_domain, Invitation.expires_at)
-            ).all()
-            return [(r.email_domain, r.role, r.expires_at) for r in rows]
+        return [(i.domain, i.role, i.expires_at) for i in self.open_invitations()]
 
     def allow_domain(self, domain: str, *, actor: str | None = None) -> str:
         name = normal_domain(domain)

@@ -1,5 +1,8 @@
 """The admin's page of people: the list, open invitations, allowed domains.
 
+Invitations are named by their key (the address's keyed hash), which is what the
+cancel form posts: the address itself is not stored.
+
 Shared by ``GET /admin/users`` and the forms posting to it (which answer with the
 page itself and an error when the change was refused, so what was typed is not
 lost). People are shown by address when the store knows it (sealed since 0013),
@@ -50,7 +53,7 @@ def admin_page(
         rows=rows,
         roles=ROLES,
         viewer_id=viewer_id,
-        invitations=runtime.store.invitations(),
+        invitations=runtime.store.open_invitations(),
         domains=runtime.store.allowed_domains(),
         invitation_days=runtime.settings.invitation_days,
         error=error,
@@ -82,8 +85,13 @@ def roster_json(runtime: Runtime, page_no: int) -> dict[str, Any]:
             for r in rows
         ],
         "invitations": [
-            {"domain": domain, "role": role, "expires_at": until.isoformat()}
-            for domain, role, until in runtime.store.invitations()
+            {
+                "id": i.key,
+                "domain": i.domain,
+                "role": i.role,
+                "expires_at": i.expires_at.isoformat(),
+            }
+            for i in runtime.store.open_invitations()
         ],
         "allowed_domains": runtime.store.allowed_domains(),
         "next_page": page_no + 1 if more else None,

@@ -1,5 +1,6 @@
 """The real app on a loopback port with sign-in through the fake Google and Microsoft
-identity providers (each on its own port); every clock is the suite's pinned one."""
+identity providers (each on its own port); every clock is the suite's pinned one.
+For the browser tests of the admin pages: an admin signed in, on People."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pytest
 from blocker.settings import Settings
 from blocker.store import Store
 from blocker.web.app import create_app
-from tests.fakes.oidc import FakeOidc, running_idp
+from tests.fakes.oidc import FakeOidc, FakePerson, running_idp
 from tests.support.clock import ticking_clock
 from tests.support.server import RunningServer, base_url_of, loopback_socket, start_server
 
@@ -85,3 +86,25 @@ def team_service(tmp_path: Path) -> Iterator[TeamService]:
     copy_example(tmp_path)
     with signin_service(tmp_path) as service:
         yield service
+
+
+ADMIN = "ann@example.com"
+"""The admin :func:`admin_tab` signs in (the first user: the tests add others after)."""
+
+
+@pytest.fixture
+def admin_tab(team_service: TeamService, chromium: Any) -> Any:
+    """A chromium tab where Ann, an admin, signed in with Google as a person would and
+    went from the dashboard to People by the nav. ``chromium`` is the module-scoped
+    browser each browser module imports from :mod:`tests.auth.test_browser_signin`."""
+    from tests.auth.test_browser_signin import new_tab, on_dashboard_as, sign_in_with
+
+    base = team_service.base_url
+    team_service.store.add_team_user(ADMIN, "admin")
+    team_service.google.state.person = FakePerson(ADMIN)
+    tab = new_tab(chromium)
+    sign_in_with(tab, base, "Google")
+    on_dashboard_as(tab, base, ADMIN)
+    tab.get_by_role("navigation", name="Main").get_by_role("link", name="People").click()
+    tab.wait_for_url(base + "/admin/users")
+    return tab

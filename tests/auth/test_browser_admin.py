@@ -1,8 +1,8 @@
 """In chromium (Playwright): an admin signs in with Google, opens People from the
-nav, invites someone as a lead, changes a member's role, and sees both in the
-audit log; the invited person then signs in with the role. No serious axe-core
-violation; at 390 px the page is no wider than the phone (the list scrolls in its
-own region)."""
+nav, invites someone as a lead, invites another and cancels that invitation,
+changes a member's role, and sees all of it in the audit log; the invited person
+then signs in with the role. No serious axe-core violation; at 390 px the page is
+no wider than the phone (the list scrolls in its own region)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.auth.conftest import TeamService
-from tests.auth.test_browser_signin import chromium, new_tab, on_dashboard_as, sign_in_with
+from tests.auth.test_browser_signin import chromium, new_tab, sign_in_with
 from tests.dashboard.test_browser_a11y import axe_violations
 from tests.fakes.oidc import FakePerson
 
@@ -24,18 +24,13 @@ __all__ = ["chromium"]  # the module-scoped browser fixture, shared
 
 
 def test_an_admin_invites_someone_and_changes_a_role(
-    team_service: TeamService, chromium: Any
+    team_service: TeamService, admin_tab: Any, chromium: Any
 ) -> None:
     base = team_service.base_url
     store = team_service.store
-    store.add_team_user("ann@example.com", "admin")
     bob = store.add_team_user("bob@example.com", "member")
-    team_service.google.state.person = FakePerson("ann@example.com")
-    tab = new_tab(chromium)
-    sign_in_with(tab, base, "Google")
-    on_dashboard_as(tab, base, "ann@example.com")
-    tab.get_by_role("navigation", name="Main").get_by_role("link", name="People").click()
-    tab.wait_for_url(base + "/admin/users")
+    tab = admin_tab
+    tab.reload()  # bob was added after the page was drawn
     assert "ann@example.com (you)" in tab.locator("#people-list").inner_text()
     assert axe_violations(tab) == []
 
@@ -45,6 +40,17 @@ def test_an_admin_invites_someone_and_changes_a_role(
     tab.get_by_role("button", name="Invite").click()
     tab.wait_for_url(base + "/admin/users")
     assert "someone at partner.org: lead" in tab.locator("#invitation-list").inner_text()
+
+    tab.get_by_label("Email address").fill("zoe@vendor.io")  # a slip: cancelled at once
+    tab.get_by_role("button", name="Invite").click()
+    tab.wait_for_url(base + "/admin/users")
+    invitations = tab.locator("#invitation-list")
+    assert "someone at vendor.io: member" in invitations.inner_text()
+    invitations.get_by_role("button", name="Cancel the invitation of someone at vendor.io").click()
+    tab.wait_for_url(base + "/admin/users")
+    assert "vendor.io" not in invitations.inner_text()
+    assert "someone at partner.org: lead" in invitations.inner_text()
+    assert [domain for domain, _, _ in store.invitations()] == ["partner.org"]
 
     row = tab.locator(f'tr[data-user-id="{bob.id}"]')
     row.get_by_label("Role of bob@example.com", exact=True).select_option("lead")
@@ -63,7 +69,8 @@ def test_an_admin_invites_someone_and_changes_a_role(
 
     tab.get_by_role("link", name="audit log").click()
     tab.wait_for_url(base + "/audit")
-    assert tab.locator('tr[data-action="invitation.create"]').count() == 1
+    assert tab.locator('tr[data-action="invitation.create"]').count() == 2
+    assert tab.locator('tr[data-action="invitation.cancel"]').count() == 1
     assert tab.locator('tr[data-action="user.role"]').count() == 1
 
     tab.set_viewport_size({"width": 390, "height": 844})  # a phone

@@ -12,28 +12,21 @@ import pytest
 
 from tests.auth.conftest import TeamService
 from tests.auth.test_browser_admin import WIDER_THAN_THE_SCREEN
-from tests.auth.test_browser_signin import chromium, new_tab, on_dashboard_as, sign_in_with
+from tests.auth.test_browser_signin import chromium
 from tests.dashboard.test_browser_a11y import axe_violations
-from tests.fakes.oidc import FakePerson
 
 pytestmark = pytest.mark.browser
 __all__ = ["chromium"]  # the module-scoped browser fixture, shared
 
 
 def test_an_admin_creates_a_team_with_a_lead_and_a_member(
-    team_service: TeamService, chromium: Any
+    team_service: TeamService, admin_tab: Any
 ) -> None:
     base = team_service.base_url
     store = team_service.store
-    store.add_team_user("ann@example.com", "admin")
     lee = store.add_team_user("lee@example.com", "lead")
     bob = store.add_team_user("bob@example.com", "member")
-    team_service.google.state.person = FakePerson("ann@example.com")
-    tab = new_tab(chromium)
-    sign_in_with(tab, base, "Google")
-    on_dashboard_as(tab, base, "ann@example.com")
-    tab.get_by_role("navigation", name="Main").get_by_role("link", name="People").click()
-    tab.wait_for_url(base + "/admin/users")
+    tab = admin_tab
     tab.get_by_role("navigation", name="Administration").get_by_role("link", name="Teams").click()
     tab.wait_for_url(base + "/admin/teams")
     assert tab.locator("#teams-none").is_visible()

@@ -69,6 +69,28 @@ def test_roles_disable_invite_and_domains(db: str) -> None:
     assert "removed" in run(db, "domain", "remove", "example.com")[1]
 
 
+def test_uninvite_cancels_an_open_invitation_and_refuses_a_used_one(db: str) -> None:
+    assert run(db, "invite", "lee@partner.org", "--role", "lead")[0] == 0
+    code, out = run(db, "uninvite", "Lee@Partner.org")
+    assert code == 0 and "cancelled the invitation of lee@partner.org (lead)" in out
+    assert "0 open invitation(s)" in run(db, "invitations")[1]
+    code, out = run(db, "uninvite", "lee@partner.org")
+    assert code == 2 and "no open invitation for user" in out and "at partner.org" in out
+    assert run(db, "add", "ann@example.com")[0] == 0  # joined: nothing left to cancel
+    code, out = run(db, "uninvite", "ann@example.com")
+    assert code == 2 and "has joined already (as member)" in out and "disable" in out
+    store = open_store(db, TokenCipher(TokenCipher.generate_key()))
+    try:
+        actions = [(e.actor, e.action) for e in reversed(store.audit_entries())]
+    finally:
+        store.close()
+    assert actions == [
+        ("cli", "invitation.create"),
+        ("cli", "invitation.cancel"),
+        ("cli", "user.add"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [
@@ -77,6 +99,7 @@ def test_roles_disable_invite_and_domains(db: str) -> None:
         (("add", "not-an-address"), "not an email address"),
         (("domain", "add", "nodot"), "not an email domain"),
         (("invite", "x@example.com", "--days", "0"), "1 to 365"),
+        (("uninvite", "nobody"), "not an email address"),
     ],
 )
 def test_bad_input_exits_2_with_what_to_do(db: str, args: tuple[str, ...], words: str) -> None:

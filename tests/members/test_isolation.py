@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -115,6 +116,8 @@ def victim(team: Team, request: pytest.FixtureRequest) -> Iterator[Victim]:
         who.user_id, "0123456789ab", "0" * 64, name="her-token-name", scope="read", expires_at=None
     )
     assert store.get_connection(key) is not None
+    guest = f"guest-of-{request.param}@partner.example"  # an invitation only admins may cancel
+    store.invite(guest, "member", runtime.now() + timedelta(days=3))
     yield Victim(
         identifiers={
             "calendar": key,
@@ -131,6 +134,7 @@ def victim(team: Team, request: pytest.FixtureRequest) -> Iterator[Victim]:
             "token_id": str(token.id),
             "member": str(who.user_id),  # the lead's view of one member: /team/member/{id}
             "user_id": str(who.user_id),
+            "invitation": store.user_key(guest),  # /admin/invitations/{key}/cancel
         },
         secrets=[*secrets, "her-token-name", "0123456789ab"],
         key=key,
@@ -176,6 +180,8 @@ def test_every_route_refuses_bob_her_identifiers(team: Team, victim: Victim) -> 
     assert len(checked) == len(routes)
     assert victim.file.read_text(encoding="utf-8") == before
     assert len(team.service.store.runs(victim.key, 50)) == her_runs
+    open_keys = [i.key for i in team.service.store.open_invitations()]
+    assert victim.identifiers["invitation"] in open_keys  # not cancelled by Bob
 
 
 def test_routes_without_identifiers_show_bobs_own_data(team: Team, victim: Victim) -> None:

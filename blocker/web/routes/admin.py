@@ -2,42 +2,39 @@
 
 The list (address when known, role, disabled, last sign-in, calendars connected),
 and forms to change a role, disable or enable someone, invite an address with a
-role and expiry, and allow or stop allowing a domain. Admins only: an admin's
-session for the forms (CSRF-checked like every dashboard form); the list also
-answers the shared API token or an admin's personal token with JSON. Members and
-leads get 403, before anything is looked up, so a user id they hold tells them
-nothing.
+role and expiry or cancel an open invitation, and allow or stop allowing a domain.
+Admins only: an admin's session for the forms (CSRF-checked like every dashboard
+form); the list also answers the shared API token or an admin's personal token
+with JSON. Members and leads get 403, before anything is looked up, so a user id
+they hold tells them nothing.
 
 Every change goes through the store methods the CLI uses
-(:mod:`blocker.store.teams`), which write the audit entry, naming this admin, in
-the change's own transaction and refuse to leave the team without an enabled
-admin. A refused change answers the page again with the reason and what was typed.
+(:mod:`blocker.store.teams`, :mod:`blocker.store.invitations`), which write the
+audit entry, naming this admin, in the change's own transaction and refuse to
+leave the team without an enabled admin. The posts share one guard with the Teams
+page (:mod:`blocker.web.admin_change`): a refused change answers the page again
+with the reason and what was typed (404 unknown, 409 conflict, 422 bad input).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
 
 from blocker.core.errors import InvalidInput
 from blocker.runtime import Runtime
+from blocker.store.invitations import InvitationUsed, UnknownInvitation
 from blocker.store.teams import LastAdmin, UnknownUser
+from blocker.web.admin_change import FORM_ANSWERS, AdminForms, admin_runtime
 from blocker.web.admin_view import admin_page, roster_json
-from blocker.web.api_tokens import actor_of, is_admin_request
+from blocker.web.api_tokens import is_admin_request
 from blocker.web.deps import _bearer, require_token
 from blocker.web.error_pages import wants_html
-from blocker.web.sessions import (
-    check_post,
-    is_admin_session,
-    session_of,
-    session_user,
-    to_login,
-)
+from blocker.web.sessions import is_admin_session, session_of, session_user, to_login
 
 router = APIRouter(include_in_schema=False)
 
@@ -45,12 +42,6 @@ __all__ = ["ADMINS_ONLY", "router"]
 
 ADMINS_ONLY = "only admins manage the team's people"
 HOME = "/admin/users"
-
-
-def _base(request: Request) -> Runtime:
-    """The deployment's runtime, not the admin's own scope: people are the team's."""
-    runtime: Runtime = request.app.state.runtime
-    return runtime
 
 
 def _viewer_id(request: Request, runtime: Runtime) -> int | None:
@@ -65,7 +56,7 @@ def people(
     page_no: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1,
 ) -> Response:
     """Everyone, a page at a time; open invitations; allowed domains."""
-    runtime = _base(request)
+    runtime = admin_runtime(request)
     if credentials is not None:
         require_token(request, runtime, credentials)
         if not is_admin_request(request):
@@ -84,30 +75,31 @@ def people(
     return admin_page(runtime, session, page_no=page_no, viewer_id=_viewer_id(request, runtime))
 
 
-def _change(
-    request: Request, csrf: str, fields: dict[str, str], act: Callable[[Runtime, str], None]
+def _refused(
+    runtime: Runtime,
+    request: Request,
+    session: str,
+    *,
+    error: str,
+    form: dict[str, str],
+    status_code: int,
 ) -> Response:
-    """Check the post is an admin's (403 otherwise, before any lookup), run ``act``
-    with the actor's name, then back to the list; a refused change shows why."""
-    runtime = _base(request)
-    if session_of(request, runtime) is not None and not is_admin_session(request, runtime):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, ADMINS_ONLY)
-    session = check_post(request, runtime, csrf, fields)
-    try:
-        act(runtime, actor_of(request, runtime))
-    except UnknownUser as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, exc.user_message()) from exc
-    except (InvalidInput, ValueError) as exc:
-        message = exc.user_message() if isinstance(exc, InvalidInput) else str(exc)
-        code = status.HTTP_409_CONFLICT if isinstance(exc, LastAdmin) else 422
-        viewer = _viewer_id(request, runtime)
-        return admin_page(
-            runtime, session, viewer_id=viewer, error=message, form=fields, status_code=code
-        )
-    return RedirectResponse(HOME, status.HTTP_303_SEE_OTHER)
+    viewer = _viewer_id(request, runtime)
+    return admin_page(
+        runtime, session, viewer_id=viewer, error=error, form=form, status_code=status_code
+    )
 
 
-@router.post(HOME + "/{user_id}/role")
+FORMS = AdminForms(
+    home=HOME,
+    forbidden=ADMINS_ONLY,
+    refused_page=_refused,
+    not_found=(UnknownUser, UnknownInvitation),
+    conflict=(LastAdmin, InvitationUsed),
+)
+
+
+@router.post(HOME + "/{user_id}/role", responses=FORM_ANSWERS)
 def change_role(
     request: Request,
     user_id: int,
@@ -115,39 +107,37 @@ def change_role(
     role: Annotated[str, Form()] = "",
 ) -> Response:
     """Make the person a member, lead or admin (not the last enabled admin's demotion)."""
-    return _change(
+    return FORMS.change(
         request,
         csrf,
         {"role": role},
-        lambda runtime, actor: _ignore(runtime.store.set_user_role(user_id, role, actor=actor)),
+        lambda runtime, actor: runtime.store.set_user_role(user_id, role, actor=actor),
     )
 
 
-@router.post(HOME + "/{user_id}/disable")
+@router.post(HOME + "/{user_id}/disable", responses=FORM_ANSWERS)
 def disable(request: Request, user_id: int, csrf: Annotated[str, Form()] = "") -> Response:
     """Refuse the person from now on: their sessions end, their API tokens are revoked."""
-    return _change(
+    return FORMS.change(
         request,
         csrf,
         {},
-        lambda runtime, actor: _ignore(runtime.store.set_user_disabled(user_id, True, actor=actor)),
+        lambda runtime, actor: runtime.store.set_user_disabled(user_id, True, actor=actor),
     )
 
 
-@router.post(HOME + "/{user_id}/enable")
+@router.post(HOME + "/{user_id}/enable", responses=FORM_ANSWERS)
 def enable(request: Request, user_id: int, csrf: Annotated[str, Form()] = "") -> Response:
     """Let a disabled person sign in again (with new tokens: the old stay revoked)."""
-    return _change(
+    return FORMS.change(
         request,
         csrf,
         {},
-        lambda runtime, actor: _ignore(
-            runtime.store.set_user_disabled(user_id, False, actor=actor)
-        ),
+        lambda runtime, actor: runtime.store.set_user_disabled(user_id, False, actor=actor),
     )
 
 
-@router.post("/admin/invitations")
+@router.post("/admin/invitations", responses=FORM_ANSWERS)
 def invite(
     request: Request,
     csrf: Annotated[str, Form()] = "",
@@ -166,34 +156,43 @@ def invite(
         until = runtime.now() + timedelta(days=int(text))
         runtime.store.invite(email, role, until, actor=actor)
 
-    return _change(request, csrf, {"email": email, "role": role, "days": days}, act)
+    return FORMS.change(request, csrf, {"email": email, "role": role, "days": days}, act)
 
 
-@router.post("/admin/domains")
+@router.post("/admin/invitations/{invitation}/cancel", responses=FORM_ANSWERS)
+def cancel_invitation(
+    request: Request, invitation: str, csrf: Annotated[str, Form()] = ""
+) -> Response:
+    """Withdraw an invitation before its person signs in (a used one is refused: 409)."""
+    return FORMS.change(
+        request,
+        csrf,
+        {},
+        lambda runtime, actor: runtime.store.cancel_invitation(invitation, actor=actor),
+    )
+
+
+@router.post("/admin/domains", responses=FORM_ANSWERS)
 def allow_domain(
     request: Request, csrf: Annotated[str, Form()] = "", domain: Annotated[str, Form()] = ""
 ) -> Response:
     """Anyone with a verified address at the domain may join as a member."""
-    return _change(
+    return FORMS.change(
         request,
         csrf,
         {"domain": domain},
-        lambda runtime, actor: _ignore(runtime.store.allow_domain(domain, actor=actor)),
+        lambda runtime, actor: runtime.store.allow_domain(domain, actor=actor),
     )
 
 
-@router.post("/admin/domains/remove")
+@router.post("/admin/domains/remove", responses=FORM_ANSWERS)
 def disallow_domain(
     request: Request, csrf: Annotated[str, Form()] = "", domain: Annotated[str, Form()] = ""
 ) -> Response:
     """Stop new people of the domain joining (those who joined stay)."""
-    return _change(
+    return FORMS.change(
         request,
         csrf,
         {},
-        lambda runtime, actor: _ignore(runtime.store.disallow_domain(domain, actor=actor)),
+        lambda runtime, actor: runtime.store.disallow_domain(domain, actor=actor),
     )
-
-
-def _ignore(_: object) -> None:
-    """The forms answer with the list again; what the store returned is not needed."""

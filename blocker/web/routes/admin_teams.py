@@ -2,7 +2,7 @@
 
 The page lists each team with its leads and members, and has forms to create and
 delete a team, add someone (picked from the known people) as member or lead, and
-take someone out. Same guard as the People page (:mod:`blocker.web.routes.admin`):
+take someone out. Same guard as the People page (:mod:`blocker.web.admin_change`):
 an admin's session for the forms, CSRF-checked; the list also answers the shared
 API token or an admin's personal token with JSON; members and leads get 403 before
 anything is looked up; an unknown person or team is 404.
@@ -16,21 +16,21 @@ the reason and what was typed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
 
 from blocker.core.errors import InvalidInput
 from blocker.runtime import Runtime
 from blocker.store.team_groups import UnknownTeam
+from blocker.web.admin_change import FORM_ANSWERS, AdminForms, admin_runtime
 from blocker.web.admin_teams_view import teams_json, teams_page
-from blocker.web.api_tokens import actor_of, is_admin_request
+from blocker.web.api_tokens import is_admin_request
 from blocker.web.deps import _bearer, require_token
 from blocker.web.error_pages import wants_html
-from blocker.web.sessions import check_post, is_admin_session, session_of, to_login
+from blocker.web.sessions import is_admin_session, session_of, to_login
 
 router = APIRouter(include_in_schema=False)
 
@@ -49,19 +49,13 @@ class _Conflict(InvalidInput):
     """The change makes no sense as things stand (not in that team): 409."""
 
 
-def _base(request: Request) -> Runtime:
-    """The deployment's runtime, not the admin's own scope: teams are the deployment's."""
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
 @router.get(HOME, response_model=None)
 def teams(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Response:
     """Every team, its leads and members; the forms to change them."""
-    runtime = _base(request)
+    runtime = admin_runtime(request)
     if credentials is not None:
         require_token(request, runtime, credentials)
         if not is_admin_request(request):
@@ -80,25 +74,25 @@ def teams(
     return teams_page(runtime, session)
 
 
-def _change(
-    request: Request, csrf: str, fields: dict[str, str], act: Callable[[Runtime, str], None]
+def _refused(
+    runtime: Runtime,
+    request: Request,
+    session: str,
+    *,
+    error: str,
+    form: dict[str, str],
+    status_code: int,
 ) -> Response:
-    """Check the post is an admin's (403 otherwise, before any lookup), run ``act``
-    with the actor's name, then back to the list; a refused change shows why."""
-    runtime = _base(request)
-    if session_of(request, runtime) is not None and not is_admin_session(request, runtime):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, ADMINS_ONLY)
-    session = check_post(request, runtime, csrf, fields)
-    try:
-        act(runtime, actor_of(request, runtime))
-    except InvalidInput as exc:
-        code = 422
-        if isinstance(exc, (_NotFound, UnknownTeam)):
-            code = status.HTTP_404_NOT_FOUND
-        elif isinstance(exc, _Conflict):
-            code = status.HTTP_409_CONFLICT
-        return teams_page(runtime, session, error=str(exc), form=fields, status_code=code)
-    return RedirectResponse(HOME, status.HTTP_303_SEE_OTHER)
+    return teams_page(runtime, session, error=error, form=form, status_code=status_code)
+
+
+FORMS = AdminForms(
+    home=HOME,
+    forbidden=ADMINS_ONLY,
+    refused_page=_refused,
+    not_found=(_NotFound, UnknownTeam),
+    conflict=(_Conflict,),
+)
 
 
 def _person(runtime: Runtime, user_id: str) -> int:
@@ -111,7 +105,7 @@ def _person(runtime: Runtime, user_id: str) -> int:
     return int(text)
 
 
-@router.post(HOME)
+@router.post(HOME, responses=FORM_ANSWERS)
 def create(
     request: Request, csrf: Annotated[str, Form()] = "", name: Annotated[str, Form()] = ""
 ) -> Response:
@@ -120,10 +114,10 @@ def create(
     def act(runtime: Runtime, actor: str) -> None:
         runtime.store.create_team(name, actor=actor)
 
-    return _change(request, csrf, {"name": name}, act)
+    return FORMS.change(request, csrf, {"name": name}, act)
 
 
-@router.post(HOME + "/delete")
+@router.post(HOME + "/delete", responses=FORM_ANSWERS)
 def delete(
     request: Request,
     csrf: Annotated[str, Form()] = "",
@@ -140,10 +134,10 @@ def delete(
             )
         runtime.store.delete_team(team, actor=actor)
 
-    return _change(request, csrf, {"team": team, "action": "delete"}, act)
+    return FORMS.change(request, csrf, {"team": team, "action": "delete"}, act)
 
 
-@router.post(HOME + "/people")
+@router.post(HOME + "/people", responses=FORM_ANSWERS)
 def add(
     request: Request,
     csrf: Annotated[str, Form()] = "",
@@ -162,10 +156,10 @@ def add(
         runtime.store.add_to_team(team, picked, lead=role == "lead", actor=actor)
 
     fields = {"team": team, "user_id": user_id, "role": role, "action": "add"}
-    return _change(request, csrf, fields, act)
+    return FORMS.change(request, csrf, fields, act)
 
 
-@router.post(HOME + "/people/remove")
+@router.post(HOME + "/people/remove", responses=FORM_ANSWERS)
 def remove(
     request: Request,
     csrf: Annotated[str, Form()] = "",
@@ -179,4 +173,4 @@ def remove(
         if not runtime.store.remove_from_team(team, picked, actor=actor):
             raise _Conflict(f"that person is not in team {team.strip()!r}")
 
-    return _change(request, csrf, {"team": team, "user_id": user_id, "action": "remove"}, act)
+    return FORMS.change(request, csrf, {"team": team, "user_id": user_id, "action": "remove"}, act)

@@ -25,7 +25,7 @@ from blocker.store.team_groups import TeamGroup
 from blocker.store.teams import TeamUser
 from blocker.team.render import member_to_dict, team_to_dict
 from blocker.team.store_source import member_view, team_view, visible_teams
-from blocker.team.summary import TeamSummary
+from blocker.team.summary import MemberSummary, TeamSummary
 from blocker.web.api_tokens import is_admin_request
 from blocker.web.deps import _bearer, get_week, require_token
 from blocker.web.html import page
@@ -114,28 +114,34 @@ def _team_page(
     return base, viewer, wk, _summaries(base, viewer.teams(base), wk)
 
 
-@router.get("/team", response_model=None)
-def team_page(request: Request, credentials: Credentials, week: str | None = None) -> Response:
-    """The lead's teams: per member the scorecard figures and trend; team totals."""
+def _teams_body(week: str, teams: list[TeamSummary]) -> dict[str, Any]:
+    """The lead's teams as data: ``/api/team``, and ``/team`` for API callers."""
+    return {"week": week, "teams": [team_to_dict(t) for t in teams]}
+
+
+def _teams(
+    request: Request, credentials: HTTPAuthorizationCredentials | None, week: str | None
+) -> Response:
+    """The lead's teams: the page for a browser session, JSON for a token."""
     got = _team_page(request, credentials, week)
     if isinstance(got, Response):
         return got
     base, viewer, wk, teams = got
-    if viewer.session is None:
-        return JSONResponse(
-            {"week": wk, "teams": [team_to_dict(t) for t in teams]}, headers=NO_STORE
-        )
+    if viewer.session is None or request.url.path.startswith("/api/"):
+        return JSONResponse(_teams_body(wk, teams), headers=NO_STORE)
     return _html(base, viewer, "team.html", week=wk, teams=teams, single=None, single_id=None)
+
+
+@router.get("/team", response_model=None)
+def team_page(request: Request, credentials: Credentials, week: str | None = None) -> Response:
+    """The lead's teams: per member the scorecard figures and trend; team totals."""
+    return _teams(request, credentials, week)
 
 
 @router.get("/api/team", response_model=None)
 def team_json(request: Request, credentials: Credentials, week: str | None = None) -> Response:
     """``/team`` as JSON (the CLI's ``blocker team report --format json`` per team)."""
-    got = _team_page(request, credentials, week)
-    if isinstance(got, Response):
-        return got
-    _, _, wk, teams = got
-    return JSONResponse({"week": wk, "teams": [team_to_dict(t) for t in teams]}, headers=NO_STORE)
+    return _teams(request, credentials, week)
 
 
 def _member_of(base: Runtime, viewer: _Viewer, member: str) -> TeamUser:
@@ -171,7 +177,10 @@ def team_member(
     return _html(base, viewer, "team.html", week=wk, teams=[], single=summary, single_id=user.id)
 
 
-def _me(request: Request, week: str | None) -> tuple[Runtime, _Viewer, TeamUser, str] | Response:
+def _me(
+    request: Request, week: str | None
+) -> tuple[Runtime, _Viewer, str, MemberSummary, str | None] | Response:
+    """What my lead sees of me (my week's summary) and my team's name, for either answer."""
     base = _base(request)
     session = session_of(request, base)
     if session is None:
@@ -181,7 +190,10 @@ def _me(request: Request, week: str | None) -> tuple[Runtime, _Viewer, TeamUser,
     who = session_user(request, base)
     if who is None:  # the shared token's session is nobody's week
         raise HTTPException(status.HTTP_404_NOT_FOUND, "the API token has no week of its own")
-    return base, _Viewer(who.user, session), who.user, get_week(base, week)
+    wk = get_week(base, week)
+    group = base.store.team_of_member(who.user.id)
+    summary = member_view(base, who.user, wk)
+    return base, _Viewer(who.user, session), wk, summary, group.name if group else None
 
 
 @router.get("/team/me", response_model=None)
@@ -190,20 +202,15 @@ def team_me(request: Request, week: str | None = None) -> Response:
     got = _me(request, week)
     if isinstance(got, Response):
         return got
-    base, viewer, user, wk = got
-    summary = member_view(base, user, wk)
-    group = base.store.team_of_member(user.id)
-    return _html(
-        base, viewer, "team_me.html", week=wk, me=summary, group=group.name if group else None
-    )
+    base, viewer, wk, summary, group = got
+    return _html(base, viewer, "team_me.html", week=wk, me=summary, group=group)
 
 
 @router.get("/api/team/me", response_model=None)
 def team_me_json(request: Request, week: str | None = None) -> Response:
+    """``/team/me`` as JSON: the same figures, with my team's name."""
     got = _me(request, week)
     if isinstance(got, Response):
         return got
-    base, _, user, wk = got
-    group = base.store.team_of_member(user.id)
-    body = {"team": group.name if group else None, **member_to_dict(member_view(base, user, wk))}
-    return JSONResponse(body, headers=NO_STORE)
+    _, _, _, summary, group = got
+    return JSONResponse({"team": group, **member_to_dict(summary)}, headers=NO_STORE)
