@@ -142,3 +142,17 @@ def test_a_member_with_an_outlook_calendar_gets_it_connected_without_a_new_versi
     assert conn is not None and conn.has_tokens and conn.provider == "outlook"
     [run] = d.store.runs(bob.key, 10)
     assert not run.errors and deep_work(d)
+
+
+def test_a_grant_msal_cannot_redeem_signs_in_and_changes_nothing(
+    deployment: Deployment,
+) -> None:
+    d = deployment
+    dan = d.store.add_team_user("dan@team.example", "member")
+    entra_user(d, "dan@team.example").consent_required = True  # renewal refused
+    with d.browser("dan@team.example", calendar="1", provider="microsoft") as browser:
+        assert browser.get("/account").status_code == 200
+        assert 'id="welcome-microsoft"' in browser.get("/").text
+    assert d.identity.state.grants()["refresh_token"] == 1  # msal tried, once
+    assert d.store.overlay_versions(dan.id) == []
+    assert d.store.get_connection(store_key(dan.id, "work")) is None
