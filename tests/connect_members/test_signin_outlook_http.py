@@ -91,7 +91,8 @@ def test_msal_renews_the_grant_after_its_access_token_expires(deployment: Deploy
     assert after is not None and after != before  # and the new cache was stored
     runs = d.store.runs(key, 10)
     assert len(runs) == 2 and not runs[0].errors
-    assert d.store.get_connection(key).status == "connected"  # type: ignore[union-attr]
+    conn = d.store.get_connection(key)
+    assert conn is not None and conn.status == "connected"
 
 
 def test_declining_the_calendar_signs_in_without_it(deployment: Deployment) -> None:
