@@ -1,14 +1,18 @@
 """A sign-in that also granted calendar access becomes the user's calendar connection.
 
-"Sign in with Google" may ask for the calendar in the same consent
-(:func:`blocker.auth.signin.calendar_scopes`). When the answer carries a refresh
-token *and* the calendar scope (Google lets the user untick it), the grant is stored
-as the connection of the user's first Google calendar, in their scope. A member
-whose rules list no Google calendar gets one first: a new version of their overlay
-adds ``{id: work, provider: google, calendar: primary}`` (validated with the template,
-versioned like any save, audited). Then the calendar's first sync plans next week,
-so the dashboard they land on shows it. The template owner's rules are the team's
-template: nothing is added to it (their grant connects a Google calendar the
+"Sign in with Google" and "Sign in with Microsoft" may ask for the calendar in the
+same consent (:func:`blocker.auth.signin.calendar_scopes`). When the answer carries
+a refresh token *and* a calendar scope (Google lets the user untick it; an Entra
+user or admin may grant fewer permissions than asked), the grant is stored as the
+connection of the user's first calendar of the matching kind, in their scope: as
+:func:`google_blob` writes it for Google, as msal's token cache for Outlook
+(:func:`outlook_blob`, so msal renews it later as it renews its own). A member whose
+rules list no such calendar gets one first: a new version of their overlay adds
+``{id: work, provider: <kind>, calendar: primary}`` (validated with the template,
+versioned like any save, audited; ``primary`` is Google's primary calendar and
+Outlook's default one). Then the calendar's first sync plans next week, so the
+dashboard they land on shows it. The template owner's rules are the team's
+template: nothing is added to it (their grant connects a calendar of that kind the
 template already lists, if any).
 
 Nothing here fails the sign-in itself: a grant that cannot be used is logged and
@@ -19,7 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from io import StringIO
 from typing import Any
@@ -28,23 +32,34 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from blocker.connect import ConnectError, Connector, shown_id
+from blocker.connections.outlook import microsoft_auth
 from blocker.core.errors import BlockerError
 from blocker.core.weeks import next_week
 from blocker.members import MemberRuntime, scope_for
 from blocker.runtime import Runtime
+from blocker.settings import Settings
 from blocker.store.teams import TeamUser
 
 log = logging.getLogger("blocker.connect")
 
-__all__ = ["CalendarGrant", "connect_from_signin", "google_blob", "with_calendar"]
+__all__ = [
+    "KIND_OF_SIGNIN",
+    "CalendarGrant",
+    "GrantKind",
+    "connect_from_signin",
+    "google_blob",
+    "outlook_blob",
+    "with_calendar",
+]
 
-KIND_OF_SIGNIN = {"google": "google"}
-"""Identity provider -> the calendar kind its grant serves (same OAuth client)."""
 GRANTING = (
     "https://www.googleapis.com/auth/calendar.events",
     "https://www.googleapis.com/auth/calendar",
 )
 """A Google grant with one of these may write events (blocks)."""
+OUTLOOK_GRANTING = "calendars.readwrite"
+"""A Microsoft grant with this Graph scope (short or as its URI) may write events."""
+GRAPH = "https://graph.microsoft.com/"
 TRIGGER = "connect"
 
 
@@ -68,6 +83,33 @@ def google_blob(token_uri: str, grant: Mapping[str, Any]) -> bytes | None:
         return None
     payload = {"refresh_token": refresh, "scopes": scopes, "token_uri": token_uri}
     return json.dumps(payload).encode()
+
+
+def outlook_blob(settings: Settings, grant: Mapping[str, Any]) -> bytes | None:
+    """The stored form of a Microsoft grant: msal's token cache, built by msal from
+    the refresh token (:meth:`providers.outlook_auth.MicrosoftAuth.import_refresh_token`);
+    None without a refresh token or without calendar write access."""
+    refresh = grant.get("refresh_token")
+    scopes = {s.lower().removeprefix(GRAPH) for s in str(grant.get("scope") or "").split()}
+    if not isinstance(refresh, str) or not refresh or OUTLOOK_GRANTING not in scopes:
+        return None
+    return microsoft_auth(settings).import_refresh_token(refresh)
+
+
+@dataclass(frozen=True, slots=True)
+class GrantKind:
+    """The per-provider piece: which calendar kind a sign-in's grant serves (the same
+    OAuth client) and how it is stored (None: no calendar access in it)."""
+
+    kind: str
+    blob: Callable[[Settings, Mapping[str, Any]], bytes | None]
+
+
+KIND_OF_SIGNIN = {
+    "google": GrantKind("google", lambda s, grant: google_blob(s.google_token_uri, grant)),
+    "microsoft": GrantKind("outlook", outlook_blob),
+}
+"""Identity provider -> what its grant connects."""
 
 
 def with_calendar(overlay_text: str, calendar_id: str, kind: str) -> str:
@@ -134,14 +176,15 @@ def connect_from_signin(
 ) -> CalendarGrant | None:  # fmt: skip
     """Store the sign-in's calendar grant as ``user``'s connection and plan their next
     week; None when the grant gives no calendar access or cannot be used (logged)."""
-    kind = KIND_OF_SIGNIN.get(provider)
-    if kind is None or not grant:
+    serves = KIND_OF_SIGNIN.get(provider)
+    if serves is None or not grant:
         return None
-    blob = google_blob(base.settings.google_token_uri, grant)
-    if blob is None:
-        log.info("user %s signed in without granting calendar access", user.fingerprint)
-        return None
+    kind = serves.kind
     try:
+        blob = serves.blob(base.settings, grant)
+        if blob is None:
+            log.info("user %s signed in without granting calendar access", user.fingerprint)
+            return None
         scope = scope_for(base, user, email)
         key, version = _calendar_of(base, scope, user, kind)
         connector.store(key, kind, blob, email, scope=scope)

@@ -135,6 +135,27 @@ class MicrosoftAuth:
             )
         return str(cache.serialize()).encode()
 
+    def import_refresh_token(self, refresh_token: str) -> bytes:
+        """A token cache built from a refresh token redeemed elsewhere (a sign-in that
+        asked for the calendar in its consent), as :meth:`finish` would store it.
+
+        msal's own migration path (``acquire_token_by_refresh_token``): one renewal
+        at the authority, whose answer msal files as it files its own, so later
+        renewals are msal's as usual. Renewal asks only ``token_scopes``."""
+        cache = msal.SerializableTokenCache()
+        try:
+            result = self._app(cache).acquire_token_by_refresh_token(
+                refresh_token, scopes=list(self.settings.token_scopes)
+            )
+        except (requests.RequestException, msal.exceptions.MsalServiceError) as exc:
+            raise _unavailable(exc) from exc
+        if "error" in result:
+            message = f"{result.get('error')}: {result.get('error_description', '')}"
+            if result.get("error") in _RECONNECT_ERRORS:
+                raise ReconnectRequired(f"Microsoft grant refused: {message}", provider=PROVIDER)
+            raise TransientError(f"Microsoft grant not redeemed: {message}", provider=PROVIDER)
+        return str(cache.serialize()).encode()
+
     def access_token_with_expiry(self, cache_blob: bytes) -> tuple[str, float, bytes | None]:
         """Like :meth:`access_token`, plus the token's lifetime in seconds."""
         cache = msal.SerializableTokenCache()

@@ -12,8 +12,8 @@ why, through :meth:`blocker.store.teams.TeamStore.admit`.
 A sign-in may also ask for calendar access in the same consent
 (:func:`calendar_scopes`): only when the calendar kind is served by the very same
 OAuth client (a refresh token works only with the client it was issued to) and the
-tokens can be stored encrypted. Today that is Google; Microsoft's calendars keep
-their own consent (``/connect/microsoft``): msal keeps their tokens.
+tokens can be stored encrypted: Google's sign-in for Google calendars, Microsoft's
+(the same Entra app) for Outlook ones.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from collections import OrderedDict
 from datetime import timedelta
 
 import httpx
+from pydantic import SecretStr
 
 from blocker.auth.oidc import IdentityRefused, OidcClient, OidcProvider, PendingSignIn
 from blocker.auth.oidc import SignedInIdentity as SignedInIdentity
@@ -83,23 +84,48 @@ def providers_from(settings: Settings) -> list[OidcProvider]:
     return found
 
 
+GRAPH = "https://graph.microsoft.com/"
+
+
+def _same_client(
+    calendar_id: str | None,
+    calendar_secret: SecretStr | None,
+    signin_id: str | None,
+    signin_secret: SecretStr | None,
+) -> bool:
+    return (
+        calendar_id is not None
+        and calendar_id == signin_id
+        and calendar_secret is not None
+        and signin_secret is not None
+        and calendar_secret.get_secret_value() == signin_secret.get_secret_value()
+    )
+
+
 def calendar_scopes(settings: Settings, name: str) -> tuple[str, ...]:
     """The calendar scopes signing in with ``name`` can ask for (empty: none)."""
-    if name != "google" or settings.encryption_key is None:
+    if settings.encryption_key is None:
         return ()
-    same_client = (
-        settings.google_client_id is not None
-        and settings.google_client_id == settings.signin_google_client_id
-        and settings.google_client_secret is not None
-        and settings.signin_google_client_secret is not None
-        and settings.google_client_secret.get_secret_value()
-        == settings.signin_google_client_secret.get_secret_value()
-    )
-    if not same_client:
-        return ()
-    from providers.google_client import CALENDARS_SCOPE, EVENTS_SCOPE
+    if name == "google" and _same_client(
+        settings.google_client_id,
+        settings.google_client_secret,
+        settings.signin_google_client_id,
+        settings.signin_google_client_secret,
+    ):
+        from providers.google_client import CALENDARS_SCOPE, EVENTS_SCOPE
 
-    return (EVENTS_SCOPE, CALENDARS_SCOPE)
+        return (EVENTS_SCOPE, CALENDARS_SCOPE)
+    if name == "microsoft" and _same_client(
+        settings.microsoft_client_id,
+        settings.microsoft_client_secret,
+        settings.signin_microsoft_client_id,
+        settings.signin_microsoft_client_secret,
+    ):
+        from providers.outlook_auth import COLOUR_SCOPE, SCOPES
+
+        wanted = (*SCOPES, COLOUR_SCOPE) if settings.microsoft_colors else SCOPES
+        return tuple(GRAPH + scope for scope in wanted)
+    return ()
 
 
 class SignInService:

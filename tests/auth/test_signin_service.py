@@ -10,9 +10,10 @@ import httpx
 import pytest
 
 from blocker.auth.oidc import IdentityRefused
-from blocker.auth.signin import PENDING_SECONDS, SignInService, providers_from
+from blocker.auth.signin import PENDING_SECONDS, SignInService, calendar_scopes, providers_from
 from blocker.core.errors import SettingsError
 from blocker.settings import Settings
+from blocker.store import TokenCipher
 from tests.fakes.oidc import FakeOidc, running_idp
 from tests.support.clock import TEST_NOW, SettableClock
 
@@ -92,3 +93,26 @@ def test_sign_in_settings(tmp_path: Path) -> None:
     )
     (provider,) = providers_from(ms)
     assert provider.issuer == "https://login.microsoftonline.com/contoso-tenant-id/v2.0"
+
+
+def test_microsoft_sign_in_asks_for_outlook_only_with_the_same_entra_app() -> None:
+    app = {
+        "database_url": "sqlite://",
+        "encryption_key": TokenCipher.generate_key(),
+        "signin_microsoft_client_id": "app-id",
+        "signin_microsoft_client_secret": "a-real-looking-secret-9f8e",
+        "microsoft_client_id": "app-id",
+        "microsoft_client_secret": "a-real-looking-secret-9f8e",
+    }
+    graph = "https://graph.microsoft.com/"
+    assert calendar_scopes(Settings(**app), "microsoft") == (
+        graph + "Calendars.ReadWrite",
+        graph + "MailboxSettings.ReadWrite",  # colours are on by default
+    )
+    no_colours = Settings(**app, microsoft_colors=False)
+    assert calendar_scopes(no_colours, "microsoft") == (graph + "Calendars.ReadWrite",)
+    other_app = Settings(**{**app, "microsoft_client_id": "another-app"})
+    assert calendar_scopes(other_app, "microsoft") == ()
+    other_secret = Settings(**{**app, "microsoft_client_secret": "another-real-secret-77"})
+    assert calendar_scopes(other_secret, "microsoft") == ()
+    assert calendar_scopes(Settings(**app), "google") == ()  # Google is not configured

@@ -2,8 +2,9 @@
 
 The real app on a loopback port with its scheduler; sign-in through the fake OpenID
 providers, Google's sharing its token registry with the fake Google Calendar (one
-OAuth client for both, as on one Google Cloud project); Outlook through msal against
-the fake identity platform (TLS) and the fake Graph. Ann is the first admin (the
+OAuth client for both, as on one Google Cloud project) and Microsoft's sharing consent
+and tokens with the fake identity platform msal renews at (one Entra app); Outlook
+through msal against that fake (TLS) and the fake Graph. Ann is the first admin (the
 template's calendar is a local file); Bob's overlay lists an Outlook calendar
 ``work``, Cara's a Google calendar ``work`` (the same id on purpose).
 """
@@ -83,15 +84,22 @@ class Deployment:
         assert scope is not None, key
         return scope
 
+    def person(self, email: str) -> FakePerson:
+        """The one identity ``email`` signs in as, at Google and at Microsoft."""
+        return self.people.setdefault(email, FakePerson(email))
+
     @contextmanager
-    def browser(self, person: Person | str, calendar: str = "0") -> Iterator[httpx.Client]:
-        """A browser signed in with Google as ``person`` (``calendar``: the sign-in's
-        ``?calendar=``; "0": no calendar access asked)."""
+    def browser(
+        self, person: Person | str, calendar: str = "0", provider: str = "google"
+    ) -> Iterator[httpx.Client]:
+        """A browser signed in with ``provider`` as ``person`` (``calendar``: the
+        sign-in's ``?calendar=``; "0": no calendar access asked)."""
         email = person.email if isinstance(person, Person) else person
-        self.google_idp.state.person = self.people.setdefault(email, FakePerson(email))
+        idp = self.google_idp if provider == "google" else self.microsoft_idp
+        idp.state.person = self.person(email)
         with httpx.Client(base_url=self.base_url, timeout=60, trust_env=False) as client:
             landed = client.get(
-                "/auth/google/start",
+                f"/auth/{provider}/start",
                 params={"next": "/", "calendar": calendar},
                 follow_redirects=True,
             )
@@ -165,6 +173,7 @@ def deployment(
         running_idp("microsoft", ticking_clock) as microsoft_idp,
     ):
         google_idp.state.attach_calendar(google.oauth)
+        microsoft_idp.state.attach_graph(ms_identity.state)
         sock = loopback_socket()
         base = base_url_of(sock)
         google_idp.state.redirect_uris.add(f"{base}/auth/google/callback")

@@ -13,11 +13,12 @@ revoked. The callback answers with a short page that moves on to the dashboard
 itself: a navigation that began at the provider (another site) would not carry the
 Strict cookie to the dashboard, a same-site refresh does.
 
-Calendar access in the same consent (Google, when the calendar uses the sign-in's
-OAuth client: :func:`blocker.auth.signin.calendar_scopes`): ``?calendar=1`` asks for
-it, ``?calendar=0`` does not, and by default it is asked unless this browser already
-connected a calendar by signing in (a long-lived ``blocker_calendar`` cookie, nothing
-secret in it), so signing in again does not mean consenting again. The callback
+Calendar access in the same consent (Google or Microsoft, when the calendar uses the
+sign-in's OAuth client or Entra app: :func:`blocker.auth.signin.calendar_scopes`):
+``?calendar=1`` asks for it, ``?calendar=0`` does not, and by default it is asked
+unless this browser already connected a calendar by signing in with that provider (a
+long-lived ``blocker_calendar`` cookie, nothing secret in it), so signing in again
+does not mean consenting again. The callback
 then stores the grant as the user's calendar connection and plans their week
 (:mod:`blocker.calendar_grant`).
 

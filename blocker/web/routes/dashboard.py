@@ -232,6 +232,7 @@ def dashboard(
             csrf=csrf_of(runtime, session),
             page="dashboard",
             google_grant=offers_calendar(request, "google"),
+            microsoft_grant=offers_calendar(request, "microsoft"),
         )
     cal = get_calendar(runtime, calendar)
     return _dashboard(runtime, session, wk, cal, notice=_SYNCED.get(synced or ""), show=show)

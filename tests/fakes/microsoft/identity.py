@@ -13,6 +13,15 @@ for to the user's consent, every token carries all the scopes consented so far
 ``invalid_grant`` / ``consent_required`` (AADSTS65001)
 (https://learn.microsoft.com/entra/identity-platform/permissions-consent-overview).
 ``IdentityState.token_scopes`` tells the Graph fake what each access token may do.
+A Graph scope counts the same written short (``Calendars.ReadWrite``) or as its URI
+(``https://graph.microsoft.com/Calendars.ReadWrite``), case aside.
+
+A refresh token comes only with ``offline_access`` asked
+(https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow), and
+a user or their admin may grant fewer permissions than asked (``User.declined``):
+the token response's ``scope`` then lacks them, and the app must look.
+:meth:`IdentityState.consent` and :meth:`IdentityState.tokens` serve the sign-in
+fake too (:mod:`tests.fakes.oidc.server`) when one Entra app does both.
 """
 
 from __future__ import annotations
@@ -54,6 +63,8 @@ class User:
     revoked: bool = False
     consent_required: bool = False
     consented: set[str] = field(default_factory=set)  # Graph scopes, as asked
+    declined: set[str] = field(default_factory=set)
+    """Graph scopes this user (or the tenant's admin) will not grant: left out."""
 
 
 @dataclass
@@ -64,6 +75,8 @@ class IdentityState:
     client_secret: str = "fake-secret"
     expires_in: int = 3600
     user: User = field(default_factory=lambda: User(oid="u-" + "1" * 8, email="csm@example.com"))
+    others: dict[str, User] = field(default_factory=dict)
+    """Users signed in through the sign-in fake (by ``oid``), besides ``user``."""
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
     refresh_tokens: dict[str, str] = field(default_factory=dict)  # token -> oid
     access_tokens: dict[str, float] = field(default_factory=dict)  # token -> expiry
@@ -81,6 +94,41 @@ class IdentityState:
         """The scopes an access token carries (lowercase); an unknown token: none."""
         with self.lock:
             return self.access_scopes.get(token, frozenset())
+
+    def user_by_oid(self, oid: str, email: str = "") -> User:
+        """The user ``oid`` (created with ``email`` on their first sign-in)."""
+        with self.lock:
+            if self.user.oid == oid:
+                return self.user
+            return self.others.setdefault(oid, User(oid=oid, email=email or oid))
+
+    def consent(self, user: User, scope: str) -> list[str]:
+        """Add what ``scope`` asks (less what ``user`` declines) to their consent; the
+        Graph scopes they have consented so far, as asked (consent is additive)."""
+        declined = {graph_scope_key(s) for s in user.declined}
+        with self.lock:
+            known = {graph_scope_key(s) for s in user.consented}
+            for asked in _graph_scopes(scope):
+                key = graph_scope_key(asked)
+                if key not in declined and key not in known:
+                    user.consented.add(asked)
+                    known.add(key)
+            return sorted(user.consented)
+
+    def tokens(self, user: User, *, refresh: bool) -> dict[str, Any]:
+        """A new access token carrying every scope ``user`` consented (and a refresh
+        token when ``refresh``), registered so that Graph and ``/token`` know them."""
+        access = "at-" + secrets.token_urlsafe(24)
+        out: dict[str, Any] = {"access_token": access, "expires_in": self.expires_in}
+        with self.lock:
+            granted = sorted(user.consented)
+            self.access_tokens[access] = time.time() + self.expires_in
+            self.access_scopes[access] = frozenset(graph_scope_key(s) for s in granted)
+            if refresh:
+                out["refresh_token"] = "rt-" + secrets.token_urlsafe(24)
+                self.refresh_tokens[out["refresh_token"]] = user.oid
+        out["scope"] = " ".join([*granted, "openid", "profile"])
+        return out
 
     def token_valid(self, token: str) -> bool:
         with self.lock:
@@ -188,36 +236,34 @@ class FakeIdentity:
         verifier = str(form.get("code_verifier", ""))
         if b64url(hashlib.sha256(verifier.encode()).digest()) != entry["challenge"]:
             return _error(400, "invalid_grant", "AADSTS501481: code_verifier mismatch.")
-        asked = _graph_scopes(str(form.get("scope") or entry["scope"]))
-        with self.state.lock:
-            self.state.user.consented.update(asked)
-        return self._issue(entry["nonce"])
+        user = self.state.user
+        self.state.consent(user, str(form.get("scope") or entry["scope"]))
+        offline = "offline_access" in entry["scope"].split()
+        return self._issue(user, entry["nonce"], refresh=offline)
 
     def _refresh(self, form: dict[str, Any]) -> Response:
         token = str(form.get("refresh_token", ""))
         with self.state.lock:
             oid = self.state.refresh_tokens.pop(token, None)
-        if oid is None or self.state.user.revoked:
+        user = self.state.user_by_oid(oid) if oid is not None else None
+        if user is None or user.revoked:
             return _error(
                 400,
                 "invalid_grant",
                 "AADSTS50173: The provided grant has expired due to it being revoked.",
                 suberror="bad_token",
             )
-        consented = {s.lower() for s in self.state.user.consented}
+        consented = {graph_scope_key(s) for s in user.consented}
         asked = _graph_scopes(str(form.get("scope", "")))
-        beyond = [s for s in asked if s.lower() not in consented]
-        if self.state.user.consent_required or beyond:
+        beyond = [s for s in asked if graph_scope_key(s) not in consented]
+        if user.consent_required or beyond:
             return _error(
                 400, "invalid_grant", "AADSTS65001: consent required.", suberror="consent_required"
             )
-        return self._issue(None)
+        return self._issue(user, None, refresh=True)
 
-    def _issue(self, nonce: str | None) -> Response:
-        user = self.state.user
+    def _issue(self, user: User, nonce: str | None, *, refresh: bool) -> Response:
         now = int(time.time())
-        access = "at-" + secrets.token_urlsafe(24)
-        refresh = "rt-" + secrets.token_urlsafe(24)
         claims: dict[str, Any] = {
             "aud": self.state.client_id,
             "iss": f"{self.base_url}/{TENANT_ID}/v2.0",
@@ -232,19 +278,12 @@ class FakeIdentity:
         }
         if nonce:
             claims["nonce"] = nonce
-        with self.state.lock:
-            granted = sorted(user.consented)
-            self.state.refresh_tokens[refresh] = user.oid
-            self.state.access_tokens[access] = now + self.state.expires_in
-            self.state.access_scopes[access] = frozenset(s.lower() for s in granted)
+        tokens = self.state.tokens(user, refresh=refresh)
         return JSONResponse(
             {
                 "token_type": "Bearer",
-                "scope": " ".join([*granted, "openid", "profile"]),
-                "expires_in": self.state.expires_in,
+                **tokens,
                 "ext_expires_in": self.state.expires_in,
-                "access_token": access,
-                "refresh_token": refresh,
                 "id_token": unsigned_jwt(claims),
                 "client_info": b64url(json.dumps({"uid": user.oid, "utid": TENANT_ID}).encode()),
             }
@@ -252,6 +291,13 @@ class FakeIdentity:
 
 
 RESERVED_SCOPES = frozenset({"openid", "profile", "offline_access", "email"})
+GRAPH_RESOURCE = "https://graph.microsoft.com/"
+
+
+def graph_scope_key(scope: str) -> str:
+    """How the platform tells Graph scopes apart: case and the Graph URI prefix aside."""
+    lowered = scope.lower()
+    return lowered.removeprefix(GRAPH_RESOURCE)
 
 
 def _graph_scopes(scope: str) -> list[str]:

@@ -23,6 +23,11 @@ Calendar fake's token registry is attached (``OidcState.calendar``, the fake Goo
 :class:`~tests.fakes.google.oauth.FakeOAuth`; one OAuth client for both, as on one
 Google Cloud project): the refresh and access tokens issued then live in that
 registry, so the Calendar fake accepts them and refreshes them at its ``/token``.
+Microsoft's likewise: with the identity platform fake's state attached
+(``OidcState.graph``: one Entra app for sign-in and Outlook) a sign-in's Graph scopes
+are consented there (additive, minus what the user declines) and its tokens issued
+there (a refresh token only with ``offline_access``), so Graph accepts them and msal
+renews them at that fake's ``/token``.
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from tests.fakes.google.oauth import FakeOAuth
+from tests.fakes.microsoft.identity import IdentityState, User
 from tests.fakes.oidc.google_consent import Consent, ConsentRefused, consent, scope_string
 
 TENANT_ID = "6f1c2a1e-0b7d-4c55-9a43-2f0f8e3b9d10"
@@ -106,12 +112,20 @@ class OidcState:
     """Google: people who granted offline access (a refresh token) before."""
     refresh_tokens: list[str] = field(default_factory=list)
     """Google: refresh tokens issued, in order."""
+    graph: IdentityState | None = None
+    """Microsoft: the identity platform fake's state (consent and tokens shared)."""
 
     def attach_calendar(self, oauth: FakeOAuth) -> None:
         """One OAuth client for sign-in and the Calendar API (shared token registry)."""
         self.calendar = oauth
         self.client_id = oauth.client_id
         self.client_secret = oauth.client_secret
+
+    def attach_graph(self, identity: IdentityState) -> None:
+        """One Entra app for sign-in and Graph (consent and tokens shared with msal's fake)."""
+        self.graph = identity
+        self.client_id = identity.client_id
+        self.client_secret = identity.client_secret
 
     def rotate(self) -> SigningKey:
         """A new active key, published at once; the old ones stay published."""
@@ -234,6 +248,11 @@ class FakeOidc:
                     )
             except ConsentRefused as exc:
                 return _error(400, exc.error, exc.description)
+        entra: tuple[User, bool] | None = None
+        if state.graph is not None:
+            user = state.graph.user_by_oid(state.person.sub, state.person.email)
+            state.graph.consent(user, q.get("scope", ""))
+            entra = (user, "offline_access" in q.get("scope", "").split())
         code = secrets.token_urlsafe(24)
         with state.lock:
             if granted is not None:
@@ -248,6 +267,7 @@ class FakeOidc:
                 "person": state.person,
                 "issued": state.clock(),
                 "consent": granted,
+                "entra": entra,
             }
         query = urlencode({"code": code, "state": q["state"]})
         return RedirectResponse(f"{redirect}?{query}", status_code=302)
@@ -294,6 +314,9 @@ class FakeOidc:
         granted: Consent | None = grant["consent"]
         if granted is not None:
             body.update(self._google_tokens(granted))
+        entra: tuple[User, bool] | None = grant["entra"]
+        if entra is not None and self.state.graph is not None:
+            body.update(self.state.graph.tokens(entra[0], refresh=entra[1]))
         return JSONResponse(body)
 
     def _google_tokens(self, granted: Consent) -> dict[str, Any]:
