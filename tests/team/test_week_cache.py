@@ -24,12 +24,12 @@ from blocker.settings import Settings
 from blocker.store import TokenCipher
 from blocker.store.team_groups import TeamGroup
 from blocker.team.store_source import member_view, team_view, trend_weeks
-from blocker.team.summary import MemberSummary
+from blocker.team.summary import MemberSummary, TrendPoint
 from blocker.team.week_cache import TTL, week_cache
 from tests.members.conftest import OVERLAY, WEEK, Person, ics
 from tests.support.clock import TEST_NOW, SettableClock
 from tests.support.rules import rules_yaml
-from tests.team.conftest import FOCUS, calendar, marked_event
+from tests.team.conftest import FOCUS, Leads, calendar, marked_event
 
 
 @dataclass
@@ -220,7 +220,7 @@ def test_a_past_meeting_edited_shows_within_the_ttl(deployment: Deployment) -> N
     assert after.basis == "actual" and dict(after.tiers)["high"] == 1.0  # Acme's tier
 
 
-def _point(summary: MemberSummary, week: str):  # type: ignore[no-untyped-def]
+def _point(summary: MemberSummary, week: str) -> TrendPoint:
     [point] = [p for p in summary.trend if p.week == week]
     return point
 
@@ -238,3 +238,19 @@ def test_a_failed_read_is_not_kept(deployment: Deployment) -> None:
     cara = deployment.view()[deployment.cara.email]
     assert cara.note is None and cara.basis in ("planned", "actual")
     assert deployment.reads() > read
+
+
+def test_the_lead_api_twice_reads_no_calendar_the_second_time(leads: Leads) -> None:
+    """Through the real service: ``/api/team`` again, and a member's page, read nothing."""
+    runtime = leads.team.service.app.state.runtime
+    with leads.team.token_client() as script:
+        first = script.get("/api/team", params={"week": WEEK})
+        assert first.status_code == 200, first.text
+        read = reads_of(runtime)
+        assert read >= 3 * 8  # Bob, Cara and Dan, every week of their trends
+        second = script.get("/api/team", params={"week": WEEK})
+        one = script.get(f"/team/member/{leads.team.bob.user_id}", params={"week": WEEK})
+    assert second.status_code == 200 and one.status_code == 200
+    assert reads_of(runtime) == read
+    assert second.json() == first.json()
+    assert one.json()["member"] == leads.team.bob.email
