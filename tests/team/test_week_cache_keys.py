@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from blocker.core.models import RunRecord
+from blocker.store import Store
 from blocker.team.summary import MemberWeek
 from blocker.team.week_cache import TTL, WeekCache, WeekKey
 from tests.support.clock import TEST_NOW
@@ -108,3 +110,19 @@ def test_threads_share_it_within_its_bound() -> None:
         thread.join()
     assert wrong == []
     assert len(cache) == 50
+
+
+def test_the_last_run_id_changes_with_each_run_of_that_calendar(store: Store) -> None:
+    """Part of the key, on SQLite and PostgreSQL: a run with the same (pinned) times as
+    the one before still changes it; another calendar's run does not."""
+    assert store.latest_run_id("u2~work") is None
+    run = RunRecord("u2~work", "test", WEEK, TEST_NOW, TEST_NOW)
+    store.record_run(run)
+    first = store.latest_run_id("u2~work")
+    assert first is not None
+    store.record_run(RunRecord("u3~work", "test", WEEK, TEST_NOW, TEST_NOW))
+    assert store.latest_run_id("u2~work") == first
+    store.record_run(run)
+    second = store.latest_run_id("u2~work")
+    assert second is not None and second != first
+    assert store.latest_run_id("u3~work") not in (None, first, second)
