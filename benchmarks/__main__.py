@@ -1,6 +1,6 @@
 """``python -m benchmarks [SECTION ...] [--quick] [--seed N] [--jobs N]``.
 
-SECTION: quality, speed, requests, latency, scale, lived, hostile. Runs the chosen
+SECTION: quality, speed, requests, latency, scale, lived, hostile, team. Runs the chosen
 sections (all by default), writes their fragments under benchmarks/results/ and
 assembles BENCHMARKS.md from every fragment present.
 """
@@ -13,7 +13,7 @@ import time
 
 from benchmarks.common import RESULTS, ROOT, Options, machine, table
 
-SECTIONS = ("quality", "speed", "requests", "latency", "scale", "lived", "hostile")
+SECTIONS = ("quality", "speed", "requests", "latency", "scale", "lived", "hostile", "team")
 MODULES = {
     "quality": "benchmarks.quality",
     "speed": "benchmarks.quality",
@@ -22,6 +22,7 @@ MODULES = {
     "scale": "benchmarks.scale",
     "lived": "benchmarks.lived",
     "hostile": "benchmarks.hostile",
+    "team": "benchmarks.lead_view",
 }
 
 INTRO = """\

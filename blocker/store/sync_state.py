@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from blocker.core.models import Block, Interval, Pin, RunRecord
@@ -304,6 +304,14 @@ class SyncStateStore(StoreBase):
             query = query.where(RunRow.calendar_id == calendar_id)
         with self._tx() as s:
             return [_run(row) for row in s.scalars(query)]
+
+    def latest_run_id(self, calendar_id: str) -> int | None:
+        """The row id of the last run recorded for ``calendar_id`` (None: none yet): a
+        new run changes it even when a pinned clock gives it the same times."""
+        query = select(func.max(RunRow.id)).where(RunRow.calendar_id == calendar_id)
+        with self._tx() as s:
+            value = s.scalar(query)
+        return int(value) if value is not None else None
 
 
 __all__ = ["SyncStateStore"]

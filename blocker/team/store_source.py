@@ -11,12 +11,17 @@ A member who cannot be read (no address known yet, disabled, rules that no longe
 fit the template, no calendar, a calendar that fails) gets a row with no data and
 the class of the reason, never the provider's message (which may name a meeting),
 and never fails the team's view.
+
+Each week is kept per process by :mod:`blocker.team.week_cache` (keyed on the user,
+calendar, week, rules and the calendar's last run; at most its TTL old), so a
+repeated view reads no calendar.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from functools import partial
 
 from blocker.core.errors import (
     BlockerError,
@@ -32,6 +37,7 @@ from blocker.store.team_groups import TeamGroup
 from blocker.store.teams import TeamUser
 from blocker.team.summary import MemberSummary, MemberWeek, TeamSummary, member_summary
 from blocker.team.summary import team_summary as _team_summary
+from blocker.team.week_cache import cached_week, week_keys
 
 __all__ = [
     "TREND_WEEKS",
@@ -98,9 +104,10 @@ def member_view(base: Runtime, user: TeamUser, week: str) -> MemberSummary:
         return member_summary(label, _none(weeks), "no calendar in their rules")
     cards: list[MemberWeek] = []
     note: str | None = None
-    for each in weeks:
+    keys = week_keys(base, scope, user.id, calendars[0], weeks)
+    for each, key in zip(weeks, keys, strict=True):
         try:
-            cards.append(_week(scope, calendars[0], each))
+            cards.append(cached_week(base, key, partial(_week, scope, calendars[0], each)))
         except BlockerError as exc:
             log.warning("user %s, week %s not read: %s", user.id, each, type(exc).__name__)
             cards.append(MemberWeek(week=each, card=None))
