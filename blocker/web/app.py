@@ -48,6 +48,7 @@ from blocker.web.routes import (
     webhooks,
 )
 from blocker.web.routes import admin as admin_routes
+from blocker.web.routes import admin_api as admin_api_routes
 from blocker.web.routes import admin_teams as admin_team_routes
 from blocker.web.routes import auth as auth_routes
 from blocker.web.routes import connect as connect_routes
@@ -221,6 +222,8 @@ def create_app(
     app.include_router(team_routes.router)  # the lead's view: leads/admins; /team/me: anyone
     app.include_router(admin_routes.router)  # people, roles, invitations, domains: admins
     app.include_router(admin_team_routes.router)  # named teams, their leads and members: admins
+    # the same changes as JSON: the API token or an admin's token (each route checks)
+    app.include_router(admin_api_routes.router, responses={**errors, **_declared(413)})
     return app
 
 
