@@ -6,7 +6,9 @@ and learns nothing of hers.
 The routes come from the app's route table, so a new route is covered without
 touching this file: every request carries her identifiers in its path, query and
 form, and must be refused, unless the route is listed in ``TAKES_NO_IDENTIFIER``,
-where it must answer with Bob's own data only (none of hers in the body).
+where it must answer with Bob's own data only (none of hers in the body). The JSON
+admin API (``/api/admin/``) is also called with Bob's own write token: 403 on every
+route, and her invitation, allowed domain, team and role stay as they were.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 import pytest
 from fastapi.routing import iter_route_contexts
 
+from blocker.auth.tokens import issue
 from blocker.core.weeks import week_dates
 from blocker.members import member_dir
 from tests.members.conftest import WEEK, Person, Team
@@ -118,6 +121,10 @@ def victim(team: Team, request: pytest.FixtureRequest) -> Iterator[Victim]:
     assert store.get_connection(key) is not None
     guest = f"guest-of-{request.param}@partner.example"  # an invitation only admins may cancel
     store.invite(guest, "member", runtime.now() + timedelta(days=3))
+    store.allow_domain("partner.example", actor="cli")  # a domain only admins may stop allowing
+    her_team = f"team-of-{request.param}"  # a team only admins may change or delete
+    store.create_team(her_team, actor="cli")
+    store.add_to_team(her_team, who.user_id, lead=False, actor="cli")
     yield Victim(
         identifiers={
             "calendar": key,
@@ -135,6 +142,8 @@ def victim(team: Team, request: pytest.FixtureRequest) -> Iterator[Victim]:
             "member": str(who.user_id),  # the lead's view of one member: /team/member/{id}
             "user_id": str(who.user_id),
             "invitation": store.user_key(guest),  # /admin/invitations/{key}/cancel
+            "domain": "partner.example",  # /api/admin/domains/{domain}
+            "team": her_team,  # /api/admin/teams/{team}
         },
         secrets=[*secrets, "her-token-name", "0123456789ab"],
         key=key,
@@ -180,8 +189,42 @@ def test_every_route_refuses_bob_her_identifiers(team: Team, victim: Victim) -> 
     assert len(checked) == len(routes)
     assert victim.file.read_text(encoding="utf-8") == before
     assert len(team.service.store.runs(victim.key, 50)) == her_runs
-    open_keys = [i.key for i in team.service.store.open_invitations()]
+    _nothing_of_hers_changed(team, victim)
+
+
+def _nothing_of_hers_changed(team: Team, victim: Victim) -> None:
+    """Her invitation, domain, team and role as the fixture made them."""
+    store = team.service.store
+    open_keys = [i.key for i in store.open_invitations()]
     assert victim.identifiers["invitation"] in open_keys  # not cancelled by Bob
+    assert store.allowed_domains() == [victim.identifiers["domain"]]
+    her_team = store.team_group(victim.identifiers["team"])
+    her_id = int(victim.identifiers["user_id"])
+    assert her_team is not None and her_team.members == (her_id,) and her_team.leads == ()
+    her = store.team_user_by_id(her_id)
+    assert her is not None and not her.disabled
+    assert her.role == ("admin" if her_id == team.ann.user_id else "member")
+
+
+def test_the_admin_api_refuses_bobs_own_write_token(team: Team, victim: Victim) -> None:
+    """Bob's token (his role: member) gets 403 on every /api/admin/ route, before
+    anything of hers is looked up: the answer is the same whatever id he sends."""
+    runtime = team.service.app.state.runtime
+    token = issue(
+        team.service.store, team.bob.user_id, scope="write", name="bob", days=30, now=runtime.now()
+    )
+    routes = [r for r in app_routes(team) if r.path.startswith("/api/admin/")]
+    assert len(routes) >= 10
+    with team.token_client() as client:
+        client.headers["Authorization"] = f"Bearer {token.text}"
+        for route in routes:
+            url = _fill(route.path, victim.identifiers)
+            answer = client.request(route.method, url, json={"email": team.bob.email})
+            where = f"{route.method} {route.path} -> {answer.status_code}"
+            assert answer.status_code == 403, where
+            for secret in victim.secrets:
+                assert secret not in answer.text, f"{where} shows her {secret!r}"
+    _nothing_of_hers_changed(team, victim)
 
 
 def test_routes_without_identifiers_show_bobs_own_data(team: Team, victim: Victim) -> None:

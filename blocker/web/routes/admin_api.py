@@ -89,10 +89,12 @@ InvitationPath = Annotated[
 
 def _answers(*codes: int, **why: str) -> dict[int | str, dict[str, Any]]:
     """The route's own answers beyond 401/403/413/429/503 (declared for the router);
-    ``s409="..."`` says more about one code than the default."""
+    ``s409="..."`` says more about one code than the default. A route with a body
+    declares 400 too: FastAPI parses it before the dependencies run."""
     text = {
         200: "done: the thing as it now is",
         201: "made: the new thing",
+        400: "the body is not readable JSON (read before the token is checked)",
         404: "no such user, team or invitation",
         409: "refused as things stand (the store's reason)",
     }
@@ -141,7 +143,7 @@ def list_users(
     "/users",
     response_model=UserOut,
     status_code=status.HTTP_201_CREATED,
-    responses=_answers(200, 201, 409, s200="known already: enabled (and given the role)"),
+    responses=_answers(400, 200, 201, 409, s200="known already: enabled (and given the role)"),
 )
 def add_user(request: Request, actor: Actor, body: NewUser, response: Response) -> UserOut:
     """Add a person (a member unless ``role``), or enable a known one again."""
@@ -156,7 +158,7 @@ def add_user(request: Request, actor: Actor, body: NewUser, response: Response) 
 @router.post(
     "/users/{user_id}/role",
     response_model=UserOut,
-    responses=_answers(200, 404, 409, s409="it would leave no enabled admin"),
+    responses=_answers(400, 200, 404, 409, s409="it would leave no enabled admin"),
 )
 def change_role(request: Request, actor: Actor, user_id: UserIdPath, body: RoleChange) -> UserOut:
     """Make the person a member, lead or admin (not the last enabled admin's demotion)."""
@@ -192,7 +194,7 @@ def enable_user(request: Request, actor: Actor, user_id: UserIdPath) -> UserOut:
     "/invitations",
     response_model=InvitationOut,
     status_code=status.HTTP_201_CREATED,
-    responses=_answers(201),
+    responses=_answers(400, 201),
 )
 def invite(request: Request, actor: Actor, body: NewInvitation) -> InvitationOut:
     """Let one address join with a role on its first sign-in (a new one replaces theirs)."""
@@ -286,7 +288,7 @@ def list_teams(request: Request, _actor: Actor, response: Response) -> TeamsOut:
     "/teams",
     response_model=TeamOut,
     status_code=status.HTTP_201_CREATED,
-    responses=_answers(201, 409, s409="a team has that name already"),
+    responses=_answers(400, 201, 409, s409="a team has that name already"),
 )
 def create_team(request: Request, actor: Actor, body: NewTeam) -> TeamOut:
     """A new, empty team."""
@@ -312,11 +314,12 @@ def delete_team(request: Request, actor: Actor, team: TeamPath) -> TeamOut:
     response_model=TeamOut,
     status_code=status.HTTP_201_CREATED,
     responses=_answers(
+        400,
         200,
         201,
         404,
         409,
-        s200="in the team already, so",
+        s200="in the team already as that: nothing changed",
         s409="a member of another team, or a lead without the lead or admin role",
     ),
 )
