@@ -17,16 +17,17 @@ own transaction. Answers: 200/201 with the thing as it now is; 404 an unknown id
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
 
 from blocker.core.errors import InvalidInput
 from blocker.runtime import Runtime
-from blocker.store.identity import normal_email
-from blocker.store.team_groups import TeamGroup
-from blocker.store.teams import normal_domain
+from blocker.store.identity import email_domain, normal_email
+from blocker.store.invitations import OpenInvitation, UnknownInvitation
+from blocker.store.team_groups import TeamGroup, UnknownTeam
+from blocker.store.teams import TeamUser, UnknownUser, normal_domain
 from blocker.web.admin_api_schemas import (
     DomainOut,
     InvitationOut,
@@ -110,18 +111,14 @@ def _store(call: Callable[[], T]) -> T:
     """Run a store change; its refusals become 404 (unknown) or 409 (conflict)."""
     try:
         return call()
-    except LookupError as exc:  # UnknownUser, UnknownTeam, UnknownInvitation
-        message = exc.user_message() if isinstance(exc, InvalidInput) else str(exc)
-        raise HTTPException(status.HTTP_404_NOT_FOUND, message) from exc
+    except (UnknownUser, UnknownTeam, UnknownInvitation) as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, exc.user_message()) from exc
     except InvalidInput as exc:  # LastAdmin, InvitationUsed, one team per member, ...
         raise HTTPException(status.HTTP_409_CONFLICT, exc.user_message()) from exc
 
 
-def _user_out(runtime: Runtime, user_id: int) -> UserOut:
-    found = runtime.store.team_user_by_id(user_id)
-    if found is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no user with id {user_id}")
-    return UserOut.of(found, runtime.store.user_email(user_id))
+def _user_out(runtime: Runtime, user: TeamUser) -> UserOut:
+    return UserOut.of(user, runtime.store.user_email(user.id))
 
 
 # -- people ------------------------------------------------------------------------
@@ -152,7 +149,7 @@ def add_user(request: Request, actor: Actor, body: NewUser, response: Response) 
     added = _store(lambda: runtime.store.add_team_user(body.email, body.role, actor=actor))
     if known:
         response.status_code = status.HTTP_200_OK
-    return UserOut.of(added, runtime.store.user_email(added.id))
+    return _user_out(runtime, added)
 
 
 @router.post(
@@ -163,8 +160,8 @@ def add_user(request: Request, actor: Actor, body: NewUser, response: Response) 
 def change_role(request: Request, actor: Actor, user_id: UserIdPath, body: RoleChange) -> UserOut:
     """Make the person a member, lead or admin (not the last enabled admin's demotion)."""
     runtime = admin_runtime(request)
-    _store(lambda: runtime.store.set_user_role(user_id, body.role, actor=actor))
-    return _user_out(runtime, user_id)
+    changed = _store(lambda: runtime.store.set_user_role(user_id, body.role, actor=actor))
+    return _user_out(runtime, changed)
 
 
 @router.post(
@@ -175,16 +172,16 @@ def change_role(request: Request, actor: Actor, user_id: UserIdPath, body: RoleC
 def disable_user(request: Request, actor: Actor, user_id: UserIdPath) -> UserOut:
     """Refuse the person from now on: their sessions end, their API tokens are revoked."""
     runtime = admin_runtime(request)
-    _store(lambda: runtime.store.set_user_disabled(user_id, True, actor=actor))
-    return _user_out(runtime, user_id)
+    changed = _store(lambda: runtime.store.set_user_disabled(user_id, True, actor=actor))
+    return _user_out(runtime, changed)
 
 
 @router.post("/users/{user_id}/enable", response_model=UserOut, responses=_answers(200, 404))
 def enable_user(request: Request, actor: Actor, user_id: UserIdPath) -> UserOut:
     """Let a disabled person sign in again (with new tokens: the old stay revoked)."""
     runtime = admin_runtime(request)
-    _store(lambda: runtime.store.set_user_disabled(user_id, False, actor=actor))
-    return _user_out(runtime, user_id)
+    changed = _store(lambda: runtime.store.set_user_disabled(user_id, False, actor=actor))
+    return _user_out(runtime, changed)
 
 
 # -- invitations and domains ----------------------------------------------------------
@@ -200,13 +197,12 @@ def invite(request: Request, actor: Actor, body: NewInvitation) -> InvitationOut
     """Let one address join with a role on its first sign-in (a new one replaces theirs)."""
     runtime = admin_runtime(request)
     days = body.days or runtime.settings.invitation_days
-    until = runtime.now() + timedelta(days=days)
+    until = (runtime.now() + timedelta(days=days)).astimezone(UTC)  # as the store reads it
     runtime.store.invite(body.email, body.role, until, actor=actor)
-    key = runtime.store.user_key(body.email)
-    made = [i for i in runtime.store.open_invitations() if i.key == key]
-    if not made:  # taken by a sign-in between the two calls: nothing left open
-        raise HTTPException(status.HTTP_409_CONFLICT, "the invitation was used at once")
-    return InvitationOut.of(made[0])
+    made = OpenInvitation(
+        runtime.store.user_key(body.email), email_domain(body.email), body.role, until
+    )
+    return InvitationOut.of(made)
 
 
 @router.delete(
