@@ -77,16 +77,21 @@ class Served:
         return self.app.state.runtime
 
     def reads(self) -> float:
-        total = 0.0
-        for metric in self.runtime.metrics.provider_requests.collect():
-            for sample in metric.samples:
-                if sample.name.endswith("_total") and sample.labels.get("method") == "read":
-                    total += sample.value
-        return total
+        return _reads(self.runtime)
 
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=30)
+
+
+def _reads(runtime: Any) -> float:
+    """Calendar reads so far, as the runtime's metrics count them."""
+    total = 0.0
+    for metric in runtime.metrics.provider_requests.collect():
+        for sample in metric.samples:
+            if sample.name.endswith("_total") and sample.labels.get("method") == "read":
+                total += sample.value
+    return total
 
 
 def _settings(folder: Path, key: str) -> Any:
@@ -168,6 +173,49 @@ def _check(body: dict[str, Any]) -> None:
         raise RuntimeError(f"not every member read: {[r['no_data'] for r in rows]}")
 
 
+def per_week_path(base: Any, user_ids: list[int]) -> dict[str, Any]:
+    """Each member's summary computed as before the trend read: one preview, so one
+    calendar read, per week (``scored_week`` with no reader), members one by one."""
+    from blocker.members import scope_for_user
+    from blocker.team.store_source import member_label, scored_week, trend_weeks
+    from blocker.team.summary import member_summary
+
+    rows = {}
+    for user_id in user_ids:
+        user = base.store.team_user_by_id(user_id)
+        scope = scope_for_user(base, user) if user is not None else None
+        if user is None or scope is None:
+            raise RuntimeError(f"member {user_id} has no scope")
+        calendar = scope.calendar_ids()[0]
+        weeks = [scored_week(scope, calendar, week) for week in trend_weeks(WEEK)]
+        rows[member_label(base, user)] = member_summary(member_label(base, user), weeks)
+    return rows
+
+
+def compare_paths(base: Any, user_ids: list[int], rounds: int) -> dict[str, Any]:
+    """The per-week path and the product's (one trend read per member, a few members
+    at once), in process, back to back ``rounds`` times; their rows must be equal."""
+    from blocker.team.store_source import team_view
+    from blocker.team.week_cache import week_cache
+
+    [team] = [t for t in base.store.team_groups() if t.name == "Bench"]
+    out: dict[str, list[float]] = {"per_week_s": [], "per_week_reads": []}
+    out |= {"trend_s": [], "trend_reads": []}
+    for _ in range(rounds):
+        reads, began = _reads(base), time.perf_counter()
+        alone = per_week_path(base, user_ids)
+        out["per_week_s"].append(time.perf_counter() - began)
+        out["per_week_reads"].append(_reads(base) - reads)
+        week_cache(base).clear()
+        reads, began = _reads(base), time.perf_counter()
+        view = team_view(base, team, WEEK)
+        out["trend_s"].append(time.perf_counter() - began)
+        out["trend_reads"].append(_reads(base) - reads)
+        if {m.member: m for m in view.members} != alone:
+            raise RuntimeError("the trend read's rows differ from the per-week path's")
+    return out
+
+
 def measure(options: Options) -> dict[str, Any]:
     from blocker.members import scope_for_user, store_key
     from blocker.store import TokenCipher
@@ -198,8 +246,10 @@ def measure(options: Options) -> dict[str, Any]:
                 scope.sync(None, store_key(ids[0], "work"), WEEK, trigger="benchmark")
                 after_run = _view(client, served)
                 warm_again = _view(client, served)
+            paths = compare_paths(served.runtime, ids, 1 if options.quick else 2)
         finally:
             served.stop()
+    google = measure_google(options.seed)
     return {
         "members": MEMBERS,
         "weeks": 8,
@@ -212,6 +262,125 @@ def measure(options: Options) -> dict[str, Any]:
         "warm_reads": [w[1] for w in warm] + [warm_again[1]],
         "after_run_s": after_run[0],
         "after_run_reads": after_run[1],
+        "paths": paths,
+        "google": google,
+    }
+
+
+GOOGLE_MEMBERS = 4
+"""Members of the Google variant (requests are deterministic: a few members show it)."""
+
+
+def _google_calendar(busy: list[Busy], zone: str, fake: Any, name: str) -> str:
+    """A calendar on the fake Google holding ``busy`` (set up through its backdoor)."""
+    from tests.fakes.google.calendar_api import FakeCalendar
+
+    cal = FakeCalendar(f"{name}@group.calendar.google.com", name, zone)
+    fake.api.calendars[cal.id] = cal
+    for b in busy:
+        when = (
+            ({"date": b.start.date().isoformat()}, {"date": b.end.date().isoformat()})
+            if b.all_day
+            else ({"dateTime": b.start.isoformat()}, {"dateTime": b.end.isoformat()})
+        )
+        resource = {"summary": b.title, "start": when[0], "end": when[1]}
+        if b.transparent:
+            resource["transparency"] = "transparent"
+        fake.add_event(resource, calendar_id=cal.id)
+    return cal.id
+
+
+def measure_google(seed: int) -> dict[str, Any]:
+    """The first view of a team of :data:`GOOGLE_MEMBERS` on Google calendars (the real
+    provider over HTTP against tests/fakes/google): the requests it makes."""
+    import json
+
+    from benchmarks.team import member
+    from blocker.connect import Connector
+    from blocker.core.clock import fixed_clock
+    from blocker.members import scope_for_user, store_key
+    from blocker.runtime import Runtime
+    from blocker.settings import Settings
+    from blocker.store.team_groups import TeamGroup
+    from blocker.team.store_source import team_view, trend_weeks
+    from providers.google_client import EVENTS_SCOPE
+    from tests.fakes.google import run_fake_google
+    from tests.support.deployment import google_settings, store_settings
+
+    local = "{id: work, provider: local, path: work.ics, busy: [busy.ics]}"
+    with tempfile.TemporaryDirectory() as tmp, run_fake_google(time_zone="UTC") as fake:
+        folder = Path(tmp)
+        (folder / "rules.yaml").write_text(TEMPLATE, encoding="utf-8")
+        settings = Settings(
+            **store_settings(folder),
+            **google_settings(fake),
+            rules_path=folder / "rules.yaml",
+            data_dir=folder,
+        )
+        runtime = Runtime.open(settings, settings.rules_path, clock=fixed_clock(NOW))
+        try:
+            store = runtime.store
+            store.add_team_user("lead@bench.example", "admin")
+            store.template_owner_id()
+            store.create_team("Bench", actor="benchmark")
+            meetings = 0
+            ids: list[int] = []
+            for n in range(GOOGLE_MEMBERS):
+                m = member(n, seed)
+                rng = random.Random(seed * 7_919 + n)
+                tz = ZoneInfo(m.zone)
+                busy: list[Busy] = []
+                for week in trend_weeks(WEEK):
+                    days = [d for d in week_dates(week) if d.weekday() < 5]
+                    busy += list(_meetings(rng, None, days, tz))  # type: ignore[arg-type]
+                meetings += len(busy)
+                cal_id = _google_calendar(busy, m.zone, fake, f"bench-{n}")
+                if local not in m.overlay:
+                    raise RuntimeError("the member's overlay no longer names its local calendar")
+                overlay = m.overlay.replace(
+                    local, f"{{id: work, provider: google, calendar: {cal_id}}}"
+                )
+                user = store.add_team_user(m.email, "member")
+                ids.append(user.id)
+                store.save_overlay(user.id, overlay)
+                store.add_to_team("Bench", user.id, lead=False, actor="benchmark")
+                scope = scope_for_user(runtime, user)
+                if scope is None:
+                    raise RuntimeError(f"member {user.id} has no scope")
+                blob = {
+                    "refresh_token": fake.oauth.issue_refresh_token(EVENTS_SCOPE),
+                    "scopes": [EVENTS_SCOPE],
+                    "token_uri": f"{fake.base_url}/token",
+                }
+                key = store_key(user.id, "work")
+                Connector(runtime).store(key, "google", json.dumps(blob).encode(), "", scope=scope)
+            [team] = [t for t in store.team_groups() if t.name == "Bench"]
+            assert isinstance(team, TeamGroup)
+            fake.clear_log()
+            began = time.perf_counter()
+            view = team_view(runtime, team, WEEK)
+            seconds = time.perf_counter() - began
+            if any(m.note for m in view.members) or len(view.members) != GOOGLE_MEMBERS:
+                raise RuntimeError(f"not every member read: {[m.note for m in view.members]}")
+            logged = fake.requests()
+            fake.clear_log()
+            began = time.perf_counter()
+            alone = per_week_path(runtime, ids)
+            per_week_seconds = time.perf_counter() - began
+            per_week = fake.requests()
+            if {m.member: m for m in view.members} != alone:
+                raise RuntimeError("the trend read's rows differ from the per-week path's")
+        finally:
+            runtime.close()
+    return {
+        "members": GOOGLE_MEMBERS,
+        "meetings": meetings,
+        "requests": len(logged),
+        "event_lists": sum(1 for r in logged if r.path.endswith("/events")),
+        "seconds": seconds,
+        "per_week_requests": len(per_week),
+        "per_week_event_lists": sum(1 for r in per_week if r.path.endswith("/events")),
+        "per_week_seconds": per_week_seconds,
     }
 
 
@@ -246,8 +415,58 @@ def report(figures: dict[str, Any]) -> str:
             "",
             f"A repeated view is {_ratio(first, warm)} faster than the first "
             f"({_ratio(expired, warm)} than a view after the TTL).",
+            "",
+            *_paths_report(figures),
         ]
     )
+
+
+def _paths_report(figures: dict[str, Any]) -> list[str]:
+    """The first view's two paths side by side: the same rows, fewer reads."""
+    paths, google = figures["paths"], figures["google"]
+    per_week, trend = min(paths["per_week_s"]), min(paths["trend_s"])
+    rows = [
+        [
+            "per week (before): a read per member-week, one member at a time",
+            per_week,
+            max(paths["per_week_reads"]),
+        ],
+        ["one trend read per member, 4 members at a time (now)", trend, max(paths["trend_reads"])],
+    ]
+    cells = [[name, ms(took), f"{reads:.0f}", _ratio(per_week, took)] for name, took, reads in rows]
+    g_rows = [
+        [
+            "per week (before)",
+            google["per_week_requests"],
+            google["per_week_event_lists"],
+            ms(google["per_week_seconds"]),
+        ],
+        [
+            "one trend read per member (now)",
+            google["requests"],
+            google["event_lists"],
+            ms(google["seconds"]),
+        ],
+    ]
+    return [
+        "### First view: per-week reads against one trend read per member",
+        "",
+        f"In process on the same runtime, the week cache emptied, back to back "
+        f"{len(paths['trend_s'])} time(s) (fastest shown); both give the same rows "
+        "(checked: the benchmark fails otherwise).",
+        "",
+        table(["path", "time", "calendar reads", "speed-up"], cells),
+        "",
+        f"On Google calendars: {google['members']} members ({google['meetings']} meetings "
+        "over the 8 weeks), the real provider over HTTP against the fake Google "
+        "(tests/fakes/google, loopback), requests counted at the fake (deterministic; "
+        "times are not, and loopback hides the network's latency).",
+        "",
+        table(
+            ["path", "HTTP requests", "events lists", "time"],
+            [[name, str(n), str(lists), took] for name, n, lists, took in g_rows],
+        ),
+    ]
 
 
 def main(options: Options, sections: set[str] | None = None) -> None:

@@ -50,6 +50,7 @@ __all__ = [
     "TREND_WEEKS",
     "member_label",
     "member_view",
+    "scored_week",
     "team_view",
     "trend_reader",
     "trend_weeks",
@@ -86,7 +87,7 @@ def _reason(exc: BlockerError) -> str:
     return "calendar not readable"
 
 
-def _week(
+def scored_week(
     scope: Runtime, calendar: str, week: str, reader: TrendReader | None = None
 ) -> MemberWeek:
     """One week as the member's own week page scores it (raises BlockerError);
@@ -122,7 +123,7 @@ def member_view(base: Runtime, user: TeamUser, week: str) -> MemberSummary:
     reader = trend_reader(base, scope, calendars[0], keys)
     for each, key in zip(weeks, keys, strict=True):
         try:
-            compute = partial(_week, scope, calendars[0], each, reader)
+            compute = partial(scored_week, scope, calendars[0], each, reader)
             cards.append(cached_week(base, key, compute))
         except BlockerError as exc:
             log.warning("user %s, week %s not read: %s", user.id, each, type(exc).__name__)

@@ -26,7 +26,7 @@ from blocker.settings import Settings
 from blocker.store import TokenCipher
 from blocker.store.teams import TeamUser
 from blocker.sync_read import read_window
-from blocker.team.store_source import _week, member_label, member_view, trend_weeks
+from blocker.team.store_source import member_label, member_view, scored_week, trend_weeks
 from blocker.team.summary import member_summary
 from blocker.team.trend_read import TrendReader, trend_window
 from blocker.team.week_cache import week_cache
@@ -182,8 +182,8 @@ def test_each_week_from_the_trend_read_is_the_week_page(bob: Member, last: str) 
     assert empty, "a week with nothing on the calendar is part of the comparison"
     reader = bob.reader(weeks)
     for week in weeks:
-        alone = _week(scope, bob.calendar, week)
-        shared = _week(scope, bob.calendar, week, reader)
+        alone = scored_week(scope, bob.calendar, week)
+        shared = scored_week(scope, bob.calendar, week, reader)
         assert shared == alone, week
         assert shared.card is not None and "actual" in shared.card
     assert reader.served == len(weeks)  # every week answered by the one read
@@ -211,7 +211,9 @@ def test_an_event_at_a_windows_edge_is_read_from_the_calendar(bob: Member) -> No
     bob.write(bob_calendar(FIRST, LAST, _event("edge", edge, edge)))
     reader = bob.reader(weeks)
     for week in weeks:
-        assert _week(scope, bob.calendar, week, reader) == _week(scope, bob.calendar, week)
+        assert scored_week(scope, bob.calendar, week, reader) == scored_week(
+            scope, bob.calendar, week
+        )
     assert reader.served == len(weeks) - 1
 
 
@@ -219,7 +221,9 @@ def test_a_window_outside_the_trend_is_read_from_the_calendar(bob: Member) -> No
     scope = bob.scope
     reader = bob.reader(trend_weeks(WEEK)[-2:])
     later = shift_week(WEEK, 1)
-    assert _week(scope, bob.calendar, later, reader) == _week(scope, bob.calendar, later)
+    assert scored_week(scope, bob.calendar, later, reader) == scored_week(
+        scope, bob.calendar, later
+    )
     assert reader.served == 0
 
 
@@ -236,7 +240,7 @@ def test_the_lead_sees_the_member_summary_of_the_weeks_read_alone(bob: Member) -
     week_cache(base).clear()
     weeks = trend_weeks(WEEK)
     alone = member_summary(
-        member_label(base, bob.user), [_week(scope, bob.calendar, w) for w in weeks]
+        member_label(base, bob.user), [scored_week(scope, bob.calendar, w) for w in weeks]
     )
     assert member_view(base, bob.user, WEEK) == alone
     assert alone.basis != "none" and alone.trend
