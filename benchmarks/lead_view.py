@@ -77,16 +77,21 @@ class Served:
         return self.app.state.runtime
 
     def reads(self) -> float:
-        total = 0.0
-        for metric in self.runtime.metrics.provider_requests.collect():
-            for sample in metric.samples:
-                if sample.name.endswith("_total") and sample.labels.get("method") == "read":
-                    total += sample.value
-        return total
+        return _reads(self.runtime)
 
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=30)
+
+
+def _reads(runtime: Any) -> float:
+    """Calendar reads so far, as the runtime's metrics count them."""
+    total = 0.0
+    for metric in runtime.metrics.provider_requests.collect():
+        for sample in metric.samples:
+            if sample.name.endswith("_total") and sample.labels.get("method") == "read":
+                total += sample.value
+    return total
 
 
 def _settings(folder: Path, key: str) -> Any:
@@ -168,6 +173,49 @@ def _check(body: dict[str, Any]) -> None:
         raise RuntimeError(f"not every member read: {[r['no_data'] for r in rows]}")
 
 
+def per_week_path(base: Any, user_ids: list[int]) -> dict[str, Any]:
+    """Each member's summary computed as before the trend read: one preview, so one
+    calendar read, per week (``scored_week`` with no reader), members one by one."""
+    from blocker.members import scope_for_user
+    from blocker.team.store_source import member_label, scored_week, trend_weeks
+    from blocker.team.summary import member_summary
+
+    rows = {}
+    for user_id in user_ids:
+        user = base.store.team_user_by_id(user_id)
+        scope = scope_for_user(base, user) if user is not None else None
+        if user is None or scope is None:
+            raise RuntimeError(f"member {user_id} has no scope")
+        calendar = scope.calendar_ids()[0]
+        weeks = [scored_week(scope, calendar, week) for week in trend_weeks(WEEK)]
+        rows[member_label(base, user)] = member_summary(member_label(base, user), weeks)
+    return rows
+
+
+def compare_paths(base: Any, user_ids: list[int], rounds: int) -> dict[str, Any]:
+    """The per-week path and the product's (one trend read per member, a few members
+    at once), in process, back to back ``rounds`` times; their rows must be equal."""
+    from blocker.team.store_source import team_view
+    from blocker.team.week_cache import week_cache
+
+    [team] = [t for t in base.store.team_groups() if t.name == "Bench"]
+    out: dict[str, list[float]] = {"per_week_s": [], "per_week_reads": []}
+    out |= {"trend_s": [], "trend_reads": []}
+    for _ in range(rounds):
+        reads, began = _reads(base), time.perf_counter()
+        alone = per_week_path(base, user_ids)
+        out["per_week_s"].append(time.perf_counter() - began)
+        out["per_week_reads"].append(_reads(base) - reads)
+        week_cache(base).clear()
+        reads, began = _reads(base), time.perf_counter()
+        view = team_view(base, team, WEEK)
+        out["trend_s"].append(time.perf_counter() - began)
+        out["trend_reads"].append(_reads(base) - reads)
+        if {m.member: m for m in view.members} != alone:
+            raise RuntimeError("the trend read's rows differ from the per-week path's")
+    return out
+
+
 def measure(options: Options) -> dict[str, Any]:
     from blocker.members import scope_for_user, store_key
     from blocker.store import TokenCipher
@@ -198,8 +246,12 @@ def measure(options: Options) -> dict[str, Any]:
                 scope.sync(None, store_key(ids[0], "work"), WEEK, trigger="benchmark")
                 after_run = _view(client, served)
                 warm_again = _view(client, served)
+            paths = compare_paths(served.runtime, ids, 1 if options.quick else 2)
         finally:
             served.stop()
+    from benchmarks.lead_view_google import measure_google
+
+    google = measure_google(options.seed)
     return {
         "members": MEMBERS,
         "weeks": 8,
@@ -212,6 +264,8 @@ def measure(options: Options) -> dict[str, Any]:
         "warm_reads": [w[1] for w in warm] + [warm_again[1]],
         "after_run_s": after_run[0],
         "after_run_reads": after_run[1],
+        "paths": paths,
+        "google": google,
     }
 
 
@@ -246,8 +300,58 @@ def report(figures: dict[str, Any]) -> str:
             "",
             f"A repeated view is {_ratio(first, warm)} faster than the first "
             f"({_ratio(expired, warm)} than a view after the TTL).",
+            "",
+            *_paths_report(figures),
         ]
     )
+
+
+def _paths_report(figures: dict[str, Any]) -> list[str]:
+    """The first view's two paths side by side: the same rows, fewer reads."""
+    paths, google = figures["paths"], figures["google"]
+    per_week, trend = min(paths["per_week_s"]), min(paths["trend_s"])
+    rows = [
+        [
+            "per week (before): a read per member-week, one member at a time",
+            per_week,
+            max(paths["per_week_reads"]),
+        ],
+        ["one trend read per member, 4 members at a time (now)", trend, max(paths["trend_reads"])],
+    ]
+    cells = [[name, ms(took), f"{reads:.0f}", _ratio(per_week, took)] for name, took, reads in rows]
+    g_rows = [
+        [
+            "per week (before)",
+            google["per_week_requests"],
+            google["per_week_event_lists"],
+            ms(google["per_week_seconds"]),
+        ],
+        [
+            "one trend read per member (now)",
+            google["requests"],
+            google["event_lists"],
+            ms(google["seconds"]),
+        ],
+    ]
+    return [
+        "### First view: per-week reads against one trend read per member",
+        "",
+        f"In process on the same runtime, the week cache emptied, back to back "
+        f"{len(paths['trend_s'])} time(s) (fastest shown); both give the same rows "
+        "(checked: the benchmark fails otherwise).",
+        "",
+        table(["path", "time", "calendar reads", "speed-up"], cells),
+        "",
+        f"On Google calendars: {google['members']} members ({google['meetings']} meetings "
+        "over the 8 weeks), the real provider over HTTP against the fake Google "
+        "(tests/fakes/google, loopback), requests counted at the fake (deterministic; "
+        "times are not, and loopback hides the network's latency).",
+        "",
+        table(
+            ["path", "HTTP requests", "events lists", "time"],
+            [[name, str(n), str(lists), took] for name, n, lists, took in g_rows],
+        ),
+    ]
 
 
 def main(options: Options, sections: set[str] | None = None) -> None:

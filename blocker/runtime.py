@@ -279,14 +279,20 @@ class Runtime(ScopeHooks):
         )
         return spec
 
-    def preview(self, calendar_id: str, week: str) -> Preview:
+    def preview(
+        self, calendar_id: str, week: str, *, reader: CalendarProvider | None = None
+    ) -> Preview:
         """Plan ``week`` exactly as a sync would, writing nothing anywhere.
 
         A dry run of :meth:`sync` without a run record, so the preview and the
         next sync agree: same read, same user edits, same blocks kept where they
-        are now, same stability horizon for today.
+        are now, same stability horizon for today. ``reader``: where the read comes
+        from instead of the calendar's provider (the lead's view: one read of the
+        whole trend, :mod:`blocker.team.trend_read`).
         """
-        outcome = self.sync(None, calendar_id, week, trigger="preview", dry_run=True, record=False)
+        outcome = self.sync(
+            None, calendar_id, week, trigger="preview", dry_run=True, record=False, reader=reader
+        )
         return Preview(
             plan=outcome.plan,
             spec=outcome.spec,
@@ -321,6 +327,7 @@ class Runtime(ScopeHooks):
         dry_run: bool = False,
         record: bool = True,
         state: SyncState | None = None,
+        reader: CalendarProvider | None = None,
     ) -> RunOutcome:
         """:meth:`_sync_run`, its errors leaving as :meth:`run_errors` says."""
         with self.run_errors():
@@ -332,6 +339,7 @@ class Runtime(ScopeHooks):
                 dry_run=dry_run,
                 record=record,
                 state=state,
+                reader=reader,
             )
 
     def _sync_run(
@@ -344,6 +352,7 @@ class Runtime(ScopeHooks):
         dry_run: bool = False,
         record: bool = True,
         state: SyncState | None = None,
+        reader: CalendarProvider | None = None,
     ) -> RunOutcome:
         """One sync run of one calendar and week, under the calendar's lock: the one
         entry point of every caller (CLI, API, jobs, previews, benchmarks).
@@ -355,7 +364,10 @@ class Runtime(ScopeHooks):
         no run record. Provider errors are re-raised after being counted and logged
         (the sync engine records a failed read once); :class:`ReconnectRequired`
         also marks the connection so the dashboard asks the user to reconnect.
+        ``reader`` (dry runs only) replaces the calendar's provider.
         """
+        if reader is not None and not dry_run:
+            raise ValueError("only a dry run may read through another reader")
 
         rules = rules or self.rules
         cal = self.calendar(calendar_id)
@@ -367,7 +379,7 @@ class Runtime(ScopeHooks):
                 now = self.now()
                 result = sync_calendar(
                     calendar_id=calendar_id,
-                    provider=self.provider(calendar_id),
+                    provider=reader or self.provider(calendar_id),
                     state=state or self.store,
                     spec=week_expansion(rules, week, now),
                     now=now,

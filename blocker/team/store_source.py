@@ -14,13 +14,18 @@ and never fails the team's view.
 
 Each week is kept per process by :mod:`blocker.team.week_cache` (keyed on the user,
 calendar, week, rules and the calendar's last run; at most its TTL old), so a
-repeated view reads no calendar.
+repeated view reads no calendar. The weeks a view must compute are read from the
+calendar once, together (:mod:`blocker.team.trend_read`: the same events each
+week's own read would give), and a team's members are read a few at a time
+(:data:`READERS` threads: for Google/Outlook a read is HTTP round trips; each
+calendar's reads still take its lock, so one provider is never used by two).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 from blocker.core.errors import (
@@ -37,18 +42,25 @@ from blocker.store.team_groups import TeamGroup
 from blocker.store.teams import TeamUser
 from blocker.team.summary import MemberSummary, MemberWeek, TeamSummary, member_summary
 from blocker.team.summary import team_summary as _team_summary
-from blocker.team.week_cache import cached_week, week_keys
+from blocker.team.trend_read import TrendReader, trend_window
+from blocker.team.week_cache import WeekKey, cached_week, week_cache, week_keys
 
 __all__ = [
+    "READERS",
     "TREND_WEEKS",
     "member_label",
     "member_view",
+    "scored_week",
     "team_view",
+    "trend_reader",
     "trend_weeks",
     "visible_teams",
 ]
 
 TREND_WEEKS = 8
+READERS = 4
+"""Members of a team read at once: calendar reads wait on the network, and a few in
+flight cut a first view's wall time without a burst of requests to one provider."""
 log = logging.getLogger(__name__)
 
 
@@ -75,9 +87,12 @@ def _reason(exc: BlockerError) -> str:
     return "calendar not readable"
 
 
-def _week(scope: Runtime, calendar: str, week: str) -> MemberWeek:
-    """One week as the member's own week page scores it (raises BlockerError)."""
-    preview = scope.preview(calendar, week)
+def scored_week(
+    scope: Runtime, calendar: str, week: str, reader: TrendReader | None = None
+) -> MemberWeek:
+    """One week as the member's own week page scores it (raises BlockerError);
+    ``reader``: the trend's one read, which answers as the calendar would."""
+    preview = scope.preview(calendar, week, reader=reader)
     card = scope.report(calendar, week, preview=preview)
     asked = sum(r.minutes for r in preview.spec.requests if r.protected and not r.all_day)
     return MemberWeek(week=week, card=card, focus_asked=asked)
@@ -105,9 +120,11 @@ def member_view(base: Runtime, user: TeamUser, week: str) -> MemberSummary:
     cards: list[MemberWeek] = []
     note: str | None = None
     keys = week_keys(base, scope, user.id, calendars[0], weeks)
+    reader = trend_reader(base, scope, calendars[0], keys)
     for each, key in zip(weeks, keys, strict=True):
         try:
-            cards.append(cached_week(base, key, partial(_week, scope, calendars[0], each)))
+            compute = partial(scored_week, scope, calendars[0], each, reader)
+            cards.append(cached_week(base, key, compute))
         except BlockerError as exc:
             log.warning("user %s, week %s not read: %s", user.id, each, type(exc).__name__)
             cards.append(MemberWeek(week=each, card=None))
@@ -116,13 +133,37 @@ def member_view(base: Runtime, user: TeamUser, week: str) -> MemberSummary:
     return member_summary(label, cards, note)
 
 
+def trend_reader(
+    base: Runtime, scope: Runtime, calendar: str, keys: Sequence[WeekKey]
+) -> TrendReader | None:
+    """One read of ``calendar`` for the weeks of ``keys`` the cache does not hold;
+    None when fewer than two must be read, or when that read fails (each week is then
+    read on its own, as the member's week page would, and fails or not as it would)."""
+    cache, now = week_cache(base), base.now()
+    missing = [key.week for key in keys if cache.get(key, now) is None]
+    if len(missing) < 2:
+        return None
+    window = trend_window(missing, scope.rules.timezone, scope.now())
+    provider = scope.provider(calendar)
+    try:
+        with scope.lock(calendar):
+            read = provider.read(window)
+    except BlockerError as exc:
+        log.warning("%s: the trend's read failed (%s); weeks read one by one", calendar, exc)
+        return None
+    return TrendReader(provider, window, read)
+
+
 def team_view(base: Runtime, team: TeamGroup, week: str) -> TeamSummary:
-    """Each member of ``team`` (not its leads, unless they are members too)."""
-    members = []
-    for user_id in team.members:
-        user = base.store.team_user_by_id(user_id)
-        if user is not None:
-            members.append(member_view(base, user, week))
+    """Each member of ``team`` (not its leads, unless they are members too), up to
+    :data:`READERS` of them read at once."""
+    users = [base.store.team_user_by_id(user_id) for user_id in team.members]
+    present = [user for user in users if user is not None]
+    if len(present) < 2:
+        members = [member_view(base, user, week) for user in present]
+    else:
+        with ThreadPoolExecutor(min(READERS, len(present)), "team-view") as pool:
+            members = list(pool.map(lambda user: member_view(base, user, week), present))
     return _team_summary(week, members, team.name)
 
 
