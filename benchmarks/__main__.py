@@ -28,7 +28,8 @@ MODULES = {
 INTRO = """\
 # Benchmarks
 
-Regenerate with `python -m benchmarks` (all sections, about 30 minutes on 2 cores),
+Regenerate with `python -m benchmarks` (all sections, about 2 hours on 2 cores, 72
+minutes of which are section 5's 1,000 and 10,000 members),
 `python -m benchmarks quality speed` (a subset; the other sections keep their last
 figures) or `--quick` (fewer weeks, users and notifications: a smoke run, not the
 figures below). Every figure comes from the code in `benchmarks/`; ratios are

@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import tempfile
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,7 +30,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from pydantic import SecretStr
 
-from benchmarks.common import ROOT, Options, ms, percentile, save, table
+from benchmarks.common import ROOT, Options, ServedApp, ms, percentile, save, table
 from blocker.core.models import RemoteEvent
 
 WEEK = "2026-W49"
@@ -58,12 +56,10 @@ def _rules_text(debounce: int = 0, max_wait: int = 0) -> str:
     return head + "\ncalendars:\n  - {id: mem, provider: memory}\n"
 
 
-class Service:
+class Service(ServedApp):
     """The app under uvicorn in a thread, as the service tests run it."""
 
     def __init__(self, workdir: Path, debounce: int = 0, max_wait: int = 0) -> None:
-        import uvicorn
-
         from blocker.settings import Settings
         from blocker.web.app import create_app
 
@@ -89,28 +85,7 @@ class Service:
         self.google_token = google_channel_token(settings, "g-chan")
         self.graph_nonce = new_graph_nonce()
         self.graph_state = graph_client_state(settings, self.graph_nonce)
-        self.app = create_app(settings, clock=lambda: NOW, start_scheduler=True)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        self.server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning"))
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [sock]}, daemon=True
-        )
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the service did not start")
-            time.sleep(0.01)
-
-    @property
-    def runtime(self) -> Any:
-        return self.app.state.runtime
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
+        super().__init__(create_app(settings, clock=lambda: NOW, start_scheduler=True))
 
 
 def _owned(calendar: Any) -> dict[str, RemoteEvent]:

@@ -24,10 +24,8 @@ from __future__ import annotations
 
 import argparse
 import random
-import socket
 import statistics
 import tempfile
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from benchmarks.common import Options, ms, save, table
+from benchmarks.common import Options, ServedApp, ms, save, table
 from benchmarks.generator import _meetings
 from benchmarks.team import TEMPLATE, WEEK, _ics, build_team, member_dir_of
 from blocker.core.models import Busy
@@ -48,40 +46,17 @@ NOW = datetime(2026, 12, 16, 15, 0, tzinfo=UTC)
 """Wednesday of the viewed week: its figures are actual up to now, the 7 before are past."""
 
 
-class Served:
+class Served(ServedApp):
     """The real app under uvicorn in a thread, its clock movable by the benchmark."""
 
     def __init__(self, settings: Any) -> None:
-        import uvicorn
-
         from blocker.web.app import create_app
 
         self.now = NOW
-        self.app = create_app(settings, clock=lambda: self.now, start_scheduler=False)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        self.server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning"))
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [sock]}, daemon=True
-        )
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the service did not start")
-            time.sleep(0.01)
-
-    @property
-    def runtime(self) -> Any:
-        return self.app.state.runtime
+        super().__init__(create_app(settings, clock=lambda: self.now, start_scheduler=False))
 
     def reads(self) -> float:
         return _reads(self.runtime)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
 
 
 def _reads(runtime: Any) -> float:
@@ -286,7 +261,7 @@ def report(figures: dict[str, Any]) -> str:
     cells = [[name, ms(took), f"{reads:.0f}", _ratio(first, took)] for name, took, reads in rows]
     return "\n".join(
         [
-            "## Team: the lead's view",
+            "## 8. The lead's view",
             "",
             f"`GET /api/team` through uvicorn and httpx (the API token: every team), a team "
             f"of {figures['members']} members x {figures['weeks']} weeks of trend on local "
