@@ -157,3 +157,38 @@ def test_a_grant_msal_cannot_redeem_signs_in_and_changes_nothing(
     assert d.identity.state.grants()["refresh_token"] == 1  # msal tried, once
     assert d.store.overlay_versions(dan.id) == []
     assert d.store.get_connection(store_key(dan.id, "work")) is None
+
+
+def test_a_signed_in_browser_that_comes_back_as_someone_else_changes_nothing(
+    deployment: Deployment,
+) -> None:
+    """Dan is signed in (Google) and clicks "Connect my Outlook calendar", but picks
+    Eve's Microsoft account: refused, he stays Dan, and neither of them gains a
+    calendar or an overlay version. The same Dan at Microsoft connects as usual."""
+    d = deployment
+    dan = d.store.add_team_user("dan@team.example", "member")
+    eve = d.store.add_team_user("eve@team.example", "member")
+    with d.browser("dan@team.example", calendar="0") as browser:
+        d.microsoft_idp.state.person = d.person("eve@team.example")
+        refused = browser.get(
+            "/auth/microsoft/start", params={"next": "/", "calendar": "1"}, follow_redirects=True
+        )
+        assert refused.status_code == 409, refused.text
+        assert "You are signed in as dan@team.example" in refused.text
+        assert "eve@team.example" in refused.text and "Nothing was changed" in refused.text
+        assert "dan@team.example" in browser.get("/account").text  # still Dan's session
+        for who in (dan, eve):
+            assert d.store.get_connection(store_key(who.id, "work")) is None
+            assert d.store.overlay_versions(who.id) == []
+        assert d.store.user_session_count(eve.id) == 0  # Eve was not signed in either
+        seen = d.store.team_user_by_id(eve.id)
+        assert seen is not None and seen.last_sign_in_at is None  # nor admitted
+
+        d.microsoft_idp.state.person = d.person("dan@team.example")
+        again = browser.get(
+            "/auth/microsoft/start", params={"next": "/", "calendar": "1"}, follow_redirects=True
+        )
+        assert again.status_code == 200, again.text
+    conn = d.store.get_connection(store_key(dan.id, "work"))
+    assert conn is not None and conn.provider == "outlook"
+    assert d.store.get_connection(store_key(eve.id, "work")) is None

@@ -57,6 +57,7 @@ from blocker.web.sessions import (
     safe_next,
     session_of,
     session_parts,
+    session_user,
     to_login,
 )
 
@@ -97,6 +98,30 @@ def _asks_calendar(request: Request, provider: str, calendar: str) -> bool:
     if calendar in ("0", "1"):
         return calendar == "1"
     return provider not in request.cookies.get(CALENDAR_COOKIE, "").split(",")
+
+
+def _someone_else(request: Request, runtime: Runtime, email: str) -> Response | None:
+    """A browser signed in as one person that comes back from the provider as another
+    (the welcome page's "Connect my Outlook calendar" with a different Microsoft
+    account, say) is refused, and nothing changes: no user is added, no calendar is
+    connected, the session stays whose it was. Switching accounts is sign out first."""
+    current = session_user(request, runtime)
+    if current is None:
+        return None
+    known = runtime.store.team_user(email)
+    if known is not None and known.id == current.user.id:
+        return None
+    runtime.metrics.sign_ins.labels("refused").inc()
+    log.info("sign-in refused: the browser is signed in as another user")
+    return page(
+        "signin_refused.html",
+        status.HTTP_409_CONFLICT,
+        message=(
+            f"You are signed in as {current.label}, and the account you chose is {email}. "
+            "Nothing was changed. To connect a calendar, choose the account you signed "
+            "in with; to use the other account, sign out first."
+        ),
+    )
 
 
 @router.get("/auth/{provider}/start")
@@ -152,6 +177,9 @@ def callback(
                 "This sign-in did not start in this browser, or it has expired: start again."
             )
         identity, next_path = service.finish(provider, state, code)
+        other = _someone_else(request, runtime, identity.email)
+        if other is not None:
+            return other
         user = admit(runtime.store, identity)
     except IdentityRefused as exc:
         limiter.allow(source)  # spend one of the minute's wrong attempts
