@@ -61,12 +61,7 @@ class Served(ServedApp):
 
 def _reads(runtime: Any) -> float:
     """Calendar reads so far, as the runtime's metrics count them."""
-    total = 0.0
-    for metric in runtime.metrics.provider_requests.collect():
-        for sample in metric.samples:
-            if sample.name.endswith("_total") and sample.labels.get("method") == "read":
-                total += sample.value
-    return total
+    return float(runtime.metrics.provider_calls("read"))
 
 
 def _settings(folder: Path, key: str) -> Any:

@@ -121,6 +121,16 @@ class Metrics:
     def render(self) -> bytes:
         return generate_latest(self.registry)
 
+    def provider_calls(self, method: str) -> float:
+        """Calls of ``method`` (``read``, ``create``...) made to every provider so far:
+        what tests and benchmarks count a path's calendar reads by."""
+        total = 0.0
+        for metric in self.provider_requests.collect():
+            for sample in metric.samples:
+                if sample.name.endswith("_total") and sample.labels.get("method") == method:
+                    total += sample.value
+        return total
+
 
 class CountingProvider(CalendarProvider):
     """Wraps a provider to count its calls; delegates everything else.

@@ -274,12 +274,7 @@ def test_a_failed_read_is_recorded_once(tmp_path: Path) -> None:
 
 
 def _reads(runtime: Runtime) -> float:
-    total = 0.0
-    for metric in runtime.metrics.provider_requests.collect():
-        for sample in metric.samples:
-            if sample.name.endswith("_total") and sample.labels.get("method") == "read":
-                total += sample.value
-    return total
+    return runtime.metrics.provider_calls("read")
 
 
 def test_the_scorecard_reuses_the_previews_read(tmp_path: Path) -> None:

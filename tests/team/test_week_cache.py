@@ -63,12 +63,7 @@ class Deployment:
 
 def reads_of(runtime: Runtime) -> float:
     """Calendar reads counted by the runtime's metrics (every provider is counted)."""
-    total = 0.0
-    for metric in runtime.metrics.provider_requests.collect():
-        for sample in metric.samples:
-            if sample.name.endswith("_total") and sample.labels.get("method") == "read":
-                total += sample.value
-    return total
+    return runtime.metrics.provider_calls("read")
 
 
 KEY = TokenCipher.generate_key()
