@@ -329,31 +329,6 @@ class Runtime(ScopeHooks):
         state: SyncState | None = None,
         reader: CalendarProvider | None = None,
     ) -> RunOutcome:
-        """:meth:`_sync_run`, its errors leaving as :meth:`run_errors` says."""
-        with self.run_errors():
-            return self._sync_run(
-                rules,
-                calendar_id,
-                week,
-                trigger=trigger,
-                dry_run=dry_run,
-                record=record,
-                state=state,
-                reader=reader,
-            )
-
-    def _sync_run(
-        self,
-        rules: Rules | None,
-        calendar_id: str,
-        week: str,
-        *,
-        trigger: str,
-        dry_run: bool = False,
-        record: bool = True,
-        state: SyncState | None = None,
-        reader: CalendarProvider | None = None,
-    ) -> RunOutcome:
         """One sync run of one calendar and week, under the calendar's lock: the one
         entry point of every caller (CLI, API, jobs, previews, benchmarks).
         ``state``: the store as this run should see it (default: the store itself).
@@ -364,7 +339,8 @@ class Runtime(ScopeHooks):
         no run record. Provider errors are re-raised after being counted and logged
         (the sync engine records a failed read once); :class:`ReconnectRequired`
         also marks the connection so the dashboard asks the user to reconnect.
-        ``reader`` (dry runs only) replaces the calendar's provider.
+        ``reader`` (dry runs only) replaces the calendar's provider. Errors leave as
+        :meth:`run_errors` says (a worker's runtime: transient ones as retries).
         """
         if reader is not None and not dry_run:
             raise ValueError("only a dry run may read through another reader")
@@ -374,56 +350,57 @@ class Runtime(ScopeHooks):
         started = time.monotonic()
         error: BaseException | None = None
         outcome: RunOutcome | None = None
-        try:
-            with self.lock(calendar_id):
-                now = self.now()
-                result = sync_calendar(
-                    calendar_id=calendar_id,
-                    provider=reader or self.provider(calendar_id),
-                    state=state or self.store,
-                    spec=week_expansion(rules, week, now),
-                    now=now,
-                    clock=self.now,
-                    trigger=trigger,
-                    dry_run=dry_run,
-                    private_titles=bool(getattr(cal, "private_titles", False)),
-                    record=record,
-                )
-                outcome = RunOutcome(
-                    calendar_id=calendar_id,
-                    week=week,
-                    plan=result.plan,
-                    spec=result.spec,
-                    ops=tuple(result.ops),
-                    errors=tuple(result.errors),
-                    busy=tuple(result.busy),
-                    run=result.run if record else None,
-                    dry_run=dry_run,
-                    notices=tuple(result.notices),
-                    seen=result.seen,
-                    window=result.window,
-                )
-        except ReconnectRequired as exc:
-            error = exc
-            self.store.mark_needs_reconnect(calendar_id, exc.user_message())
-            raise
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            if record:  # metrics and the one structured log line per run
-                observe_run(
-                    self.metrics,
-                    calendar_id=calendar_id,
-                    trigger=trigger,
-                    week=week,
-                    dry_run=dry_run,
-                    ops=outcome.ops if outcome else (),
-                    run_errors=outcome.errors if outcome else (),
-                    error=error,
-                    duration=time.monotonic() - started,
-                )
-        return outcome
+        with self.run_errors():
+            try:
+                with self.lock(calendar_id):
+                    now = self.now()
+                    result = sync_calendar(
+                        calendar_id=calendar_id,
+                        provider=reader or self.provider(calendar_id),
+                        state=state or self.store,
+                        spec=week_expansion(rules, week, now),
+                        now=now,
+                        clock=self.now,
+                        trigger=trigger,
+                        dry_run=dry_run,
+                        private_titles=bool(getattr(cal, "private_titles", False)),
+                        record=record,
+                    )
+                    outcome = RunOutcome(
+                        calendar_id=calendar_id,
+                        week=week,
+                        plan=result.plan,
+                        spec=result.spec,
+                        ops=tuple(result.ops),
+                        errors=tuple(result.errors),
+                        busy=tuple(result.busy),
+                        run=result.run if record else None,
+                        dry_run=dry_run,
+                        notices=tuple(result.notices),
+                        seen=result.seen,
+                        window=result.window,
+                    )
+            except ReconnectRequired as exc:
+                error = exc
+                self.store.mark_needs_reconnect(calendar_id, exc.user_message())
+                raise
+            except BaseException as exc:
+                error = exc
+                raise
+            finally:
+                if record:  # metrics and the one structured log line per run
+                    observe_run(
+                        self.metrics,
+                        calendar_id=calendar_id,
+                        trigger=trigger,
+                        week=week,
+                        dry_run=dry_run,
+                        ops=outcome.ops if outcome else (),
+                        run_errors=outcome.errors if outcome else (),
+                        error=error,
+                        duration=time.monotonic() - started,
+                    )
+            return outcome
 
     def close(self) -> None:
         self._providers.close()
