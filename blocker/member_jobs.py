@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import and_, select
 
@@ -102,8 +103,15 @@ def member_states(base: Runtime) -> dict[int, MemberState]:
 
 
 def template_hash(base: Runtime) -> str:
-    """The template's text, fingerprinted: a change re-plans every member's jobs."""
-    return hashlib.sha256(base.rules_text.encode("utf-8")).hexdigest()[:16]
+    """The template's text, fingerprinted: a change re-plans every member's jobs (and
+    is a new key for the lead's view's weeks, :mod:`blocker.team.week_cache`)."""
+    return _text_hash(base.rules_text)
+
+
+@lru_cache(maxsize=8)
+def _text_hash(text: str) -> str:
+    """Cached: asked once per member in a pass, of the same few template texts."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def basis(template: str, state: MemberState) -> str:

@@ -30,16 +30,15 @@ Failed reads are never kept (the error propagates; the next view tries again).
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 from types import MappingProxyType
 
+from blocker.member_jobs import template_hash
 from blocker.members import MemberRuntime
 from blocker.runtime import Runtime
 from blocker.team.summary import MemberWeek
@@ -74,7 +73,8 @@ class WeekKey:
     overlay_version: int | None
     """The id of the overlay version the scope was built from (None: no overlay)."""
     template: str
-    """sha256 of the team template's text in force."""
+    """The team template's text in force, fingerprinted
+    (:func:`blocker.member_jobs.template_hash`)."""
     latest_run: int | None
     """The id of the last run recorded for the calendar (None: none yet)."""
 
@@ -147,18 +147,13 @@ def week_cache(base: Runtime) -> WeekCache:
         return cache
 
 
-@lru_cache(maxsize=8)
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def week_keys(
     base: Runtime, scope: Runtime, user_id: int, calendar_id: str, weeks: Sequence[str]
 ) -> list[WeekKey]:
     """The keys of ``user_id``'s ``weeks`` on ``calendar_id`` as ``scope`` computes them
     now (one store query: the calendar's last run)."""
     overlay = scope.overlay_id if isinstance(scope, MemberRuntime) else None
-    template = _digest(base.rules_text)
+    template = template_hash(base)
     latest_run = base.store.latest_run_id(calendar_id)
     return [WeekKey(user_id, calendar_id, week, overlay, template, latest_run) for week in weeks]
 
